@@ -1,0 +1,12 @@
+namespace RawHandshake.Cli;
+
+/// <summary>Where a verb reads and writes: the console in the program, strings in tests.</summary>
+public sealed class CliContext(TextWriter output, TextWriter error, TextReader input)
+{
+    public TextWriter Out { get; } = output;
+    public TextWriter Err { get; } = error;
+    public TextReader In { get; } = input;
+
+    /// <summary>Set once a frame has gone out: a failure after that exits 1, not 2.</summary>
+    public bool SentSomething { get; set; }
+}

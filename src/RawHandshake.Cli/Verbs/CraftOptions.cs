@@ -1,0 +1,149 @@
+using CommandLine;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary>The fields of one frame. Every number takes decimal or 0x-hex; unset lengths and checksums are computed.</summary>
+[Verb("craft", HelpText = "Build one Ethernet/IPv4/TCP (or ICMP, ARP) frame field by field; print its summary, field tree and hex dump.")]
+public sealed partial class CraftOptions
+{
+    [Option("src-mac", HelpText = "Source MAC (default 02:00:00:00:00:01).")]
+    public string? SrcMac { get; set; }
+
+    [Option("dst-mac", HelpText = "Destination MAC (default ff:ff:ff:ff:ff:ff).")]
+    public string? DstMac { get; set; }
+
+    [Option("ether-type", HelpText = "EtherType as sent (default: from the payload, 0x0800 or 0x0806).")]
+    public string? EtherType { get; set; }
+
+    [Option("vlan", HelpText = "Add an 802.1Q tag with this VLAN ID (0-4095).")]
+    public string? Vlan { get; set; }
+
+    [Option("src", HelpText = "Source IPv4 address (default 198.18.0.1).")]
+    public string? Src { get; set; }
+
+    [Option("dst", HelpText = "Destination IPv4 address (default 198.18.2.10).")]
+    public string? Dst { get; set; }
+
+    [Option("ip-version", HelpText = "IP version nibble as sent (default 4).")]
+    public string? IpVersion { get; set; }
+
+    [Option("ihl", HelpText = "IP header length in 32-bit words as sent (default: computed).")]
+    public string? Ihl { get; set; }
+
+    [Option("tos", HelpText = "Type of service byte: DSCP << 2 | ECN (default 0).")]
+    public string? Tos { get; set; }
+
+    [Option("ip-len", HelpText = "IP total length as sent (default: computed).")]
+    public string? IpLength { get; set; }
+
+    [Option("id", HelpText = "IP identification (default 1).")]
+    public string? Id { get; set; }
+
+    [Option("evil", HelpText = "Set the reserved IP flag bit (RFC 3514).")]
+    public bool Evil { get; set; }
+
+    [Option("df", HelpText = "Set Don't Fragment.")]
+    public bool Df { get; set; }
+
+    [Option("mf", HelpText = "Set More Fragments.")]
+    public bool Mf { get; set; }
+
+    [Option("frag-offset", HelpText = "Fragment offset in 8-byte units (0-8191).")]
+    public string? FragOffset { get; set; }
+
+    [Option("ttl", HelpText = "Time to live (default 64).")]
+    public string? Ttl { get; set; }
+
+    [Option("protocol", HelpText = "IP protocol number as sent (default: from the payload).")]
+    public string? Protocol { get; set; }
+
+    [Option("ip-checksum", HelpText = "IP header checksum as sent (default: computed).")]
+    public string? IpChecksum { get; set; }
+
+    [Option("ip-options", HelpText = "IP option bytes in hex (padded to 32 bits).")]
+    public string? IpOptions { get; set; }
+
+    [Option("sport", HelpText = "TCP source port (default 40000).")]
+    public string? Sport { get; set; }
+
+    [Option("dport", HelpText = "TCP destination port (default 20000).")]
+    public string? Dport { get; set; }
+
+    [Option("flags", HelpText = "TCP flags: S, S., P., F., R, ., SA, PA, FA, RA, 'syn,ack', 0x12 … (default S).")]
+    public string? Flags { get; set; }
+
+    [Option("seq", HelpText = "Sequence number (default 0).")]
+    public string? Seq { get; set; }
+
+    [Option("ack", HelpText = "Acknowledgment number (default 0).")]
+    public string? Ack { get; set; }
+
+    [Option("data-offset", HelpText = "TCP data offset in 32-bit words as sent (default: computed).")]
+    public string? DataOffset { get; set; }
+
+    [Option("reserved", HelpText = "The three reserved TCP header bits (0-7).")]
+    public string? Reserved { get; set; }
+
+    [Option("win", HelpText = "Window (default 64240).")]
+    public string? Win { get; set; }
+
+    [Option("urg", HelpText = "Urgent pointer (default 0).")]
+    public string? Urg { get; set; }
+
+    [Option("tcp-checksum", HelpText = "TCP checksum as sent (default: computed).")]
+    public string? TcpChecksum { get; set; }
+
+    [Option("mss", HelpText = "MSS option.")]
+    public string? Mss { get; set; }
+
+    [Option("wscale", HelpText = "Window scale option (shift count).")]
+    public string? Wscale { get; set; }
+
+    [Option("sackok", HelpText = "SACK-permitted option.")]
+    public bool SackOk { get; set; }
+
+    [Option("sack", HelpText = "SACK blocks: L-R,L-R (up to 4).")]
+    public string? Sack { get; set; }
+
+    [Option("ts", HelpText = "Timestamps option: VAL:ECR.")]
+    public string? Ts { get; set; }
+
+    [Option("tcp-options", HelpText = "Raw TCP option bytes in hex, sent as given (replaces --mss/--wscale/--sackok/--sack/--ts).")]
+    public string? TcpOptions { get; set; }
+
+    [Option("data", HelpText = "Payload text; C escapes such as \\r\\n and \\x04 are understood.")]
+    public string? Data { get; set; }
+
+    [Option("data-hex", HelpText = "Payload as hex bytes.")]
+    public string? DataHex { get; set; }
+
+    [Option("icmp-type", HelpText = "Make an ICMP message of this type instead of TCP (8 echo request, 0 echo reply, 3 unreachable, 11 time exceeded).")]
+    public string? IcmpType { get; set; }
+
+    [Option("icmp-code", HelpText = "ICMP code (default 0).")]
+    public string? IcmpCode { get; set; }
+
+    [Option("icmp-id", HelpText = "ICMP echo identifier.")]
+    public string? IcmpId { get; set; }
+
+    [Option("icmp-seq", HelpText = "ICMP echo sequence number.")]
+    public string? IcmpSeq { get; set; }
+
+    [Option("icmp-checksum", HelpText = "ICMP checksum as sent (default: computed).")]
+    public string? IcmpChecksum { get; set; }
+
+    [Option("arp", HelpText = "Make an ARP packet instead: request, reply or an opcode number.")]
+    public string? Arp { get; set; }
+
+    [Option("arp-target-mac", HelpText = "ARP target hardware address (default 00:00:00:00:00:00).")]
+    public string? ArpTargetMac { get; set; }
+
+    [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment).")]
+    public string? Write { get; set; }
+
+    [Option("json", HelpText = "Print the frame as one JSON object.")]
+    public bool Json { get; set; }
+
+    [Option("hex-only", HelpText = "Print only the frame's bytes as a hex string.")]
+    public bool HexOnly { get; set; }
+}

@@ -1,0 +1,144 @@
+using System.Text;
+using System.Text.Json;
+using RawHandshake.Cli.Args;
+using RawHandshake.Cli.Output;
+using RawHandshake.Wire.Capture;
+using RawHandshake.Wire.Dissection;
+using RawHandshake.Wire.Parsing;
+
+namespace RawHandshake.Cli.Verbs;
+
+public sealed partial class DissectOptions : ICommand
+{
+    public int Execute(CliContext context)
+    {
+        var frames = Load(context);
+        var count = ArgParse.Optional(Count, "-c", int.MaxValue, v => (int)v);
+        var only = ArgParse.Optional(Frame, "--frame", int.MaxValue, v => (int)v);
+        if (only is 0)
+        {
+            throw new UsageException("--frame: frames are numbered from 1");
+        }
+
+        if (only > frames.Count)
+        {
+            throw new UsageException($"--frame: there are only {frames.Count} frames");
+        }
+
+        var tracker = new ConversationTracker();
+        var first = frames.Count > 0 ? frames[0].Timestamp : default;
+        var shown = 0;
+        for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
+        {
+            var cf = frames[i];
+            var parsed = FrameParser.Parse(cf.Data, cf.LinkType);
+            var rel = parsed.Tcp is not null ? tracker.Track(parsed) : (RelativeSeq?)null;
+            if (only is not null && only != i + 1)
+            {
+                continue;
+            }
+
+            var seconds = (cf.Timestamp - first).TotalSeconds;
+            if (Json)
+            {
+                context.Out.WriteLine(ToJson(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, cf.Comment));
+            }
+            else if (Summary)
+            {
+                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel));
+            }
+            else
+            {
+                var extra = ForeignDecoder.Applies(parsed) ? ForeignDecoder.Decode(cf.Data, cf.LinkType) : null;
+                if (shown > 0)
+                {
+                    context.Out.WriteLine();
+                }
+
+                context.Out.Write(FrameText.Render(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, extra, cf.Comment));
+            }
+
+            shown++;
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private List<CapturedFrame> Load(CliContext context)
+    {
+        var hexArgs = Hex.ToList();
+        if (Read is not null)
+        {
+            if (hexArgs.Count > 0)
+            {
+                throw new UsageException("dissect: give hex bytes or -r FILE, not both");
+            }
+
+            if (!File.Exists(Read))
+            {
+                throw new UsageException($"-r {Read}: no such file");
+            }
+
+            var result = CaptureFileReader.ReadFile(Read);
+            if (result.Error is not null && result.Frames.Count == 0)
+            {
+                throw new UsageException($"-r {Read}: {result.Error}");
+            }
+
+            if (result.Error is not null)
+            {
+                context.Err.WriteLine($"rawhandshake: warning: {Read}: {result.Error} (showing the {result.Frames.Count} frames before it)");
+            }
+
+            return [.. result.Frames];
+        }
+
+        if (hexArgs.Count == 0)
+        {
+            throw new UsageException("dissect: give frame bytes as hex, '-' to read hex from stdin, or -r FILE");
+        }
+
+        var text = hexArgs is ["-"] ? context.In.ReadToEnd() : string.Join(" ", hexArgs);
+        var link = (LinkType?.ToLowerInvariant()) switch
+        {
+            null or "ethernet" or "eth" or "en10mb" => Wire.Capture.LinkType.Ethernet,
+            "raw" or "ip" or "ipv4" => Wire.Capture.LinkType.Raw,
+            "sll" or "linux_sll" => Wire.Capture.LinkType.LinuxSll,
+            "sll2" or "linux_sll2" => Wire.Capture.LinkType.LinuxSll2,
+            _ => throw new UsageException($"--link-type: '{LinkType}' is not one of ethernet, raw, sll, sll2"),
+        };
+        try
+        {
+            var now = DateTimeOffset.UtcNow;
+            return HexText.ParseFrames(text).Select(b => new CapturedFrame(now, link, b, b.Length)).ToList();
+        }
+        catch (FormatException e)
+        {
+            throw new UsageException($"dissect: {(hexArgs is ["-"] ? "stdin" : "hex")}: {e.Message}");
+        }
+    }
+
+    /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>
+    public static string ToJson(int number, DateTimeOffset time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("frame", number);
+            w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+            w.WriteNumber("rel_time", Math.Round(seconds, 6));
+            w.WriteNumber("caplen", frame.Length);
+            w.WriteString("summary", PacketSummary.Info(parsed, frame, rel));
+            if (comment is not null)
+            {
+                w.WriteString("comment", comment);
+            }
+
+            FrameJson.WriteFields(w, parsed, frame, rel);
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(ms.ToArray());
+    }
+}

@@ -1,0 +1,28 @@
+using CommandLine;
+
+namespace RawHandshake.Cli.Verbs;
+
+[Verb("dissect", HelpText = "Decode frames given as hex (plain, separated, tcpdump -xx text), from stdin (-) or from a pcap/pcapng file (-r).")]
+public sealed partial class DissectOptions
+{
+    [Value(0, MetaName = "HEX", HelpText = "Frame bytes as hex; '-' reads hex text from stdin.")]
+    public IEnumerable<string> Hex { get; set; } = [];
+
+    [Option('r', "read", HelpText = "Read frames from a pcap or pcapng file.")]
+    public string? Read { get; set; }
+
+    [Option("json", HelpText = "One JSON object per frame (keys in the README).")]
+    public bool Json { get; set; }
+
+    [Option('c', "count", HelpText = "Stop after N frames.")]
+    public string? Count { get; set; }
+
+    [Option("frame", HelpText = "Show only frame number N (1-based); relative sequence numbers still count the frames before it.")]
+    public string? Frame { get; set; }
+
+    [Option("link-type", HelpText = "Link type of hex input: ethernet (default), raw (starts at the IP header), sll, sll2.")]
+    public string? LinkType { get; set; }
+
+    [Option('s', "summary", HelpText = "Only the one-line summary per frame, like tshark without -V.")]
+    public bool Summary { get; set; }
+}

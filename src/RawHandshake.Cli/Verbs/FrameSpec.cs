@@ -1,0 +1,205 @@
+using RawHandshake.Cli.Args;
+using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary>The frame a <c>craft</c> command line describes, validated; <see cref="Build"/> emits its bytes.</summary>
+public sealed class FrameSpec
+{
+    public static readonly MacAddress DefaultSourceMac = new(0x02_00_00_00_00_01);
+
+    public EthernetHeader Ethernet { get; set; }
+    public IPv4Header IPv4 { get; set; }
+    public TcpHeader Tcp { get; set; }
+    public byte[] TcpOptions { get; set; } = [];
+    public byte[] Payload { get; set; } = [];
+    public IcmpHeader? Icmp { get; set; }
+    public ArpPacket? Arp { get; set; }
+
+    /// <summary>Which of the addresses the user gave (the rest may be filled in from the route when sending).</summary>
+    public bool SourceGiven { get; set; }
+    public bool SourceMacGiven { get; set; }
+    public bool DestinationMacGiven { get; set; }
+
+    public static FrameSpec From(CraftOptions o)
+    {
+        var spec = new FrameSpec
+        {
+            SourceGiven = o.Src is not null,
+            SourceMacGiven = o.SrcMac is not null,
+            DestinationMacGiven = o.DstMac is not null,
+        };
+        var srcMac = o.SrcMac is null ? DefaultSourceMac : ArgParse.Mac(o.SrcMac, "--src-mac");
+        var dstMac = o.DstMac is null ? MacAddress.Broadcast : ArgParse.Mac(o.DstMac, "--dst-mac");
+        var vlan = ArgParse.U16(o.Vlan, "--vlan");
+        if (vlan > 4095)
+        {
+            throw new UsageException($"--vlan: {vlan} is out of range (0 to 4095)");
+        }
+
+        spec.Ethernet = new EthernetHeader(dstMac, srcMac, ArgParse.U16(o.EtherType, "--ether-type")) { VlanTci = vlan };
+
+        var src = ArgParse.Address(o.Src ?? "198.18.0.1", "--src");
+        var dst = ArgParse.Address(o.Dst ?? "198.18.2.10", "--dst");
+        var ipOptions = o.IpOptions is null ? [] : ArgParse.Hex(o.IpOptions, "--ip-options");
+        if (ipOptions.Length > 40 && o.Ihl is null)
+        {
+            throw new UsageException($"--ip-options: {ipOptions.Length} bytes do not fit in an IP header (at most 40; set --ihl to send them anyway)");
+        }
+
+        spec.IPv4 = new IPv4Header
+        {
+            Source = src,
+            Destination = dst,
+            Version = ArgParse.U8(o.IpVersion, "--ip-version", 15),
+            Ihl = ArgParse.U8(o.Ihl, "--ihl", 15),
+            Tos = ArgParse.U8(o.Tos, "--tos") ?? 0,
+            TotalLength = ArgParse.U16(o.IpLength, "--ip-len"),
+            Id = ArgParse.U16(o.Id, "--id") ?? 1,
+            ReservedFlag = o.Evil,
+            DontFragment = o.Df,
+            MoreFragments = o.Mf,
+            FragmentOffset = (ushort)(ArgParse.Optional(o.FragOffset, "--frag-offset", 8191, v => v) ?? 0),
+            Ttl = ArgParse.U8(o.Ttl, "--ttl") ?? 64,
+            Protocol = ArgParse.U8(o.Protocol, "--protocol"),
+            Checksum = ArgParse.U16(o.IpChecksum, "--ip-checksum"),
+            Options = ipOptions,
+        };
+
+        if (o.Data is not null && o.DataHex is not null)
+        {
+            throw new UsageException("--data and --data-hex: give one or the other");
+        }
+
+        spec.Payload = o.Data is not null ? ArgParse.Escaped(o.Data, "--data") : o.DataHex is not null ? ArgParse.Hex(o.DataHex, "--data-hex") : [];
+        if (spec.Payload.Length > 65535 - 60 - 60)
+        {
+            throw new UsageException($"--data: {spec.Payload.Length} bytes do not fit in one IPv4 datagram (at most {65535 - 60 - 60} with full headers)");
+        }
+
+        if (o.Arp is not null)
+        {
+            if (o.IcmpType is not null)
+            {
+                throw new UsageException("--arp and --icmp-type: a frame is ARP or ICMP, not both");
+            }
+
+            var op = o.Arp.ToLowerInvariant() switch
+            {
+                "request" or "who-has" => ArpPacket.Request,
+                "reply" or "is-at" => ArpPacket.Reply,
+                _ => ArgParse.U16(o.Arp, "--arp")!.Value,
+            };
+            var targetMac = o.ArpTargetMac is null ? MacAddress.Zero : ArgParse.Mac(o.ArpTargetMac, "--arp-target-mac");
+            spec.Arp = new ArpPacket(op, srcMac, src, targetMac, dst);
+            return spec;
+        }
+
+        if (o.IcmpType is not null)
+        {
+            var type = ArgParse.U8(o.IcmpType, "--icmp-type")!.Value;
+            var id = ArgParse.U16(o.IcmpId, "--icmp-id") ?? 1;
+            var seq = ArgParse.U16(o.IcmpSeq, "--icmp-seq") ?? 1;
+            var rest = type is IcmpHeader.EchoRequest or IcmpHeader.EchoReply ? ((uint)id << 16) | seq : 0u;
+            spec.Icmp = new IcmpHeader(type, ArgParse.U8(o.IcmpCode, "--icmp-code") ?? 0, rest) { Checksum = ArgParse.U16(o.IcmpChecksum, "--icmp-checksum") };
+            return spec;
+        }
+
+        spec.Tcp = new TcpHeader(
+            ArgParse.U16(o.Sport, "--sport") ?? 40000,
+            ArgParse.U16(o.Dport, "--dport") ?? 20000,
+            new SeqNum(ArgParse.U32(o.Seq, "--seq") ?? 0),
+            new SeqNum(ArgParse.U32(o.Ack, "--ack") ?? 0),
+            o.Flags is null ? TcpFlags.Syn : ArgParse.Flags(o.Flags, "--flags"),
+            ArgParse.U16(o.Win, "--win") ?? 64240)
+        {
+            DataOffset = ArgParse.U8(o.DataOffset, "--data-offset", 15),
+            Reserved = ArgParse.U8(o.Reserved, "--reserved", 7) ?? 0,
+            Checksum = ArgParse.U16(o.TcpChecksum, "--tcp-checksum"),
+            Urgent = ArgParse.U16(o.Urg, "--urg") ?? 0,
+        };
+        spec.TcpOptions = TcpOptionBytes(o);
+        if (spec.TcpOptions.Length > 40 && spec.Tcp.DataOffset is null)
+        {
+            throw new UsageException($"TCP options take {spec.TcpOptions.Length} bytes; at most 40 fit (set --data-offset to send them anyway)");
+        }
+
+        return spec;
+    }
+
+    private static byte[] TcpOptionBytes(CraftOptions o)
+    {
+        var standard = o.Mss is not null || o.Wscale is not null || o.SackOk || o.Sack is not null || o.Ts is not null;
+        if (o.TcpOptions is not null)
+        {
+            return standard
+                ? throw new UsageException("--tcp-options gives the raw option bytes: leave out --mss, --wscale, --sackok, --sack and --ts")
+                : ArgParse.Hex(o.TcpOptions, "--tcp-options");
+        }
+
+        if (!standard)
+        {
+            return [];
+        }
+
+        (uint, uint)? ts = null;
+        if (o.Ts is not null)
+        {
+            var parts = o.Ts.Split(':');
+            if (parts.Length != 2)
+            {
+                throw new UsageException($"--ts: '{o.Ts}' should be VAL:ECR, e.g. 12345:0");
+            }
+
+            ts = ((uint)ArgParse.Number(parts[0], "--ts", uint.MaxValue), (uint)ArgParse.Number(parts[1], "--ts", uint.MaxValue));
+        }
+
+        var blocks = new List<(uint, uint)>();
+        if (o.Sack is not null)
+        {
+            foreach (var b in o.Sack.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var lr = b.Split('-');
+                if (lr.Length != 2)
+                {
+                    throw new UsageException($"--sack: '{b}' should be LEFT-RIGHT, e.g. 1001-2001");
+                }
+
+                blocks.Add(((uint)ArgParse.Number(lr[0], "--sack", uint.MaxValue), (uint)ArgParse.Number(lr[1], "--sack", uint.MaxValue)));
+            }
+
+            if (blocks.Count is 0 or > 4)
+            {
+                throw new UsageException($"--sack: {blocks.Count} blocks given; 1 to 4 fit in the options");
+            }
+        }
+
+        var set = new TcpOptionSet(ArgParse.U16(o.Mss, "--mss"), ArgParse.U8(o.Wscale, "--wscale"), o.SackOk, ts);
+        Span<byte> buffer = stackalloc byte[64];
+        var n = TcpOptionLayout.Write(buffer, set, blocks.ToArray());
+        return buffer[..n].ToArray();
+    }
+
+    public byte[] Build()
+    {
+        var buffer = new byte[FrameBuilder.MaxFrameLength];
+        var eth = Ethernet;
+        int n;
+        if (Arp is { } arp)
+        {
+            n = FrameBuilder.BuildArp(buffer, eth, arp);
+        }
+        else if (Icmp is { } icmp)
+        {
+            n = FrameBuilder.BuildIcmp(buffer, eth, IPv4, icmp, Payload);
+        }
+        else
+        {
+            n = FrameBuilder.BuildTcp(buffer, eth, IPv4, Tcp, TcpOptions, Payload);
+        }
+
+        return buffer[..n];
+    }
+}

@@ -1,0 +1,58 @@
+using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Wire.Dissection;
+
+/// <summary>
+/// Relative sequence numbers per TCP conversation across a capture, as Wireshark computes them: each direction's base
+/// is its SYN's sequence number, or one less than the first sequence number seen (so a mid-stream capture starts at 1);
+/// an acknowledgment is relative to the other direction's base, seeded from the first ACK seen when that side has not
+/// yet sent anything. A new SYN on a closed conversation (port reuse) starts over.
+/// </summary>
+public sealed class ConversationTracker
+{
+    private readonly Dictionary<(uint, ushort, uint, ushort), SeqNum> bases = [];
+
+    public int Count => bases.Count / 2;
+
+    public RelativeSeq Track(in ParsedFrame f)
+    {
+        if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
+        {
+            return default;
+        }
+
+        var fwd = (ip.Source.Value, tcp.SourcePort, ip.Destination.Value, tcp.DestinationPort);
+        var rev = (ip.Destination.Value, tcp.DestinationPort, ip.Source.Value, tcp.SourcePort);
+        var syn = tcp.Has(Protocols.TcpFlags.Syn);
+        var ack = tcp.Has(Protocols.TcpFlags.Ack);
+
+        if (syn && !ack)
+        {
+            // A new connection attempt: forget an older conversation on the same ports unless this is a retransmission.
+            if (!bases.TryGetValue(fwd, out var old) || old != tcp.Seq)
+            {
+                bases[fwd] = tcp.Seq;
+                bases.Remove(rev);
+            }
+        }
+        else if (syn)
+        {
+            bases[fwd] = tcp.Seq;
+        }
+        else if (!bases.ContainsKey(fwd))
+        {
+            bases[fwd] = tcp.Seq - 1;
+        }
+
+        var known = bases.TryGetValue(rev, out var revBase);
+        if (!known && ack)
+        {
+            revBase = tcp.Ack - 1;
+            bases[rev] = revBase;
+            known = true;
+        }
+
+        return new RelativeSeq(tcp.Seq.RelativeTo(bases[fwd]), ack && known ? tcp.Ack.RelativeTo(revBase) : 0, ack && known);
+    }
+}

@@ -1,0 +1,209 @@
+using System.Text.Json;
+using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Wire.Dissection;
+
+/// <summary>
+/// The JSON fields of one frame, shared by <c>dissect --json</c> and the trace's packet events so the keys never
+/// differ: <c>src dst sport dport flags seq ack rel_seq rel_ack win len ttl options …</c> (documented in the README).
+/// </summary>
+public static class FrameJson
+{
+    public static void WriteFields(Utf8JsonWriter w, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel = null)
+    {
+        if (f.Ethernet is { } eth)
+        {
+            w.WriteString("eth_src", eth.Source.ToString());
+            w.WriteString("eth_dst", eth.Destination.ToString());
+            if (eth.VlanTci is { } tci)
+            {
+                w.WriteNumber("vlan", tci & 0xFFF);
+            }
+        }
+
+        w.WriteString("ethertype", $"0x{f.EtherType:x4}");
+        w.WriteString("proto", PacketSummary.Protocol(f));
+        if (f.Arp is { } arp)
+        {
+            w.WriteStartObject("arp");
+            w.WriteNumber("op", arp.Operation);
+            w.WriteString("sender_mac", arp.SenderMac.ToString());
+            w.WriteString("sender_ip", arp.SenderIp.ToString());
+            w.WriteString("target_mac", arp.TargetMac.ToString());
+            w.WriteString("target_ip", arp.TargetIp.ToString());
+            w.WriteEndObject();
+        }
+
+        if (f.IPv4 is { } ip)
+        {
+            w.WriteString("src", ip.Source.ToString());
+            w.WriteString("dst", ip.Destination.ToString());
+            w.WriteNumber("ttl", ip.Ttl ?? 0);
+            w.WriteNumber("id", ip.Id);
+            w.WriteNumber("tos", ip.Tos);
+            w.WriteBoolean("df", ip.DontFragment);
+            w.WriteBoolean("mf", ip.MoreFragments);
+            w.WriteNumber("frag_offset", ip.FragmentOffset);
+            w.WriteNumber("ip_len", ip.TotalLength ?? 0);
+            w.WriteNumber("ihl", ip.Ihl ?? 0);
+            w.WriteNumber("ip_proto", ip.Protocol ?? 0);
+            w.WriteString("ip_checksum", $"0x{ip.Checksum:x4}");
+            w.WriteString("ip_checksum_status", Status(f.IpChecksum(frame)));
+            if (f.IpOptionsLength > 0)
+            {
+                w.WriteString("ip_options", HexText.ToHex(f.IpOptions(frame)));
+            }
+        }
+
+        if (f.Tcp is { } tcp)
+        {
+            w.WriteNumber("sport", tcp.SourcePort);
+            w.WriteNumber("dport", tcp.DestinationPort);
+            w.WriteString("flags", tcp.Flags.ToLetters());
+            w.WriteNumber("seq", tcp.Seq.Value);
+            w.WriteNumber("ack", tcp.Ack.Value);
+            if (rel is { } r)
+            {
+                w.WriteNumber("rel_seq", r.Seq);
+                if (r.AckKnown)
+                {
+                    w.WriteNumber("rel_ack", r.Ack);
+                }
+                else
+                {
+                    w.WriteNull("rel_ack");
+                }
+            }
+
+            w.WriteNumber("win", tcp.Window);
+            w.WriteNumber("len", f.PayloadLength);
+            w.WriteNumber("urg", tcp.Urgent);
+            w.WriteNumber("data_offset", tcp.DataOffset ?? 0);
+            w.WriteString("tcp_checksum", $"0x{tcp.Checksum:x4}");
+            w.WriteString("tcp_checksum_status", Status(f.TransportChecksum(frame)));
+            WriteOptions(w, f.TcpOptions(frame));
+        }
+        else if (f.Udp is { } udp)
+        {
+            w.WriteNumber("sport", udp.SourcePort);
+            w.WriteNumber("dport", udp.DestinationPort);
+            w.WriteNumber("len", f.PayloadLength);
+            w.WriteString("udp_checksum_status", Status(f.TransportChecksum(frame)));
+        }
+        else if (f.Icmp is { } icmp)
+        {
+            w.WriteStartObject("icmp");
+            w.WriteNumber("type", icmp.Type);
+            w.WriteNumber("code", icmp.Code);
+            w.WriteString("name", Describe.IcmpType(icmp.Type, icmp.Code));
+            w.WriteString("checksum_status", Status(f.TransportChecksum(frame)));
+            if (icmp.Type is IcmpHeader.EchoRequest or IcmpHeader.EchoReply)
+            {
+                w.WriteNumber("id", icmp.Identifier);
+                w.WriteNumber("seq", icmp.SequenceNumber);
+            }
+
+            if (f.IcmpQuote is { } q)
+            {
+                w.WriteStartObject("quoted");
+                w.WriteString("src", q.Ip.Source.ToString());
+                w.WriteString("dst", q.Ip.Destination.ToString());
+                w.WriteNumber("proto", q.Ip.Protocol ?? 0);
+                if (q.SourcePort is { } sp)
+                {
+                    w.WriteNumber("sport", sp);
+                }
+
+                if (q.DestinationPort is { } dp)
+                {
+                    w.WriteNumber("dport", dp);
+                }
+
+                if (q.TcpSeq is { } s)
+                {
+                    w.WriteNumber("seq", s.Value);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (f.PayloadLength > 0 && f.Arp is null)
+        {
+            w.WriteString("payload_hex", HexText.ToHex(f.Payload(frame)));
+        }
+
+        if (f.Malformed is { } m)
+        {
+            w.WriteString("malformed", m);
+        }
+    }
+
+    /// <summary>Options as an object: <c>{"mss":1460,"wscale":7,"sack_perm":true,"tsval":1,"tsecr":0,"sack":[[l,r]],"unknown":[{"kind":N,"data":"hex"}]}</c>.</summary>
+    public static void WriteOptions(Utf8JsonWriter w, ReadOnlySpan<byte> options)
+    {
+        w.WriteStartObject("options");
+        var e = new TcpOptionReader(options).GetEnumerator();
+        var sackOpen = false;
+        while (e.MoveNext())
+        {
+            var o = e.Current;
+            switch (o.Kind)
+            {
+                case TcpOptionKind.Mss: w.WriteNumber("mss", o.Mss); break;
+                case TcpOptionKind.WindowScale: w.WriteNumber("wscale", o.WindowScale); break;
+                case TcpOptionKind.SackPermitted: w.WriteBoolean("sack_perm", true); break;
+                case TcpOptionKind.Timestamps:
+                    w.WriteNumber("tsval", o.TsVal);
+                    w.WriteNumber("tsecr", o.TsEcr);
+                    break;
+                case TcpOptionKind.Sack:
+                    sackOpen = true; // written after the walk, as one array over all SACK options
+                    break;
+                case TcpOptionKind.Nop:
+                case TcpOptionKind.EndOfOptions:
+                    break;
+                default:
+                    w.WriteString($"kind_{(byte)o.Kind}", HexText.ToHex(o.Data));
+                    break;
+            }
+        }
+
+        if (sackOpen)
+        {
+            w.WriteStartArray("sack");
+            foreach (var o in new TcpOptionReader(options))
+            {
+                for (var i = 0; o.Kind == TcpOptionKind.Sack && i < o.SackBlockCount; i++)
+                {
+                    var (l, r) = o.SackBlock(i);
+                    w.WriteStartArray();
+                    w.WriteNumberValue(l);
+                    w.WriteNumberValue(r);
+                    w.WriteEndArray();
+                }
+            }
+
+            w.WriteEndArray();
+        }
+
+        if (e.Malformed is { } m)
+        {
+            w.WriteString("malformed", m);
+        }
+
+        w.WriteEndObject();
+    }
+
+    public static string Status(ChecksumVerdict v) => v switch
+    {
+        ChecksumVerdict.Good => "good",
+        ChecksumVerdict.Bad => "bad",
+        ChecksumVerdict.Offload => "offload",
+        _ => "unverified",
+    };
+}

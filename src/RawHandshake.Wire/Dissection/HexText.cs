@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace RawHandshake.Wire.Dissection;
+
+/// <summary>Hex in and out: reading frames typed or pasted as hex, and the annotated hex dump.</summary>
+public static partial class HexText
+{
+    [GeneratedRegex(@"^\s*(?:0x)?([0-9a-fA-F]{4,8}):?\s{1,}(.*)$")]
+    private static partial Regex OffsetLine();
+
+    /// <summary>
+    /// Reads one or more frames from hex text: plain (<c>b0958e0b…</c>), space/colon/dash separated (<c>b0 95 8e</c>,
+    /// <c>b0:95:8e</c>), or a dump with offsets (<c>tcpdump -xx</c>/<c>-X</c>, Wireshark's "hex dump"), where every line
+    /// at offset 0 starts a new frame and ASCII columns are ignored. Throws <see cref="FormatException"/> with the line
+    /// and column of the first bad character.
+    /// </summary>
+    public static List<byte[]> ParseFrames(string text)
+    {
+        var lines = text.Replace("\r", "", StringComparison.Ordinal).Split('\n');
+        var dump = lines.Any(l => OffsetLine().Match(l) is { Success: true } m && IsDumpOffset(m.Groups[1].Value, m.Groups[2].Value)
+            && int.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) == 0);
+        var frames = new List<byte[]>();
+        var current = new List<byte>();
+        for (var n = 0; n < lines.Length; n++)
+        {
+            var line = lines[n];
+            if (dump)
+            {
+                var m = OffsetLine().Match(line);
+                if (!m.Success || !IsDumpOffset(m.Groups[1].Value, m.Groups[2].Value))
+                {
+                    continue; // a header line between frames (tcpdump's decode), or blank
+                }
+
+                var offset = int.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                if (offset == 0 && current.Count > 0)
+                {
+                    frames.Add([.. current]);
+                    current.Clear();
+                }
+
+                if (offset != current.Count)
+                {
+                    throw new FormatException($"line {n + 1}: offset 0x{offset:x4} does not follow the {current.Count} bytes before it");
+                }
+
+                // Hex tokens of 2 or 4 digits, at most 16 bytes a line; what follows is an ASCII column.
+                var body = m.Groups[2].Value;
+                var taken = 0;
+                var end = 0;
+                foreach (Match tok in Regex.Matches(body, @"\S+"))
+                {
+                    var v = tok.Value;
+                    if (taken >= 16 || v.Length is not (2 or 4) || !v.All(char.IsAsciiHexDigit))
+                    {
+                        break;
+                    }
+
+                    taken += v.Length / 2;
+                    end = tok.Index + v.Length;
+                }
+
+                AppendHex(current, body[..end], n + 1, m.Groups[2].Index + 1);
+            }
+            else
+            {
+                var t = line.Trim();
+                if (t.Length == 0 || t.StartsWith('#'))
+                {
+                    if (current.Count > 0 && t.Length == 0)
+                    {
+                        frames.Add([.. current]);
+                        current.Clear();
+                    }
+
+                    continue;
+                }
+
+                AppendHex(current, line, n + 1, 1);
+            }
+        }
+
+        if (current.Count > 0)
+        {
+            frames.Add([.. current]);
+        }
+
+        if (frames.Count == 0)
+        {
+            throw new FormatException("no hex bytes found");
+        }
+
+        return frames;
+    }
+
+    private static bool IsDumpOffset(string offset, string rest) =>
+        offset.Length >= 4 && rest.Length > 0 && char.IsAsciiHexDigit(rest[0]) && (offset.Length > 4 || rest.Contains(' ', StringComparison.Ordinal));
+
+    private static void AppendHex(List<byte> into, string text, int line, int column)
+    {
+        int? high = null;
+        var highCol = 0;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c is ' ' or '\t' or ':' or '-' or ',' || (c == '0' && i + 1 < text.Length && text[i + 1] is 'x' or 'X' && high is null))
+            {
+                if (c == '0')
+                {
+                    i++; // skip a 0x prefix
+                }
+                else if (high is not null && c is not (' ' or '\t'))
+                {
+                    throw new FormatException($"line {line}, column {column + i}: separator '{c}' splits a byte");
+                }
+
+                continue;
+            }
+
+            if (!char.IsAsciiHexDigit(c))
+            {
+                throw new FormatException($"line {line}, column {column + i}: '{c}' is not a hex digit");
+            }
+
+            var v = Convert.ToInt32(c.ToString(), 16);
+            if (high is null)
+            {
+                high = v;
+                highCol = column + i;
+            }
+            else
+            {
+                into.Add((byte)((high.Value << 4) | v));
+                high = null;
+            }
+        }
+
+        if (high is not null)
+        {
+            throw new FormatException($"line {line}, column {highCol}: odd number of hex digits");
+        }
+    }
+
+    /// <summary>A plain hex string, no separators.</summary>
+    public static string ToHex(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLowerInvariant();
+
+    /// <summary>Wireshark's hex dump: offset, 16 bytes in two groups of 8, ASCII.</summary>
+    public static string Dump(ReadOnlySpan<byte> bytes, string indent = "")
+    {
+        var sb = new StringBuilder();
+        for (var row = 0; row < bytes.Length; row += 16)
+        {
+            var chunk = bytes.Slice(row, Math.Min(16, bytes.Length - row));
+            sb.Append(indent).Append(row.ToString("x4", CultureInfo.InvariantCulture)).Append("  ");
+            for (var i = 0; i < 16; i++)
+            {
+                sb.Append(i < chunk.Length ? chunk[i].ToString("x2", CultureInfo.InvariantCulture) + " " : "   ");
+                if (i == 7)
+                {
+                    sb.Append(' ');
+                }
+            }
+
+            sb.Append("  ").Append(Dissector.Printable(chunk)).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>
+    /// The annotated dump: one block per layer, each row labelled with the layer it belongs to, so the bytes of the
+    /// Ethernet, IP and TCP headers, the options and the payload stand apart.
+    /// </summary>
+    public static string AnnotatedDump(ReadOnlySpan<byte> bytes, IReadOnlyList<(int Offset, int Length, string Label)> spans)
+    {
+        var sb = new StringBuilder();
+        var width = spans.Count == 0 ? 0 : spans.Max(s => s.Label.Length);
+        foreach (var (offset, length, label) in spans)
+        {
+            if (offset < 0 || length <= 0 || offset >= bytes.Length)
+            {
+                continue;
+            }
+
+            var part = bytes.Slice(offset, Math.Min(length, bytes.Length - offset));
+            for (var row = 0; row < part.Length; row += 16)
+            {
+                var chunk = part.Slice(row, Math.Min(16, part.Length - row));
+                sb.Append(row == 0 ? label.PadRight(width) : new string(' ', width)).Append("  ");
+                sb.Append((offset + row).ToString("x4", CultureInfo.InvariantCulture)).Append("  ");
+                for (var i = 0; i < 16; i++)
+                {
+                    sb.Append(i < chunk.Length ? chunk[i].ToString("x2", CultureInfo.InvariantCulture) + " " : "   ");
+                    if (i == 7)
+                    {
+                        sb.Append(' ');
+                    }
+                }
+
+                sb.Append("  ").Append(Dissector.Printable(chunk)).Append('\n');
+            }
+        }
+
+        return sb.ToString();
+    }
+}

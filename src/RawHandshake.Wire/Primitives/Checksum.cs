@@ -1,0 +1,81 @@
+using System.Buffers.Binary;
+
+namespace RawHandshake.Wire.Primitives;
+
+/// <summary>The Internet checksum of RFC 1071, with the TCP/UDP pseudo-header of RFC 9293 §3.1.</summary>
+public static class Checksum
+{
+    /// <summary>Adds <paramref name="data"/> as big-endian 16-bit words to a running 32-bit (unfolded) sum.</summary>
+    public static ulong Add(ulong sum, ReadOnlySpan<byte> data)
+    {
+        // Sum 32-bit big-endian words into a 64-bit accumulator: carries are folded at the end (RFC 1071 §2(B)).
+        var i = 0;
+        for (; i + 4 <= data.Length; i += 4)
+        {
+            sum += BinaryPrimitives.ReadUInt32BigEndian(data[i..]);
+        }
+
+        if (i + 2 <= data.Length)
+        {
+            sum += (ulong)BinaryPrimitives.ReadUInt16BigEndian(data[i..]) << 16;
+            i += 2;
+            if (i < data.Length)
+            {
+                sum += (ulong)data[i] << 8;
+            }
+        }
+        else if (i < data.Length)
+        {
+            sum += (ulong)data[i] << 24;
+        }
+
+        return sum;
+    }
+
+    /// <summary>Folds a running sum into 16 bits (not inverted).</summary>
+    public static ushort Fold(ulong sum)
+    {
+        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
+        sum = (sum & 0xFFFF_FFFF) + (sum >> 32);
+        var s = (uint)sum;
+        s = (s & 0xFFFF) + (s >> 16);
+        s = (s & 0xFFFF) + (s >> 16);
+        return (ushort)s;
+    }
+
+    /// <summary>The checksum to put in a header: the one's complement of the folded sum.</summary>
+    public static ushort Compute(ReadOnlySpan<byte> data) => (ushort)~Fold(Add(0, data));
+
+    /// <summary>The pseudo-header sum (source, destination, zero, protocol, transport length).</summary>
+    public static ulong PseudoHeader(IPv4Address source, IPv4Address destination, byte protocol, int transportLength) =>
+        (ulong)source.Value + destination.Value + protocol + (uint)(ushort)transportLength;
+
+    /// <summary>The TCP/UDP checksum over the pseudo-header and the transport segment (checksum field zero or included as is).</summary>
+    public static ushort ComputeTransport(IPv4Address source, IPv4Address destination, byte protocol, ReadOnlySpan<byte> segment) =>
+        (ushort)~Fold(Add(PseudoHeader(source, destination, protocol, segment.Length), segment));
+
+    /// <summary>
+    /// Verdict on a transport checksum in place: good when the whole sum folds to 0xFFFF; offload when the field holds
+    /// the un-inverted pseudo-header sum (Linux CHECKSUM_PARTIAL frames captured before the NIC/veth filled it in).
+    /// </summary>
+    public static ChecksumVerdict VerifyTransport(IPv4Address source, IPv4Address destination, byte protocol, ReadOnlySpan<byte> segment, int checksumOffset)
+    {
+        if (segment.Length < checksumOffset + 2)
+        {
+            return ChecksumVerdict.Unverified;
+        }
+
+        var field = BinaryPrimitives.ReadUInt16BigEndian(segment[checksumOffset..]);
+        var pseudo = PseudoHeader(source, destination, protocol, segment.Length);
+        if (Fold(Add(pseudo, segment)) == 0xFFFF)
+        {
+            return ChecksumVerdict.Good;
+        }
+
+        return field == Fold(pseudo) ? ChecksumVerdict.Offload : ChecksumVerdict.Bad;
+    }
+
+    /// <summary>Verdict on a header checksum (IPv4, ICMP) over <paramref name="data"/> including its checksum field.</summary>
+    public static ChecksumVerdict Verify(ReadOnlySpan<byte> data) =>
+        Fold(Add(0, data)) == 0xFFFF ? ChecksumVerdict.Good : ChecksumVerdict.Bad;
+}

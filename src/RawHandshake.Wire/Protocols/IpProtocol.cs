@@ -1,0 +1,9 @@
+namespace RawHandshake.Wire.Protocols;
+
+/// <summary>IP protocol numbers we decode; others survive as numbers.</summary>
+public enum IpProtocol : byte
+{
+    Icmp = 1,
+    Tcp = 6,
+    Udp = 17,
+}
