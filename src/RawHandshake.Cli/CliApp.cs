@@ -8,7 +8,7 @@ namespace RawHandshake.Cli;
 /// <summary>Parses the verb and its options, runs it, and turns every failure into one line on stderr and an exit code.</summary>
 public static class CliApp
 {
-    public static readonly Type[] Verbs = [typeof(CraftOptions), typeof(DissectOptions)];
+    public static readonly Type[] Verbs = [typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions)];
 
     public static int Run(string[] args, CliContext context)
     {
@@ -32,6 +32,10 @@ public static class CliApp
         catch (UsageException e)
         {
             return Fail(context, e.Message, ExitCodes.Usage);
+        }
+        catch (Link.LinkException e)
+        {
+            return Fail(context, e.Message, context.SentSomething ? ExitCodes.Failed : ExitCodes.Usage);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

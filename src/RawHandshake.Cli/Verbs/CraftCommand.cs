@@ -12,6 +12,16 @@ public sealed partial class CraftOptions : ICommand
 {
     public int Execute(CliContext context)
     {
+        if (Send)
+        {
+            return CraftSend.Run(this, context);
+        }
+
+        if (Timeout is not null || Iface is not null || Netns is not null)
+        {
+            throw new UsageException("--timeout, --iface and --netns go with --send");
+        }
+
         var spec = FrameSpec.From(this);
         var frame = spec.Build();
         var parsed = FrameParser.Parse(frame);

@@ -141,6 +141,18 @@ public sealed partial class CraftOptions
     [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment).")]
     public string? Write { get; set; }
 
+    [Option("send", HelpText = "Put the frame on the wire and print the replies that answer it (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP.")]
+    public bool Send { get; set; }
+
+    [Option("timeout", HelpText = "With --send: how long to wait for replies (default 1s).")]
+    public string? Timeout { get; set; }
+
+    [Option("iface", HelpText = "With --send: the interface (default: from the route).")]
+    public string? Iface { get; set; }
+
+    [Option("netns", HelpText = "With --send: run inside this network namespace.")]
+    public string? Netns { get; set; }
+
     [Option("json", HelpText = "Print the frame as one JSON object.")]
     public bool Json { get; set; }
 

@@ -92,10 +92,28 @@ public static class PacketSummary
 
     private static int BinaryReverse(ushort v) => (ushort)((v << 8) | (v >> 8));
 
-    private static void TcpInfo(StringBuilder sb, in ParsedFrame f, TcpHeader tcp, ReadOnlySpan<byte> frame, RelativeSeq? rel)
+    /// <summary>The TCP part of the Info column after the ports: <c>[SYN, ACK] Seq=0 Ack=1 Win=65160 Len=0 MSS=1460 …</c>.</summary>
+    public static string TcpDetails(in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel)
+    {
+        if (f.Tcp is not { } tcp)
+        {
+            return Info(f, frame, rel);
+        }
+
+        var sb = new StringBuilder();
+        TcpInfo(sb, f, tcp, frame, rel, ports: false);
+        return sb.ToString();
+    }
+
+    private static void TcpInfo(StringBuilder sb, in ParsedFrame f, TcpHeader tcp, ReadOnlySpan<byte> frame, RelativeSeq? rel, bool ports = true)
     {
         var seq = rel?.Seq ?? tcp.Seq.Value;
-        sb.Append(CultureInfo.InvariantCulture, $"{tcp.SourcePort} → {tcp.DestinationPort} {tcp.Flags.ToWireshark()} Seq={seq}");
+        if (ports)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{tcp.SourcePort} → {tcp.DestinationPort} ");
+        }
+
+        sb.Append(CultureInfo.InvariantCulture, $"{tcp.Flags.ToWireshark()} Seq={seq}");
         if (tcp.Has(TcpFlags.Ack))
         {
             var ack = rel is { AckKnown: true } r ? r.Ack : tcp.Ack.Value;

@@ -1,0 +1,74 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using RawHandshake.Cli.Args;
+
+namespace RawHandshake.Cli;
+
+/// <summary>
+/// <c>--netns NAME</c>: runs this same command inside that network namespace, as <c>ip netns exec NAME</c> would (which
+/// also gives the child the namespace's /sys and /etc/netns). The child is marked so it does not re-enter.
+/// </summary>
+public static class NetnsExec
+{
+    public const string Marker = "RAWHANDSHAKE_NETNS";
+
+    /// <summary>Returns null when already inside <paramref name="name"/> (go on here), else the child's exit code.</summary>
+    public static int? RunInside(string? name, CliContext context)
+    {
+        if (string.IsNullOrEmpty(name) || Environment.GetEnvironmentVariable(Marker) == name)
+        {
+            return null;
+        }
+
+        if (name.Contains('/', StringComparison.Ordinal) || !File.Exists(Path.Combine("/var/run/netns", name)))
+        {
+            throw new UsageException($"--netns: no network namespace '{name}' (see: ip netns list)");
+        }
+
+        if (Environment.UserName != "root" && !Link.Privileges.HasCapability(21))
+        {
+            throw new UsageException("--netns needs root (entering a network namespace needs CAP_SYS_ADMIN)");
+        }
+
+        var args = Environment.GetCommandLineArgs();
+        var start = new ProcessStartInfo("ip") { UseShellExecute = false };
+        start.ArgumentList.Add("netns");
+        start.ArgumentList.Add("exec");
+        start.ArgumentList.Add(name);
+        start.ArgumentList.Add(Environment.ProcessPath ?? "dotnet");
+        if (args.Length > 0 && args[0].EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            start.ArgumentList.Add(args[0]);
+        }
+
+        foreach (var a in args.Skip(1))
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        start.Environment[Marker] = name;
+        context.Out.Flush();
+        using var child = Process.Start(start) ?? throw new UsageException("--netns: could not start 'ip netns exec'");
+
+        // Ctrl-C reaches the child through the terminal's process group; SIGTERM to us is passed on.
+        ConsoleCancelEventHandler onCancel = (_, e) => e.Cancel = true;
+        Console.CancelKeyPress += onCancel;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            try
+            {
+                kill(child.Id, 15);
+            }
+            catch (Exception e) when (e is InvalidOperationException or DllNotFoundException)
+            {
+            }
+        });
+        child.WaitForExit();
+        Console.CancelKeyPress -= onCancel;
+        return child.ExitCode;
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+}

@@ -1,0 +1,129 @@
+using RawHandshake.Cli.Args;
+using RawHandshake.Engine;
+using RawHandshake.Engine.Live;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
+using RawHandshake.Session;
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Cli.Verbs;
+
+public sealed partial class HandshakeOptions : ICommand
+{
+    public int Execute(CliContext context)
+    {
+        if (NetnsExec.RunInside(Netns, context) is { } code)
+        {
+            return code;
+        }
+
+        // Everything the user typed is checked before a frame goes out.
+        var (target, port) = LiveRun.Target(Target, "--target");
+        var items = DataItems();
+        var mode = (Close?.ToLowerInvariant()) switch
+        {
+            null or "active" => CloseMode.Active,
+            "passive" => CloseMode.Passive,
+            "simultaneous" or "simul" => CloseMode.Simultaneous,
+            "half" => CloseMode.Half,
+            "rst" or "abort" => CloseMode.Rst,
+            "none" => CloseMode.None,
+            _ => throw new UsageException($"--close: '{Close}' is not one of active, passive, simultaneous, half, rst, none"),
+        };
+        var mss = ArgParse.U16(Mss, "--mss") ?? 1460;
+        var wscale = ArgParse.U8(Wscale, "--wscale", 14);
+        var window = (int)(ArgParse.Optional(Window, "--window", 1 << 30, v => (long)v) ?? 64240);
+        var sport = ArgParse.U16(Sport, "--sport") ?? (ushort)Random.Shared.Next(32768, 61000);
+        var isn = ArgParse.U32(Isn, "--isn") ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+        var ttl = ArgParse.U8(Ttl, "--ttl") ?? 64;
+        var rto = LiveRun.Duration(Rto, "--rto", TimeSpan.FromSeconds(1));
+        var retries = (int)(ArgParse.Optional(Retries, "--retries", 20, v => (long)v) ?? 4);
+        var timeWait = LiveRun.Duration(TimeWait, "--time-wait", TimeSpan.FromMilliseconds(500));
+        var limit = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(10));
+        if (rto <= TimeSpan.Zero)
+        {
+            throw new UsageException("--rto: must be more than 0");
+        }
+
+        using var run = new LiveRun(this, context);
+        var request = LiveRun.Request(this, target);
+        using var live = LiveSetup.Open(request, run.Clock, run.Trace, "handshake");
+        run.Attach(live.Engine);
+        live.ResolveNextHop(request);
+        context.SentSomething = true;
+
+        var flowKey = new FlowKey(live.Source, sport, target, port);
+        live.GuardFlow(live.Source, sport, target, port);
+        if (live.Guard == RstGuardMode.None)
+        {
+            run.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset this flow"));
+        }
+
+        var config = new SessionConfig(flowKey, new SeqNum(isn))
+        {
+            Mss = mss == 0 ? null : mss,
+            WindowScale = wscale,
+            SackPermitted = SackOk,
+            Timestamps = Timestamps,
+            TsOffset = (uint)Random.Shared.Next(),
+            ReceiveWindow = window,
+            InitialRto = rto,
+            Retries = retries,
+            TimeWait = timeWait,
+        };
+        var driver = new HandshakeDriver(items, ExpectEcho, mode);
+        var flow = live.Engine.AddFlow(config, driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = ttl });
+        run.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info,
+            $"{flowKey} via {live.Route.Interface}{(live.Route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, next hop {live.NextHopMac}, guard {live.Guard.ToString().ToLowerInvariant()}"));
+
+        var end = live.Engine.Run(limit);
+        if (ReceivedFile is not null)
+        {
+            try
+            {
+                File.WriteAllBytes(ReceivedFile, flow.Session.Received.ToArray());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                context.Err.WriteLine($"rawhandshake: --received-file {ReceivedFile}: {e.Message}");
+            }
+        }
+
+        if (Ladder && !Json)
+        {
+            run.Trace.Complete();
+            context.Out.WriteLine();
+            context.Out.Write(LadderRenderer.Render(run.Recorder.Events));
+        }
+
+        if (end == RunEnd.Cancelled)
+        {
+            return run.Interrupted ?? ExitCodes.Interrupted;
+        }
+
+        return driver.Outcome is { Ok: true } ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private List<byte[]> DataItems()
+    {
+        var items = Data.Select(d => ArgParse.Escaped(d, "--data")).ToList();
+        if (DataHex is not null)
+        {
+            items.Add(ArgParse.Hex(DataHex, "--data-hex"));
+        }
+
+        if (DataFile is not null)
+        {
+            try
+            {
+                items.Add(File.ReadAllBytes(DataFile));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"--data-file {DataFile}: {e.Message}");
+            }
+        }
+
+        return items.Where(i => i.Length > 0).ToList();
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using RawHandshake.Cli.Args;
+using RawHandshake.Engine;
+using RawHandshake.Engine.Live;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
+using RawHandshake.Wire.Capture;
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary>What live verbs share: target parsing, the trace sinks chosen by options, signals, and cleanup.</summary>
+public sealed class LiveRun : IDisposable
+{
+    private readonly List<IDisposable> owned = [];
+    private readonly PosixSignalRegistration? term;
+    private readonly ConsoleCancelEventHandler onCancel;
+    private TcpEngine? engine;
+
+    public LiveRun(LiveOptions options, CliContext context, TextWriter? textOut = null)
+    {
+        Context = context;
+        Trace = new TraceBus();
+        Trace.Add(Recorder);
+        if (options.Json)
+        {
+            Trace.Add(new JsonTraceRenderer(context.Out));
+        }
+        else
+        {
+            Trace.Add(new TextTraceRenderer(textOut ?? context.Out));
+        }
+
+        if (options.Write is not null)
+        {
+            try
+            {
+                var writer = new CaptureTraceWriter(CaptureFileWriter.Create(options.Write));
+                owned.Add(writer);
+                Trace.Add(writer);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                throw new UsageException($"-w {options.Write}: {e.Message}");
+            }
+        }
+
+        onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            Interrupted = ExitCodes.Interrupted;
+            if (engine is not null)
+            {
+                engine.StopRequested = true;
+            }
+        };
+        Console.CancelKeyPress += onCancel;
+        term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            Interrupted = ExitCodes.Terminated;
+            if (engine is not null)
+            {
+                engine.StopRequested = true;
+            }
+        });
+    }
+
+    public CliContext Context { get; }
+    public TraceBus Trace { get; }
+    public TraceRecorder Recorder { get; } = new();
+    public SystemClock Clock { get; } = new();
+
+    /// <summary>130 after Ctrl-C, 143 after SIGTERM, else null.</summary>
+    public int? Interrupted { get; private set; }
+
+    public void Attach(TcpEngine e)
+    {
+        engine = e;
+        if (Interrupted is not null)
+        {
+            e.StopRequested = true;
+        }
+    }
+
+    public static LiveRequest Request(LiveOptions o, IPv4Address target) => new(target)
+    {
+        Interface = o.Iface,
+        Source = o.Source is null ? null : ArgParse.Address(o.Source, "--source"),
+        Guard = (o.RstGuard?.ToLowerInvariant()) switch
+        {
+            null or "auto" => RstGuardMode.Auto,
+            "nft" => RstGuardMode.Nft,
+            "phantom" => RstGuardMode.Phantom,
+            "none" => RstGuardMode.None,
+            _ => throw new UsageException($"--rst-guard: '{o.RstGuard}' is not one of nft, phantom, none"),
+        },
+    };
+
+    /// <summary>Parses <c>IP:PORT</c> or <c>host:port</c> (IPv4 only), naming the option in errors.</summary>
+    public static (IPv4Address Address, ushort Port) Target(string text, string option)
+    {
+        var t = text.Trim();
+        if (t.StartsWith('[') || t.Count(c => c == ':') > 1)
+        {
+            throw new UsageException($"{option}: '{text}' is IPv6: IPv6 targets are not supported (IPv4 only for now)");
+        }
+
+        var colon = t.LastIndexOf(':');
+        if (colon <= 0 || colon == t.Length - 1)
+        {
+            throw new UsageException($"{option}: '{text}' should be IP:PORT, e.g. 198.18.2.10:20000");
+        }
+
+        var port = (ushort)ArgParse.Number(t[(colon + 1)..], option + " port", 65535);
+        if (port == 0)
+        {
+            throw new UsageException($"{option}: port 0 cannot be connected to");
+        }
+
+        var host = t[..colon];
+        if (IPv4Address.TryParse(host, out var ip))
+        {
+            return (ip.Value, port);
+        }
+
+        try
+        {
+            return (Routing.ParseTarget(host), port);
+        }
+        catch (LinkException e)
+        {
+            throw new UsageException($"{option}: {e.Message}");
+        }
+    }
+
+    public static TimeSpan Duration(string? text, string option, TimeSpan fallback) =>
+        text is null ? fallback : ArgParse.Duration(text, option);
+
+    public T Own<T>(T d)
+        where T : IDisposable
+    {
+        owned.Add(d);
+        return d;
+    }
+
+    public void Dispose()
+    {
+        Trace.Complete();
+        for (var i = owned.Count - 1; i >= 0; i--)
+        {
+            owned[i].Dispose();
+        }
+
+        Console.CancelKeyPress -= onCancel;
+        term?.Dispose();
+    }
+
+    public static string Micro(TimeSpan t) => t.TotalMicroseconds.ToString("0", CultureInfo.InvariantCulture);
+}

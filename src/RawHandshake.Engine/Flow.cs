@@ -1,0 +1,147 @@
+using RawHandshake.Engine.Trace;
+using RawHandshake.Session;
+using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Engine;
+
+/// <summary>
+/// One connection inside the engine: its session, where its frames go (MACs, TTL) and its counters. It is the
+/// session's output: segments become frames on the link, events become trace events.
+/// </summary>
+public sealed class Flow : ISessionOutput
+{
+    private readonly TcpEngine engine;
+    private ushort ipId;
+
+    internal Flow(TcpEngine engine, TcpClientSession session, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions frameOptions)
+    {
+        this.engine = engine;
+        Session = session;
+        Driver = driver;
+        LocalMac = localMac;
+        NextHopMac = nextHopMac;
+        FrameOptions = frameOptions;
+        ipId = frameOptions.FirstIpId;
+    }
+
+    public TcpClientSession Session { get; }
+    public IFlowDriver Driver { get; }
+    public FlowKey Key => Session.Flow;
+    public MacAddress LocalMac { get; }
+    public MacAddress NextHopMac { get; }
+    public FlowFrameOptions FrameOptions { get; }
+
+    public int PacketsOut { get; private set; }
+    public int PacketsIn { get; internal set; }
+    public int Retransmissions { get; private set; }
+    public int ServerRetransmissions { get; private set; }
+    public HandshakeCompleted? Handshake { get; private set; }
+    public SessionFailed? Failure { get; private set; }
+    public SessionFinished? Finish { get; private set; }
+    public TimeSpan StartedAt { get; internal set; }
+    public TimeSpan? EndedAt { get; internal set; }
+    public bool ResultPublished { get; internal set; }
+    public DateTimeOffset? SynSentWall { get; private set; }
+    public DateTimeOffset? SynAckWall { get; internal set; }
+
+    /// <summary>Time for commands issued by drivers and verbs: the engine's clock.</summary>
+    public TimeSpan Now => engine.Clock.Now;
+
+    public void Connect() => Session.Connect(Now, this);
+
+    public void Send(ReadOnlySpan<byte> data) => Session.Send(data, Now, this);
+
+    public void Close() => Session.Close(Now, this);
+
+    public void Abort() => Session.Abort(Now, this);
+
+    /// <summary>A note in the trace, from a driver.</summary>
+    public void Note(string text, NoteLevel level = NoteLevel.Info) => engine.Trace.Publish(new NoteTraced(engine.Elapsed, level, text));
+
+    void ISessionOutput.Transmit(in OutgoingSegment segment)
+    {
+        PacketsOut++;
+        if (segment.Kind == SegmentKind.Retransmission)
+        {
+            Retransmissions++;
+        }
+
+        var key = Key;
+        var ip = new IPv4Header
+        {
+            Source = key.LocalAddress,
+            Destination = key.RemoteAddress,
+            Id = ipId++,
+            Ttl = FrameOptions.Ttl,
+            DontFragment = FrameOptions.DontFragment,
+            Tos = FrameOptions.Tos,
+        };
+        var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window);
+        Span<byte> options = stackalloc byte[40];
+        var optionLength = segment.Options.IsEmpty && segment.SackBlocks is null
+            ? 0
+            : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
+        var eth = new EthernetHeader(NextHopMac, LocalMac);
+        var buffer = engine.SendBuffer;
+        var n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span);
+        var note = segment.Kind switch
+        {
+            SegmentKind.Retransmission => "our retransmission",
+            SegmentKind.WindowProbe => "zero-window probe",
+            SegmentKind.ChallengeAck => "challenge ACK",
+            SegmentKind.Reset => "abort",
+            _ => null,
+        };
+        var wall = engine.SendFrame(buffer.AsSpan(0, n), note);
+        if ((segment.Flags & TcpFlags.Syn) != 0 && SynAckWall is null)
+        {
+            SynSentWall = wall; // the last SYN before the answer (Karn: a retransmitted SYN makes the RTT ambiguous)
+        }
+    }
+
+    void ISessionOutput.Raise(SessionEvent e)
+    {
+        var t = engine.Elapsed;
+        switch (e)
+        {
+            case StateChanged s:
+                engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason));
+                break;
+            case HandshakeCompleted h:
+                Handshake = h;
+                break;
+            case PeerRetransmission:
+                ServerRetransmissions++;
+                break;
+            case SessionFailed f:
+                Failure = f;
+                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Error, f.Reason));
+                break;
+            case SessionFinished fin:
+                Finish = fin;
+                break;
+            case SessionNote n:
+                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, n.Text));
+                break;
+            case ZeroWindow z:
+                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, z.Peer ? "the server's window is zero: waiting, probing" : "our window is zero"));
+                break;
+            case Retransmitting r:
+                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, $"retransmitting our {r.What} (attempt {r.Attempt}, next timeout {r.NextTimeout.TotalMilliseconds:0} ms)"));
+                break;
+        }
+    }
+
+    internal void MarkServerRetransmission() => ServerRetransmissions++;
+}
+
+/// <summary>IP-level choices for a flow's frames.</summary>
+public sealed record FlowFrameOptions
+{
+    public byte Ttl { get; init; } = 64;
+    public bool DontFragment { get; init; } = true;
+    public byte Tos { get; init; }
+    public ushort FirstIpId { get; init; } = (ushort)Random.Shared.Next(1, 65535);
+}

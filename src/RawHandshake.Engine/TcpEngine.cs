@@ -1,0 +1,410 @@
+using RawHandshake.Engine.Net;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
+using RawHandshake.Session;
+using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Dissection;
+using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Engine;
+
+/// <summary>Sees a received frame that no flow took; the span is valid only during the call.</summary>
+public delegate void FrameObserver(ReadOnlySpan<byte> frame, DateTimeOffset wall, in ParsedFrame parsed);
+
+/// <summary>How a run ended.</summary>
+public enum RunEnd
+{
+    Completed,
+    TimedOut,
+    Cancelled,
+}
+
+/// <summary>
+/// The single-threaded event loop: polls the link, sorts frames to flows by 4-tuple (one sniffer for many flows),
+/// feeds sessions their segments and timers from one clock, sends what they emit, answers ARP for a phantom source,
+/// spots frames our own kernel sent on a flow, and publishes every packet and state change to the trace.
+/// </summary>
+public sealed class TcpEngine
+{
+    private readonly IFrameLink link;
+    private readonly Dictionary<FlowKey, Flow> flows = [];
+    private readonly List<Flow> order = [];
+    private readonly TcpAnalyzer analyzer = new();
+    private readonly ConversationTracker tracker = new();
+    private readonly HashSet<ulong> recentlySent = [];
+    private readonly Queue<ulong> recentOrder = new();
+    private readonly FrameHandler handler;
+    private readonly TimeSpan origin;
+    private int frameNumber;
+    private DateTimeOffset? firstWall;
+
+    public TcpEngine(IFrameLink link, IClock clock, ITraceSink trace)
+    {
+        this.link = link;
+        Clock = clock;
+        Trace = trace;
+        handler = OnFrame;
+        origin = clock.Now;
+    }
+
+    public IClock Clock { get; }
+    public ITraceSink Trace { get; }
+    public ArpTable Arp { get; } = new();
+    public IFrameLink Link => link;
+    public IReadOnlyList<Flow> Flows => order;
+
+    /// <summary>Addresses we answer ARP for (phantom sources the kernel does not own).</summary>
+    public HashSet<IPv4Address> PhantomAddresses { get; } = [];
+
+    /// <summary>Set from another thread (Ctrl-C, SIGTERM) to stop the loop at the next turn.</summary>
+    public volatile bool StopRequested;
+
+    internal byte[] SendBuffer { get; } = new byte[FrameBuilder.MaxFrameLength];
+
+    internal TimeSpan Elapsed => Clock.Now - origin;
+
+    /// <summary>Sees every frame no flow took (after ARP handling): probes and <c>craft --send</c> match replies here.</summary>
+    public FrameObserver? Observer { get; set; }
+
+    /// <summary>Whether we trace ARP and frames of no flow (off for benchmarks).</summary>
+    public bool TraceArp { get; init; } = true;
+
+    // ---- flows ------------------------------------------------------------------------------------------------
+
+    public Flow AddFlow(SessionConfig config, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions? frameOptions = null)
+    {
+        if (flows.ContainsKey(config.Flow))
+        {
+            throw new InvalidOperationException($"flow {config.Flow} exists already");
+        }
+
+        var flow = new Flow(this, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());
+        flows[config.Flow] = flow;
+        order.Add(flow);
+        return flow;
+    }
+
+    /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.</summary>
+    public RunEnd Run(TimeSpan limit)
+    {
+        var deadline = Clock.Now + limit;
+        foreach (var f in order)
+        {
+            f.StartedAt = Elapsed;
+            f.Driver.Start(f, Clock.Now);
+            f.Driver.AfterInput(f, Clock.Now);
+        }
+
+        while (true)
+        {
+            if (StopRequested)
+            {
+                return RunEnd.Cancelled;
+            }
+
+            var pending = false;
+            foreach (var f in order)
+            {
+                if (!f.Driver.Finished)
+                {
+                    pending = true;
+                }
+                else
+                {
+                    PublishResult(f);
+                }
+            }
+
+            if (!pending)
+            {
+                return RunEnd.Completed;
+            }
+
+            var now = Clock.Now;
+            if (now >= deadline)
+            {
+                foreach (var f in order.Where(f => !f.Driver.Finished))
+                {
+                    f.Session.Fail(FailureKind.Deadline, $"time limit of {limit.TotalSeconds:0.###} s reached in {f.Session.State.ToRfc()}", f);
+                    f.Driver.AfterInput(f, now);
+                    PublishResult(f);
+                }
+
+                return RunEnd.TimedOut;
+            }
+
+            var got = link.Poll(handler, 64);
+            now = Clock.Now;
+            TimeSpan? next = deadline;
+            foreach (var f in order)
+            {
+                if (f.Session.NextDeadline is { } d)
+                {
+                    if (d <= now)
+                    {
+                        Trace.Publish(new TimerTraced(Elapsed));
+                        f.Session.OnTimer(now, f);
+                        f.Driver.AfterInput(f, now);
+                    }
+
+                    if (f.Session.NextDeadline is { } d2 && d2 < next)
+                    {
+                        next = d2;
+                    }
+                }
+            }
+
+            if (got == 0)
+            {
+                var wait = next!.Value - Clock.Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    // Sleep in the kernel until a frame or the next timer; capped so a stop request is seen promptly.
+                    link.WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
+                }
+            }
+        }
+    }
+
+    private void PublishResult(Flow f)
+    {
+        if (f.ResultPublished || f.Driver.Outcome is not { } outcome)
+        {
+            return;
+        }
+
+        f.ResultPublished = true;
+        f.EndedAt ??= Elapsed;
+        var s = f.Session;
+        var h = f.Handshake;
+        Trace.Publish(new ResultTraced(Elapsed, outcome.Ok, outcome.Error, new RunSummary
+        {
+            Flow = f.Key.ToString(),
+            Rtt = f.SynAckWall - f.SynSentWall,
+            ServerMss = h?.PeerMss,
+            ServerWindowScale = h?.PeerWindowScale,
+            ServerWindow = h?.PeerWindow,
+            SackPermitted = h?.SackPermitted ?? false,
+            Timestamps = h?.Timestamps ?? false,
+            BytesSent = s.QueuedCount,
+            BytesAcknowledged = s.AcknowledgedCount,
+            BytesReceived = s.ReceivedCount,
+            Received = s.Received.ToArray(),
+            PacketsOut = f.PacketsOut,
+            PacketsIn = f.PacketsIn,
+            Retransmissions = f.Retransmissions,
+            ServerRetransmissions = f.ServerRetransmissions,
+            ClientState = s.State,
+            ServerState = s.PeerState,
+            Ending = outcome.Ending,
+            Duration = f.EndedAt.Value - f.StartedAt,
+        }));
+    }
+
+    // ---- sending ----------------------------------------------------------------------------------------------
+
+    internal DateTimeOffset SendFrame(ReadOnlySpan<byte> frame, string? note)
+    {
+        var wall = link.Send(frame);
+        Remember(frame);
+        TracePacket(Direction.Out, frame, wall, note);
+        return wall;
+    }
+
+    /// <summary>Sends an ARP request for <paramref name="target"/> and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
+    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3)
+    {
+        if (Arp.TryGet(target, out var known))
+        {
+            return known;
+        }
+
+        Span<byte> buffer = stackalloc byte[64];
+        for (var attempt = 0; attempt < tries && !StopRequested; attempt++)
+        {
+            var n = FrameBuilder.BuildArpRequest(buffer, localMac, sender, target);
+            SendFrame(buffer[..n], attempt == 0 ? "ARP for the next hop" : $"ARP again (try {attempt + 1})");
+            var until = Clock.Now + perTry;
+            while (Clock.Now < until && !StopRequested)
+            {
+                if (link.Poll(handler, 64) == 0)
+                {
+                    link.WaitReadable(until - Clock.Now);
+                }
+
+                if (Arp.TryGet(target, out var mac))
+                {
+                    return mac;
+                }
+            }
+        }
+
+        throw new LinkException($"no answer to ARP for {target} on {link.Name} ({tries} requests)");
+    }
+
+    // ---- receiving --------------------------------------------------------------------------------------------
+
+    private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset wall)
+    {
+        var f = FrameParser.Parse(frame, link.LinkType);
+        if (f.Arp is { } arp)
+        {
+            OnArp(arp, frame, wall);
+            return;
+        }
+
+        if (f.Tcp is { } tcp && f.IPv4 is { } ip && flows.Count > 0)
+        {
+            var inbound = new FlowKey(ip.Destination, tcp.DestinationPort, ip.Source, tcp.SourcePort);
+            if (flows.TryGetValue(inbound, out var flow))
+            {
+                flow.PacketsIn++;
+                if (tcp.Has(TcpFlags.Syn | TcpFlags.Ack) && flow.SynSentWall is { } synAt && flow.SynAckWall is null)
+                {
+                    flow.SynAckWall = wall; // RTT from the frames' own stamps, not from when we got round to them
+                }
+
+                TracePacket(Direction.In, frame, wall, null);
+                if (f.Malformed is not null)
+                {
+                    flow.Note($"ignored: {f.Malformed}", NoteLevel.Warning);
+                    return;
+                }
+
+                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame));
+                flow.Session.OnSegment(seg, Clock.Now, flow);
+                flow.Driver.AfterInput(flow, Clock.Now);
+                return;
+            }
+
+            var outbound = new FlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
+            if (flows.TryGetValue(outbound, out var mine) && !WasSentByUs(frame))
+            {
+                // We never capture our own injections: a frame on our flow from our side came from the host's stack.
+                TracePacket(Direction.Kernel, frame, wall, null);
+                if (tcp.Has(TcpFlags.Rst) && !mine.Session.IsDone)
+                {
+                    var why = "kernel interference: our own kernel sent a RST on this flow (it has no socket for it). " +
+                              "Use --rst-guard nft (needs nftables and CAP_NET_ADMIN) or --rst-guard phantom --source <an unused address on the link>";
+                    mine.Session.Fail(FailureKind.KernelInterference, why, mine);
+                    mine.Driver.AfterInput(mine, Clock.Now);
+                }
+
+                return;
+            }
+        }
+
+        if (f.Icmp is { } icmp && f.IcmpQuote is { } q && q.SourcePort is { } sp && q.DestinationPort is { } dp && flows.Count > 0)
+        {
+            var key = new FlowKey(q.Ip.Source, sp, q.Ip.Destination, dp);
+            if (flows.TryGetValue(key, out var flow))
+            {
+                flow.PacketsIn++;
+                TracePacket(Direction.In, frame, wall, null);
+                if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
+                {
+                    var from = f.IPv4!.Value.Source;
+                    flow.Session.Fail(FailureKind.Unreachable, $"ICMP {Describe.IcmpType(icmp.Type, icmp.Code)} from {from}", flow);
+                    flow.Driver.AfterInput(flow, Clock.Now);
+                }
+
+                return;
+            }
+        }
+
+        Observer?.Invoke(frame, wall, f);
+    }
+
+    /// <summary>Receives for <paramref name="duration"/> (or until <paramref name="until"/> says so, or a stop), without flows or timers.</summary>
+    public void Pump(TimeSpan duration, Func<bool>? until = null)
+    {
+        var end = Clock.Now + duration;
+        while (!StopRequested && Clock.Now < end && !(until?.Invoke() ?? false))
+        {
+            if (link.Poll(handler, 64) == 0)
+            {
+                var left = end - Clock.Now;
+                link.WaitReadable(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+            }
+        }
+    }
+
+    /// <summary>Sends a frame as it is, traced (for <c>craft --send</c> and probes).</summary>
+    public DateTimeOffset SendRaw(ReadOnlySpan<byte> frame, string? note = null) => SendFrame(frame, note);
+
+    /// <summary>Puts a received frame into the trace (for observers that decide it belongs there).</summary>
+    public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) => TracePacket(dir, frame, wall, null);
+
+    private void OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
+    {
+        if (arp.Operation == ArpPacket.Reply)
+        {
+            var wanted = !Arp.TryGet(arp.SenderIp, out _);
+            Arp.Learn(arp.SenderIp, arp.SenderMac);
+            if (wanted && TraceArp)
+            {
+                TracePacket(Direction.In, frame, wall, null);
+            }
+
+            return;
+        }
+
+        if (arp.Operation == ArpPacket.Request && PhantomAddresses.Contains(arp.TargetIp) && link.HardwareAddress is { } mac)
+        {
+            // The kernel does not own the phantom address, so we answer for it while the run lasts.
+            if (TraceArp)
+            {
+                TracePacket(Direction.In, frame, wall, null);
+            }
+
+            Span<byte> buffer = stackalloc byte[64];
+            var n = FrameBuilder.BuildArpReply(buffer, mac, arp.TargetIp, arp.SenderMac, arp.SenderIp);
+            var sentAt = link.Send(buffer[..n]);
+            Remember(buffer[..n]);
+            if (TraceArp)
+            {
+                TracePacket(Direction.Out, buffer[..n], sentAt, "answering ARP for the phantom source");
+            }
+        }
+    }
+
+    private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)
+    {
+        var copy = frame.ToArray();
+        var parsed = FrameParser.Parse(copy, link.LinkType);
+        var number = ++frameNumber;
+        var rel = parsed.Tcp is not null ? tracker.Track(parsed) : (RelativeSeq?)null;
+        var tags = analyzer.Analyze(parsed, number);
+        firstWall ??= wall;
+        Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });
+    }
+
+    private void Remember(ReadOnlySpan<byte> frame)
+    {
+        var h = Hash(frame);
+        if (recentlySent.Add(h))
+        {
+            recentOrder.Enqueue(h);
+            if (recentOrder.Count > 256)
+            {
+                recentlySent.Remove(recentOrder.Dequeue());
+            }
+        }
+    }
+
+    private bool WasSentByUs(ReadOnlySpan<byte> frame) => recentlySent.Contains(Hash(frame));
+
+    private static ulong Hash(ReadOnlySpan<byte> frame)
+    {
+        // FNV-1a over the frame: enough to recognise a frame we just sent if a capture ever hands it back.
+        var h = 14695981039346656037UL;
+        foreach (var b in frame)
+        {
+            h = (h ^ b) * 1099511628211UL;
+        }
+
+        return h;
+    }
+}

@@ -1,0 +1,206 @@
+using System.Globalization;
+using System.Text;
+using RawHandshake.Session;
+using RawHandshake.Wire.Dissection;
+
+namespace RawHandshake.Engine.Trace;
+
+/// <summary>
+/// The human trace: one Wireshark-style line per packet with both sides' states after it, the state changes under it,
+/// notes, and a summary at the end. A packet line waits for the state events it causes, so it can show where each
+/// side ended up.
+/// </summary>
+public sealed class TextTraceRenderer(TextWriter output, bool showStates = true) : ITraceSink
+{
+    private readonly List<string> pendingBelow = [];
+    private PacketTraced? pending;
+    private TcpState client = TcpState.Closed;
+    private TcpState server = TcpState.Listen;
+    private bool headerDone;
+
+    public void Publish(TraceEvent e)
+    {
+        switch (e)
+        {
+            case PacketTraced p:
+                Flush();
+                pending = p;
+                break;
+            case StateTraced s:
+                if (s.Side == Side.Client)
+                {
+                    client = s.To;
+                }
+                else
+                {
+                    server = s.To;
+                }
+
+                var line = $"{(s.Side == Side.Client ? "client" : "server")} {s.From.ToRfc()} → {s.To.ToRfc()}{(s.Reason is null ? "" : $" ({s.Reason})")}";
+                if (pending is null)
+                {
+                    output.WriteLine(Indent + line);
+                }
+                else
+                {
+                    pendingBelow.Add(line);
+                }
+
+                break;
+            case NoteTraced n:
+                var text = n.Level switch { NoteLevel.Warning => "warning: ", NoteLevel.Error => "error: ", _ => "" } + n.Text;
+                if (pending is null)
+                {
+                    output.WriteLine(Indent + text);
+                }
+                else
+                {
+                    pendingBelow.Add(text);
+                }
+
+                break;
+            case TimerTraced:
+                Flush();
+                break;
+            case ResultTraced r:
+                Flush();
+                WriteSummary(r);
+                break;
+        }
+    }
+
+    public void Complete()
+    {
+        Flush();
+        output.Flush();
+    }
+
+    private const string Indent = "                     ";
+
+    public static string PacketLine(PacketTraced p)
+    {
+        var f = p.Parsed;
+        var sb = new StringBuilder();
+        var arrow = p.Dir switch { Direction.Out => "→", Direction.In => "←", _ => "⇢" };
+        sb.Append(CultureInfo.InvariantCulture, $"{p.Number,4}  {p.Time.TotalSeconds,9:F6}  {arrow} ");
+        if (f.Tcp is { } tcp && f.IPv4 is { } ip)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{ip.Source}:{tcp.SourcePort} → {ip.Destination}:{tcp.DestinationPort} ");
+            sb.Append(PacketSummary.TcpDetails(f, p.Frame, p.Rel));
+        }
+        else
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"{PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {PacketSummary.Protocol(f)} {PacketSummary.Info(f, p.Frame, p.Rel)}");
+        }
+
+        foreach (var t in p.Tags)
+        {
+            sb.Append(" [").Append(t).Append(']');
+        }
+
+        if (p.Dir == Direction.Kernel)
+        {
+            sb.Append(" [sent by our own kernel, not by rawhandshake]");
+        }
+
+        if (p.Note is not null)
+        {
+            sb.Append(" (").Append(p.Note).Append(')');
+        }
+
+        return sb.ToString();
+    }
+
+    private void Flush()
+    {
+        if (!headerDone && pending is not null)
+        {
+            output.WriteLine("  No.       Time     Packet" + (showStates ? "   | client state · server state (inferred)" : ""));
+            headerDone = true;
+        }
+
+        if (pending is { } p)
+        {
+            var line = PacketLine(p);
+            if (p.Parsed.Tcp is not null && showStates)
+            {
+                line += $"   | {client.ToRfc()} · {server.ToRfc()}";
+            }
+
+            output.WriteLine(line);
+            foreach (var below in pendingBelow)
+            {
+                output.WriteLine(Indent + below);
+            }
+        }
+
+        pending = null;
+        pendingBelow.Clear();
+    }
+
+    private void WriteSummary(ResultTraced r)
+    {
+        var s = r.Summary;
+        output.WriteLine();
+        output.WriteLine($"Summary of {s.Flow}");
+        output.WriteLine($"  result    {(r.Ok ? "ok" : "FAILED")}{(s.Ending is null ? "" : " — " + s.Ending)}{(r.Error is null ? "" : " — " + r.Error)}");
+        if (s.Rtt is { } rtt)
+        {
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  rtt       {rtt.TotalMilliseconds:0.000} ms (SYN → SYN-ACK)"));
+        }
+
+        if (s.ServerMss is not null || s.ServerWindow is not null)
+        {
+            var opts = new List<string>();
+            if (s.ServerWindow is { } w)
+            {
+                opts.Add($"window {w}");
+            }
+
+            if (s.ServerMss is { } mss)
+            {
+                opts.Add($"MSS {mss}");
+            }
+
+            opts.Add(s.ServerWindowScale is { } ws ? $"window scale {ws} (×{1 << ws})" : "no window scaling");
+            opts.Add(s.SackPermitted ? "SACK permitted" : "no SACK");
+            opts.Add(s.Timestamps ? "timestamps" : "no timestamps");
+            output.WriteLine("  server    " + string.Join(", ", opts));
+        }
+
+        output.WriteLine($"  bytes     sent {s.BytesSent} (acknowledged {s.BytesAcknowledged}), received {s.BytesReceived}");
+        output.WriteLine($"  packets   {s.PacketsOut} out, {s.PacketsIn} in; retransmissions: ours {s.Retransmissions}, server's {s.ServerRetransmissions}");
+        output.WriteLine($"  states    client {s.ClientState.ToRfc()}, server {s.ServerState.ToRfc()} (inferred)");
+        if (s.Received.Length > 0)
+        {
+            output.WriteLine($"  received  \"{Escape(s.Received)}\"");
+        }
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  duration  {s.Duration.TotalMilliseconds:0.000} ms"));
+    }
+
+    public static string Escape(ReadOnlySpan<byte> bytes)
+    {
+        var sb = new StringBuilder();
+        foreach (var b in bytes[..Math.Min(bytes.Length, 512)])
+        {
+            sb.Append(b switch
+            {
+                (byte)'\r' => "\\r",
+                (byte)'\n' => "\\n",
+                (byte)'\t' => "\\t",
+                (byte)'"' => "\\\"",
+                (byte)'\\' => "\\\\",
+                >= 0x20 and < 0x7F => ((char)b).ToString(),
+                _ => $"\\x{b:x2}",
+            });
+        }
+
+        if (bytes.Length > 512)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"… ({bytes.Length} bytes)");
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,115 @@
+using RawHandshake.Session;
+using RawHandshake.Wire.Dissection;
+using RawHandshake.Wire.Parsing;
+
+namespace RawHandshake.Engine.Trace;
+
+/// <summary>Which way a frame went. <see cref="Kernel"/>: sent by our own host's stack, not by us (captured).</summary>
+public enum Direction
+{
+    Out,
+    In,
+    Kernel,
+}
+
+/// <summary>Everything a run reports goes through one stream of these; renderers turn it into text, JSON, ladders and pcaps.</summary>
+public abstract record TraceEvent(TimeSpan Time);
+
+/// <summary>A frame sent or received, decoded, with its relative numbers and Wireshark-style analysis tags.</summary>
+public sealed record PacketTraced(TimeSpan Time, DateTimeOffset Wall, int Number, Direction Dir, byte[] Frame, ParsedFrame Parsed, RelativeSeq? Rel, IReadOnlyList<string> Tags) : TraceEvent(Time)
+{
+    /// <summary>Why the engine sent it, when not a plain segment ("retransmission", "window probe", "ARP").</summary>
+    public string? Note { get; init; }
+}
+
+/// <summary>Time moved on without a frame (a timer fired): renderers close the packet line before it.</summary>
+public sealed record TimerTraced(TimeSpan Time) : TraceEvent(Time);
+
+public sealed record StateTraced(TimeSpan Time, Side Side, TcpState From, TcpState To, string? Reason) : TraceEvent(Time);
+
+public enum NoteLevel
+{
+    Info,
+    Warning,
+    Error,
+}
+
+public sealed record NoteTraced(TimeSpan Time, NoteLevel Level, string Text) : TraceEvent(Time);
+
+/// <summary>What a session amounted to: the last event of a run (one per flow).</summary>
+public sealed record ResultTraced(TimeSpan Time, bool Ok, string? Error, RunSummary Summary) : TraceEvent(Time);
+
+/// <summary>Figures for the end-of-run summary.</summary>
+public sealed record RunSummary
+{
+    public string Flow { get; init; } = "";
+    public TimeSpan? Rtt { get; init; }
+    public ushort? ServerMss { get; init; }
+    public byte? ServerWindowScale { get; init; }
+    public uint? ServerWindow { get; init; }
+    public bool SackPermitted { get; init; }
+    public bool Timestamps { get; init; }
+    public int BytesSent { get; init; }
+    public int BytesAcknowledged { get; init; }
+    public int BytesReceived { get; init; }
+    public byte[] Received { get; init; } = [];
+    public int PacketsOut { get; init; }
+    public int PacketsIn { get; init; }
+    public int Retransmissions { get; init; }
+    public int ServerRetransmissions { get; init; }
+    public TcpState ClientState { get; init; }
+    public TcpState ServerState { get; init; }
+    public string? Ending { get; init; }
+    public TimeSpan Duration { get; init; }
+}
+
+/// <summary>Receives trace events in order. Renderers implement it.</summary>
+public interface ITraceSink
+{
+    void Publish(TraceEvent e);
+
+    /// <summary>The run is over: flush what is buffered.</summary>
+    void Complete();
+}
+
+/// <summary>Fans one event stream out to every renderer.</summary>
+public sealed class TraceBus : ITraceSink
+{
+    private readonly List<ITraceSink> sinks = [];
+
+    public IReadOnlyList<ITraceSink> Sinks => sinks;
+
+    public TraceBus Add(ITraceSink sink)
+    {
+        sinks.Add(sink);
+        return this;
+    }
+
+    public void Publish(TraceEvent e)
+    {
+        foreach (var s in sinks)
+        {
+            s.Publish(e);
+        }
+    }
+
+    public void Complete()
+    {
+        foreach (var s in sinks)
+        {
+            s.Complete();
+        }
+    }
+}
+
+/// <summary>Keeps every event: for tests, ladders and summaries.</summary>
+public sealed class TraceRecorder : ITraceSink
+{
+    public List<TraceEvent> Events { get; } = [];
+
+    public void Publish(TraceEvent e) => Events.Add(e);
+
+    public void Complete()
+    {
+    }
+}

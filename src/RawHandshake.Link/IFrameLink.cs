@@ -1,0 +1,32 @@
+using RawHandshake.Wire.Capture;
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Link;
+
+/// <summary>Receives one frame; the span is valid only during the call (copy what you keep).</summary>
+public delegate void FrameHandler(ReadOnlySpan<byte> frame, DateTimeOffset timestamp);
+
+/// <summary>
+/// A place frames go out and come in: a live interface (libpcap), a capture file, or an in-memory pair for tests.
+/// Single-threaded: one engine loop calls it. Receiving never blocks; <see cref="WaitReadable"/> blocks up to a timeout
+/// without spinning.
+/// </summary>
+public interface IFrameLink : IDisposable
+{
+    /// <summary>Interface name (e.g. <c>veth0</c>), or a description for non-live links.</summary>
+    string Name { get; }
+
+    LinkType LinkType { get; }
+
+    /// <summary>The interface's own hardware address, when it has one.</summary>
+    MacAddress? HardwareAddress { get; }
+
+    /// <summary>Sends one frame. Returns the time stamped just before it was handed to the device.</summary>
+    DateTimeOffset Send(ReadOnlySpan<byte> frame);
+
+    /// <summary>Delivers up to <paramref name="max"/> frames that are already waiting to <paramref name="handler"/>; never blocks. Returns how many.</summary>
+    int Poll(FrameHandler handler, int max = 64);
+
+    /// <summary>Waits until a frame may be read or <paramref name="timeout"/> passes (no busy-spin). True when readable.</summary>
+    bool WaitReadable(TimeSpan timeout);
+}

@@ -1,0 +1,276 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using RawHandshake.Link.Native;
+using RawHandshake.Wire.Capture;
+using RawHandshake.Wire.Primitives;
+using SharpPcap;
+using SharpPcap.LibPcap;
+
+namespace RawHandshake.Link;
+
+/// <summary>
+/// A live interface through libpcap (SharpPcap <see cref="LibPcapLiveDevice"/>): one handle per run, Immediate mode,
+/// non-blocking reads with <c>pcap_next_ex</c>, and <see cref="WaitReadable"/> as <c>poll()</c> on the handle's
+/// selectable descriptor.
+/// </summary>
+/// <remarks>
+/// Why not SharpPcap's <c>GetNextPacket</c>: it first polls the descriptor for up to ~500 ms whatever the read timeout or
+/// the non-blocking flag says (measured: 502 ms with nothing to read, in non-blocking mode). <c>GetNextPacketPointers</c>
+/// is a bare <c>pcap_next_ex</c>: in non-blocking mode it returns 0 at once when nothing is queued (measured 0.25 ms on
+/// the first call, microseconds after). On Linux the handle never captures the frames it injected itself; kernel frames
+/// are captured. The socket belongs to the network namespace of the thread that opened it, so after
+/// <see cref="Open"/> the link may be used from any thread (one at a time).
+/// </remarks>
+public sealed unsafe class LiveLink : IFrameLink
+{
+    /// <summary>Snap length: veth and loopback deliver GSO frames far larger than the MTU; 262144 is libpcap's maximum.</summary>
+    public const int DefaultSnapLength = 262144;
+
+    private readonly LibPcapLiveDevice device;
+    private readonly int selectableFd;
+    private readonly bool nanosecondTimestamps;
+    private bool disposed;
+
+    private LiveLink(LibPcapLiveDevice device, string name, string? filter, int snapLength, bool promiscuous, int selectableFd, bool nanosecondTimestamps)
+    {
+        this.device = device;
+        Name = name;
+        CaptureFilter = filter;
+        SnapLength = snapLength;
+        Promiscuous = promiscuous;
+        this.selectableFd = selectableFd;
+        this.nanosecondTimestamps = nanosecondTimestamps;
+        LinkType = MapLinkType((int)device.LinkType);
+        HardwareAddress = ToMac(device.MacAddress?.GetAddressBytes());
+    }
+
+    public string Name { get; }
+
+    public LinkType LinkType { get; }
+
+    public MacAddress? HardwareAddress { get; }
+
+    /// <summary>The BPF filter applied in the kernel, or null for everything.</summary>
+    public string? CaptureFilter { get; }
+
+    public int SnapLength { get; }
+
+    public bool Promiscuous { get; }
+
+    /// <summary>Whether received timestamps carry nanoseconds (else microseconds); both become 100 ns ticks.</summary>
+    public bool NanosecondTimestamps => nanosecondTimestamps;
+
+    /// <summary>The descriptor <see cref="WaitReadable"/> polls (from <c>pcap_get_selectable_fd</c>).</summary>
+    public int SelectableFd => selectableFd;
+
+    /// <summary>
+    /// Opens <paramref name="interfaceName"/> for capture and injection. Promiscuous mode is off unless asked for (not
+    /// needed on veth or for traffic addressed to the interface). Throws <see cref="LinkException"/> with a one-line
+    /// reason: libpcap missing, unknown interface, no privilege, interface down, bad filter.
+    /// </summary>
+    public static LiveLink Open(string interfaceName, string? captureFilter, int snapLength = DefaultSnapLength, bool promiscuous = false)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(interfaceName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 64);
+        try
+        {
+            return OpenCore(interfaceName, captureFilter, snapLength, promiscuous);
+        }
+        catch (Exception e) when (e is not LinkException && LinkErrors.IsLibpcapMissing(e))
+        {
+            throw new LinkException(LinkErrors.LibpcapMissing, e);
+        }
+        catch (PcapException e)
+        {
+            throw new LinkException(OpenFailure(interfaceName, e.Error, e.Message), e);
+        }
+    }
+
+    private static LiveLink OpenCore(string name, string? filter, int snapLength, bool promiscuous)
+    {
+        // A fresh list (not the cached Instance): the calling thread may have entered another network namespace.
+        var devices = LibPcapLiveDeviceList.New();
+        var device = devices.FirstOrDefault(d => d.Name == name)
+            ?? throw new LinkException(LinkErrors.UnknownInterface(name, LinkErrors.KernelInterfaceNames()));
+
+        var failures = new List<ConfigurationFailedEventArgs>();
+        var config = new DeviceConfiguration
+        {
+            Mode = promiscuous ? DeviceModes.Promiscuous : DeviceModes.None,
+            Immediate = true,
+            Snaplen = snapLength,
+            ReadTimeout = 1, // unused: the handle is non-blocking and waits go through poll()
+            TimestampResolution = TimestampResolution.Nanosecond,
+        };
+        config.ConfigurationFailed += (_, e) => failures.Add(e);
+
+        try
+        {
+            device.Open(config);
+        }
+        catch (PcapException e)
+        {
+            throw new LinkException(OpenFailure(name, e.Error, e.Message), e);
+        }
+
+        try
+        {
+            if (failures.FirstOrDefault(f => f.Property == nameof(DeviceConfiguration.Immediate)) is { } immediate)
+            {
+                throw new LinkException($"cannot enable immediate mode on {name}: {immediate.Message}");
+            }
+
+            if (failures.FirstOrDefault(f => f.Property == nameof(DeviceConfiguration.Snaplen)) is { } snap)
+            {
+                throw new LinkException($"cannot set snap length {snapLength} on {name}: {snap.Message}");
+            }
+
+            if (!string.IsNullOrWhiteSpace(filter))
+            {
+                ApplyFilter(device, filter);
+            }
+
+            device.NonBlockingMode = true;
+            var fd = LibPcapNative.GetSelectableFd(device.Handle);
+            if (fd < 0)
+            {
+                throw new LinkException($"{name} has no selectable descriptor to wait on");
+            }
+
+            var nano = device.TimestampResolution == TimestampResolution.Nanosecond;
+            return new LiveLink(device, name, string.IsNullOrWhiteSpace(filter) ? null : filter, snapLength, promiscuous, fd, nano);
+        }
+        catch
+        {
+            device.Close();
+            throw;
+        }
+    }
+
+    private static void ApplyFilter(LibPcapLiveDevice device, string filter)
+    {
+        try
+        {
+            device.Filter = filter;
+        }
+        catch (PcapException e)
+        {
+            // SharpPcap passes libpcap's own text through (e.g. "can't parse filter expression: syntax error").
+            throw new LinkException($"bad capture filter '{filter}': {OneLine(e.Message)}", e);
+        }
+    }
+
+    internal static string OpenFailure(string name, PcapError error, string message) => error switch
+    {
+        PcapError.PermissionDenied or PcapError.PromiscuousPermissionDenied => LinkErrors.NeedsNetRaw(name),
+        PcapError.NoSuchDevice => LinkErrors.UnknownInterface(name, LinkErrors.KernelInterfaceNames()),
+        PcapError.InterfaceNotUp => $"interface {name} is down (ip link set {name} up)",
+        _ => $"cannot open {name}: {OneLine(message)}",
+    };
+
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
+
+    /// <summary>Stamps the time (just before: on veth the reply often arrives during the send call), then injects.</summary>
+    public DateTimeOffset Send(ReadOnlySpan<byte> frame)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var stamp = DateTimeOffset.UtcNow;
+        try
+        {
+            device.SendPacket(frame);
+        }
+        catch (PcapException e)
+        {
+            throw new LinkException($"sending a {frame.Length}-byte frame on {Name} failed: {OneLine(e.Message)}", e);
+        }
+
+        return stamp;
+    }
+
+    public int Poll(FrameHandler handler, int max = 64)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var delivered = 0;
+        while (delivered < max)
+        {
+            nint header = 0;
+            nint data = 0;
+            var result = device.GetNextPacketPointers(ref header, ref data);
+            if (result == 0 || result == -2)
+            {
+                break; // nothing queued (non-blocking), or pcap_breakloop
+            }
+
+            if (result != 1)
+            {
+                throw new LinkException($"reading from {Name} failed: {OneLine(device.LastError ?? "unknown error")}");
+            }
+
+            // struct pcap_pkthdr { struct timeval ts; bpf_u_int32 caplen; bpf_u_int32 len; } — timeval is two longs.
+            var seconds = (long)((nint*)header)[0];
+            var fraction = (long)((nint*)header)[1];
+            var captured = *(uint*)((byte*)header + (2 * sizeof(nint)));
+            var ticks = (seconds * TimeSpan.TicksPerSecond) + (nanosecondTimestamps ? fraction / 100 : fraction * 10);
+            handler(new ReadOnlySpan<byte>((void*)data, (int)captured), DateTimeOffset.UnixEpoch.AddTicks(ticks));
+            delivered++;
+        }
+
+        return delivered;
+    }
+
+    /// <summary><c>poll()</c> on the selectable descriptor; retries after signals with the time left; never spins.</summary>
+    public bool WaitReadable(TimeSpan timeout)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        var infinite = timeout == Timeout.InfiniteTimeSpan;
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var ms = infinite ? -1 : TimeoutMs(timeout - clock.Elapsed);
+            var pfd = new LibC.PollFd { Fd = selectableFd, Events = LibC.PollIn };
+            var n = LibC.Poll(&pfd, 1, ms);
+            if (n > 0)
+            {
+                return true; // POLLIN, or POLLERR/POLLHUP: the next Poll reports the error
+            }
+
+            if (n == 0)
+            {
+                return false;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != LibC.EIntr)
+            {
+                throw new LinkException($"waiting on {Name} failed: {LibC.StrError(errno)}");
+            }
+        }
+    }
+
+    internal static int TimeoutMs(TimeSpan timeout) =>
+        timeout <= TimeSpan.Zero ? 0 : (int)Math.Min(int.MaxValue, Math.Ceiling(timeout.TotalMilliseconds));
+
+    public void Dispose()
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        disposed = true;
+        device.Close();
+    }
+
+    public override string ToString() => $"{Name} ({LinkType}{(CaptureFilter is null ? string.Empty : $", filter '{CaptureFilter}'")})";
+
+    /// <summary>libpcap DLT_ values → LINKTYPE_ values (they differ only for a few, e.g. DLT_RAW).</summary>
+    internal static LinkType MapLinkType(int dlt) => dlt switch
+    {
+        12 or 14 => LinkType.Raw,
+        _ => (LinkType)(uint)dlt,
+    };
+
+    internal static MacAddress? ToMac(byte[]? bytes) =>
+        bytes is { Length: 6 } && bytes.Any(b => b != 0) ? MacAddress.Read(bytes) : null;
+}

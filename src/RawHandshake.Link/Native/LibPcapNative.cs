@@ -1,0 +1,52 @@
+using System.Runtime.InteropServices;
+
+namespace RawHandshake.Link.Native;
+
+/// <summary>
+/// libpcap exports SharpPcap 6.3.1 does not expose (it calls <c>pcap_get_selectable_fd</c> internally but keeps the
+/// descriptor to itself). The library is loaded by the same names, in the same order, as SharpPcap's resolver, so both
+/// bind the same <c>libpcap.so</c>.
+/// </summary>
+internal static unsafe class LibPcapNative
+{
+    private static readonly string[] LibraryNames = ["libpcap.so", "libpcap.so.0", "libpcap.so.0.8", "libpcap.so.1"];
+    private static readonly Lazy<nint> Library = new(Load);
+
+    private static delegate* unmanaged<nint, int> getSelectableFd;
+
+    /// <summary>The descriptor to <c>poll()</c> for readability of an activated handle, or -1 when there is none.</summary>
+    public static int GetSelectableFd(SafeHandle pcap)
+    {
+        if (getSelectableFd == null)
+        {
+            getSelectableFd = (delegate* unmanaged<nint, int>)NativeLibrary.GetExport(Library.Value, "pcap_get_selectable_fd");
+        }
+
+        var added = false;
+        try
+        {
+            pcap.DangerousAddRef(ref added);
+            return getSelectableFd(pcap.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added)
+            {
+                pcap.DangerousRelease();
+            }
+        }
+    }
+
+    private static nint Load()
+    {
+        foreach (var name in LibraryNames)
+        {
+            if (NativeLibrary.TryLoad(name, out var handle))
+            {
+                return handle;
+            }
+        }
+
+        throw new DllNotFoundException($"libpcap (tried {string.Join(", ", LibraryNames)})");
+    }
+}

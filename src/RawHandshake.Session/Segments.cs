@@ -1,0 +1,48 @@
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Session;
+
+/// <summary>A segment as the state machine sees it: header fields, negotiated-option summary and payload. Never bytes of a frame.</summary>
+public readonly ref struct TcpSegment
+{
+    public TcpSegment(in TcpHeader header, in TcpOptionsSummary options, ReadOnlySpan<byte> payload)
+    {
+        Header = header;
+        Options = options;
+        Payload = payload;
+    }
+
+    public TcpHeader Header { get; }
+    public TcpOptionsSummary Options { get; }
+    public ReadOnlySpan<byte> Payload { get; }
+
+    public TcpFlags Flags => Header.Flags;
+    public SeqNum Seq => Header.Seq;
+    public SeqNum Ack => Header.Ack;
+
+    /// <summary>Sequence space the segment occupies: data plus one for SYN and one for FIN.</summary>
+    public int SeqLength => Payload.Length + (Has(TcpFlags.Syn) ? 1 : 0) + (Has(TcpFlags.Fin) ? 1 : 0);
+
+    public bool Has(TcpFlags f) => (Header.Flags & f) == f;
+}
+
+/// <summary>Why a segment is being sent, for the trace.</summary>
+public enum SegmentKind
+{
+    Normal,
+    Retransmission,
+    DuplicateAck,
+    ChallengeAck,
+    WindowProbe,
+    Reset,
+}
+
+/// <summary>A segment the session wants on the wire; the engine wraps it in IPv4 and Ethernet.</summary>
+public readonly record struct OutgoingSegment(TcpFlags Flags, SeqNum Seq, SeqNum Ack, ushort Window, TcpOptionSet Options, ReadOnlyMemory<byte> Payload, SegmentKind Kind = SegmentKind.Normal)
+{
+    /// <summary>SACK blocks (absolute), at most 3 beside timestamps.</summary>
+    public (uint Left, uint Right)[]? SackBlocks { get; init; }
+
+    public int SeqLength => Payload.Length + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+}

@@ -1,0 +1,30 @@
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Session;
+
+/// <summary>How a client session connects, sends and gives up. Times are durations; the session never reads a clock.</summary>
+public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
+{
+    /// <summary>Receive window we advertise (bytes, before scaling).</summary>
+    public int ReceiveWindow { get; init; } = 64240;
+
+    public ushort? Mss { get; init; } = 1460;
+    public byte? WindowScale { get; init; }
+    public bool SackPermitted { get; init; }
+    public bool Timestamps { get; init; }
+
+    /// <summary>Added to the millisecond clock in our TSval (a random offset, as Linux does).</summary>
+    public uint TsOffset { get; init; }
+
+    public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
+    public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Retransmissions of one segment before the session gives up.</summary>
+    public int Retries { get; init; } = 4;
+
+    /// <summary>How long TIME-WAIT is held (2·MSL is 60 s on Linux; a probe needs far less).</summary>
+    public TimeSpan TimeWait { get; init; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>The MSS assumed when the peer sends none (RFC 9293: 536).</summary>
+    public const ushort DefaultPeerMss = 536;
+}

@@ -1,0 +1,74 @@
+using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Wire.Matching;
+
+/// <summary>
+/// Scapy's two-step reply matching without allocation: does <c>reply</c> answer <c>sent</c>? The 4-tuple must be the
+/// sent one reversed, then the flags and numbers must fit (wrap-safe): an ACK must acknowledge what was sent, a RST must
+/// be a valid answer to it; an ICMP error must quote it; an echo reply must carry its identifier and sequence; an ARP
+/// reply must come from the address asked about.
+/// </summary>
+public static class Answers
+{
+    public static bool IsAnswer(in ParsedFrame sent, in ParsedFrame reply)
+    {
+        if (sent.Arp is { } ask)
+        {
+            return reply.Arp is { Operation: ArpPacket.Reply } a && a.SenderIp == ask.TargetIp && ask.Operation == ArpPacket.Request;
+        }
+
+        if (sent.IPv4 is not { } sip || reply.IPv4 is not { } rip)
+        {
+            return false;
+        }
+
+        // An ICMP error quoting our datagram answers it, whoever sends it (a router on the way, the host itself).
+        if (reply.Icmp is { } err && reply.IcmpQuote is { } q && err.QuotesDatagram)
+        {
+            return q.Ip.Source == sip.Source && q.Ip.Destination == sip.Destination && q.Ip.Protocol == sip.Protocol && q.Ip.Id == sip.Id
+                && (sent.Tcp is not { } qt || (q.SourcePort == qt.SourcePort && q.DestinationPort == qt.DestinationPort));
+        }
+
+        if (rip.Source != sip.Destination || rip.Destination != sip.Source)
+        {
+            return false;
+        }
+
+        if (sent.Tcp is { } st)
+        {
+            return reply.Tcp is { } rt && rt.SourcePort == st.DestinationPort && rt.DestinationPort == st.SourcePort && TcpAnswers(sent, st, rt);
+        }
+
+        if (sent.Icmp is { Type: IcmpHeader.EchoRequest } echo)
+        {
+            return reply.Icmp is { Type: IcmpHeader.EchoReply } r && r.RestOfHeader == echo.RestOfHeader;
+        }
+
+        if (sent.Udp is { } su)
+        {
+            return reply.Udp is { } ru && ru.SourcePort == su.DestinationPort && ru.DestinationPort == su.SourcePort;
+        }
+
+        return false;
+    }
+
+    private static bool TcpAnswers(in ParsedFrame sent, TcpHeader st, TcpHeader rt)
+    {
+        var seqLen = sent.PayloadLength + (st.Has(TcpFlags.Syn) ? 1 : 0) + (st.Has(TcpFlags.Fin) ? 1 : 0);
+        var expectedAck = st.Seq + seqLen;
+        if (rt.Has(TcpFlags.Rst))
+        {
+            // RFC 9293 §3.10.7.1: to a segment without ACK the RST acknowledges it; to one with ACK it takes SEQ = SEG.ACK.
+            return st.Has(TcpFlags.Ack) ? rt.Seq == st.Ack || (rt.Has(TcpFlags.Ack) && rt.Ack == expectedAck) : rt.Has(TcpFlags.Ack) && rt.Ack == expectedAck;
+        }
+
+        if (!rt.Has(TcpFlags.Ack))
+        {
+            return false;
+        }
+
+        // An ACK answers when it acknowledges our segment (or, for a pure ACK/keep-alive, at least reaches its sequence).
+        return seqLen > 0 ? rt.Ack == expectedAck || (rt.Ack - st.Seq > 0 && rt.Ack - expectedAck <= 0) : rt.Ack >= st.Seq;
+    }
+}
