@@ -375,7 +375,7 @@ public sealed class TcpEngine
         var copy = frame.ToArray();
         var parsed = FrameParser.Parse(copy, link.LinkType);
         var number = ++frameNumber;
-        var rel = parsed.Tcp is not null ? tracker.Track(parsed) : (RelativeSeq?)null;
+        var rel = parsed.Tcp is not null ? tracker.Track(parsed, copy) : (RelativeSeq?)null;
         var tags = analyzer.Analyze(parsed, number);
         firstWall ??= wall;
         Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });

@@ -8,16 +8,20 @@ namespace RawHandshake.Cli.Output;
 /// <summary>Wireshark-style text for one frame: the summary line, the field tree with byte offsets, the annotated hex dump.</summary>
 public static class FrameText
 {
-    public static string SummaryLine(int number, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"{number,5} {seconds,10:F6} {PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {PacketSummary.Protocol(f)} {frame.Length} {PacketSummary.Info(f, frame, rel)}");
+    /// <summary>Wireshark's Info column, with its analysis tags in front: <c>[TCP Retransmission] 35834 → 20000 …</c>.</summary>
+    public static string Info(in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? tags) =>
+        (tags is { Count: > 0 } ? string.Concat(tags.Select(t => $"[{t}] ")) : "") + PacketSummary.Info(f, frame, rel);
 
-    public static string Render(int number, DateTimeOffset? time, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? extraLayers = null, string? comment = null)
+    public static string SummaryLine(int number, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? tags = null) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"{number,5} {seconds,10:F6} {PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {PacketSummary.Protocol(f)} {frame.Length} {Info(f, frame, rel, tags)}");
+
+    public static string Render(int number, DateTimeOffset? time, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? extraLayers = null, string? comment = null, IReadOnlyList<string>? tags = null)
     {
         var sb = new StringBuilder();
-        sb.Append(SummaryLine(number, seconds, f, frame, rel)).Append('\n');
+        sb.Append(SummaryLine(number, seconds, f, frame, rel, tags)).Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"Frame {number}: {frame.Length} bytes on wire ({frame.Length * 8} bits), {frame.Length} bytes captured ({frame.Length * 8} bits)");
-        if (time is { } t)
+        if (time is { } t && t != DateTimeOffset.UnixEpoch)
         {
             sb.Append(CultureInfo.InvariantCulture, $", {t.UtcDateTime:yyyy-MM-dd HH:mm:ss.ffffff} UTC");
         }

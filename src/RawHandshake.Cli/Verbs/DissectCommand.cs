@@ -26,13 +26,15 @@ public sealed partial class DissectOptions : ICommand
         }
 
         var tracker = new ConversationTracker();
+        var analyzer = new Engine.Trace.TcpAnalyzer();
         var first = frames.Count > 0 ? frames[0].Timestamp : default;
         var shown = 0;
         for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
         {
             var cf = frames[i];
             var parsed = FrameParser.Parse(cf.Data, cf.LinkType);
-            var rel = parsed.Tcp is not null ? tracker.Track(parsed) : (RelativeSeq?)null;
+            var rel = parsed.Tcp is not null ? tracker.Track(parsed, cf.Data) : (RelativeSeq?)null;
+            var tags = analyzer.Analyze(parsed, i + 1);
             if (only is not null && only != i + 1)
             {
                 continue;
@@ -41,11 +43,11 @@ public sealed partial class DissectOptions : ICommand
             var seconds = (cf.Timestamp - first).TotalSeconds;
             if (Json)
             {
-                context.Out.WriteLine(ToJson(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, cf.Comment));
+                context.Out.WriteLine(ToJson(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, cf.Comment, tags));
             }
             else if (Summary)
             {
-                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel));
+                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags));
             }
             else
             {
@@ -55,7 +57,7 @@ public sealed partial class DissectOptions : ICommand
                     context.Out.WriteLine();
                 }
 
-                context.Out.Write(FrameText.Render(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, extra, cf.Comment));
+                context.Out.Write(FrameText.Render(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags));
             }
 
             shown++;
@@ -109,8 +111,8 @@ public sealed partial class DissectOptions : ICommand
         };
         try
         {
-            var now = DateTimeOffset.UtcNow;
-            return HexText.ParseFrames(text).Select(b => new CapturedFrame(now, link, b, b.Length)).ToList();
+            // Hex has no time: frames get the epoch, which the renderers leave out.
+            return HexText.ParseFrames(text).Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, link, b, b.Length)).ToList();
         }
         catch (FormatException e)
         {
@@ -119,17 +121,31 @@ public sealed partial class DissectOptions : ICommand
     }
 
     /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>
-    public static string ToJson(int number, DateTimeOffset time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment)
+    public static string ToJson(int number, DateTimeOffset time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("frame", number);
-            w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+            if (time != DateTimeOffset.UnixEpoch)
+            {
+                w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+            }
+
             w.WriteNumber("rel_time", Math.Round(seconds, 6));
             w.WriteNumber("caplen", frame.Length);
-            w.WriteString("summary", PacketSummary.Info(parsed, frame, rel));
+            w.WriteString("summary", FrameText.Info(parsed, frame, rel, tags));
+            if (tags is { Count: > 0 })
+            {
+                w.WriteStartArray("analysis");
+                foreach (var t in tags)
+                {
+                    w.WriteStringValue(t);
+                }
+
+                w.WriteEndArray();
+            }
             if (comment is not null)
             {
                 w.WriteString("comment", comment);

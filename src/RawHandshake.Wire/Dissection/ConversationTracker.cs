@@ -13,9 +13,12 @@ public sealed class ConversationTracker
 {
     private readonly Dictionary<(uint, ushort, uint, ushort), SeqNum> bases = [];
 
+    // Window scale offered in each direction's SYN: -1 when its SYN had none; absent when no SYN was seen.
+    private readonly Dictionary<(uint, ushort, uint, ushort), int> scales = [];
+
     public int Count => bases.Count / 2;
 
-    public RelativeSeq Track(in ParsedFrame f)
+    public RelativeSeq Track(in ParsedFrame f, ReadOnlySpan<byte> frame)
     {
         if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
         {
@@ -34,11 +37,17 @@ public sealed class ConversationTracker
             {
                 bases[fwd] = tcp.Seq;
                 bases.Remove(rev);
+                scales.Remove(rev);
             }
         }
         else if (syn)
         {
             bases[fwd] = tcp.Seq;
+        }
+
+        if (syn)
+        {
+            scales[fwd] = f.TcpOptionsLength > 0 ? f.TcpOptionsSummary(frame).WindowScale ?? -1 : -1;
         }
         else if (!bases.ContainsKey(fwd))
         {
@@ -53,6 +62,8 @@ public sealed class ConversationTracker
             known = true;
         }
 
-        return new RelativeSeq(tcp.Seq.RelativeTo(bases[fwd]), ack && known ? tcp.Ack.RelativeTo(revBase) : 0, ack && known);
+        // Scaling is on only when both SYNs carried the option (RFC 7323 §2.2); then each side's shift applies to its windows.
+        var shift = scales.TryGetValue(fwd, out var mine) && scales.TryGetValue(rev, out var theirs) && mine >= 0 && theirs >= 0 ? Math.Min(mine, 14) : -1;
+        return new RelativeSeq(tcp.Seq.RelativeTo(bases[fwd]), ack && known ? tcp.Ack.RelativeTo(revBase) : 0, ack && known, shift);
     }
 }

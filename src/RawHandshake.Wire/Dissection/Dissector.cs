@@ -274,6 +274,10 @@ public static class Dissector
 
         fl.Note($"TCP Flags: {TcpFlagString(t.Flags)}");
         r.Add(at + 14, 2, $"Window: {t.Window}");
+        if (rel is { WindowShift: >= 0 } ws && !t.Has(TcpFlags.Syn))
+        {
+            r.Note($"Calculated window size: {ws.Window(t.Window, false)} (window size scaling factor: {1 << ws.WindowShift})");
+        }
         r.Add(at + 16, 2, $"Checksum: 0x{t.Checksum:x4} [{Verdict(f.TransportChecksum(frame))}]");
         r.Add(at + 18, 2, $"Urgent Pointer: {t.Urgent}");
         if (f.TcpOptionsLength > 0)

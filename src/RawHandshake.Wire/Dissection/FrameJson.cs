@@ -78,6 +78,10 @@ public static class FrameJson
             }
 
             w.WriteNumber("win", tcp.Window);
+            if (rel is { WindowShift: >= 0 } rw)
+            {
+                w.WriteNumber("win_calc", rw.Window(tcp.Window, tcp.Has(TcpFlags.Syn)));
+            }
             w.WriteNumber("len", f.PayloadLength);
             w.WriteNumber("urg", tcp.Urgent);
             w.WriteNumber("data_offset", tcp.DataOffset ?? 0);

@@ -37,26 +37,15 @@ public static class PacketSummary
         }
         else if (f.Icmp is { } icmp)
         {
-            sb.Append(Describe.IcmpType(icmp.Type, icmp.Code));
             if (icmp.Type is IcmpHeader.EchoRequest or IcmpHeader.EchoReply)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"  id=0x{icmp.Identifier:x4}, seq={icmp.SequenceNumber}/{BinaryReverse(icmp.SequenceNumber)}, ttl={f.IPv4!.Value.Ttl}");
+                // Wireshark pads the name to 21 columns: "Echo (ping) request  id=…", "Echo (ping) reply    id=…".
+                sb.Append(Describe.IcmpType(icmp.Type, icmp.Code).PadRight(21));
+                sb.Append(CultureInfo.InvariantCulture, $"id=0x{icmp.Identifier:x4}, seq={icmp.SequenceNumber}/{BinaryReverse(icmp.SequenceNumber)}, ttl={f.IPv4!.Value.Ttl}");
             }
-            else if (f.IcmpQuote is { } q)
+            else
             {
-                sb.Append(CultureInfo.InvariantCulture, $" for {q.Ip.Source}");
-                if (q.SourcePort is { } sp)
-                {
-                    sb.Append(CultureInfo.InvariantCulture, $":{sp}");
-                }
-
-                sb.Append(CultureInfo.InvariantCulture, $" → {q.Ip.Destination}");
-                if (q.DestinationPort is { } dp)
-                {
-                    sb.Append(CultureInfo.InvariantCulture, $":{dp}");
-                }
-
-                sb.Append(' ').Append(Describe.IpProtocolName(q.Ip.Protocol ?? 0));
+                sb.Append(Describe.IcmpType(icmp.Type, icmp.Code));
             }
         }
         else if (f.Arp is { } arp)
@@ -120,7 +109,7 @@ public static class PacketSummary
             sb.Append(CultureInfo.InvariantCulture, $" Ack={ack}");
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $" Win={tcp.Window} Len={f.PayloadLength}");
+        sb.Append(CultureInfo.InvariantCulture, $" Win={rel?.Window(tcp.Window, tcp.Has(TcpFlags.Syn)) ?? tcp.Window} Len={f.PayloadLength}");
         if (tcp.Has(TcpFlags.Urg))
         {
             sb.Append(CultureInfo.InvariantCulture, $" Urg={tcp.Urgent}");

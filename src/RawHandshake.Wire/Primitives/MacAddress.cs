@@ -29,29 +29,49 @@ public readonly record struct MacAddress(ulong Value)
             return false;
         }
 
-        Span<char> digits = stackalloc char[12];
-        var n = 0;
-        foreach (var c in text.Trim())
+        var t = text.Trim();
+        string[] groups;
+        int width;
+        if (t.Contains(':', StringComparison.Ordinal) || t.Contains('-', StringComparison.Ordinal))
         {
-            if (c is ':' or '-' or '.')
+            groups = t.Split(t.Contains(':', StringComparison.Ordinal) ? ':' : '-');
+            width = 2; // six groups of one or two digits
+            if (groups.Length != 6 || groups.Any(g => g.Length is 0 or > 2))
             {
-                continue;
+                return false;
             }
+        }
+        else if (t.Contains('.', StringComparison.Ordinal))
+        {
+            groups = t.Split('.');
+            width = 4; // Cisco's aabb.ccdd.eeff
+            if (groups.Length != 3 || groups.Any(g => g.Length != 4))
+            {
+                return false;
+            }
+        }
+        else
+        {
+            groups = [t];
+            width = 12;
+            if (t.Length != 12)
+            {
+                return false;
+            }
+        }
 
-            if (!char.IsAsciiHexDigit(c) || n == 12)
+        ulong value = 0;
+        foreach (var g in groups)
+        {
+            if (!g.All(char.IsAsciiHexDigit))
             {
                 return false;
             }
 
-            digits[n++] = c;
+            value = (value << (4 * width)) | ulong.Parse(g, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        if (n != 12)
-        {
-            return false;
-        }
-
-        address = new MacAddress(ulong.Parse(digits, System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture));
+        address = new MacAddress(value);
         return true;
     }
 

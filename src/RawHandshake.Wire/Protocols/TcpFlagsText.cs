@@ -42,16 +42,17 @@ public static class TcpFlagsText
     /// <summary>tcpdump's form: <c>S</c>, <c>S.</c>, <c>P.</c>, <c>F.</c>, <c>R.</c>, <c>.</c>; <c>none</c> when no bit is set.</summary>
     public static string ToTcpdump(this TcpFlags flags)
     {
+        // tcpdump's order (print-tcp.c tcp_flag_values): F S R P . U E W, then N for the AE/NS bit.
         var sb = new StringBuilder();
         if (flags.HasFlag(TcpFlags.Fin)) { sb.Append('F'); }
         if (flags.HasFlag(TcpFlags.Syn)) { sb.Append('S'); }
         if (flags.HasFlag(TcpFlags.Rst)) { sb.Append('R'); }
         if (flags.HasFlag(TcpFlags.Psh)) { sb.Append('P'); }
+        if (flags.HasFlag(TcpFlags.Ack)) { sb.Append('.'); }
         if (flags.HasFlag(TcpFlags.Urg)) { sb.Append('U'); }
         if (flags.HasFlag(TcpFlags.Ece)) { sb.Append('E'); }
         if (flags.HasFlag(TcpFlags.Cwr)) { sb.Append('W'); }
         if (flags.HasFlag(TcpFlags.Ns)) { sb.Append('N'); }
-        if (flags.HasFlag(TcpFlags.Ack)) { sb.Append('.'); }
         return sb.Length == 0 ? "none" : sb.ToString();
     }
 
@@ -81,9 +82,10 @@ public static class TcpFlagsText
         }
 
         var t = text.Trim();
-        if (t.StartsWith('[') && t.EndsWith(']'))
+        var bracketed = t.StartsWith('[') && t.EndsWith(']');
+        if (bracketed)
         {
-            t = t[1..^1].Trim();
+            t = t[1..^1].Trim(); // Wireshark's form: names only, "[NS]" and "[AE]" included
         }
 
         if (t.Length == 0)
@@ -113,7 +115,7 @@ public static class TcpFlagsText
         }
 
         var words = t.Split([',', '|', '+', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var named = words.Length > 1 || words[0].Length > 2 && words[0].All(char.IsAsciiLetter) && NameToFlag(words[0]) is not null;
+        var named = bracketed || words.Length > 1 || (words[0].Length > 2 && words[0].All(char.IsAsciiLetter) && NameToFlag(words[0]) is not null);
         if (named)
         {
             foreach (var w in words)
@@ -122,7 +124,7 @@ public static class TcpFlagsText
                 {
                     flags |= f;
                 }
-                else if (w.Length <= 2 && LettersToFlags(w, out var lf, out _))
+                else if (!bracketed && w.Length <= 2 && LettersToFlags(w, out var lf, out _))
                 {
                     flags |= lf; // "U E C N" and "S ." as separate letters
                 }
@@ -151,7 +153,7 @@ public static class TcpFlagsText
         "PSH" or "PUSH" => TcpFlags.Psh,
         "ACK" => TcpFlags.Ack,
         "URG" => TcpFlags.Urg,
-        "ECE" or "ECN" => TcpFlags.Ece,
+        "ECE" => TcpFlags.Ece,
         "CWR" => TcpFlags.Cwr,
         "NS" or "AE" => TcpFlags.Ns,
         _ => null,

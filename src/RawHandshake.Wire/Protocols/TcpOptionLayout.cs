@@ -7,8 +7,9 @@ public readonly record struct TcpOptionSet(ushort? Mss = null, byte? WindowScale
 }
 
 /// <summary>
-/// Lays options out as Linux does (tcp_options_write): MSS; SACK_PERM+TS, or NOP NOP TS; NOP WS; NOP NOP SACK_PERM when
-/// there are no timestamps; NOP NOP SACK blocks — so every option lands 32-bit aligned and captures look familiar.
+/// Lays options out 32-bit aligned the way real stacks do: with timestamps as Linux (tcp_options_write): MSS,
+/// SACK_PERM+TS (or NOP NOP TS), NOP WS; without timestamps as Windows and seed 004's capture: MSS, NOP WS,
+/// NOP NOP SACK_PERM (Linux would put NOP NOP SACK_PERM before NOP WS); SACK blocks last, after NOP NOP.
 /// </summary>
 public static class TcpOptionLayout
 {
