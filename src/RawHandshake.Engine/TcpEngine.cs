@@ -248,7 +248,7 @@ public sealed class TcpEngine
 
     private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
-        var f = FrameParser.Parse(frame, link.LinkType);
+        FrameParser.Parse(frame, link.LinkType, out var f);
         if (f.Arp is { } arp)
         {
             OnArp(arp, frame, wall);

@@ -70,6 +70,24 @@ public static class NetNs
     internal static T RunIn<T>(SafeFileHandle ns, string nsId, Func<T> body, TimeSpan? timeout = null) =>
         CurrentId == nsId ? body() : OnDedicatedThread(() => Enter(ns, "the saved network namespace"), body, timeout, nsId);
 
+    /// <summary>
+    /// Runs <paramref name="body"/> in the main thread's namespace (<c>/proc/self/ns/net</c> follows the thread-group
+    /// leader): directly when the calling thread is already there, else on a dedicated thread. For work that may create
+    /// long-lived runtime threads (signal handling), which would otherwise inherit a namespace the caller entered.
+    /// </summary>
+    internal static T RunInProcessNamespace<T>(Func<T> body)
+    {
+        const string leader = "/proc/self/ns/net";
+        var leaderId = new FileInfo(leader).LinkTarget;
+        if (leaderId is null || leaderId == CurrentId)
+        {
+            return body();
+        }
+
+        using var ns = OpenFile(leader, "the process's network namespace");
+        return OnDedicatedThread(() => Enter(ns, "the process's network namespace"), body, null, "the process's network namespace");
+    }
+
     internal static void Enter(SafeFileHandle ns, string what)
     {
         if (Thread.CurrentThread.IsThreadPoolThread)

@@ -322,25 +322,42 @@ public sealed class NftGuard : IDisposable
             }
 
             hooksInstalled = true;
-            AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveAllLive();
-            Console.CancelKeyPress += (_, e) =>
+
+            // From the main thread's namespace: the first signal registration may start the runtime's signal-handling
+            // thread, and threads inherit the namespace of the thread that creates them.
+            try
             {
-                if (!e.Cancel)
-                {
-                    RemoveAllLive();
-                }
-            };
-            foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+                NetNs.RunInProcessNamespace(InstallExitHooks);
+            }
+            catch (LinkException)
             {
-                try
-                {
-                    SignalHooks.Add(PosixSignalRegistration.Create(signal, _ => RemoveAllLive()));
-                }
-                catch (PlatformNotSupportedException)
-                {
-                }
+                InstallExitHooks(); // cannot go back (no CAP_SYS_ADMIN): hooks from here still work
             }
         }
+    }
+
+    private static bool InstallExitHooks()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveAllLive();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (!e.Cancel)
+            {
+                RemoveAllLive();
+            }
+        };
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP })
+        {
+            try
+            {
+                SignalHooks.Add(PosixSignalRegistration.Create(signal, _ => RemoveAllLive()));
+            }
+            catch (PlatformNotSupportedException)
+            {
+            }
+        }
+
+        return true;
     }
 
     private static void Unregister(NftGuard guard)

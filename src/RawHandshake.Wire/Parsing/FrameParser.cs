@@ -8,54 +8,79 @@ namespace RawHandshake.Wire.Parsing;
 /// <summary>
 /// Parses a captured frame layer by layer. Never throws: truncation anywhere, IHL &lt; 5, a data offset past the end,
 /// option lengths of 0/1 or past the header yield a <see cref="ParsedFrame"/> whose <see cref="ParsedFrame.Malformed"/>
-/// says what. Allocation-free for well-formed frames (a message string is made only for malformed ones).
+/// says what. Allocation-free for well-formed frames (a message string is made only for malformed ones); the result
+/// is filled in place, one layer after another.
 /// </summary>
 public static class FrameParser
 {
     public static ParsedFrame Parse(ReadOnlySpan<byte> frame, LinkType link = LinkType.Ethernet)
     {
         var f = new ParsedFrame { Link = link, Length = frame.Length };
+        ParseInto(frame, link, ref f);
+        return f;
+    }
+
+    /// <summary>The same, filling the caller's <paramref name="f"/> in place (no copy of the result on the hot path).</summary>
+    public static void Parse(ReadOnlySpan<byte> frame, LinkType link, out ParsedFrame f)
+    {
+        f = new ParsedFrame { Link = link, Length = frame.Length };
+        ParseInto(frame, link, ref f);
+    }
+
+    private static void ParseInto(ReadOnlySpan<byte> frame, LinkType link, ref ParsedFrame f)
+    {
         switch (link)
         {
             case LinkType.Ethernet:
-                return ParseEthernet(frame, f);
+                ParseEthernet(frame, ref f);
+                return;
             case LinkType.LinuxSll:
-                return ParseSll(frame, f);
+                ParseSll(frame, ref f);
+                return;
             case LinkType.LinuxSll2:
-                return ParseSll2(frame, f);
+                ParseSll2(frame, ref f);
+                return;
             case LinkType.Raw:
             case LinkType.Ipv4:
-                return ParseNetwork(frame, f with { EtherType = frame.Length > 0 && frame[0] >> 4 == 6 ? (ushort)Protocols.EtherType.IPv6 : (ushort)Protocols.EtherType.IPv4 }, 0);
+                f.EtherType = frame.Length > 0 && frame[0] >> 4 == 6 ? (ushort)EtherType.IPv6 : (ushort)EtherType.IPv4;
+                ParseNetwork(frame, ref f, 0);
+                return;
             case LinkType.Null:
                 if (frame.Length < 4)
                 {
-                    return Bad(f, $"null/loopback header needs 4 bytes, frame has {frame.Length}");
+                    Bad(ref f, $"null/loopback header needs 4 bytes, frame has {frame.Length}");
+                    return;
                 }
 
                 var family = BinaryPrimitives.ReadUInt32LittleEndian(frame);
                 family = family > 0xFFFF ? BinaryPrimitives.ReverseEndianness(family) : family;
-                return ParseNetwork(frame, f with { EtherType = family == 2 ? (ushort)Protocols.EtherType.IPv4 : (ushort)0 }, 4);
+                f.EtherType = family == 2 ? (ushort)EtherType.IPv4 : (ushort)0;
+                ParseNetwork(frame, ref f, 4);
+                return;
             default:
-                return Bad(f, $"link type {(uint)link} is not supported");
+                Bad(ref f, $"link type {(uint)link} is not supported");
+                return;
         }
     }
 
-    private static ParsedFrame ParseEthernet(ReadOnlySpan<byte> s, ParsedFrame f)
+    private static void ParseEthernet(ReadOnlySpan<byte> s, ref ParsedFrame f)
     {
         if (s.Length < EthernetHeader.Length)
         {
-            return Bad(f, $"Ethernet header needs 14 bytes, frame has {s.Length}");
+            Bad(ref f, $"Ethernet header needs 14 bytes, frame has {s.Length}");
+            return;
         }
 
         var type = BinaryPrimitives.ReadUInt16BigEndian(s[12..]);
         var at = 14;
         ushort? tci = null;
         var tags = 0;
-        while (type is (ushort)Protocols.EtherType.Vlan or (ushort)Protocols.EtherType.QinQ or 0x9100)
+        while (type is (ushort)EtherType.Vlan or (ushort)EtherType.QinQ or 0x9100)
         {
             if (s.Length < at + 4)
             {
-                return Bad(f, $"802.1Q tag at byte {at - 2} is cut off (frame has {s.Length} bytes)");
+                Bad(ref f, $"802.1Q tag at byte {at - 2} is cut off (frame has {s.Length} bytes)");
+                return;
             }
 
             tci ??= BinaryPrimitives.ReadUInt16BigEndian(s[at..]);
@@ -64,33 +89,38 @@ public static class FrameParser
             tags++;
         }
 
-        var eth = new EthernetHeader(MacAddress.Read(s), MacAddress.Read(s[6..]), type) { VlanTci = tci, VlanTags = tags };
-        return ParseNetwork(s, f with { Ethernet = eth, EtherType = type }, at);
+        f.Ethernet = new EthernetHeader(MacAddress.Read(s), MacAddress.Read(s[6..]), type) { VlanTci = tci, VlanTags = tags };
+        f.EtherType = type;
+        ParseNetwork(s, ref f, at);
     }
 
-    private static ParsedFrame ParseSll(ReadOnlySpan<byte> s, ParsedFrame f)
+    private static void ParseSll(ReadOnlySpan<byte> s, ref ParsedFrame f)
     {
         if (s.Length < 16)
         {
-            return Bad(f, $"Linux cooked (SLL) header needs 16 bytes, frame has {s.Length}");
+            Bad(ref f, $"Linux cooked (SLL) header needs 16 bytes, frame has {s.Length}");
+            return;
         }
 
         var alen = BinaryPrimitives.ReadUInt16BigEndian(s[4..]);
         var proto = BinaryPrimitives.ReadUInt16BigEndian(s[14..]);
-        var sll = new SllHeader(1, BinaryPrimitives.ReadUInt16BigEndian(s), BinaryPrimitives.ReadUInt16BigEndian(s[2..]), ReadLinkAddress(s.Slice(6, 8), alen), alen, proto, 0);
-        return ParseNetwork(s, f with { Sll = sll, EtherType = proto }, 16);
+        f.Sll = new SllHeader(1, BinaryPrimitives.ReadUInt16BigEndian(s), BinaryPrimitives.ReadUInt16BigEndian(s[2..]), ReadLinkAddress(s.Slice(6, 8), alen), alen, proto, 0);
+        f.EtherType = proto;
+        ParseNetwork(s, ref f, 16);
     }
 
-    private static ParsedFrame ParseSll2(ReadOnlySpan<byte> s, ParsedFrame f)
+    private static void ParseSll2(ReadOnlySpan<byte> s, ref ParsedFrame f)
     {
         if (s.Length < 20)
         {
-            return Bad(f, $"Linux cooked (SLL2) header needs 20 bytes, frame has {s.Length}");
+            Bad(ref f, $"Linux cooked (SLL2) header needs 20 bytes, frame has {s.Length}");
+            return;
         }
 
         var proto = BinaryPrimitives.ReadUInt16BigEndian(s);
-        var sll = new SllHeader(2, s[10], BinaryPrimitives.ReadUInt16BigEndian(s[8..]), ReadLinkAddress(s.Slice(12, 8), s[11]), s[11], proto, BinaryPrimitives.ReadInt32BigEndian(s[4..]));
-        return ParseNetwork(s, f with { Sll = sll, EtherType = proto }, 20);
+        f.Sll = new SllHeader(2, s[10], BinaryPrimitives.ReadUInt16BigEndian(s[8..]), ReadLinkAddress(s.Slice(12, 8), s[11]), s[11], proto, BinaryPrimitives.ReadInt32BigEndian(s[4..]));
+        f.EtherType = proto;
+        ParseNetwork(s, ref f, 20);
     }
 
     private static ulong ReadLinkAddress(ReadOnlySpan<byte> bytes, int length)
@@ -104,177 +134,217 @@ public static class FrameParser
         return v;
     }
 
-    private static ParsedFrame ParseNetwork(ReadOnlySpan<byte> s, ParsedFrame f, int at)
+    private static void ParseNetwork(ReadOnlySpan<byte> s, ref ParsedFrame f, int at)
     {
-        f = f with { NetworkOffset = at, PayloadOffset = at, PayloadLength = s.Length - at };
-        return f.EtherType switch
+        f.NetworkOffset = at;
+        f.PayloadOffset = at;
+        f.PayloadLength = s.Length - at;
+        if (f.EtherType == (ushort)EtherType.IPv4)
         {
-            (ushort)Protocols.EtherType.IPv4 => ParseIPv4(s, f, at),
-            (ushort)Protocols.EtherType.Arp => ParseArp(s, f, at),
-            _ => f,
-        };
+            ParseIPv4(s, ref f, at);
+        }
+        else if (f.EtherType == (ushort)EtherType.Arp)
+        {
+            ParseArp(s, ref f, at);
+        }
     }
 
-    private static ParsedFrame ParseArp(ReadOnlySpan<byte> s, ParsedFrame f, int at)
+    private static void ParseArp(ReadOnlySpan<byte> s, ref ParsedFrame f, int at)
     {
         if (s.Length < at + 8)
         {
-            return Bad(f, $"ARP header at byte {at} is cut off ({s.Length - at} of 8 bytes)");
+            Bad(ref f, $"ARP header at byte {at} is cut off ({s.Length - at} of 8 bytes)");
+            return;
         }
 
         if (s[at + 4] != 6 || s[at + 5] != 4)
         {
-            return Bad(f, $"ARP with hardware length {s[at + 4]} and protocol length {s[at + 5]} is not Ethernet/IPv4");
+            Bad(ref f, $"ARP with hardware length {s[at + 4]} and protocol length {s[at + 5]} is not Ethernet/IPv4");
+            return;
         }
 
         if (s.Length < at + ArpPacket.Length)
         {
-            return Bad(f, $"ARP packet at byte {at} is cut off ({s.Length - at} of 28 bytes)");
+            Bad(ref f, $"ARP packet at byte {at} is cut off ({s.Length - at} of 28 bytes)");
+            return;
         }
 
-        return f with { Arp = ArpPacket.Read(s[at..]), PayloadOffset = at + ArpPacket.Length, PayloadLength = 0, TrailerLength = s.Length - at - ArpPacket.Length };
+        f.Arp = ArpPacket.Read(s[at..]);
+        f.PayloadOffset = at + ArpPacket.Length;
+        f.PayloadLength = 0;
+        f.TrailerLength = s.Length - at - ArpPacket.Length;
     }
 
-    private static ParsedFrame ParseIPv4(ReadOnlySpan<byte> s, ParsedFrame f, int at)
+    private static void ParseIPv4(ReadOnlySpan<byte> s, ref ParsedFrame f, int at)
     {
         var avail = s.Length - at;
         if (avail < IPv4Header.MinLength)
         {
-            return Bad(f, $"IPv4 header at byte {at} is cut off ({avail} of 20 bytes)");
+            Bad(ref f, $"IPv4 header at byte {at} is cut off ({avail} of 20 bytes)");
+            return;
         }
 
         var ip = IPv4Header.ReadFixed(s[at..]);
+        f.IPv4 = ip;
         if (ip.Version != 4)
         {
-            return Bad(f with { IPv4 = ip }, $"IPv4 version field is {ip.Version}, expected 4");
+            Bad(ref f, $"IPv4 version field is {ip.Version}, expected 4");
+            return;
         }
 
         var hlen = ip.Ihl!.Value * 4;
         if (hlen < IPv4Header.MinLength)
         {
-            return Bad(f with { IPv4 = ip }, $"IPv4 IHL is {ip.Ihl} ({hlen} bytes), less than 5 (20 bytes)");
+            Bad(ref f, $"IPv4 IHL is {ip.Ihl} ({hlen} bytes), less than 5 (20 bytes)");
+            return;
         }
 
         if (hlen > avail)
         {
-            return Bad(f with { IPv4 = ip }, $"IPv4 IHL is {ip.Ihl} ({hlen} bytes), past the end of the frame ({avail} bytes left)");
+            Bad(ref f, $"IPv4 IHL is {ip.Ihl} ({hlen} bytes), past the end of the frame ({avail} bytes left)");
+            return;
         }
 
+        f.IpOptionsOffset = at + IPv4Header.MinLength;
+        f.IpOptionsLength = hlen - IPv4Header.MinLength;
         var total = ip.TotalLength!.Value;
         if (total < hlen)
         {
-            return Bad(f with { IPv4 = ip, IpOptionsOffset = at + 20, IpOptionsLength = hlen - 20 }, $"IPv4 total length {total} is less than the header length {hlen}");
+            Bad(ref f, $"IPv4 total length {total} is less than the header length {hlen}");
+            return;
         }
 
-        var truncated = total > avail;
         var end = at + Math.Min(total, avail);
-        f = f with
-        {
-            IPv4 = ip,
-            IpOptionsOffset = at + IPv4Header.MinLength,
-            IpOptionsLength = hlen - IPv4Header.MinLength,
-            IpPayloadOffset = at + hlen,
-            IpPayloadLength = end - at - hlen,
-            IpTruncated = truncated,
-            TrailerLength = s.Length - end,
-            PayloadOffset = at + hlen,
-            PayloadLength = end - at - hlen,
-        };
+        f.IpPayloadOffset = at + hlen;
+        f.IpPayloadLength = end - at - hlen;
+        f.IpTruncated = total > avail;
+        f.TrailerLength = s.Length - end;
+        f.PayloadOffset = at + hlen;
+        f.PayloadLength = end - at - hlen;
 
         if (ip.FragmentOffset != 0)
         {
-            return f; // a later fragment: no transport header here
+            return; // a later fragment: no transport header here
         }
 
         var seg = s[(at + hlen)..end];
         var segAt = at + hlen;
-        return ip.Protocol switch
+        switch (ip.Protocol)
         {
-            (byte)IpProtocol.Tcp => ParseTcp(seg, f, segAt),
-            (byte)IpProtocol.Udp => ParseUdp(seg, f, segAt),
-            (byte)IpProtocol.Icmp => ParseIcmp(seg, f, segAt),
-            _ => f,
-        };
+            case (byte)IpProtocol.Tcp:
+                ParseTcp(seg, ref f, segAt);
+                break;
+            case (byte)IpProtocol.Udp:
+                ParseUdp(seg, ref f, segAt);
+                break;
+            case (byte)IpProtocol.Icmp:
+                ParseIcmp(seg, ref f, segAt);
+                break;
+        }
     }
 
-    private static ParsedFrame ParseTcp(ReadOnlySpan<byte> seg, ParsedFrame f, int at)
+    private static void ParseTcp(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
     {
-        f = f with { TransportOffset = at };
+        f.TransportOffset = at;
         if (seg.Length < TcpHeader.MinLength)
         {
-            return Bad(f, $"TCP header at byte {at} is cut off ({seg.Length} of 20 bytes)");
+            Bad(ref f, $"TCP header at byte {at} is cut off ({seg.Length} of 20 bytes)");
+            return;
         }
 
         var tcp = TcpHeader.ReadFixed(seg);
         var hlen = tcp.DataOffset!.Value * 4;
-        f = f with { Tcp = tcp, TcpOptionsOffset = at + 20, PayloadOffset = at + 20, PayloadLength = 0 };
+        f.Tcp = tcp;
+        f.TcpOptionsOffset = at + 20;
+        f.PayloadOffset = at + 20;
+        f.PayloadLength = 0;
         if (hlen < TcpHeader.MinLength)
         {
-            return Bad(f, $"TCP data offset is {tcp.DataOffset} ({hlen} bytes), less than 5 (20 bytes)");
+            Bad(ref f, $"TCP data offset is {tcp.DataOffset} ({hlen} bytes), less than 5 (20 bytes)");
+            return;
         }
 
         if (hlen > seg.Length)
         {
-            return Bad(f, $"TCP data offset is {tcp.DataOffset} ({hlen} bytes), past the end of the segment ({seg.Length} bytes)");
+            Bad(ref f, $"TCP data offset is {tcp.DataOffset} ({hlen} bytes), past the end of the segment ({seg.Length} bytes)");
+            return;
         }
 
-        f = f with { TcpOptionsLength = hlen - 20, PayloadOffset = at + hlen, PayloadLength = seg.Length - hlen };
-        var e = new TcpOptionReader(seg[20..hlen]).GetEnumerator();
-        while (e.MoveNext())
+        f.TcpOptionsLength = hlen - 20;
+        f.PayloadOffset = at + hlen;
+        f.PayloadLength = seg.Length - hlen;
+        if (hlen > TcpHeader.MinLength)
         {
-        }
+            var e = new TcpOptionReader(seg[20..hlen]).GetEnumerator();
+            while (e.MoveNext())
+            {
+            }
 
-        return e.Malformed is { } why ? Bad(f, why) : f;
+            if (e.Malformed is { } why)
+            {
+                Bad(ref f, why);
+            }
+        }
     }
 
-    private static ParsedFrame ParseUdp(ReadOnlySpan<byte> seg, ParsedFrame f, int at)
+    private static void ParseUdp(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
     {
-        f = f with { TransportOffset = at };
+        f.TransportOffset = at;
         if (seg.Length < UdpHeader.HeaderLength)
         {
-            return Bad(f, $"UDP header at byte {at} is cut off ({seg.Length} of 8 bytes)");
+            Bad(ref f, $"UDP header at byte {at} is cut off ({seg.Length} of 8 bytes)");
+            return;
         }
 
         var udp = UdpHeader.Read(seg);
-        var len = Math.Clamp(udp.Length - 8, 0, seg.Length - 8);
-        f = f with { Udp = udp, PayloadOffset = at + 8, PayloadLength = len };
-        return udp.Length < 8 ? Bad(f, $"UDP length {udp.Length} is less than 8") : f;
+        f.Udp = udp;
+        f.PayloadOffset = at + 8;
+        f.PayloadLength = Math.Clamp(udp.Length - 8, 0, seg.Length - 8);
+        if (udp.Length < 8)
+        {
+            Bad(ref f, $"UDP length {udp.Length} is less than 8");
+        }
     }
 
-    private static ParsedFrame ParseIcmp(ReadOnlySpan<byte> seg, ParsedFrame f, int at)
+    private static void ParseIcmp(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
     {
-        f = f with { TransportOffset = at };
+        f.TransportOffset = at;
         if (seg.Length < IcmpHeader.HeaderLength)
         {
-            return Bad(f, $"ICMP header at byte {at} is cut off ({seg.Length} of 8 bytes)");
+            Bad(ref f, $"ICMP header at byte {at} is cut off ({seg.Length} of 8 bytes)");
+            return;
         }
 
         var icmp = IcmpHeader.Read(seg);
-        f = f with { Icmp = icmp, PayloadOffset = at + 8, PayloadLength = seg.Length - 8 };
+        f.Icmp = icmp;
+        f.PayloadOffset = at + 8;
+        f.PayloadLength = seg.Length - 8;
         if (!icmp.QuotesDatagram)
         {
-            return f;
+            return;
         }
 
         var q = seg[8..];
         if (q.Length < IPv4Header.MinLength)
         {
-            return f; // nothing quoted worth decoding; not an error in itself
+            return; // nothing quoted worth decoding; not an error in itself
         }
 
         var inner = IPv4Header.ReadFixed(q);
         var ihl = inner.Ihl!.Value * 4;
         if (inner.Version != 4 || ihl < 20 || ihl > q.Length)
         {
-            return f with { IcmpQuote = new IcmpQuote(inner, at + 8, null, null, null) };
+            f.IcmpQuote = new IcmpQuote(inner, at + 8, null, null, null);
+            return;
         }
 
         var t = q[ihl..];
-        ushort? sp = t.Length >= 4 ? BinaryPrimitives.ReadUInt16BigEndian(t) : null;
-        ushort? dp = t.Length >= 4 ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null;
+        var ports = inner.Protocol is 6 or 17 && t.Length >= 4;
+        ushort? sp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t) : null;
+        ushort? dp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null;
         SeqNum? seq = t.Length >= 8 && inner.Protocol == (byte)IpProtocol.Tcp ? new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(t[4..])) : null;
-        return f with { IcmpQuote = new IcmpQuote(inner, at + 8, inner.Protocol is 6 or 17 ? sp : null, inner.Protocol is 6 or 17 ? dp : null, seq) };
+        f.IcmpQuote = new IcmpQuote(inner, at + 8, sp, dp, seq);
     }
 
-    private static ParsedFrame Bad(ParsedFrame f, string why) => f with { Malformed = "malformed: " + why };
+    private static void Bad(ref ParsedFrame f, string why) => f.Malformed = "malformed: " + why;
 }

@@ -9,70 +9,70 @@ namespace RawHandshake.Wire.Parsing;
 /// of the variable parts, so that options and payload are sliced from the caller's bytes without copying. When a layer
 /// is malformed, <see cref="Malformed"/> says what and where, and the layers before it are still there.
 /// </summary>
-public readonly record struct ParsedFrame
+public record struct ParsedFrame
 {
-    public LinkType Link { get; init; }
+    public LinkType Link { get; internal set; }
 
     /// <summary>Bytes captured.</summary>
-    public int Length { get; init; }
+    public int Length { get; internal set; }
 
-    public EthernetHeader? Ethernet { get; init; }
-    public SllHeader? Sll { get; init; }
+    public EthernetHeader? Ethernet { get; internal set; }
+    public SllHeader? Sll { get; internal set; }
 
     /// <summary>The EtherType of the network layer (after VLAN tags / from the cooked header); 0 when unknown.</summary>
-    public ushort EtherType { get; init; }
-    public int NetworkOffset { get; init; }
+    public ushort EtherType { get; internal set; }
+    public int NetworkOffset { get; internal set; }
 
-    public ArpPacket? Arp { get; init; }
+    public ArpPacket? Arp { get; internal set; }
 
     /// <summary>The IPv4 header (its <see cref="IPv4Header.Options"/> are empty: slice them with <see cref="IpOptions"/>).</summary>
-    public IPv4Header? IPv4 { get; init; }
-    public int IpOptionsOffset { get; init; }
-    public int IpOptionsLength { get; init; }
+    public IPv4Header? IPv4 { get; internal set; }
+    public int IpOptionsOffset { get; internal set; }
+    public int IpOptionsLength { get; internal set; }
 
     /// <summary>Offset and length of the IP payload, bounded by the total length and by what was captured.</summary>
-    public int IpPayloadOffset { get; init; }
-    public int IpPayloadLength { get; init; }
+    public int IpPayloadOffset { get; internal set; }
+    public int IpPayloadLength { get; internal set; }
 
     /// <summary>The total length says more bytes than were captured (snap length).</summary>
-    public bool IpTruncated { get; init; }
+    public bool IpTruncated { get; internal set; }
 
     /// <summary>Bytes after the IP datagram (Ethernet padding to 60 bytes).</summary>
-    public int TrailerLength { get; init; }
+    public int TrailerLength { get; internal set; }
 
-    public TcpHeader? Tcp { get; init; }
-    public int TransportOffset { get; init; }
-    public int TcpOptionsOffset { get; init; }
-    public int TcpOptionsLength { get; init; }
+    public TcpHeader? Tcp { get; internal set; }
+    public int TransportOffset { get; internal set; }
+    public int TcpOptionsOffset { get; internal set; }
+    public int TcpOptionsLength { get; internal set; }
 
-    public UdpHeader? Udp { get; init; }
-    public IcmpHeader? Icmp { get; init; }
-    public IcmpQuote? IcmpQuote { get; init; }
+    public UdpHeader? Udp { get; internal set; }
+    public IcmpHeader? Icmp { get; internal set; }
+    public IcmpQuote? IcmpQuote { get; internal set; }
 
     /// <summary>Offset and length of the application payload (TCP/UDP data, ICMP data).</summary>
-    public int PayloadOffset { get; init; }
-    public int PayloadLength { get; init; }
+    public int PayloadOffset { get; internal set; }
+    public int PayloadLength { get; internal set; }
 
     /// <summary>"malformed: …" when a header could not be read as such; null when every layer was well formed.</summary>
-    public string? Malformed { get; init; }
+    public string? Malformed { get; internal set; }
 
-    public bool IsTcp => Tcp is not null;
+    public readonly bool IsTcp => Tcp is not null;
 
-    public ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame) => frame.Slice(PayloadOffset, PayloadLength);
+    public readonly ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame) => frame.Slice(PayloadOffset, PayloadLength);
 
-    public ReadOnlySpan<byte> TcpOptions(ReadOnlySpan<byte> frame) => frame.Slice(TcpOptionsOffset, TcpOptionsLength);
+    public readonly ReadOnlySpan<byte> TcpOptions(ReadOnlySpan<byte> frame) => frame.Slice(TcpOptionsOffset, TcpOptionsLength);
 
-    public ReadOnlySpan<byte> IpOptions(ReadOnlySpan<byte> frame) => frame.Slice(IpOptionsOffset, IpOptionsLength);
+    public readonly ReadOnlySpan<byte> IpOptions(ReadOnlySpan<byte> frame) => frame.Slice(IpOptionsOffset, IpOptionsLength);
 
-    public TcpOptionsSummary TcpOptionsSummary(ReadOnlySpan<byte> frame) => Protocols.TcpOptionsSummary.From(TcpOptions(frame));
+    public readonly TcpOptionsSummary TcpOptionsSummary(ReadOnlySpan<byte> frame) => Protocols.TcpOptionsSummary.From(TcpOptions(frame));
 
-    public ChecksumVerdict IpChecksum(ReadOnlySpan<byte> frame) =>
+    public readonly ChecksumVerdict IpChecksum(ReadOnlySpan<byte> frame) =>
         IPv4 is { } ip && NetworkOffset + ip.HeaderLength <= frame.Length
             ? Checksum.Verify(frame.Slice(NetworkOffset, ip.HeaderLength))
             : ChecksumVerdict.Unverified;
 
     /// <summary>The TCP or UDP checksum verdict; unverified for truncated captures and fragments.</summary>
-    public ChecksumVerdict TransportChecksum(ReadOnlySpan<byte> frame)
+    public readonly ChecksumVerdict TransportChecksum(ReadOnlySpan<byte> frame)
     {
         if (IPv4 is not { } ip || IpTruncated || ip.MoreFragments || ip.FragmentOffset != 0)
         {
