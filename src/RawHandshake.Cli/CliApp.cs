@@ -8,7 +8,7 @@ namespace RawHandshake.Cli;
 /// <summary>Parses the verb and its options, runs it, and turns every failure into one line on stderr and an exit code.</summary>
 public static class CliApp
 {
-    public static readonly Type[] Verbs = [typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions), typeof(InterfacesOptions)];
+    public static readonly Type[] Verbs = [typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions), typeof(InterfacesOptions), typeof(ServeOptions), typeof(LabOptions)];
 
     public static int Run(string[] args, CliContext context)
     {
@@ -85,6 +85,7 @@ public static class CliApp
         UnknownOptionError u => $"unknown option '{(u.Token.Length == 1 ? "-" : "--")}{u.Token}'",
         MissingValueOptionError m => $"option '{Name(m.NameInfo)}' needs a value",
         MissingRequiredOptionError r => r.NameInfo.NameText.Length == 0 ? "a required value is missing" : $"option '{Name(r.NameInfo)}' is required",
+        BadFormatConversionError f when f.NameInfo.NameText.Length == 0 => "a value is not one of those allowed (see the verb's help)",
         BadFormatConversionError f => $"option '{Name(f.NameInfo)}' has a bad value",
         BadFormatTokenError t => $"bad token '{t.Token}'",
         SequenceOutOfRangeError s => $"option '{Name(s.NameInfo)}' has the wrong number of values",

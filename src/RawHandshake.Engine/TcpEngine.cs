@@ -34,6 +34,7 @@ public sealed class TcpEngine
     private readonly TcpAnalyzer analyzer = new();
     private readonly ConversationTracker tracker = new();
     private readonly HashSet<ulong> recentlySent = [];
+    private readonly HashSet<IPv4Address> resolving = [];
     private readonly Queue<ulong> recentOrder = new();
     private readonly FrameHandler handler;
     private readonly TimeSpan origin;
@@ -222,6 +223,7 @@ public sealed class TcpEngine
         }
 
         Span<byte> buffer = stackalloc byte[64];
+        resolving.Add(target);
         for (var attempt = 0; attempt < tries && !StopRequested; attempt++)
         {
             var n = FrameBuilder.BuildArpRequest(buffer, localMac, sender, target);
@@ -251,7 +253,11 @@ public sealed class TcpEngine
         FrameParser.Parse(frame, link.LinkType, out var f);
         if (f.Arp is { } arp)
         {
-            OnArp(arp, frame, wall);
+            if (!OnArp(arp, frame, wall))
+            {
+                Observer?.Invoke(frame, wall, f);
+            }
+
             return;
         }
 
@@ -337,18 +343,19 @@ public sealed class TcpEngine
     /// <summary>Puts a received frame into the trace (for observers that decide it belongs there).</summary>
     public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) => TracePacket(dir, frame, wall, null);
 
-    private void OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
+    /// <summary>Learns ARP replies and answers for phantom addresses. True when the frame was ours to handle (and traced).</summary>
+    private bool OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
         if (arp.Operation == ArpPacket.Reply)
         {
-            var wanted = !Arp.TryGet(arp.SenderIp, out _);
+            var wanted = resolving.Contains(arp.SenderIp) && !Arp.TryGet(arp.SenderIp, out _);
             Arp.Learn(arp.SenderIp, arp.SenderMac);
             if (wanted && TraceArp)
             {
                 TracePacket(Direction.In, frame, wall, null);
             }
 
-            return;
+            return wanted;
         }
 
         if (arp.Operation == ArpPacket.Request && PhantomAddresses.Contains(arp.TargetIp) && link.HardwareAddress is { } mac)
@@ -367,7 +374,11 @@ public sealed class TcpEngine
             {
                 TracePacket(Direction.Out, buffer[..n], sentAt, "answering ARP for the phantom source");
             }
+
+            return true;
         }
+
+        return false;
     }
 
     private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)

@@ -36,7 +36,7 @@ public abstract record SessionEvent;
 
 public sealed record StateChanged(Side Side, TcpState From, TcpState To, string? Reason = null) : SessionEvent;
 
-public sealed record HandshakeCompleted(TimeSpan Rtt, ushort PeerMss, byte? PeerWindowScale, bool SackPermitted, bool Timestamps, uint PeerWindow) : SessionEvent;
+public sealed record HandshakeCompleted(TimeSpan? Rtt, ushort PeerMss, byte? PeerWindowScale, bool SackPermitted, bool Timestamps, uint PeerWindow) : SessionEvent;
 
 public sealed record DataReceived(SeqNum Seq, int Length, int TotalReceived) : SessionEvent;
 

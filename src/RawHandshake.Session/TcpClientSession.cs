@@ -45,6 +45,10 @@ public sealed class TcpClientSession
     private int rtxCount;
     private TimeSpan? timeWaitDeadline;
     private TimeSpan? persistDeadline;
+    private TimeSpan persistBackoff;
+    private bool zeroWindowReported;
+    private bool ackedThisInput;
+    private uint? lastOutOfOrderKey;
     private TimeSpan synSentAt;
     private bool synRetransmitted;
     private bool done;
@@ -91,8 +95,10 @@ public sealed class TcpClientSession
     /// <summary>Changes the window we advertise from now on (0 closes it: a zero-window lab).</summary>
     public void SetReceiveWindow(int bytes)
     {
+        // Scaled down, rounded up (as Linux does) so a small window never scales away to zero.
         var shift = wsOn ? config.WindowScale ?? 0 : 0;
-        advertisedWindow = (ushort)Math.Clamp(bytes >> shift, 0, ushort.MaxValue);
+        var scaled = bytes <= 0 ? 0L : ((long)bytes + (1L << shift) - 1) >> shift;
+        advertisedWindow = (ushort)Math.Clamp(scaled, 0, ushort.MaxValue);
     }
 
     // ---- commands ---------------------------------------------------------------------------------------------
@@ -197,8 +203,8 @@ public sealed class TcpClientSession
         {
             // Zero window: probe with an ACK one byte below what the server has (Linux's tcp_xmit_probe_skb).
             Emit(output, new OutgoingSegment(TcpFlags.Ack, sndUna - 1, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty, SegmentKind.WindowProbe));
-            rto = Backoff(rto);
-            persistDeadline = now + rto;
+            persistBackoff = Backoff(persistBackoff);
+            persistDeadline = now + persistBackoff;
         }
     }
 
@@ -223,11 +229,18 @@ public sealed class TcpClientSession
             output.Raise(new Retransmitting("SYN", rtxCount, rto));
             SendSyn(now, output, SegmentKind.Retransmission);
         }
+        else if (State == TcpState.SynReceived)
+        {
+            output.Raise(new Retransmitting("SYN-ACK", rtxCount, rto));
+            SendSynAck(now, output, SegmentKind.Retransmission);
+        }
         else
         {
-            // Go back to the oldest unacknowledged byte and resend one segment's worth (or the FIN alone).
+            // Go back to the oldest unacknowledged byte and resend one segment's worth (or the FIN alone): never more than
+            // was sent before (SND.NXT), so never past the window the server offered.
             var offset = sndUna - (iss + 1);
-            var pending = sendLength - offset;
+            var sentData = (sndNxt - sndUna) - (finSent ? 1 : 0);
+            var pending = Math.Min(sendLength - offset, sentData);
             if (pending > 0)
             {
                 var n = Math.Min(pending, peerMss);
@@ -257,6 +270,8 @@ public sealed class TcpClientSession
             return;
         }
 
+        ackedThisInput = false;
+
         if (peer.OnReceived(seg.Flags, seg.Seq, seg.Ack, seg.Payload.Length) is { } ps)
         {
             output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from its segment"));
@@ -285,6 +300,10 @@ public sealed class TcpClientSession
                 }
 
                 SendAck(now, output, SegmentKind.DuplicateAck);
+                if (State == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
+                {
+                    timeWaitDeadline = now + config.TimeWait; // the server did not get our last ACK: 2·MSL starts over
+                }
             }
 
             return;
@@ -293,7 +312,7 @@ public sealed class TcpClientSession
         // 2. RST (RFC 5961 §3.2: only an exact match resets; one in the window gets a challenge ACK).
         if (seg.Has(TcpFlags.Rst))
         {
-            if (seg.Seq == rcvNxt || State is TcpState.TimeWait or TcpState.LastAck or TcpState.Closing)
+            if (seg.Seq == rcvNxt)
             {
                 output.Raise(new ResetReceived(State));
                 if (State is TcpState.LastAck or TcpState.Closing or TcpState.TimeWait)
@@ -339,6 +358,21 @@ public sealed class TcpClientSession
             return;
         }
 
+        if (State == TcpState.SynReceived)
+        {
+            if (seg.Ack <= iss)
+            {
+                Emit(output, new OutgoingSegment(TcpFlags.Rst, seg.Ack, default, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+                return;
+            }
+
+            sndWnd = (uint)seg.Header.Window << (wsOn ? peerWs ?? 0 : 0);
+            sndWl1 = seg.Seq;
+            sndWl2 = seg.Ack;
+            Move(TcpState.Established, output, "our SYN-ACK acknowledged (simultaneous open)");
+            output.Raise(new HandshakeCompleted(synRetransmitted ? null : now - synSentAt, peerMss, peerWs, sackOn, tsOn, sndWnd));
+        }
+
         if (tsOn && seg.Options.TsVal is { } tv && seg.Seq <= rcvNxt)
         {
             tsRecent = tv;
@@ -360,9 +394,14 @@ public sealed class TcpClientSession
         if (sndWl1 < seg.Seq || (sndWl1 == seg.Seq && sndWl2 <= seg.Ack))
         {
             var newWnd = (uint)seg.Header.Window << (wsOn ? peerWs ?? 0 : 0);
-            if (newWnd == 0 && sndWnd != 0)
+            if (newWnd == 0 && sndWnd != 0 && !zeroWindowReported)
             {
+                zeroWindowReported = true;
                 output.Raise(new ZeroWindow(true));
+            }
+            else if (newWnd != 0)
+            {
+                zeroWindowReported = false;
             }
 
             sndWnd = newWnd;
@@ -412,10 +451,14 @@ public sealed class TcpClientSession
             if (fin > rcvNxt)
             {
                 peerFinSeq = fin; // comes after a gap: taken when the gap fills
+                if (!ackedThisInput)
+                {
+                    SendAck(now, output, SegmentKind.DuplicateAck);
+                }
             }
         }
 
-        if (delivered || seg.Payload.Length > 0)
+        if ((delivered || seg.Payload.Length > 0) && !ackedThisInput)
         {
             SendAck(now, output, delivered ? SegmentKind.Normal : SegmentKind.DuplicateAck);
         }
@@ -472,7 +515,7 @@ public sealed class TcpClientSession
         {
             // Simultaneous open: both sent SYN. Answer SYN-ACK and wait in SYN-RECEIVED.
             Move(TcpState.SynReceived, output, "simultaneous open");
-            Emit(output, new OutgoingSegment(TcpFlags.Syn | TcpFlags.Ack, iss, rcvNxt, advertisedWindow, SynOptions(now), ReadOnlyMemory<byte>.Empty));
+            SendSynAck(now, output, SegmentKind.Normal);
             return;
         }
 
@@ -485,7 +528,7 @@ public sealed class TcpClientSession
         rto = config.InitialRto;
         Move(TcpState.Established, output, "SYN-ACK received");
         SendAck(now, output, SegmentKind.Normal);
-        output.Raise(new HandshakeCompleted(synRetransmitted ? TimeSpan.Zero : now - synSentAt, peerMss, peerWs, sackOn, tsOn, sndWnd));
+        output.Raise(new HandshakeCompleted(synRetransmitted ? null : now - synSentAt, peerMss, peerWs, sackOn, tsOn, sndWnd));
         Pump(now, output);
     }
 
@@ -531,6 +574,8 @@ public sealed class TcpClientSession
             {
                 outOfOrder[(uint)key] = data.ToArray();
             }
+
+            lastOutOfOrderKey = (uint)key;
 
             output.Raise(new SessionNote($"out-of-order segment at {start - (irs + 1) + 1} (expected {rcvNxt - (irs + 1) + 1}): held, duplicate ACK sent"));
             return false;
@@ -632,8 +677,14 @@ public sealed class TcpClientSession
             {
                 if (rtxDeadline is null && persistDeadline is null)
                 {
-                    output.Raise(new ZeroWindow(true));
-                    persistDeadline = now + rto;
+                    if (!zeroWindowReported)
+                    {
+                        zeroWindowReported = true;
+                        output.Raise(new ZeroWindow(true));
+                    }
+
+                    persistBackoff = rto;
+                    persistDeadline = now + persistBackoff;
                 }
 
                 return;
@@ -658,6 +709,10 @@ public sealed class TcpClientSession
         }
     }
 
+    // The window in a SYN or SYN-ACK is never scaled (RFC 7323 §2.2).
+    private void SendSynAck(TimeSpan now, ISessionOutput output, SegmentKind kind) =>
+        Emit(output, new OutgoingSegment(TcpFlags.Syn | TcpFlags.Ack, iss, rcvNxt, (ushort)Math.Min(config.ReceiveWindow, ushort.MaxValue), SynOptions(now), ReadOnlyMemory<byte>.Empty, kind));
+
     private void SendSyn(TimeSpan now, ISessionOutput output, SegmentKind kind) =>
         Emit(output, new OutgoingSegment(TcpFlags.Syn, iss, default, advertisedWindow > 0 ? (ushort)Math.Min(config.ReceiveWindow, ushort.MaxValue) : (ushort)0, SynOptions(now), ReadOnlyMemory<byte>.Empty, kind));
 
@@ -670,14 +725,46 @@ public sealed class TcpClientSession
 
     private void SendAck(TimeSpan now, ISessionOutput output, SegmentKind kind)
     {
+        ackedThisInput = true;
         (uint, uint)[]? sack = null;
         if (sackOn && outOfOrder.Count > 0)
         {
-            sack = outOfOrder.Take(tsOn ? 3 : 4)
-                .Select(kv => ((irs + 1 + (int)kv.Key).Value, (irs + 1 + (int)kv.Key + kv.Value.Length).Value)).ToArray();
+            sack = SackBlocks(tsOn ? 3 : 4);
         }
 
         Emit(output, new OutgoingSegment(TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty, kind) { SackBlocks = sack });
+    }
+
+    /// <summary>
+    /// The held data as SACK blocks (RFC 2018 §4): adjacent segments merged into one block, the block holding the most
+    /// recently received segment first, then the others in order.
+    /// </summary>
+    private (uint, uint)[] SackBlocks(int max)
+    {
+        var blocks = new List<(uint Start, uint End)>();
+        foreach (var (key, data) in outOfOrder)
+        {
+            var end = key + (uint)data.Length;
+            if (blocks.Count > 0 && key <= blocks[^1].End)
+            {
+                blocks[^1] = (blocks[^1].Start, Math.Max(blocks[^1].End, end));
+            }
+            else
+            {
+                blocks.Add((key, end));
+            }
+        }
+
+        var first = blocks.FindIndex(b => lastOutOfOrderKey is { } k && k >= b.Start && k < b.End);
+        if (first > 0)
+        {
+            var b = blocks[first];
+            blocks.RemoveAt(first);
+            blocks.Insert(0, b);
+        }
+
+        var origin = irs + 1;
+        return blocks.Take(max).Select(b => ((origin + (int)b.Start).Value, (origin + (int)b.End).Value)).ToArray();
     }
 
     private void Emit(ISessionOutput output, in OutgoingSegment segment)

@@ -121,7 +121,7 @@ public class CraftTests
     [InlineData(new[] { "craft", "--ttl", "256" }, "rawhandshake: --ttl: 256 is out of range (0 to 255, 0xff)")]
     [InlineData(new[] { "craft", "--timeout", "1s" }, "rawhandshake: --timeout, --iface and --netns go with --send")]
     [InlineData(new[] { "craft", "--bogus" }, "rawhandshake: craft: unknown option '--bogus' (see rawhandshake craft --help)")]
-    [InlineData(new[] { "frob" }, "rawhandshake: unknown verb 'frob'; verbs: craft, dissect, handshake, interfaces (see rawhandshake --help)")]
+    [InlineData(new[] { "frob" }, "rawhandshake: unknown verb 'frob'; verbs: craft, dissect, handshake, interfaces, serve, lab (see rawhandshake --help)")]
     public void BadInputGivesOneLineAndExit2(string[] args, string expected)
     {
         var r = CliRunner.Run(args);

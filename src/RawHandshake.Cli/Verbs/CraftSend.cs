@@ -71,9 +71,9 @@ public static class CraftSend
                 eth = eth with { Destination = engine.Resolve(route.NextHop, route.Source, localMac, TimeSpan.FromMilliseconds(700)) };
             }
 
-            if (spec.Arp is { } arp && !spec.SourceGiven)
+            if (spec.Arp is { } arp)
             {
-                spec.Arp = arp with { SenderIp = route.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : localMac };
+                spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : route.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : localMac };
             }
 
             spec.Ethernet = eth;

@@ -15,6 +15,11 @@ public sealed class JsonTraceRenderer(TextWriter output) : ITraceSink
 
     public void Publish(TraceEvent e)
     {
+        if (e is TimerTraced)
+        {
+            return; // a rendering boundary only
+        }
+
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, Options))
         {

@@ -1,0 +1,125 @@
+using System.Runtime.InteropServices;
+using CommandLine;
+using RawHandshake.Cli.Args;
+using RawHandshake.Lab;
+using RawHandshake.Lab.Topology;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary>What <c>lab</c> does (CommandLineParser has no nested verbs, so <c>lab up</c> is the verb <c>lab</c> with a value).</summary>
+public enum LabAction
+{
+    Up,
+    Down,
+    Status,
+}
+
+/// <summary><c>lab up|down|status [--name NAME] [--json]</c>: the client/router/server namespaces and their servers.</summary>
+[Verb("lab", HelpText = "Make (up), remove (down) or show (status) the lab: namespaces rh-NAME-cli, -rtr, -srv in 198.18.0.0/15 with real servers on 198.18.2.10 (echo 20000, http 80, …). Needs root.")]
+public sealed partial class LabOptions : ICommand
+{
+    [Value(0, MetaName = "ACTION", Required = true, HelpText = "up, down or status (status exits 0 when the lab is up, 1 when it is down or broken).")]
+    public LabAction Action { get; set; }
+
+    [Option("name", HelpText = "Lab name, 1 to 8 characters a-z 0-9 (default lab); labs with different names are independent.")]
+    public string? Name { get; set; }
+
+    [Option("json", HelpText = "Print the lab as one JSON object.")]
+    public bool Json { get; set; }
+
+    public int Execute(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var name = Name ?? LabPlan.DefaultName;
+        if (!LabPlan.IsValidName(name))
+        {
+            throw new UsageException($"--name: {LabPlan.BadName(name)}");
+        }
+
+        var action = "lab " + Action.ToString().ToLowerInvariant();
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new UsageException($"{action}: needs root (it creates network namespaces); run it as root or with sudo");
+        }
+
+        try
+        {
+            return Action switch
+            {
+                LabAction.Up => Up(context, name),
+                LabAction.Down => Down(context, name),
+                _ => Status(context, name),
+            };
+        }
+        catch (LabException e)
+        {
+            throw new UsageException(e.Message);
+        }
+    }
+
+    private int Up(CliContext context, string name)
+    {
+        using var cancel = new CancellationTokenSource();
+        var signal = 0;
+        void Interrupt(PosixSignalContext c)
+        {
+            c.Cancel = true;
+            signal = c.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
+            cancel.Cancel();
+        }
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        LabInfo lab;
+        try
+        {
+            lab = LabTopology.Up(name, null, cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return CliApp.Fail(context, $"lab up: interrupted; removed what was made of lab {name}", signal == 0 ? ExitCodes.Interrupted : signal);
+        }
+
+        Print(context, lab);
+        return ExitCodes.Ok;
+    }
+
+    private int Down(CliContext context, string name)
+    {
+        var result = LabTopology.Down(name);
+        if (Json)
+        {
+            context.Out.WriteLine(
+                $"{{\"name\":\"{name}\",\"state\":\"down\",\"removed_namespaces\":[{string.Join(",", result.RemovedNamespaces.Select(n => $"\"{n}\""))}],\"stopped_processes\":{result.StoppedProcesses}}}");
+        }
+        else if (result.RemovedAnything)
+        {
+            context.Out.WriteLine($"lab {name}: down (removed {result.RemovedNamespaces.Count} namespace(s), stopped {result.StoppedProcesses} process(es))");
+        }
+        else
+        {
+            context.Out.WriteLine($"lab {name}: down (nothing to remove)");
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    private int Status(CliContext context, string name)
+    {
+        var lab = LabTopology.Status(name);
+        Print(context, lab);
+        return lab.State == LabState.Up ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private void Print(CliContext context, LabInfo lab)
+    {
+        if (Json)
+        {
+            context.Out.WriteLine(LabText.ToJson(lab));
+        }
+        else
+        {
+            context.Out.Write(LabText.Describe(lab));
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using CommandLine;
+using RawHandshake.Cli.Args;
+using RawHandshake.Lab;
+using RawHandshake.Lab.Servers;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary><c>serve echo|http|discard|chargen --port N</c>: a real kernel-socket server, the lab's default target.</summary>
+[Verb("serve", HelpText = "Run a real kernel-socket TCP server (echo, http, discard, chargen) until Ctrl-C or SIGTERM. Ports below 1024 need root.")]
+public sealed partial class ServeOptions : ICommand
+{
+    [Value(0, MetaName = "MODE", Required = true, HelpText = "echo (until EOF), http (200 for / and /index.html), discard (RFC 863) or chargen (RFC 864, at most 1 MiB).")]
+    public string? Mode { get; set; }
+
+    [Option("port", Required = true, HelpText = "TCP port to listen on (0: any free port, printed on stderr).")]
+    public string? Port { get; set; }
+
+    [Option("bind", HelpText = "Local address to listen on (default 0.0.0.0).")]
+    public string? Bind { get; set; }
+
+    [Option("once", HelpText = "Serve one client, then exit.")]
+    public bool Once { get; set; }
+
+    [Option("read-once", HelpText = "echo: read once, write back what was read, then close (after --close-after if given): seed 003's C server.")]
+    public bool ReadOnce { get; set; }
+
+    [Option("close-after", HelpText = "Close each connection this long after accepting it, so the server closes first (e.g. 1s, 500ms); with --read-once: this long after the echo.")]
+    public string? CloseAfter { get; set; }
+
+    [Option("send-after-eof", HelpText = "echo, discard: after the client's FIN, send TEXT 3 times 50 ms apart, then close (half-close). C escapes such as \\r\\n work.")]
+    public string? SendAfterEof { get; set; }
+
+    [Option("max-clients", HelpText = "Serve at most N clients at a time; later ones wait in the listen backlog.")]
+    public string? MaxClients { get; set; }
+
+    [Option('q', "quiet", HelpText = "Print nothing per connection.")]
+    public bool Quiet { get; set; }
+
+    public int Execute(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var options = ToServerOptions(Quiet ? null : context.Err);
+        LabServer server;
+        try
+        {
+            server = LabServer.Start(options);
+        }
+        catch (LabException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
+        using (server)
+        {
+            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+            if (!Quiet)
+            {
+                context.Err.WriteLine($"serve {ModeName(options.Mode)}: listening on {Endpoint(server.LocalEndPoint)}");
+            }
+
+            server.Completion.GetAwaiter().GetResult();
+
+            void Stop(PosixSignalContext signal)
+            {
+                signal.Cancel = true;
+                server.Stop();
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>The server these options describe; every error names its option.</summary>
+    public LabServerOptions ToServerOptions(TextWriter? log)
+    {
+        var mode = ParseMode(Mode);
+        var port = (int)ArgParse.Number(Port ?? throw new UsageException("serve: --port is required"), "--port", ushort.MaxValue);
+        var bind = Bind is null ? IPAddress.Any : ParseAddress(Bind);
+
+        if (ReadOnce && mode != ServerMode.Echo)
+        {
+            throw new UsageException($"--read-once: only for echo, not {ModeName(mode)}");
+        }
+
+        if (SendAfterEof is not null && mode is not (ServerMode.Echo or ServerMode.Discard))
+        {
+            throw new UsageException($"--send-after-eof: only for echo and discard, not {ModeName(mode)}");
+        }
+
+        if (SendAfterEof is not null && ReadOnce)
+        {
+            throw new UsageException("--send-after-eof: cannot be combined with --read-once (it never reads to EOF)");
+        }
+
+        var text = SendAfterEof is null ? null : ArgParse.Escaped(SendAfterEof, "--send-after-eof");
+        if (text is { Length: 0 })
+        {
+            throw new UsageException("--send-after-eof: the text is empty");
+        }
+
+        var max = MaxClients is null ? (int?)null : (int)ArgParse.Number(MaxClients, "--max-clients", 100_000);
+        if (max == 0)
+        {
+            throw new UsageException("--max-clients: 0 would serve nobody (1 or more)");
+        }
+
+        return new LabServerOptions
+        {
+            Mode = mode,
+            Port = port,
+            Bind = bind,
+            Once = Once,
+            ReadOnce = ReadOnce,
+            CloseAfter = CloseAfter is null ? null : ArgParse.Duration(CloseAfter, "--close-after"),
+            SendAfterEof = text,
+            MaxClients = max,
+            Log = log,
+        };
+    }
+
+    /// <summary>Dotted-quad IPv4 (all four parts: IPAddress alone takes "10.0.0" as 10.0.0.0) or IPv6.</summary>
+    private static IPAddress ParseAddress(string text)
+    {
+        var parts = text.Split('.');
+        var shapeOk = text.Contains(':', StringComparison.Ordinal)
+            || (parts.Length == 4 && parts.All(p => p.Length is >= 1 and <= 3 && p.All(char.IsAsciiDigit) && int.Parse(p, CultureInfo.InvariantCulture) <= 255));
+        return shapeOk && IPAddress.TryParse(text, out var address) && address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? address
+            : throw new UsageException($"--bind: '{text}' is not an IP address");
+    }
+
+    private static ServerMode ParseMode(string? text) => text?.ToLowerInvariant() switch
+    {
+        "echo" => ServerMode.Echo,
+        "http" => ServerMode.Http,
+        "discard" => ServerMode.Discard,
+        "chargen" => ServerMode.Chargen,
+        _ => throw new UsageException($"serve: unknown mode '{text}' (echo, http, discard or chargen)"),
+    };
+
+    private static string ModeName(ServerMode mode) => mode.ToString().ToLowerInvariant();
+
+    private static string Endpoint(IPEndPoint ep) => ep.AddressFamily == AddressFamily.InterNetworkV6
+        ? $"[{ep.Address}]:{ep.Port.ToString(CultureInfo.InvariantCulture)}"
+        : $"{ep.Address}:{ep.Port.ToString(CultureInfo.InvariantCulture)}";
+}

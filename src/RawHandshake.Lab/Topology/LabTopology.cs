@@ -1,0 +1,516 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using RawHandshake.Lab.Servers;
+
+namespace RawHandshake.Lab.Topology;
+
+/// <summary>
+/// Creates, inspects and removes a lab: three network namespaces (client, router, server) joined by veth pairs, with
+/// real kernel-socket servers in the server namespace. The address plan is fixed (<see cref="LabPlan"/>); the name makes
+/// labs independent, so tests can each make a private one (<c>LabTopology.Up("t" + random)</c>, always
+/// <see cref="Down"/> in a finally).
+/// </summary>
+/// <remarks>
+/// <para>Every step shells out to the standard tools (<c>ip</c>, <c>ethtool</c>, <c>sysctl</c>, <c>ss</c>). A failing step
+/// throws <see cref="LabException"/> naming it ("lab up: ip netns add rh-lab-cli failed: …") after removing whatever
+/// was made (the same as <see cref="Down"/>).</para>
+/// <para>Servers are started as <c>sh -c 'exec "$@" &lt;/dev/null &gt;&gt;LOG 2&gt;&amp;1' ip netns exec rh-NAME-srv setsid SERVE…</c>:
+/// every exec keeps the PID, <c>setsid</c> puts the server in a session of its own (no terminal, no SIGHUP or Ctrl-C from
+/// the shell that ran <c>lab up</c>), and stdio points at a log file, so <c>lab up | cat</c> ends. They outlive
+/// <c>lab up</c> and are reparented to init, which reaps them. Each carries <c>RAWHANDSHAKE_LAB=NAME</c> in its
+/// environment. <see cref="Down"/> stops (SIGTERM, then SIGKILL after 3 s) the recorded PIDs whose start time still
+/// matches, every process inside the lab's namespaces (<c>ip netns pids</c>), and every process carrying the marker, so
+/// nothing survives a <c>lab up</c> that was killed half-way.</para>
+/// </remarks>
+public static class LabTopology
+{
+    /// <summary>Where state files live: <c>/run/rawhandshake/lab-NAME.json</c> (tmpfs: gone after a reboot, like the namespaces).</summary>
+    public const string StateDirectory = "/run/rawhandshake";
+
+    private static readonly ConcurrentDictionary<int, Process> Spawned = new();
+
+    public static string StatePath(string name) => Path.Combine(StateDirectory, $"lab-{name}.json");
+
+    /// <summary>This program's <c>serve</c> verb: <c>dotnet /path/rawhandshake.dll serve</c> when run through the dotnet
+    /// host, else <c>/path/program serve</c>.</summary>
+    public static IReadOnlyList<string> DefaultServeCommand()
+    {
+        var process = Environment.ProcessPath ?? throw new LabException("lab up: cannot tell which program is running (no process path)");
+        var entry = Assembly.GetEntryAssembly()?.Location;
+        return Path.GetFileNameWithoutExtension(process) == "dotnet" && !string.IsNullOrEmpty(entry)
+            ? [process, entry, "serve"]
+            : [process, "serve"];
+    }
+
+    /// <summary>Makes lab <paramref name="name"/>, or returns it unchanged (<see cref="LabInfo.AlreadyUp"/>) when it is
+    /// already up; a broken one is removed and made again (<see cref="LabInfo.Repaired"/>). Needs root.</summary>
+    /// <exception cref="LabException">A step failed (everything made was removed again).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled (everything made was removed again).</exception>
+    public static LabInfo Up(string name = LabPlan.DefaultName, LabUpOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        const string what = "lab up";
+        Check(name, what);
+        options ??= new LabUpOptions();
+        using var held = Lock(name, what);
+
+        var before = StatusCore(name);
+        if (before.State == LabState.Up)
+        {
+            return before with { AlreadyUp = true };
+        }
+
+        var repaired = before.State == LabState.Broken ? before.Problems : [];
+        if (before.State == LabState.Broken)
+        {
+            DownCore(name, what);
+        }
+
+        try
+        {
+            Create(name, options, cancellationToken);
+        }
+        catch (Exception e) when (e is LabException or OperationCanceledException)
+        {
+            try
+            {
+                DownCore(name, what);
+                DeleteLock(name);
+            }
+            catch (LabException)
+            {
+                // Report the step that failed, not the rollback.
+            }
+
+            throw;
+        }
+
+        return StatusCore(name) with { Repaired = repaired };
+    }
+
+    /// <summary>Removes lab <paramref name="name"/>: its server processes, its namespaces (and with them the veths), its
+    /// state file and logs. Works from whatever is left (state file, <c>rh-NAME-*</c> namespaces, marked processes), also
+    /// after a crash; removing a lab that is not there is not an error. Needs root.</summary>
+    public static LabDownResult Down(string name = LabPlan.DefaultName)
+    {
+        const string what = "lab down";
+        Check(name, what);
+        using var held = Lock(name, what);
+        var result = DownCore(name, what);
+        DeleteLock(name);
+        return result;
+    }
+
+    /// <summary>Whether lab <paramref name="name"/> is up, down or broken, with its servers and problems. Needs root.</summary>
+    public static LabInfo Status(string name = LabPlan.DefaultName)
+    {
+        Check(name, "lab status");
+        return StatusCore(name);
+    }
+
+    private static void Check(string name, string what)
+    {
+        if (!LabPlan.IsValidName(name))
+        {
+            throw new LabException($"{what}: {LabPlan.BadName(name)}");
+        }
+
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new LabException($"{what}: needs root (it creates network namespaces); run it as root or with sudo");
+        }
+    }
+
+    private static string LockPath(string name) => Path.Combine(StateDirectory, $"lab-{name}.lock");
+
+    /// <summary>Removes the lock file while holding it (a lab that does not exist leaves no file behind).</summary>
+    private static void DeleteLock(string name)
+    {
+        try
+        {
+            File.Delete(LockPath(name));
+        }
+        catch (IOException)
+        {
+            // Harmless leftover.
+        }
+    }
+
+    /// <summary>One lab command per name at a time, across processes (flock through FileShare.None).</summary>
+    private static FileStream Lock(string name, string what)
+    {
+        Directory.CreateDirectory(StateDirectory);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(LockPath(name), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100);
+            }
+            catch (IOException)
+            {
+                throw new LabException($"{what}: another lab command for '{name}' still runs (lock {LockPath(name)})");
+            }
+        }
+    }
+
+    private static IReadOnlyList<string> ExistingNamespaces(string name)
+    {
+        if (!Directory.Exists(LabNetns.Directory))
+        {
+            return [];
+        }
+
+        var prefix = $"rh-{name}-";
+        return Directory.EnumerateFileSystemEntries(LabNetns.Directory)
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.Length > prefix.Length && n[prefix.Length..].All(char.IsAsciiLetterLower))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
+    private static LabInfo StatusCore(string name)
+    {
+        var present = ExistingNamespaces(name);
+        var state = LabStateFile.Read(StatePath(name));
+        var stray = state is null ? ProcessTable.WithMarker(name) : [];
+        if (state is null && present.Count == 0 && stray.Count == 0)
+        {
+            return new LabInfo { Name = name, State = LabState.Down };
+        }
+
+        var problems = new List<string>();
+        if (state is null)
+        {
+            problems.Add(File.Exists(StatePath(name)) ? $"state file {StatePath(name)} is unreadable" : $"no state file {StatePath(name)}");
+        }
+        else if (!state.Complete)
+        {
+            problems.Add("lab up did not finish");
+        }
+
+        foreach (var role in Enum.GetValues<LabRole>())
+        {
+            var ns = LabPlan.Namespace(name, role);
+            if (!present.Contains(ns))
+            {
+                problems.Add($"namespace {ns} is missing");
+            }
+        }
+
+        if (stray.Count > 0)
+        {
+            problems.Add($"{stray.Count} process(es) marked {ProcessTable.MarkerVariable}={name} still run");
+        }
+
+        var serverNs = LabPlan.Namespace(name, LabRole.Server);
+        var listening = present.Contains(serverNs) && state is { Servers.Count: > 0 } ? ListeningPorts(serverNs, "lab status") : [];
+        var servers = new List<LabServerInfo>();
+        foreach (var s in state?.Servers ?? [])
+        {
+            var running = ProcessTable.IsRunning(s.Pid, s.StartTime);
+            var listens = running && listening.Contains(s.Port);
+            if (!running)
+            {
+                problems.Add($"server {s.Label} on port {s.Port} (pid {s.Pid}) is not running");
+            }
+            else if (!listens)
+            {
+                problems.Add($"server {s.Label} on port {s.Port} (pid {s.Pid}) is not listening");
+            }
+
+            var mode = Enum.TryParse<ServerMode>(s.Mode, ignoreCase: true, out var m) ? m : ServerMode.Echo;
+            servers.Add(new LabServerInfo(mode, s.Port, s.Label, s.Arguments, s.Pid, s.StartTime, running, listens));
+        }
+
+        return new LabInfo
+        {
+            Name = name,
+            State = problems.Count == 0 ? LabState.Up : LabState.Broken,
+            Problems = problems,
+            Servers = servers,
+            ExistingNamespaces = present,
+            CreatedAt = state?.Created,
+        };
+    }
+
+    private static LabDownResult DownCore(string name, string what)
+    {
+        var state = LabStateFile.Read(StatePath(name));
+        var present = ExistingNamespaces(name);
+
+        var victims = new List<(int Pid, long StartTime)>();
+        foreach (var s in state?.Servers ?? [])
+        {
+            victims.Add((s.Pid, s.StartTime));
+        }
+
+        foreach (var ns in present)
+        {
+            var pids = Shell.Run(what, ["ip", "netns", "pids", ns]);
+            foreach (var line in pids.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (int.TryParse(line, NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && ProcessTable.StartTime(pid) is { } start)
+                {
+                    victims.Add((pid, start));
+                }
+            }
+        }
+
+        foreach (var pid in ProcessTable.WithMarker(name))
+        {
+            if (ProcessTable.StartTime(pid) is { } start)
+            {
+                victims.Add((pid, start));
+            }
+        }
+
+        var stopped = ProcessTable.Stop(victims.Distinct().ToList(), TimeSpan.FromSeconds(3));
+
+        var removed = new List<string>();
+        string? failure = null;
+        foreach (var ns in present)
+        {
+            var r = Shell.Run(what, ["ip", "netns", "del", ns]);
+            if (r.Ok)
+            {
+                removed.Add(ns);
+            }
+            else
+            {
+                failure ??= $"{what}: ip netns del {ns} failed: {r.Why}";
+            }
+        }
+
+        var hadState = File.Exists(StatePath(name));
+        File.Delete(StatePath(name));
+        File.Delete(StatePath(name) + ".tmp");
+        if (Directory.Exists(StateDirectory))
+        {
+            foreach (var log in Directory.EnumerateFiles(StateDirectory, $"lab-{name}-*.log"))
+            {
+                File.Delete(log);
+            }
+        }
+
+        return failure is null
+            ? new LabDownResult(name, removed, stopped, hadState)
+            : throw new LabException(failure);
+    }
+
+    private static void Create(string name, LabUpOptions options, CancellationToken ct)
+    {
+        const string what = "lab up";
+        var cli = LabPlan.Namespace(name, LabRole.Client);
+        var rtr = LabPlan.Namespace(name, LabRole.Router);
+        var srv = LabPlan.Namespace(name, LabRole.Server);
+        var servers = options.Servers ?? LabServerSpec.Defaults;
+        if (servers.GroupBy(s => s.Port).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new LabException($"{what}: two servers on port {twice.Key}");
+        }
+
+        var serve = options.ServeCommand ?? DefaultServeCommand();
+        if (serve.Count == 0)
+        {
+            throw new LabException($"{what}: the serve command is empty");
+        }
+
+        (string Ns, string Dev, string Cidr)[] addresses =
+        [
+            (cli, LabPlan.Eth0, $"{LabPlan.ClientAddress}/{LabPlan.PrefixLength}"),
+            (cli, LabPlan.Eth1, $"{LabPlan.ClientOnLinkAddress}/{LabPlan.PrefixLength}"),
+            (rtr, LabPlan.Eth0, $"{LabPlan.RouterClientSideAddress}/{LabPlan.PrefixLength}"),
+            (rtr, LabPlan.Eth1, $"{LabPlan.RouterServerSideAddress}/{LabPlan.PrefixLength}"),
+            (srv, LabPlan.Eth0, $"{LabPlan.ServerAddress}/{LabPlan.PrefixLength}"),
+            (srv, LabPlan.Eth1, $"{LabPlan.ServerOnLinkAddress}/{LabPlan.PrefixLength}"),
+        ];
+
+        // First the record, so that a crash from here on leaves down something to go by.
+        var state = new LabStateFile
+        {
+            Name = name,
+            Created = DateTimeOffset.UtcNow,
+            CreatedBy = Environment.ProcessId,
+            Namespaces = [cli, rtr, srv],
+            Addresses = addresses.ToDictionary(a => $"{a.Ns} {a.Dev}", a => a.Cidr),
+            ServeCommand = [.. serve],
+        };
+        state.Write(StatePath(name));
+
+        void Step(params string[] argv)
+        {
+            ct.ThrowIfCancellationRequested();
+            options.Progress?.Invoke(Shell.Text(argv));
+            Shell.Step(what, argv);
+        }
+
+        string[] all = [cli, rtr, srv];
+        foreach (var ns in all)
+        {
+            Step("ip", "netns", "add", ns);
+        }
+
+        foreach (var ns in all)
+        {
+            // Best effort: no IPv6 chatter (router solicitations, MLD) in captures. A kernel without IPv6 has nothing to turn off.
+            Shell.Run(what, ["ip", "netns", "exec", ns, Shell.Resolve("sysctl"), "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]);
+            Step("ip", "-n", ns, "link", "set", "lo", "up");
+        }
+
+        // veth pairs made directly inside the namespaces: names are per namespace, so parallel labs never collide.
+        Step("ip", "link", "add", LabPlan.Eth0, "netns", cli, "address", LabPlan.ClientMac, "type", "veth",
+            "peer", "name", LabPlan.Eth0, "netns", rtr, "address", LabPlan.RouterClientSideMac);
+        Step("ip", "link", "add", LabPlan.Eth1, "netns", rtr, "address", LabPlan.RouterServerSideMac, "type", "veth",
+            "peer", "name", LabPlan.Eth0, "netns", srv, "address", LabPlan.ServerMac);
+        Step("ip", "link", "add", LabPlan.Eth1, "netns", cli, "address", LabPlan.ClientOnLinkMac, "type", "veth",
+            "peer", "name", LabPlan.Eth1, "netns", srv, "address", LabPlan.ServerOnLinkMac);
+
+        foreach (var (ns, dev, cidr) in addresses)
+        {
+            Step("ip", "-n", ns, "addr", "add", cidr, "dev", dev);
+
+            // Complete checksums in what the kernel sends, so captures show Good instead of the offload's partial sum.
+            Step("ip", "netns", "exec", ns, Shell.Resolve("ethtool"), "-K", dev, "tx", "off");
+            Step("ip", "-n", ns, "link", "set", dev, "up");
+        }
+
+        Step("ip", "-n", cli, "route", "add", "default", "via", LabPlan.RouterClientSideAddress.ToString());
+        Step("ip", "-n", srv, "route", "add", "default", "via", LabPlan.RouterServerSideAddress.ToString());
+        Step("ip", "netns", "exec", rtr, Shell.Resolve("sysctl"), "-qw", "net.ipv4.ip_forward=1");
+
+        foreach (var spec in servers)
+        {
+            ct.ThrowIfCancellationRequested();
+            state.Servers.Add(Spawn(name, srv, serve, spec, options));
+            state.Write(StatePath(name));
+        }
+
+        WaitReady(srv, state.Servers, options.ReadyTimeout, ct);
+        state.Complete = true;
+        state.Write(StatePath(name));
+    }
+
+    private static LabStateFile.ServerEntry Spawn(string name, string srv, IReadOnlyList<string> serve, LabServerSpec spec, LabUpOptions options)
+    {
+        const string what = "lab up";
+        var log = Path.Combine(StateDirectory, $"lab-{name}-{spec.Port}.log");
+        string[] inner = [Shell.Resolve("ip"), "netns", "exec", srv, Shell.Resolve("setsid"), .. serve, .. spec.Arguments];
+        options.Progress?.Invoke(Shell.Text(inner));
+        var psi = new ProcessStartInfo("/bin/sh")
+        {
+            UseShellExecute = false,
+            WorkingDirectory = "/",
+        };
+        foreach (var a in (string[])["-c", "log=$1; shift; exec \"$@\" </dev/null >>\"$log\" 2>&1", "sh", log, .. inner])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment[ProcessTable.MarkerVariable] = name;
+
+        Process process;
+        try
+        {
+            process = Process.Start(psi) ?? throw new LabException($"{what}: serve {spec.Label} --port {spec.Port} did not start");
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new LabException($"{what}: starting serve {spec.Label} --port {spec.Port} failed: {e.Message}");
+        }
+
+        // Keep the Process until it exits, so the runtime reaps it while this process lives (no zombies in tests).
+        var pid = process.Id;
+        Spawned[pid] = process;
+        process.EnableRaisingEvents = true;
+        process.Exited += (_, _) =>
+        {
+            if (Spawned.TryRemove(pid, out var p))
+            {
+                p.Dispose();
+            }
+        };
+
+        var start = ProcessTable.StartTime(pid)
+            ?? throw new LabException($"{what}: serve {spec.Label} --port {spec.Port} in {srv} exited at once: {LastLine(log)}");
+        return new LabStateFile.ServerEntry
+        {
+            Mode = spec.Mode.ToString().ToLowerInvariant(),
+            Port = spec.Port,
+            Label = spec.Label,
+            Arguments = [.. serve, .. spec.Arguments],
+            Pid = pid,
+            StartTime = start,
+            Log = log,
+        };
+    }
+
+    private static void WaitReady(string srv, IReadOnlyList<LabStateFile.ServerEntry> servers, TimeSpan timeout, CancellationToken ct)
+    {
+        const string what = "lab up";
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            foreach (var s in servers)
+            {
+                if (!ProcessTable.IsRunning(s.Pid, s.StartTime))
+                {
+                    throw new LabException($"{what}: serve {s.Label} --port {s.Port} in {srv} exited: {LastLine(s.Log)}");
+                }
+            }
+
+            var listening = ListeningPorts(srv, what);
+            var missing = servers.Where(s => !listening.Contains(s.Port)).Select(s => s.Port).ToList();
+            if (missing.Count == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new LabException($"{what}: servers in {srv} not listening within {timeout.TotalSeconds:0} s on port(s) {string.Join(", ", missing)}");
+            }
+
+            ct.WaitHandle.WaitOne(50);
+        }
+    }
+
+    /// <summary>TCP ports in LISTEN inside namespace <paramref name="ns"/> (<c>ss -N NS -Hltn</c>).</summary>
+    private static HashSet<int> ListeningPorts(string ns, string what)
+    {
+        var r = Shell.Step(what, "ss", "-N", ns, "-Hltn");
+        var ports = new HashSet<int>();
+        foreach (var line in r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            // State Recv-Q Send-Q Local:Port Peer:Port
+            var cols = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (cols.Length >= 4 && cols[3].LastIndexOf(':') is var colon and >= 0
+                && int.TryParse(cols[3].AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            {
+                ports.Add(port);
+            }
+        }
+
+        return ports;
+    }
+
+    private static string LastLine(string log)
+    {
+        try
+        {
+            var lines = File.ReadAllLines(log).Select(l => l.Trim()).Where(l => l.Length > 0).ToList();
+            return lines.Count == 0 ? "no output" : lines[^1];
+        }
+        catch (IOException)
+        {
+            return "no output";
+        }
+    }
+}

@@ -1,0 +1,18 @@
+namespace RawHandshake.Lab.Topology;
+
+/// <summary>How <see cref="LabTopology.Up"/> builds a lab; the defaults make the standard lab.</summary>
+public sealed record LabUpOptions
+{
+    /// <summary>The command that, followed by <c>echo --port 20000 …</c>, runs a server: default this program's
+    /// <c>serve</c> verb (<see cref="LabTopology.DefaultServeCommand"/>), e.g. <c>dotnet /opt/rh/rawhandshake.dll serve</c>.</summary>
+    public IReadOnlyList<string>? ServeCommand { get; init; }
+
+    /// <summary>The servers to start; default <see cref="LabServerSpec.Defaults"/>. Tests that need only echo save time with fewer.</summary>
+    public IReadOnlyList<LabServerSpec>? Servers { get; init; }
+
+    /// <summary>How long the servers get to start listening.</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Told each step as it runs (for a verbose mode); null for silence.</summary>
+    public Action<string>? Progress { get; init; }
+}

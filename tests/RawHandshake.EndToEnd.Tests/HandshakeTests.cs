@@ -1,0 +1,212 @@
+using System.Text.Json;
+
+namespace RawHandshake.EndToEnd.Tests;
+
+/// <summary>Issue 3's bar: a whole session by hand against the real Linux stack, through the router and on-link.</summary>
+[Trait("Category", "Live")]
+public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [Theory]
+    [InlineData("198.18.2.10", "via eth0 and gateway 198.18.0.254")]
+    [InlineData("198.18.1.10", "(on-link)")]
+    public void EchoesAbIntactAndClosesActively(string server, string path)
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", $"{server}:20000", "--data", "AB", "--expect-echo", "--sport", "41001");
+        r.Code.ShouldBe(0, r.ToString());
+        r.Out.ShouldContain(path);
+        r.Out.ShouldContain("[SYN] Seq=0 Win=64240 Len=0 MSS=1460");
+        r.Out.ShouldContain("[SYN, ACK] Seq=0 Ack=1");
+        r.Out.ShouldContain("[PSH, ACK] Seq=1 Ack=1 Win=64240 Len=2");
+        r.Out.ShouldContain("Ack=3"); // the server acknowledges both bytes
+        r.Out.ShouldContain("client FIN-WAIT-2 → TIME-WAIT");
+        r.Out.ShouldContain("received  \"AB\"");
+        r.Out.ShouldContain("result    ok");
+
+        // The server's kernel has nothing left of the flow: it went LAST-ACK → CLOSED on our last ACK.
+        var ss = Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", "( sport = :20000 and dport = :41001 )");
+        ss.Trim().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void ClosedPortIsReportedPromptly()
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20099");
+        r.Code.ShouldBe(1, r.ToString());
+        r.Out.ShouldContain("[RST, ACK]");
+        r.Out.ShouldContain("closed: the port answered RST");
+        r.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public void FilteredPortShowsBoundedSynRetransmissions()
+    {
+        Sh.InNs(lab.Server, "nft", "add", "table", "inet", "e2efilter");
+        Sh.InNs(lab.Server, "nft", "add", "chain", "inet", "e2efilter", "in", "{ type filter hook input priority 0; policy accept; }");
+        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", "e2efilter", "in", "tcp", "dport", "20098", "drop");
+        try
+        {
+            var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20098", "--rto", "100ms", "--retries", "2");
+            r.Code.ShouldBe(1, r.ToString());
+            r.Out.Split('\n').Count(l => l.Contains("[SYN]") && l.Contains("[TCP Retransmission]")).ShouldBe(2, r.Out);
+            r.Out.ShouldContain("no answer: filtered or unreachable");
+            r.Out.ShouldContain("no answer to SYN after 2 retransmissions");
+        }
+        finally
+        {
+            Sh.InNs(lab.Server, "nft", "delete", "table", "inet", "e2efilter");
+        }
+    }
+
+    [Fact]
+    public void PhantomGuardCompletesTheSessionFromAnAddressNoKernelOwns()
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", "phantom", "--source", "198.18.0.77", "--data", "hi", "--expect-echo");
+        r.Code.ShouldBe(0, r.ToString());
+        r.Out.ShouldContain("guard phantom");
+        r.Out.ShouldContain("198.18.0.77:");
+        r.Out.ShouldNotContain("[sent by our own kernel");
+    }
+
+    [Fact]
+    public void PhantomGuardAnswersArpForItsSourceWhileTheRunLasts()
+    {
+        // A session held open (passive close against a server that never closes) keeps the responder running.
+        var running = Cli.Start("handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", "phantom", "--source", "198.18.0.78",
+            "--close", "passive", "--timeout", "4s");
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!running.OutputSoFar.Contains("ESTABLISHED") && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(50);
+        }
+
+        // The router asks who has the phantom address, with our own tool: the running session answers.
+        var ask = Cli.Run(Bound, "craft", "--send", "--netns", lab.Router, "--arp", "request", "--src", "198.18.0.254", "--dst", "198.18.0.78", "--timeout", "2s");
+        ask.Code.ShouldBe(0, ask.ToString());
+        ask.Out.ShouldContain("198.18.0.78 is at");
+        var r = running.Finish(Bound);
+        r.Out.ShouldContain("answering ARP for the phantom source");
+    }
+
+    [Fact]
+    public void NftGuardLeavesNoTableBehind()
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", "nft");
+        r.Code.ShouldBe(0, r.ToString());
+        r.Out.ShouldContain("guard nft");
+        Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
+    }
+
+    [Fact]
+    public void WithoutGuardTheKernelInterferenceIsNamed()
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", "none", "--timeout", "3s");
+        r.Code.ShouldBe(1, r.ToString());
+        r.Out.ShouldContain("[sent by our own kernel, not by rawhandshake]");
+        r.Out.ShouldContain("kernel interference");
+        r.Out.ShouldContain("--rst-guard nft");
+    }
+
+    [Fact]
+    public void CtrlCMidSessionLeavesNoNftTable()
+    {
+        // A passive close against a server that never closes keeps the session open until we interrupt it.
+        var running = Cli.Start("handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--close", "passive", "--timeout", "20s");
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!running.OutputSoFar.Contains("ESTABLISHED") && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(50);
+        }
+
+        running.OutputSoFar.ShouldContain("ESTABLISHED");
+        Sh.InNs(lab.Client, "nft", "list", "tables").ShouldContain("rawhandshake_");
+
+        // SIGINT to the whole group, as Ctrl-C in a terminal does (ip netns exec → dotnet).
+        foreach (var p in ChildrenAndSelf(running.Process.Id))
+        {
+            Sh.RunAllowingFailure("kill", "-INT", p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var r = running.Finish(Bound);
+        r.Code.ShouldBe(130, r.ToString());
+        Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
+    }
+
+    [Fact]
+    public void TsharkFindsNoChecksumErrorAndNoAnalysisWarningOnACleanRun()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"rh-e2e-{Guid.NewGuid():N}.pcapng");
+        try
+        {
+            var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--data", "A", "--data", "AB", "--expect-echo",
+                "--sackok", "--timestamps", "--wscale", "7", "-w", file);
+            r.Code.ShouldBe(0, r.ToString());
+            var fields = Sh.Run("tshark", "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-r", file, "-Y", "tcp",
+                "-T", "fields", "-E", "separator=|", "-e", "frame.comment", "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e", "tcp.analysis.flags");
+            var rows = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("Running as", StringComparison.Ordinal)).ToList();
+            rows.Count.ShouldBeGreaterThanOrEqualTo(13);
+            foreach (var row in rows)
+            {
+                var c = row.Split('|');
+                c[3].ShouldBeEmpty($"analysis warning in: {row}");
+                if (c[0].StartsWith("sent by rawhandshake", StringComparison.Ordinal))
+                {
+                    c[1].ShouldBe("1", row);
+                    c[2].ShouldBe("1", row);
+                }
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public void JsonLinesCarryPacketsStatesAndResult()
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--data", "AB", "--expect-echo", "--json");
+        r.Code.ShouldBe(0, r.ToString());
+        var events = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var packets = events.Where(e => e.GetProperty("event").GetString() == "packet" && e.TryGetProperty("flags", out _)).ToList();
+        packets[0].GetProperty("dir").GetString().ShouldBe("out");
+        packets[0].GetProperty("flags").GetString().ShouldBe("S");
+        packets[0].GetProperty("rel_seq").GetUInt32().ShouldBe(0u);
+        packets[1].GetProperty("dir").GetString().ShouldBe("in");
+        packets[1].GetProperty("flags").GetString().ShouldBe("SA");
+        packets[1].GetProperty("rel_ack").GetUInt32().ShouldBe(1u);
+        packets[1].GetProperty("options").GetProperty("mss").GetInt32().ShouldBe(1460);
+        events.ShouldContain(e => e.GetProperty("event").GetString() == "state" && e.GetProperty("side").GetString() == "client" && e.GetProperty("to").GetString() == "ESTABLISHED");
+        events.ShouldContain(e => e.GetProperty("event").GetString() == "state" && e.GetProperty("side").GetString() == "server" && e.GetProperty("to").GetString() == "LAST-ACK");
+        var result = events[^1];
+        result.GetProperty("event").GetString().ShouldBe("result");
+        result.GetProperty("ok").GetBoolean().ShouldBeTrue();
+        result.GetProperty("echoed").GetString().ShouldBe("AB");
+    }
+
+    [Fact]
+    public void CraftSendPrintsTheAnswerToOneSyn()
+    {
+        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20000", "--flags", "S", "--seq", "1000");
+        r.Code.ShouldBe(0, r.ToString());
+        r.Out.ShouldContain("[SYN, ACK]");
+        r.Out.ShouldContain("Ack=1001");
+    }
+
+    private static IEnumerable<int> ChildrenAndSelf(int pid)
+    {
+        yield return pid;
+        var children = $"/proc/{pid}/task/{pid}/children";
+        if (File.Exists(children))
+        {
+            foreach (var c in File.ReadAllText(children).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            {
+                foreach (var d in ChildrenAndSelf(int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)))
+                {
+                    yield return d;
+                }
+            }
+        }
+    }
+}

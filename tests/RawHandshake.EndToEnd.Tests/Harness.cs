@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Text;
+using RawHandshake.Lab.Topology;
+
+namespace RawHandshake.EndToEnd.Tests;
+
+/// <summary>Runs the real CLI (dotnet rawhandshake.dll …) as a child process, bounded in time.</summary>
+public static class Cli
+{
+    public sealed record Result(int Code, string Out, string Err, TimeSpan Elapsed)
+    {
+        public override string ToString() => $"exit {Code} after {Elapsed.TotalMilliseconds:0} ms\n--- stdout\n{Out}\n--- stderr\n{Err}";
+    }
+
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "rawhandshake.dll");
+
+    public static Result Run(TimeSpan timeout, params string[] args) => Start(args).Finish(timeout);
+
+    public static Running Start(params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        return new Running(Process.Start(psi)!);
+    }
+
+    public sealed class Running
+    {
+        private readonly StringBuilder output = new();
+        private readonly StringBuilder error = new();
+        private readonly Stopwatch watch = Stopwatch.StartNew();
+
+        internal Running(Process p)
+        {
+            Process = p;
+            p.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+            p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (error) { error.AppendLine(e.Data); } } };
+            p.BeginOutputReadLine();
+            p.BeginErrorReadLine();
+        }
+
+        public Process Process { get; }
+
+        public string OutputSoFar
+        {
+            get
+            {
+                lock (output)
+                {
+                    return output.ToString();
+                }
+            }
+        }
+
+        public Result Finish(TimeSpan timeout)
+        {
+            if (!Process.WaitForExit(timeout))
+            {
+                Process.Kill(entireProcessTree: true);
+                Process.WaitForExit();
+                throw new TimeoutException($"rawhandshake did not finish within {timeout.TotalSeconds} s:\n{OutputSoFar}");
+            }
+
+            Process.WaitForExit();
+            lock (output)
+            {
+                return new Result(Process.ExitCode, output.ToString(), error.ToString(), watch.Elapsed);
+            }
+        }
+    }
+}
+
+/// <summary>Runs a command (ip, nft, ss, tshark) and returns its output; fails the test on a non-zero exit unless allowed.</summary>
+public static class Sh
+{
+    public static string Run(string file, params string[] args) => RunAllowingFailure(file, args).Output;
+
+    public static (int Code, string Output) RunAllowingFailure(string file, params string[] args)
+    {
+        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(30_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"{file} {string.Join(' ', args)} hung");
+        }
+
+        return (p.ExitCode, o.Result + e.Result);
+    }
+
+    public static string InNs(string ns, string file, params string[] args) => Run("ip", ["netns", "exec", ns, file, .. args]);
+}
+
+/// <summary>
+/// A private lab for one test class: client ↔ router ↔ server namespaces with real kernel-socket servers (echo on
+/// 20000, http on 80, variants), a unique name, torn down at the end even when tests fail.
+/// </summary>
+public sealed class LabFixture : IDisposable
+{
+    public LabFixture()
+    {
+        Name = "e" + Guid.NewGuid().ToString("N")[..5];
+        Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = ["dotnet", Cli.Dll, "serve"] });
+    }
+
+    public string Name { get; }
+    public LabInfo Info { get; }
+    public string Client => Info.ClientNamespace;
+    public string Server => Info.ServerNamespace;
+    public string Router => Info.RouterNamespace;
+
+    public void Dispose() => LabTopology.Down(Name);
+}

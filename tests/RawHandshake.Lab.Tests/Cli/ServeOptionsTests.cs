@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using RawHandshake.Cli;
+using RawHandshake.Cli.Args;
+using RawHandshake.Cli.Verbs;
+using RawHandshake.Lab.Servers;
+using RawHandshake.Lab.Tests.Support;
+
+namespace RawHandshake.Lab.Tests.Cli;
+
+/// <summary>The serve verb's options class, called directly (and, below, as a real process through <see cref="TestHost"/>).</summary>
+public sealed class ServeOptionsTests
+{
+    [Theory]
+    [InlineData("ECHO", ServerMode.Echo)]
+    [InlineData("http", ServerMode.Http)]
+    [InlineData("discard", ServerMode.Discard)]
+    [InlineData("chargen", ServerMode.Chargen)]
+    public void Modes(string mode, ServerMode expected) =>
+        new ServeOptions { Mode = mode, Port = "20000" }.ToServerOptions(null).Mode.ShouldBe(expected);
+
+    [Fact]
+    public void Options_become_server_options()
+    {
+        var o = new ServeOptions
+        {
+            Mode = "echo",
+            Port = "20002",
+            Bind = "127.0.0.1",
+            Once = true,
+            CloseAfter = "1.5s",
+            SendAfterEof = "late\\r\\n",
+            MaxClients = "4",
+        }.ToServerOptions(null);
+        o.Port.ShouldBe(20002);
+        o.Bind.ShouldBe(IPAddress.Loopback);
+        o.Once.ShouldBeTrue();
+        o.CloseAfter.ShouldBe(TimeSpan.FromSeconds(1.5));
+        o.SendAfterEof.ShouldBe("late\r\n"u8.ToArray());
+        o.MaxClients.ShouldBe(4);
+    }
+
+    [Theory]
+    [InlineData("gopher", "20000", null, null, null, null, "serve: unknown mode 'gopher' (echo, http, discard or chargen)")]
+    [InlineData("echo", "70000", null, null, null, null, "--port: 70000 is out of range (0 to 65535, 0xffff)")]
+    [InlineData("echo", "x", null, null, null, null, "--port: 'x' is not a number (decimal, 0x-hex or 0b-binary)")]
+    [InlineData("echo", "1", "10.0.0", null, null, null, "--bind: '10.0.0' is not an IP address")]
+    [InlineData("echo", "1", null, "soon", null, null, "--close-after: 'soon' is not a duration (e.g. 200ms, 1.5s, 2m)")]
+    [InlineData("http", "1", null, null, "x", null, "--send-after-eof: only for echo and discard, not http")]
+    [InlineData("echo", "1", null, null, "", null, "--send-after-eof: the text is empty")]
+    [InlineData("echo", "1", null, null, null, "0", "--max-clients: 0 would serve nobody (1 or more)")]
+    public void Bad_options_name_the_option(string mode, string port, string? bind, string? closeAfter, string? sendAfterEof, string? maxClients, string message)
+    {
+        var options = new ServeOptions { Mode = mode, Port = port, Bind = bind, CloseAfter = closeAfter, SendAfterEof = sendAfterEof, MaxClients = maxClients };
+        Should.Throw<UsageException>(() => options.ToServerOptions(null)).Message.ShouldBe(message);
+    }
+
+    [Fact]
+    public void Read_once_is_for_echo_only() =>
+        Should.Throw<UsageException>(() => new ServeOptions { Mode = "chargen", Port = "19", ReadOnce = true }.ToServerOptions(null))
+            .Message.ShouldBe("--read-once: only for echo, not chargen");
+
+    [Fact]
+    public void A_port_in_use_is_a_usage_error_of_one_line()
+    {
+        using var busy = LabServer.Start(new LabServerOptions { Mode = ServerMode.Discard, Port = 0, Bind = IPAddress.Loopback });
+        var port = busy.LocalEndPoint.Port;
+        var err = new StringWriter();
+        var e = Should.Throw<UsageException>(() => new ServeOptions { Mode = "echo", Port = $"{port}", Bind = "127.0.0.1" }
+            .Execute(new CliContext(new StringWriter(), err, new StringReader(""))));
+        e.Message.ShouldBe($"port {port} is in use on 127.0.0.1");
+    }
+
+    [Fact]
+    public async Task Execute_with_once_serves_one_client_and_returns_ok()
+    {
+        var port = FreePort();
+        var err = new StringWriter();
+        var context = new CliContext(new StringWriter(), TextWriter.Synchronized(err), new StringReader(""));
+        var run = Task.Factory.StartNew(
+            () => new ServeOptions { Mode = "echo", Port = $"{port}", Bind = "127.0.0.1", Once = true }.Execute(context),
+            TaskCreationOptions.LongRunning);
+
+        using var client = await ConnectWhenListening(new IPEndPoint(IPAddress.Loopback, port));
+        await Kernel.SendAsync(client, "AB");
+        (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+        client.Shutdown(SocketShutdown.Send);
+        await Kernel.ReadToEndAsync(client, Stopwatch.StartNew());
+
+        (await run.WaitAsync(Kernel.Patience)).ShouldBe(ExitCodes.Ok);
+        var lines = err.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines[0].ShouldBe($"serve echo: listening on 127.0.0.1:{port}");
+        lines[1].ShouldStartWith("accepted 127.0.0.1:");
+        lines[2].ShouldStartWith("closed 127.0.0.1:");
+    }
+
+    [Fact]
+    public async Task As_a_process_it_exits_0_on_sigterm()
+    {
+        var port = FreePort();
+        using var process = TestDll.Start("serve", "echo", "--port", $"{port}", "--bind", "127.0.0.1");
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            using (var client = await ConnectWhenListening(new IPEndPoint(IPAddress.Loopback, port)))
+            {
+                await Kernel.SendAsync(client, "AB");
+                (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+            }
+
+            Process.Start("kill", ["-TERM", $"{process.Id}"])!.WaitForExit();
+            using var cts = new CancellationTokenSource(Kernel.Patience);
+            await process.WaitForExitAsync(cts.Token);
+            process.ExitCode.ShouldBe(0);
+            var text = await stderr;
+            text.ShouldContain($"serve echo: listening on 127.0.0.1:{port}");
+            text.ShouldContain("accepted 127.0.0.1:");
+            text.ShouldNotContain("   at ");
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+        }
+    }
+
+    [Fact]
+    public async Task As_a_process_a_port_in_use_exits_2_with_one_line()
+    {
+        using var busy = LabServer.Start(new LabServerOptions { Mode = ServerMode.Discard, Port = 0, Bind = IPAddress.Loopback });
+        var port = busy.LocalEndPoint.Port;
+        var (code, stdout, stderr) = await TestDll.RunAsync(TimeSpan.FromSeconds(30), "serve", "echo", "--port", $"{port}", "--bind", "127.0.0.1");
+        code.ShouldBe(ExitCodes.Usage);
+        stdout.ShouldBeEmpty();
+        stderr.ShouldBe($"rawhandshake: port {port} is in use on 127.0.0.1\n");
+    }
+
+    internal static int FreePort()
+    {
+        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    internal static async Task<Socket> ConnectWhenListening(IPEndPoint to)
+    {
+        var sw = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                return await Kernel.ConnectAsync(to);
+            }
+            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused && sw.Elapsed < TimeSpan.FromSeconds(20))
+            {
+                await Task.Delay(50);
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using RawHandshake.Lab.Servers;
+using RawHandshake.Lab.Tests.Support;
+using RawHandshake.Lab.Topology;
+
+namespace RawHandshake.Lab.Tests.Topology;
+
+/// <summary>The standard lab seen by kernel clients in its client namespace: both paths, every server, every variant.</summary>
+[Collection(SharedLabCollection.Name)]
+public sealed class LabEndToEndTests(SharedLab lab)
+{
+    private LabInfo Info => lab.Info;
+
+    [Fact]
+    public void Up_reports_the_plan_and_seven_servers()
+    {
+        Info.State.ShouldBe(LabState.Up);
+        Info.AlreadyUp.ShouldBeFalse();
+        Info.Problems.ShouldBeEmpty();
+        Info.ClientNamespace.ShouldBe($"rh-{lab.Name}-cli");
+        Info.RouterNamespace.ShouldBe($"rh-{lab.Name}-rtr");
+        Info.ServerNamespace.ShouldBe($"rh-{lab.Name}-srv");
+        Info.ExistingNamespaces.ShouldBe([Info.ClientNamespace, Info.RouterNamespace, Info.ServerNamespace], ignoreOrder: true);
+        Info.ServerAddress.ShouldBe(IPAddress.Parse("198.18.2.10"));
+        Info.Servers.Select(s => s.Port).Order().ShouldBe([9, 19, 80, 20000, 20001, 20002, 20003]);
+        Info.Servers.ShouldAllBe(s => s.Running && s.Listening && s.Pid > 0 && s.StartTime > 0);
+        Info.Servers.Single(s => s.Port == LabPorts.EchoReadOnce).Label.ShouldBe("echo --read-once --close-after 3s");
+        Info.Servers.Single(s => s.Port == LabPorts.EchoHalfClose).Label.ShouldBe("echo --send-after-eof \"late data\"");
+    }
+
+    [Theory]
+    [InlineData("198.18.2.10")]
+    [InlineData("198.18.1.10")]
+    public async Task Echo_answers_through_the_router_and_on_link(string address)
+    {
+        using var client = await Kernel.ConnectAsync(new IPEndPoint(IPAddress.Parse(address), LabPorts.Echo), Info.ClientNamespace);
+        var local = ((IPEndPoint)client.LocalEndPoint!).Address.ToString();
+        local.ShouldBe(address == "198.18.2.10" ? "198.18.0.1" : "198.18.1.1");
+        await Kernel.SendAsync(client, "AB");
+        (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+        client.Shutdown(SocketShutdown.Send);
+        var (rest, _, reset) = await Kernel.ReadToEndAsync(client, Stopwatch.StartNew());
+        rest.ShouldBeEmpty();
+        reset.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Http_answers_200()
+    {
+        using var client = await Kernel.ConnectAsync(Info.Routed(LabPorts.Http), Info.ClientNamespace);
+        await Kernel.SendAsync(client, "GET / HTTP/1.1\r\nHost: 198.18.2.10\r\n\r\n");
+        var (data, _, _) = await Kernel.ReadToEndAsync(client, Stopwatch.StartNew());
+        var text = Kernel.Text(data);
+        text.ShouldStartWith("HTTP/1.1 200 OK\r\n");
+        text.ShouldContain("RawHandshake");
+    }
+
+    [Fact]
+    public async Task Discard_and_chargen_answer()
+    {
+        using (var discard = await Kernel.ConnectAsync(Info.Routed(LabPorts.Discard), Info.ClientNamespace))
+        {
+            await Kernel.SendAsync(discard, "dropped");
+            discard.Shutdown(SocketShutdown.Send);
+            (await Kernel.ReadToEndAsync(discard, Stopwatch.StartNew())).Data.ShouldBeEmpty();
+        }
+
+        using var chargen = await Kernel.ConnectAsync(Info.OnLink(LabPorts.Chargen), Info.ClientNamespace);
+        (await Kernel.ReadExactlyAsync(chargen, Chargen.LineBytes)).ShouldBe(System.Text.Encoding.ASCII.GetString(Chargen.Line(0)));
+    }
+
+    [Fact]
+    public async Task Variants_behave_read_once_close_first_and_half_close()
+    {
+        // Run the three together: the read-once server's 3 s dominate.
+        await Task.WhenAll(ReadOnce(), CloseFirst(), HalfClose());
+
+        async Task ReadOnce()
+        {
+            using var client = await Kernel.ConnectAsync(Info.Routed(LabPorts.EchoReadOnce), Info.ClientNamespace);
+            await Kernel.SendAsync(client, "AB");
+            (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+            var sinceEcho = Stopwatch.StartNew();
+            var (rest, at, reset) = await Kernel.ReadToEndAsync(client, sinceEcho);
+            rest.ShouldBeEmpty();
+            reset.ShouldBeFalse();
+            at.ShouldBeGreaterThan(TimeSpan.FromSeconds(2.5));
+            at.ShouldBeLessThan(TimeSpan.FromSeconds(6));
+        }
+
+        async Task CloseFirst()
+        {
+            var since = Stopwatch.StartNew();
+            using var client = await Kernel.ConnectAsync(Info.Routed(LabPorts.EchoCloseFirst), Info.ClientNamespace);
+            var (data, at, reset) = await Kernel.ReadToEndAsync(client, since);
+            data.ShouldBeEmpty();
+            reset.ShouldBeFalse();
+            at.ShouldBeGreaterThan(TimeSpan.FromSeconds(0.8));
+            at.ShouldBeLessThan(TimeSpan.FromSeconds(4));
+        }
+
+        async Task HalfClose()
+        {
+            using var client = await Kernel.ConnectAsync(Info.OnLink(LabPorts.EchoHalfClose), Info.ClientNamespace);
+            await Kernel.SendAsync(client, "AB");
+            (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+            client.Shutdown(SocketShutdown.Send);
+            var (data, _, reset) = await Kernel.ReadToEndAsync(client, Stopwatch.StartNew());
+            Kernel.Text(data).ShouldBe("late datalate datalate data");
+            reset.ShouldBeFalse();
+        }
+    }
+
+    [Fact]
+    public void Status_is_up_and_matches()
+    {
+        var status = LabTopology.Status(lab.Name);
+        status.State.ShouldBe(LabState.Up);
+        status.Servers.Select(s => (s.Pid, s.StartTime)).ShouldBe(Info.Servers.Select(s => (s.Pid, s.StartTime)), ignoreOrder: true);
+        File.Exists(LabTopology.StatePath(lab.Name)).ShouldBeTrue();
+        LabText.Describe(status).ShouldStartWith($"lab {lab.Name}: up\n");
+        using var json = System.Text.Json.JsonDocument.Parse(LabText.ToJson(status));
+        json.RootElement.GetProperty("state").GetString().ShouldBe("up");
+        json.RootElement.GetProperty("servers").GetArrayLength().ShouldBe(7);
+    }
+
+    [Fact]
+    public void Up_again_changes_nothing()
+    {
+        var again = LabTopology.Up(lab.Name, new LabUpOptions { ServeCommand = TestDll.ServeCommand });
+        again.AlreadyUp.ShouldBeTrue();
+        again.State.ShouldBe(LabState.Up);
+        again.Servers.Select(s => s.Pid).ShouldBe(Info.Servers.Select(s => s.Pid), ignoreOrder: true);
+    }
+
+    [Fact]
+    public void Interfaces_are_as_planned_with_tx_checksum_offload_off()
+    {
+        var cli = Run("ip", "-n", Info.ClientNamespace, "-br", "addr");
+        cli.ShouldContain("198.18.0.1/24");
+        cli.ShouldContain("198.18.1.1/24");
+        Run("ip", "-n", Info.ClientNamespace, "route").ShouldContain("default via 198.18.0.254 dev eth0");
+        Run("ip", "-n", Info.ServerNamespace, "route").ShouldContain("default via 198.18.2.254 dev eth0");
+        Run("ip", "-n", Info.ClientNamespace, "link", "show", "eth0").ShouldContain(LabPlan.ClientMac);
+        Run("ip", "-n", Info.ServerNamespace, "link", "show", "eth1").ShouldContain(LabPlan.ServerOnLinkMac);
+        Run("ip", "netns", "exec", Info.RouterNamespace, "cat", "/proc/sys/net/ipv4/ip_forward").Trim().ShouldBe("1");
+        foreach (var (ns, dev) in new[] { (Info.ServerNamespace, "eth0"), (Info.ServerNamespace, "eth1"), (Info.ClientNamespace, "eth0"), (Info.ClientNamespace, "eth1") })
+        {
+            Run("ip", "netns", "exec", ns, "ethtool", "-k", dev).ShouldContain("tx-checksumming: off");
+        }
+    }
+
+    [Fact]
+    public void Servers_are_detached_and_marked()
+    {
+        foreach (var s in Info.Servers)
+        {
+            var stat = File.ReadAllText($"/proc/{s.Pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            fields[3].ShouldBe(s.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)); // session id = own pid (setsid)
+            File.ReadAllText($"/proc/{s.Pid}/cmdline").ShouldContain("serve");
+        }
+
+        Leftovers.Processes(lab.Name).Order().ShouldBe(Info.Servers.Select(s => s.Pid).Order());
+    }
+
+    private static string Run(params string[] argv)
+    {
+        var psi = new ProcessStartInfo(argv[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in argv.Skip(1))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        p.ExitCode.ShouldBe(0, string.Join(' ', argv) + ": " + p.StandardError.ReadToEnd());
+        return output;
+    }
+}
