@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # RawHandshake front door. Run as root (with sudo where there is one):
-#   ./run-as-root.sh            set up, then run the demo
+#   ./run-as-root.sh            set up, then the demo: a lab of namespaces with real servers, a handshake by hand, lab down
 #   ./run-as-root.sh test       set up, then run every test; ends with "N passed, N failed"
 #   ./run-as-root.sh ARGS...    set up (once), then run `rawhandshake ARGS...`
 # Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2), restores and
@@ -91,21 +91,18 @@ run_tests() {
 }
 
 demo() {
-  local w; w="$(mktemp -d)"
-  trap 'rm -rf "$w"' RETURN
-  echo "== craft: the first SYN of seed 004 (192.168.0.101 -> 180.101.49.12:80), written to a pcap"
-  dotnet "$cli_dll" craft --src-mac 10:63:c8:ff:ff:ff --dst-mac b0:95:8e:0b:15:38 --src 192.168.0.101 --dst 180.101.49.12 \
-    --sport 59006 --dport 80 --flags S --seq 0x5c4e1a2b --win 64240 --mss 1460 --wscale 8 --sackok --ttl 64 --id 0x1d2f --df \
-    -w "$w/syn.pcap"
+  # The main job against the built-in default target: a lab of namespaces (client, router, real Linux servers),
+  # one whole TCP session by hand with its trace and ladder, then the lab goes away, whatever happens.
+  local lab=demo rc=0
+  trap 'dotnet "$cli_dll" lab down --name '"$lab"' >/dev/null 2>&1 || true' EXIT INT TERM
+  dotnet "$cli_dll" lab up --name "$lab"
   echo
-  echo "== dissect: the same frame, read back from the pcap"
-  dotnet "$cli_dll" dissect -r "$w/syn.pcap"
+  echo "== handshake: SYN, SYN-ACK, ACK; push \"AB\"; the server echoes it; active close (FIN-WAIT-1/2, TIME-WAIT)"
+  dotnet "$cli_dll" handshake --netns "rh-$lab-cli" --target 198.18.2.10:20000 --data AB --expect-echo --ladder || rc=$?
   echo
-  echo "== craft: a deliberately wrong TCP checksum, dissected from hex"
-  local hex
-  hex=$(dotnet "$cli_dll" craft --src 198.18.0.1 --dst 198.18.2.10 --sport 40000 --dport 20000 --flags PA --seq 1 --ack 1 \
-        --data 'AB' --tcp-checksum 0xdead --hex-only)
-  dotnet "$cli_dll" dissect "$hex"
+  dotnet "$cli_dll" lab down --name "$lab"
+  trap - EXIT INT TERM
+  return $rc
 }
 
 case "${1:-}" in
