@@ -86,13 +86,20 @@ public sealed class Flow : ISessionOutput
         var eth = new EthernetHeader(NextHopMac, LocalMac);
         var buffer = engine.SendBuffer;
         var n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span);
+        if (segment.CorruptChecksum)
+        {
+            // Flip the computed checksum: the server's stack drops the segment (TcpInCsumErrors) as if it were lost.
+            var at = eth.HeaderLength + ip.HeaderLength + 16;
+            buffer[at] ^= 0x5A;
+        }
+
         var note = segment.Kind switch
         {
             SegmentKind.Retransmission => "our retransmission",
             SegmentKind.WindowProbe => "zero-window probe",
             SegmentKind.ChallengeAck => "challenge ACK",
             SegmentKind.Reset => "abort",
-            _ => null,
+            _ => segment.CorruptChecksum ? "deliberately wrong checksum: the server will not see it" : null,
         };
         var wall = engine.SendFrame(buffer.AsSpan(0, n), note);
         if ((segment.Flags & TcpFlags.Syn) != 0 && SynAckWall is null)

@@ -95,7 +95,13 @@ public sealed class HandshakeDriver(IReadOnlyList<byte[]> items, bool expectEcho
                 closeIssued = true; // our FIN now; whatever the server still sends is received and ACKed
                 flow.Close();
                 break;
-            case CloseMode.Passive or CloseMode.Simultaneous when s.PeerFinReceived:
+            case CloseMode.Simultaneous when allEchoed:
+                // Our first FIN carries a wrong checksum (SessionConfig.CorruptFirstFin): the server closes on its own,
+                // its FIN crosses ours, we reach CLOSING; our retransmitted FIN then completes the close.
+                closeIssued = true;
+                flow.Close();
+                break;
+            case CloseMode.Passive when s.PeerFinReceived:
                 closeIssued = true;
                 flow.Close();
                 break;

@@ -41,6 +41,9 @@ public enum SegmentKind
 /// <summary>A segment the session wants on the wire; the engine wraps it in IPv4 and Ethernet.</summary>
 public readonly record struct OutgoingSegment(TcpFlags Flags, SeqNum Seq, SeqNum Ack, ushort Window, TcpOptionSet Options, ReadOnlyMemory<byte> Payload, SegmentKind Kind = SegmentKind.Normal)
 {
+    /// <summary>Send it with a deliberately wrong TCP checksum (the receiver drops it).</summary>
+    public bool CorruptChecksum { get; init; }
+
     /// <summary>SACK blocks (absolute), at most 3 beside timestamps.</summary>
     public (uint Left, uint Right)[]? SackBlocks { get; init; }
 

@@ -25,6 +25,12 @@ public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
     /// <summary>How long TIME-WAIT is held (2·MSL is 60 s on Linux; a probe needs far less).</summary>
     public TimeSpan TimeWait { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Our first FIN goes out with a wrong TCP checksum, so the server drops it and never sees it; its retransmission is
+    /// correct. Against a server that closes by itself, both FINs then cross: the way to reach CLOSING against Linux.
+    /// </summary>
+    public bool CorruptFirstFin { get; init; }
+
     /// <summary>The MSS assumed when the peer sends none (RFC 9293: 536).</summary>
     public const ushort DefaultPeerMss = 536;
 }

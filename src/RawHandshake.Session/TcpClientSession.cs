@@ -702,7 +702,7 @@ public sealed class TcpClientSession
         {
             finSent = true;
             finSeq = sndNxt;
-            Emit(output, new OutgoingSegment(TcpFlags.Fin | TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty));
+            Emit(output, new OutgoingSegment(TcpFlags.Fin | TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty) { CorruptChecksum = config.CorruptFirstFin });
             sndNxt += 1;
             ArmRtx(now);
             Move(State == TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1, output, "FIN sent");
@@ -770,6 +770,11 @@ public sealed class TcpClientSession
     private void Emit(ISessionOutput output, in OutgoingSegment segment)
     {
         output.Transmit(segment);
+        if (segment.CorruptChecksum)
+        {
+            return; // the server's stack drops it: its state does not change
+        }
+
         if (peer.OnSent(segment.Flags, segment.Seq, segment.Ack, segment.Payload.Length) is { } ps)
         {
             output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from our segment"));

@@ -36,7 +36,8 @@ public sealed partial class HandshakeOptions : ICommand
         var sport = ArgParse.U16(Sport, "--sport") ?? (ushort)Random.Shared.Next(32768, 61000);
         var isn = ArgParse.U32(Isn, "--isn") ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
         var ttl = ArgParse.U8(Ttl, "--ttl") ?? 64;
-        var rto = LiveRun.Duration(Rto, "--rto", TimeSpan.FromSeconds(1));
+        // For a simultaneous close our (correct) FIN retransmission must come after the server's own FIN: a longer RTO.
+        var rto = LiveRun.Duration(Rto, "--rto", mode == CloseMode.Simultaneous ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(1));
         var retries = (int)(ArgParse.Optional(Retries, "--retries", 20, v => (long)v) ?? 4);
         var timeWait = LiveRun.Duration(TimeWait, "--time-wait", TimeSpan.FromMilliseconds(500));
         var limit = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(10));
@@ -70,6 +71,7 @@ public sealed partial class HandshakeOptions : ICommand
             InitialRto = rto,
             Retries = retries,
             TimeWait = timeWait,
+            CorruptFirstFin = mode == CloseMode.Simultaneous,
         };
         var driver = new HandshakeDriver(items, ExpectEcho, mode);
         var flow = live.Engine.AddFlow(config, driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = ttl });
