@@ -57,10 +57,31 @@ public sealed class Flow : ISessionOutput
 
     public void Abort() => Session.Abort(Now, this);
 
+    /// <summary>The trace's clock: time since the engine started.</summary>
+    public TimeSpan TraceTime => engine.Elapsed;
+
+    /// <summary>Puts an event in the run's trace (drivers report their steps this way).</summary>
+    public void Publish(TraceEvent e) => engine.Trace.Publish(e);
+
     /// <summary>A note in the trace, from a driver.</summary>
     public void Note(string text, NoteLevel level = NoteLevel.Info) => engine.Trace.Publish(new NoteTraced(engine.Elapsed, level, text));
 
-    void ISessionOutput.Transmit(in OutgoingSegment segment)
+    void ISessionOutput.Transmit(in OutgoingSegment segment) => BuildAndSend(segment, null);
+
+    /// <summary>
+    /// Sends a segment the user described (a recipe's <c>send</c>), with header fields overridden exactly as given, and
+    /// tells the session (in manual mode) so its state follows.
+    /// </summary>
+    public void SendCrafted(in OutgoingSegment segment, FrameOverrides? overrides)
+    {
+        BuildAndSend(segment, overrides);
+        if (Session.Manual)
+        {
+            Session.NoteSent(segment, Now, this);
+        }
+    }
+
+    private void BuildAndSend(in OutgoingSegment segment, FrameOverrides? o)
     {
         PacketsOut++;
         if (segment.Kind == SegmentKind.Retransmission)
@@ -73,16 +94,27 @@ public sealed class Flow : ISessionOutput
         {
             Source = key.LocalAddress,
             Destination = key.RemoteAddress,
-            Id = ipId++,
-            Ttl = FrameOptions.Ttl,
-            DontFragment = FrameOptions.DontFragment,
-            Tos = FrameOptions.Tos,
+            Id = o?.IpId ?? ipId++,
+            Ttl = o?.Ttl ?? FrameOptions.Ttl,
+            DontFragment = o?.DontFragment ?? FrameOptions.DontFragment,
+            Tos = o?.Tos ?? FrameOptions.Tos,
+            Checksum = o?.IpChecksum,
+            TotalLength = o?.IpLength,
+            Ihl = o?.Ihl,
         };
-        var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window);
+        var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window)
+        {
+            Checksum = o?.TcpChecksum,
+            Urgent = o?.Urgent ?? 0,
+            DataOffset = o?.DataOffset,
+            Reserved = o?.Reserved ?? 0,
+        };
         Span<byte> options = stackalloc byte[40];
-        var optionLength = segment.Options.IsEmpty && segment.SackBlocks is null
-            ? 0
-            : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
+        var optionLength = o?.RawOptions is { } raw
+            ? CopyRaw(raw, options)
+            : segment.Options.IsEmpty && segment.SackBlocks is null
+                ? 0
+                : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
         var eth = new EthernetHeader(NextHopMac, LocalMac);
         var buffer = engine.SendBuffer;
         var n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span);
@@ -142,6 +174,17 @@ public sealed class Flow : ISessionOutput
     }
 
     internal void MarkServerRetransmission() => ServerRetransmissions++;
+
+    private static int CopyRaw(byte[] raw, Span<byte> options)
+    {
+        if (raw.Length > options.Length)
+        {
+            throw new ArgumentException($"TCP options of {raw.Length} bytes do not fit in 40");
+        }
+
+        raw.CopyTo(options);
+        return raw.Length;
+    }
 }
 
 /// <summary>IP-level choices for a flow's frames.</summary>
@@ -151,4 +194,23 @@ public sealed record FlowFrameOptions
     public bool DontFragment { get; init; } = true;
     public byte Tos { get; init; }
     public ushort FirstIpId { get; init; } = (ushort)Random.Shared.Next(1, 65535);
+}
+
+/// <summary>Header fields a recipe sets by hand: each non-null one is sent exactly as given (wrong checksums, odd lengths).</summary>
+public sealed record FrameOverrides
+{
+    public byte? Ttl { get; init; }
+    public byte? Tos { get; init; }
+    public ushort? IpId { get; init; }
+    public bool? DontFragment { get; init; }
+    public ushort? IpChecksum { get; init; }
+    public ushort? TcpChecksum { get; init; }
+    public ushort? Urgent { get; init; }
+    public byte? DataOffset { get; init; }
+    public ushort? IpLength { get; init; }
+    public byte? Ihl { get; init; }
+    public byte? Reserved { get; init; }
+
+    /// <summary>Option bytes exactly as given (replacing the segment's option set).</summary>
+    public byte[]? RawOptions { get; init; }
 }

@@ -15,6 +15,14 @@ public interface IFlowDriver
 
     /// <summary>Set when finished: did the flow do everything asked of it, and if not, why.</summary>
     FlowOutcome? Outcome { get; }
+
+    /// <summary>When the driver wants <see cref="AfterInput"/> called even if nothing arrives (a wait running out).</summary>
+    TimeSpan? Deadline => null;
+
+    /// <summary>A frame for this flow (TCP segment or ICMP error about it), before the session sees it.</summary>
+    void OnReceived(Flow flow, in Wire.Parsing.ParsedFrame parsed, ReadOnlySpan<byte> frame, TimeSpan now)
+    {
+    }
 }
 
 public sealed record FlowOutcome(bool Ok, string? Error, string Ending);

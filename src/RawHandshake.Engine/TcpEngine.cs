@@ -155,6 +155,20 @@ public sealed class TcpEngine
                         next = d2;
                     }
                 }
+
+                if (!f.Driver.Finished && f.Driver.Deadline is { } dd)
+                {
+                    if (dd <= now)
+                    {
+                        Trace.Publish(new TimerTraced(Elapsed));
+                        f.Driver.AfterInput(f, now);
+                    }
+
+                    if (f.Driver.Deadline is { } dd2 && dd2 < next)
+                    {
+                        next = dd2 > now ? dd2 : now + TimeSpan.FromMilliseconds(1);
+                    }
+                }
             }
 
             if (got == 0)
@@ -279,6 +293,7 @@ public sealed class TcpEngine
                     return;
                 }
 
+                flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame));
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
@@ -309,6 +324,7 @@ public sealed class TcpEngine
             {
                 flow.PacketsIn++;
                 TracePacket(Direction.In, frame, wall, null);
+                flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
                 {
                     var from = f.IPv4!.Value.Source;

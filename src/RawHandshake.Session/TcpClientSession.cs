@@ -75,6 +75,12 @@ public sealed class TcpClientSession
     public SeqNum SndNxt => sndNxt;
     public SeqNum RcvNxt => rcvNxt;
     public uint PeerWindow => sndWnd;
+
+    /// <summary>The window field we put in segments now (scaled down when window scaling is on).</summary>
+    public ushort AdvertisedWindow => advertisedWindow;
+
+    /// <summary>Whether window scaling, SACK and timestamps were agreed in the handshake.</summary>
+    public bool WindowScaling => wsOn;
     public ushort PeerMss => peerMss;
 
     /// <summary>Bytes received in order, in full.</summary>
@@ -90,7 +96,79 @@ public sealed class TcpClientSession
     public bool PeerFinReceived { get; private set; }
 
     /// <summary>When <see cref="OnTimer"/> must next be called; null when no timer runs.</summary>
-    public TimeSpan? NextDeadline => Min(Min(rtxDeadline, timeWaitDeadline), persistDeadline);
+    public TimeSpan? NextDeadline => Manual ? timeWaitDeadline : Min(Min(rtxDeadline, timeWaitDeadline), persistDeadline);
+
+    /// <summary>
+    /// Manual mode (a recipe's low-level steps): the session keeps tracking both sides' state from what arrives and from
+    /// what the user sends (<see cref="NoteSent"/>), but sends nothing by itself — no ACKs, no retransmissions, no FIN.
+    /// </summary>
+    public bool Manual { get; set; }
+
+    /// <summary>In manual mode: a segment the user put on the wire, so that state, numbers and the server's inferred state follow.</summary>
+    public void NoteSent(in OutgoingSegment segment, TimeSpan now, ISessionOutput output)
+    {
+        if (!segment.CorruptChecksum && peer.OnSent(segment.Flags, segment.Seq, segment.Ack, segment.Payload.Length) is { } ps)
+        {
+            output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from our segment"));
+        }
+
+        var f = segment.Flags;
+        if ((f & TcpFlags.Rst) != 0)
+        {
+            Finish(output, "RST sent", TcpState.Closed);
+            return;
+        }
+
+        if ((f & TcpFlags.Syn) != 0)
+        {
+            if (State == TcpState.Closed && (f & TcpFlags.Ack) == 0)
+            {
+                iss = segment.Seq;
+                sndUna = iss;
+                sndNxt = iss + 1;
+                synSentAt = now;
+                Move(TcpState.SynSent, output, "SYN sent");
+            }
+
+            return;
+        }
+
+        var len = segment.Payload.Length;
+        if (len > 0 && State is TcpState.Established or TcpState.CloseWait or TcpState.SynReceived)
+        {
+            var offset = segment.Seq - (iss + 1);
+            if (offset >= 0 && offset + len > sendLength)
+            {
+                EnsureCapacity(ref sendBuffer, offset + len);
+                if (offset > sendLength)
+                {
+                    sendBuffer.AsSpan(sendLength, offset - sendLength).Clear(); // a hole the user left
+                }
+
+                segment.Payload.Span.CopyTo(sendBuffer.AsSpan(offset));
+                sendLength = offset + len;
+                sendPushMark = sendLength;
+            }
+
+            if (segment.Seq + len > sndNxt)
+            {
+                sndNxt = segment.Seq + len;
+            }
+        }
+
+        if ((f & TcpFlags.Fin) != 0 && !finSent && State is TcpState.Established or TcpState.CloseWait or TcpState.SynReceived)
+        {
+            finSent = true;
+            finQueued = true;
+            finSeq = segment.Seq + len;
+            if (finSeq + 1 > sndNxt)
+            {
+                sndNxt = finSeq + 1;
+            }
+
+            Move(State == TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1, output, "FIN sent");
+        }
+    }
 
     /// <summary>Changes the window we advertise from now on (0 closes it: a zero-window lab).</summary>
     public void SetReceiveWindow(int bytes)
@@ -192,6 +270,11 @@ public sealed class TcpClientSession
             timeWaitDeadline = null;
             Finish(output, $"TIME-WAIT held for {config.TimeWait.TotalMilliseconds:0} ms", TcpState.Closed);
             return;
+        }
+
+        if (Manual)
+        {
+            return; // the user is in charge: nothing is retransmitted or probed
         }
 
         if (rtxDeadline is { } rd && now >= rd)
@@ -657,7 +740,7 @@ public sealed class TcpClientSession
     /// <summary>Sends what the window and MSS allow, then the FIN when a close is queued and the data is out.</summary>
     private void Pump(TimeSpan now, ISessionOutput output)
     {
-        if (State is not (TcpState.Established or TcpState.CloseWait) || done)
+        if (State is not (TcpState.Established or TcpState.CloseWait) || done || Manual)
         {
             return;
         }
@@ -769,6 +852,11 @@ public sealed class TcpClientSession
 
     private void Emit(ISessionOutput output, in OutgoingSegment segment)
     {
+        if (Manual)
+        {
+            return; // manual mode: the user sends; what the session would have sent is left out
+        }
+
         output.Transmit(segment);
         if (segment.CorruptChecksum)
         {

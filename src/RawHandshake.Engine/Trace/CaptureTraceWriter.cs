@@ -23,7 +23,7 @@ public sealed class CaptureTraceWriter(ICaptureWriter writer) : ITraceSink, IDis
             case StateTraced s when pending is not null:
                 notes.Add($"{(s.Side == Side.Client ? "client" : "server")} {s.From.ToRfc()}→{s.To.ToRfc()}");
                 break;
-            case ResultTraced or TimerTraced:
+            case ResultTraced or TimerTraced or StepTraced:
                 Flush();
                 break;
         }

@@ -70,6 +70,30 @@ public sealed class JsonTraceRenderer(TextWriter output) : ITraceSink
                 case ResultTraced r:
                     WriteResult(w, r);
                     break;
+                case StepTraced st:
+                    w.WriteString("event", "step");
+                    w.WriteNumber("time", Math.Round(st.Time.TotalSeconds, 6));
+                    w.WriteString("file", st.File);
+                    w.WriteNumber("line", st.Line);
+                    w.WriteString("step", st.Text);
+                    w.WriteBoolean("ok", st.Passed);
+                    if (st.Message is not null)
+                    {
+                        w.WriteString("error", st.Message);
+                    }
+
+                    if (st.Diffs.Count > 0)
+                    {
+                        w.WriteStartArray("diffs");
+                        foreach (var d in st.Diffs)
+                        {
+                            w.WriteStringValue(d);
+                        }
+
+                        w.WriteEndArray();
+                    }
+
+                    break;
             }
 
             w.WriteEndObject();

@@ -62,6 +62,15 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
             case TimerTraced:
                 Flush();
                 break;
+            case StepTraced st:
+                Flush();
+                output.WriteLine($"  {(st.Passed ? "pass" : "FAIL")}  {st.File}:{st.Line}: {st.Text}{(st.Message is null ? "" : " — " + st.Message)}");
+                foreach (var d in st.Diffs)
+                {
+                    output.WriteLine("          " + d);
+                }
+
+                break;
             case ResultTraced r:
                 Flush();
                 WriteSummary(r);

@@ -25,6 +25,9 @@ public sealed record PacketTraced(TimeSpan Time, DateTimeOffset Wall, int Number
 /// <summary>Time moved on without a frame (a timer fired): renderers close the packet line before it.</summary>
 public sealed record TimerTraced(TimeSpan Time) : TraceEvent(Time);
 
+/// <summary>A recipe step finished: passed, or failed with a message and one line per mismatching field.</summary>
+public sealed record StepTraced(TimeSpan Time, string File, int Line, string Text, bool Passed, string? Message, IReadOnlyList<string> Diffs) : TraceEvent(Time);
+
 public sealed record StateTraced(TimeSpan Time, Side Side, TcpState From, TcpState To, string? Reason) : TraceEvent(Time);
 
 public enum NoteLevel
