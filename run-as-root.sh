@@ -2,6 +2,7 @@
 # RawHandshake front door. Run as root (with sudo where there is one):
 #   ./run-as-root.sh            set up, then the demo: a lab of namespaces with real servers, a handshake by hand, lab down
 #   ./run-as-root.sh test       set up, then run every test; ends with "N passed, N failed"
+#   ./run-as-root.sh run recipes/NAME.rh [--target …] [--netns …]   run one recipe (in the built-in lab unless --netns)
 #   ./run-as-root.sh ARGS...    set up (once), then run `rawhandshake ARGS...`
 # Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2), restores and
 # builds once (a stamp over the sources decides), so a later call needs no network and starts fast.
@@ -9,7 +10,7 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_dir="$here/.build"
-cli_dll="$build_dir/cli/rawhandshake.dll"
+cli_dll="${RAWHANDSHAKE_CLI_DLL:-$build_dir/cli/rawhandshake.dll}"   # tests point this at their own build
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
 
 say() { printf '%s\n' "run-as-root.sh: $*" >&2; }
@@ -45,12 +46,13 @@ check_dotnet() {
 }
 
 source_stamp() {
-  (cd "$here" && find src tests Directory.Build.props RawHandshake.sln -type f \
-      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.sln' -o -name '*.json' -o -name '*.txt' -o -name '*.pcap*' \) \
+  (cd "$here" && find src Directory.Build.props -type f \
+      \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' \) \
       -not -path '*/bin/*' -not -path '*/obj/*' -print0 | sort -z | xargs -0 sha1sum | sha1sum | cut -d' ' -f1)
 }
 
 build_cli() {
+  [ -n "${RAWHANDSHAKE_CLI_DLL:-}" ] && return 0
   local stamp; stamp="$(source_stamp)"
   if [ -f "$cli_dll" ] && [ "$(cat "$build_dir/cli.stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0
@@ -91,18 +93,35 @@ run_tests() {
 }
 
 demo() {
-  # The main job against the built-in default target: a lab of namespaces (client, router, real Linux servers),
-  # one whole TCP session by hand with its trace and ladder, then the lab goes away, whatever happens.
-  local lab=demo rc=0
+  # The main job against the built-in default target: a lab of namespaces (client, router, real Linux servers), one
+  # whole TCP session by hand with its trace and ladder, the seed articles' scenarios as recipes with a pass/fail table,
+  # then the lab goes away, whatever happens.
+  local lab="${RAWHANDSHAKE_DEMO_LAB:-demo}" rc=0
   trap 'dotnet "$cli_dll" lab down --name '"$lab"' >/dev/null 2>&1 || true' EXIT INT TERM
   dotnet "$cli_dll" lab up --name "$lab"
   echo
   echo "== handshake: SYN, SYN-ACK, ACK; push \"AB\"; the server echoes it; active close (FIN-WAIT-1/2, TIME-WAIT)"
   dotnet "$cli_dll" handshake --netns "rh-$lab-cli" --target 198.18.2.10:20000 --data AB --expect-echo --ladder || rc=$?
   echo
+  echo "== the seed articles as recipes (recipes/README.md)"
+  dotnet "$cli_dll" run --netns "rh-$lab-cli" "$here"/recipes/seed-*.rh || rc=$?
+  echo
   dotnet "$cli_dll" lab down --name "$lab"
   trap - EXIT INT TERM
   return $rc
+}
+
+run_recipes() {
+  # ./run-as-root.sh run recipes/NAME [--target …] [--netns …]: without --netns, the built-in lab "lab" is brought up
+  # (if it is not) and the recipe runs from its client namespace; the lab stays up for the next run (lab down ends it).
+  local has_netns=no a
+  for a in "$@"; do [ "$a" = "--netns" ] && has_netns=yes; done
+  if [ "$has_netns" = no ]; then
+    dotnet "$cli_dll" lab up --name lab >/dev/null
+    say "running in the lab's client namespace rh-lab-cli (./run-as-root.sh lab down removes the lab)"
+    exec dotnet "$cli_dll" run --netns rh-lab-cli "$@"
+  fi
+  exec dotnet "$cli_dll" run "$@"
 }
 
 case "${1:-}" in
@@ -114,6 +133,12 @@ case "${1:-}" in
     install_packages
     build_cli
     demo
+    ;;
+  run)
+    if [ ! -f "$cli_dll" ]; then install_packages; fi
+    build_cli
+    shift
+    run_recipes "$@"
     ;;
   *)
     # Packages are only checked when something is missing to build or run; a built tree needs no network.

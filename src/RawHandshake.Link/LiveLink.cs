@@ -100,6 +100,7 @@ public sealed unsafe class LiveLink : IFrameLink
             Immediate = true,
             Snaplen = snapLength,
             ReadTimeout = 1, // unused: the handle is non-blocking and waits go through poll()
+            BufferSize = 32 * 1024 * 1024, // a bulk transfer (chargen, GSO frames) must not overflow the capture ring: 2 MiB drops
             TimestampResolution = TimestampResolution.Nanosecond,
         };
         config.ConfigurationFailed += (_, e) => failures.Add(e);

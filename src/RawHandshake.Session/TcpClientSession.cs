@@ -45,6 +45,7 @@ public sealed class TcpClientSession
     private int rtxCount;
     private TimeSpan? timeWaitDeadline;
     private TimeSpan? persistDeadline;
+    private SeqNum lastAckSent;
     private TimeSpan persistBackoff;
     private bool zeroWindowReported;
     private bool ackedThisInput;
@@ -102,11 +103,39 @@ public sealed class TcpClientSession
     /// Manual mode (a recipe's low-level steps): the session keeps tracking both sides' state from what arrives and from
     /// what the user sends (<see cref="NoteSent"/>), but sends nothing by itself — no ACKs, no retransmissions, no FIN.
     /// </summary>
-    public bool Manual { get; set; }
+    public bool Manual { get; private set; }
+
+    /// <summary>
+    /// Switches manual mode. Leaving it, the session takes over at once: what arrived unacknowledged while the user was in
+    /// charge is acknowledged now, and queued data goes out.
+    /// </summary>
+    public void SetManual(bool manual, TimeSpan now, ISessionOutput output)
+    {
+        if (Manual == manual)
+        {
+            return;
+        }
+
+        Manual = manual;
+        if (!manual && !done && State is TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2 or TcpState.CloseWait or TcpState.Closing or TcpState.TimeWait or TcpState.LastAck)
+        {
+            if (rcvNxt != lastAckSent)
+            {
+                SendAck(now, output, SegmentKind.Normal);
+            }
+
+            Pump(now, output);
+        }
+    }
 
     /// <summary>In manual mode: a segment the user put on the wire, so that state, numbers and the server's inferred state follow.</summary>
     public void NoteSent(in OutgoingSegment segment, TimeSpan now, ISessionOutput output)
     {
+        if ((segment.Flags & TcpFlags.Ack) != 0)
+        {
+            lastAckSent = segment.Ack;
+        }
+
         if (!segment.CorruptChecksum && peer.OnSent(segment.Flags, segment.Seq, segment.Ack, segment.Payload.Length) is { } ps)
         {
             output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from our segment"));
@@ -136,22 +165,15 @@ public sealed class TcpClientSession
         var len = segment.Payload.Length;
         if (len > 0 && State is TcpState.Established or TcpState.CloseWait or TcpState.SynReceived)
         {
+            // Only data that continues the stream moves SND.NXT; a segment beyond it (an out-of-window probe) or behind
+            // it (a retransmission) leaves the numbers as they are.
             var offset = segment.Seq - (iss + 1);
-            if (offset >= 0 && offset + len > sendLength)
+            if (segment.Seq <= sndNxt && segment.Seq + len > sndNxt && offset >= 0)
             {
                 EnsureCapacity(ref sendBuffer, offset + len);
-                if (offset > sendLength)
-                {
-                    sendBuffer.AsSpan(sendLength, offset - sendLength).Clear(); // a hole the user left
-                }
-
                 segment.Payload.Span.CopyTo(sendBuffer.AsSpan(offset));
-                sendLength = offset + len;
+                sendLength = Math.Max(sendLength, offset + len);
                 sendPushMark = sendLength;
-            }
-
-            if (segment.Seq + len > sndNxt)
-            {
                 sndNxt = segment.Seq + len;
             }
         }
@@ -858,6 +880,11 @@ public sealed class TcpClientSession
         }
 
         output.Transmit(segment);
+        if ((segment.Flags & TcpFlags.Ack) != 0)
+        {
+            lastAckSent = segment.Ack;
+        }
+
         if (segment.CorruptChecksum)
         {
             return; // the server's stack drops it: its state does not change

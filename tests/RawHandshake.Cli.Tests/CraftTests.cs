@@ -121,7 +121,6 @@ public class CraftTests
     [InlineData(new[] { "craft", "--ttl", "256" }, "rawhandshake: --ttl: 256 is out of range (0 to 255, 0xff)")]
     [InlineData(new[] { "craft", "--timeout", "1s" }, "rawhandshake: --timeout, --iface and --netns go with --send")]
     [InlineData(new[] { "craft", "--bogus" }, "rawhandshake: craft: unknown option '--bogus' (see rawhandshake craft --help)")]
-    [InlineData(new[] { "frob" }, "rawhandshake: unknown verb 'frob'; verbs: craft, dissect, handshake, interfaces, serve, lab (see rawhandshake --help)")]
     public void BadInputGivesOneLineAndExit2(string[] args, string expected)
     {
         var r = CliRunner.Run(args);
@@ -129,6 +128,16 @@ public class CraftTests
         r.Err.TrimEnd('\n').ShouldBe(expected);
         r.Err.Trim().Split('\n').Length.ShouldBe(1);
         r.Out.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void UnknownVerbListsTheVerbs()
+    {
+        var r = CliRunner.Run("frob");
+        r.Code.ShouldBe(2);
+        var names = string.Join(", ", CliApp.Verbs.Select(t => ((CommandLine.VerbAttribute)Attribute.GetCustomAttribute(t, typeof(CommandLine.VerbAttribute))!).Name));
+        names.ShouldStartWith("craft, dissect, handshake");
+        r.Err.TrimEnd('\n').ShouldBe($"rawhandshake: unknown verb 'frob'; verbs: {names} (see rawhandshake --help)");
     }
 
     [Fact]

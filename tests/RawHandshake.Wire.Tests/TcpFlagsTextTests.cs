@@ -153,3 +153,19 @@ public class TcpFlagsTextTests
         error.ShouldNotBeNullOrWhiteSpace();
     }
 }
+
+public class TcpFlagsSeparatorTests
+{
+    [Theory]
+    [InlineData("+")]
+    [InlineData(",")]
+    [InlineData("|")]
+    [InlineData(" + ")]
+    [InlineData("[,]")]
+    public void OnlySeparatorsIsAnErrorNotACrash(string text)
+    {
+        TcpFlagsText.TryParse(text, out _, out var error).ShouldBeFalse();
+        error.ShouldNotBeNull();
+        error.ShouldContain("no flag in");
+    }
+}

@@ -115,6 +115,12 @@ public static class TcpFlagsText
         }
 
         var words = t.Split([',', '|', '+', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (words.Length == 0)
+        {
+            error = $"no flag in '{text.Trim()}' (only separators)";
+            return false;
+        }
+
         var named = bracketed || words.Length > 1 || (words[0].Length > 2 && words[0].All(char.IsAsciiLetter) && NameToFlag(words[0]) is not null);
         if (named)
         {

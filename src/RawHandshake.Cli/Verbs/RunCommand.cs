@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using RawHandshake.Cli.Args;
+using RawHandshake.Engine;
+using RawHandshake.Engine.Live;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Recipes;
+using RawHandshake.Recipes.Runner;
+using RawHandshake.Recipes.Syntax;
+using RawHandshake.Session;
+
+namespace RawHandshake.Cli.Verbs;
+
+public sealed partial class RunOptions : ICommand
+{
+    public int Execute(CliContext context)
+    {
+        if (NetnsExec.RunInside(Netns, context) is { } code)
+        {
+            return code;
+        }
+
+        // Compile everything first: a syntax or semantic error stops the run before anything is sent.
+        var recipes = new List<Recipe>();
+        var errors = new List<string>();
+        foreach (var name in Files)
+        {
+            var path = File.Exists(name) || !File.Exists(name + ".rh") ? name : name + ".rh";
+            string text;
+            try
+            {
+                text = File.ReadAllText(path);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new UsageException($"{path}: cannot read the recipe ({e.Message.Split('\n')[0]})");
+            }
+
+            var result = RecipeCompiler.Compile(text, path);
+            if (result.Errors.Count > 0 || result.Recipe is null)
+            {
+                errors.AddRange(result.Errors.Select(e => e.ToString()));
+                continue;
+            }
+
+            if (result.Recipe.Header.Target is null && Target is null)
+            {
+                errors.Add($"{path}:1:1: no target: add a line 'target IP:PORT' or give --target");
+                continue;
+            }
+
+            recipes.Add(result.Recipe);
+        }
+
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors)
+            {
+                context.Err.WriteLine(e);
+            }
+
+            return ExitCodes.Usage;
+        }
+
+        if (Check)
+        {
+            foreach (var r in recipes)
+            {
+                context.Out.WriteLine($"{r.File}: ok, {r.Steps.Count} steps");
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        var repeat = (int)ArgParse.Number(Repeat ?? "1", "--repeat", 1000);
+        if (repeat == 0)
+        {
+            throw new UsageException("--repeat: must be at least 1");
+        }
+
+        var report = new JUnitReport();
+        var table = new List<(string File, int Passed, int Total, string? Error)>();
+        using var run = new LiveRun(this, context);
+        foreach (var recipe in recipes)
+        {
+            if (run.Interrupted is not null)
+            {
+                break;
+            }
+
+            if (!Json)
+            {
+                context.Out.WriteLine($"== {recipe.File}{(recipe.Header.Description is { } d ? " — " + d : "")}");
+            }
+
+            var watch = Stopwatch.StartNew();
+            var (steps, error, passedRuns) = RunOne(recipe, run, context, repeat);
+            report.AddRecipe(recipe.File, steps, error, watch.Elapsed, recipe.Steps.Count);
+            table.Add((recipe.File, repeat == 1 ? steps.Count(s => s.Passed) : passedRuns, repeat == 1 ? recipe.Steps.Count : repeat, error));
+            if (!Json)
+            {
+                context.Out.WriteLine();
+            }
+        }
+
+        if (JUnit is not null)
+        {
+            try
+            {
+                report.Save(JUnit);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                context.Err.WriteLine($"rawhandshake: --junit {JUnit}: {e.Message}");
+            }
+        }
+
+        if (!Json)
+        {
+            var width = Math.Max(6, table.Max(t => t.File.Length));
+            context.Out.WriteLine($"{"recipe".PadRight(width)}  {(repeat == 1 ? "steps " : "runs  ")}  result");
+            foreach (var (file, passed, total, error) in table)
+            {
+                context.Out.WriteLine($"{file.PadRight(width)}  {$"{passed}/{total}",-6}  {(error is null ? "pass" : "FAIL  " + error)}");
+            }
+        }
+
+        if (run.Interrupted is { } interrupted)
+        {
+            return interrupted;
+        }
+
+        return table.All(t => t.Error is null) && table.Count == recipes.Count ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private (IReadOnlyList<StepTraced> Steps, string? Error, int PassedRuns) RunOne(Recipe recipe, LiveRun run, CliContext context, int repeat)
+    {
+        var (target, port) = Target is not null
+            ? LiveRun.Target(Target, "--target")
+            : LiveRun.Target($"{recipe.Header.Target!.Host}:{recipe.Header.Target.Port}", $"{recipe.File}:{recipe.Header.Target.Pos.Line}: target");
+        var request = LiveRun.Request(this, target);
+        var d = recipe.Header.Defaults;
+        var limit = Timeout is not null ? LiveRun.Duration(Timeout, "--timeout", RecipeSession.DefaultTimeout) : d.Timeout ?? RecipeSession.DefaultTimeout;
+        try
+        {
+            using var live = LiveSetup.Open(request, run.Clock, run.Trace, "run");
+            run.Attach(live.Engine);
+            live.ResolveNextHop(request);
+            context.SentSomething = true;
+
+            // One flow per run; with --repeat they all go at once through the one sniffer, on distinct source ports.
+            var first = d.SourcePort ?? (ushort)Random.Shared.Next(32768, 61000 - repeat);
+            var drivers = new List<RecipeDriver>();
+            for (var i = 0; i < repeat; i++)
+            {
+                var sport = (ushort)(first + i);
+                var isn = d.Isn ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+                var key = new FlowKey(live.Source, sport, target, port);
+                live.GuardFlow(live.Source, sport, target, port);
+                var driver = new RecipeDriver(recipe, limit);
+                drivers.Add(driver);
+                live.Engine.AddFlow(RecipeSession.Config(recipe, key, isn), driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = d.Ttl ?? 64 });
+            }
+
+            var recorder = new TraceRecorder();
+            run.Trace.Add(recorder);
+            var end = live.Engine.Run(limit + TimeSpan.FromSeconds(1));
+            if (Ladder && !Json && repeat == 1)
+            {
+                context.Out.WriteLine();
+                context.Out.Write(LadderRenderer.Render(recorder.Events));
+            }
+
+            var failed = drivers.FirstOrDefault(x => x.Outcome is not { Ok: true });
+            var error = end switch
+            {
+                RunEnd.Cancelled => "interrupted",
+                _ when failed is null => null,
+                _ => failed.Outcome is { Ok: false } o ? o.Error : $"time limit of {limit.TotalSeconds:0.###} s reached",
+            };
+            if (repeat > 1 && error is not null)
+            {
+                error = $"{drivers.Count(x => x.Outcome is { Ok: true })} of {repeat} runs passed; first failure: {error}";
+            }
+
+            return ((failed ?? drivers[0]).Results, error, drivers.Count(x => x.Outcome is { Ok: true }));
+        }
+        catch (Link.LinkException e)
+        {
+            context.Err.WriteLine($"rawhandshake: {recipe.File}: {e.Message}");
+            return ([], e.Message, 0);
+        }
+    }
+}

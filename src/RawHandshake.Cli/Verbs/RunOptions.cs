@@ -1,0 +1,25 @@
+using CommandLine;
+
+namespace RawHandshake.Cli.Verbs;
+
+[Verb("run", HelpText = "Run recipe scripts (recipes/README.md) against a real server: each step passes or fails; exit 0 when all pass.")]
+public sealed partial class RunOptions : LiveOptions
+{
+    [Value(0, MetaName = "RECIPE", Required = true, HelpText = "Recipe files (.rh); a name without extension is looked up as NAME.rh.")]
+    public IEnumerable<string> Files { get; set; } = [];
+
+    [Option('t', "target", HelpText = "Server as IP:PORT, overriding the recipes' target lines.")]
+    public string? Target { get; set; }
+
+    [Option("junit", HelpText = "Write a JUnit XML report (one testsuite per recipe, one testcase per step).")]
+    public string? JUnit { get; set; }
+
+    [Option("ladder", HelpText = "Also draw each recipe's exchange as a ladder diagram.")]
+    public bool Ladder { get; set; }
+
+    [Option("repeat", HelpText = "Run each recipe N times at once, as N flows through one sniffer (distinct source ports); it passes when all N pass.")]
+    public string? Repeat { get; set; }
+
+    [Option("check", HelpText = "Only compile the recipes and report errors; send nothing.")]
+    public bool Check { get; set; }
+}

@@ -1,0 +1,61 @@
+using RawHandshake.Recipes.Syntax;
+using RawHandshake.Session;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Recipes.Runner;
+
+/// <summary>Turns a recipe's header (and its first SYN or connect) into the session's configuration.</summary>
+public static class RecipeSession
+{
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
+
+    public static SessionConfig Config(Recipe recipe, FlowKey flow, uint isn)
+    {
+        var d = recipe.Header.Defaults;
+        ushort? mss = d.Mss ?? 1460;
+        var ws = d.WindowScale;
+        var sack = d.SackPermitted ?? false;
+        var ts = d.Timestamps ?? false;
+
+        // The first SYN the recipe sends (or its connect's options) decides what we offered: the session must know,
+        // to scale windows and echo timestamps as agreed.
+        var first = recipe.Steps.FirstOrDefault(s => s is ConnectStep || (s is SendStep send && (send.Flags & TcpFlags.Syn) != 0));
+        var options = first switch
+        {
+            SendStep send => send.Options ?? [],
+            ConnectStep c => c.Options,
+            _ => null,
+        };
+        if (options is not null && (first is SendStep || options.Count > 0))
+        {
+            mss = null;
+            ws = null;
+            sack = false;
+            ts = false;
+            foreach (var o in options)
+            {
+                switch (o.Kind)
+                {
+                    case OptionKindName.Mss: mss = (ushort)(o.Value?.Offset ?? 1460); break;
+                    case OptionKindName.WindowScale: ws = (byte)(o.Value?.Offset ?? 0); break;
+                    case OptionKindName.SackPermitted: sack = true; break;
+                    case OptionKindName.Timestamps: ts = true; break;
+                }
+            }
+        }
+
+        return new SessionConfig(flow, new SeqNum(isn))
+        {
+            Mss = mss,
+            WindowScale = ws,
+            SackPermitted = sack,
+            Timestamps = ts,
+            ReceiveWindow = d.Window ?? 64240,
+            InitialRto = d.Rto ?? TimeSpan.FromSeconds(1),
+            Retries = d.Retries ?? 4,
+            TimeWait = d.TimeWait ?? TimeSpan.FromMilliseconds(500),
+            TsOffset = (uint)Random.Shared.Next(),
+        };
+    }
+}

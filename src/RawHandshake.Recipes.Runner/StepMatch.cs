@@ -1,0 +1,195 @@
+using System.Globalization;
+using RawHandshake.Recipes.Syntax;
+using RawHandshake.Wire.Dissection;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Recipes.Runner;
+
+/// <summary>
+/// Compares an arrived segment with an <c>expect</c> step, field by field, in the recipe's relative terms, and words every
+/// mismatch as packetdrill does: <c>tcp.ack: expected 3 (0x3) vs actual 1 (0x1)</c>.
+/// </summary>
+public static class StepMatch
+{
+    /// <param name="serverIsn">The server's ISN (its sequence numbers are relative to it).</param>
+    /// <param name="ourIsn">Our ISN (the server's acknowledgments are relative to it).</param>
+    /// <param name="value">Evaluates a number of the recipe in a slot whose origin is the given ISN.</param>
+    public static List<string> Diff(ExpectStep e, Inbound seg, SeqNum serverIsn, SeqNum ourIsn, Func<NumberExpr, SeqNum?, long> value)
+    {
+        var diffs = new List<string>();
+        var tcp = seg.Tcp;
+        if (!e.Flags.Matches(tcp.Flags))
+        {
+            diffs.Add($"tcp.flags: expected {e.Flags} vs actual {tcp.Flags.ToTcpdump()} {tcp.Flags.ToWireshark()}");
+        }
+
+        Check(diffs, "tcp.seq", e.Seq, tcp.Seq.RelativeTo(serverIsn), x => value(x, serverIsn));
+        Check(diffs, "tcp.len", e.Length, seg.Parsed.PayloadLength, x => value(x, null));
+        if (e.Ack is not null && !tcp.Has(TcpFlags.Ack) && e.Ack.Kind != MatchKind.Any)
+        {
+            diffs.Add("tcp.ack: expected the ACK flag with an acknowledgment, the segment has none");
+        }
+        else
+        {
+            Check(diffs, "tcp.ack", e.Ack, tcp.Ack.RelativeTo(ourIsn), x => value(x, ourIsn));
+        }
+
+        Check(diffs, "tcp.win", e.Window, tcp.Window, x => value(x, null));
+        if (e.Payload is { } want && !seg.Payload.SequenceEqual(want))
+        {
+            diffs.Add($"tcp.payload: expected \"{Escape(want)}\" vs actual \"{Escape(seg.Payload)}\"");
+        }
+
+        if (e.Options is { } opts)
+        {
+            OptionDiffs(diffs, opts, seg.Options, x => value(x, null), serverIsn);
+        }
+
+        foreach (var f in e.Fields)
+        {
+            FieldDiff(diffs, f, seg, x => value(x, null));
+        }
+
+        return diffs;
+    }
+
+    private static void Check(List<string> diffs, string name, Matcher? m, long actual, Func<NumberExpr, long> value)
+    {
+        if (m is null || m.Matches(actual, value))
+        {
+            return;
+        }
+
+        diffs.Add(m.Kind == MatchKind.Equal
+            ? string.Create(CultureInfo.InvariantCulture, $"{name}: expected {value(m.A!)} (0x{value(m.A!):x}) vs actual {actual} (0x{actual:x})")
+            : string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} vs actual {actual} (0x{actual:x})"));
+    }
+
+    private static void OptionDiffs(List<string> diffs, IReadOnlyList<OptionMatch> wanted, ReadOnlySpan<byte> options, Func<NumberExpr, long> value, SeqNum serverIsn)
+    {
+        var got = TcpOptionsSummary.From(options);
+        var text = OptionText(options);
+        if (wanted.Count == 0)
+        {
+            if (options.Length > 0)
+            {
+                diffs.Add($"tcp.options: expected none vs actual <{text}>");
+            }
+
+            return;
+        }
+
+        foreach (var o in wanted)
+        {
+            switch (o.Kind)
+            {
+                case OptionKindName.Mss:
+                    OptionValue(diffs, "mss", o.Value, got.Mss, value, text);
+                    break;
+                case OptionKindName.WindowScale:
+                    OptionValue(diffs, "wscale", o.Value, got.WindowScale, value, text);
+                    break;
+                case OptionKindName.SackPermitted when !got.SackPermitted:
+                    diffs.Add($"tcp.options: expected sackOK vs actual <{text}>");
+                    break;
+                case OptionKindName.Timestamps:
+                    if (got.TsVal is null)
+                    {
+                        diffs.Add($"tcp.options: expected TS vs actual <{text}>");
+                    }
+                    else
+                    {
+                        Check(diffs, "tcp.options.tsval", o.TsVal, got.TsVal.Value, value);
+                        Check(diffs, "tcp.options.tsecr", o.TsEcr, got.TsEcr!.Value, value);
+                    }
+
+                    break;
+                case OptionKindName.Sack when got.SackBlocks == 0:
+                    diffs.Add($"tcp.options: expected sack vs actual <{text}>");
+                    break;
+                case OptionKindName.Raw:
+                    var found = false;
+                    foreach (var opt in new TcpOptionReader(options))
+                    {
+                        found |= (byte)opt.Kind == o.RawKind && (o.RawData is null || opt.Data.SequenceEqual(o.RawData));
+                    }
+
+                    if (!found)
+                    {
+                        diffs.Add($"tcp.options: expected kind {o.RawKind} vs actual <{text}>");
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    private static void OptionValue(List<string> diffs, string name, Matcher? m, long? actual, Func<NumberExpr, long> value, string text)
+    {
+        if (actual is null)
+        {
+            diffs.Add($"tcp.options: expected {name}{(m is null ? "" : " " + m)} vs actual <{text}>");
+            return;
+        }
+
+        Check(diffs, "tcp.options." + name, m, actual.Value, value);
+    }
+
+    private static void FieldDiff(List<string> diffs, FieldMatch f, Inbound seg, Func<NumberExpr, long> value)
+    {
+        var ip = seg.Parsed.IPv4!.Value;
+        if (f.Verdict is { } verdict)
+        {
+            var actual = FrameJson.Status(seg.TcpChecksum);
+            if (!string.Equals(verdict, actual, StringComparison.OrdinalIgnoreCase))
+            {
+                diffs.Add($"{f.Name}: expected {verdict} vs actual {actual}");
+            }
+
+            return;
+        }
+
+        long? observed = f.Name switch
+        {
+            "ttl" => ip.Ttl,
+            "tos" => ip.Tos,
+            "ip.id" => ip.Id,
+            "df" => ip.DontFragment ? 1 : 0,
+            "urg" => seg.Tcp.Urgent,
+            "data-offset" => seg.Tcp.DataOffset,
+            "tcp.checksum" => seg.Tcp.Checksum,
+            _ => null,
+        };
+        if (observed is null)
+        {
+            diffs.Add($"{f.Name}: cannot be checked on a received segment");
+            return;
+        }
+
+        Check(diffs, f.Name == "ttl" || f.Name == "tos" || f.Name == "df" ? "ip." + f.Name : f.Name.Contains('.', StringComparison.Ordinal) ? f.Name : "tcp." + f.Name, f.Value, observed.Value, value);
+    }
+
+    public static string OptionText(ReadOnlySpan<byte> options)
+    {
+        var parts = new List<string>();
+        foreach (var o in new TcpOptionReader(options))
+        {
+            parts.Add(o.Kind switch
+            {
+                TcpOptionKind.Mss => $"mss {o.Mss}",
+                TcpOptionKind.WindowScale => $"wscale {o.WindowScale}",
+                TcpOptionKind.SackPermitted => "sackOK",
+                TcpOptionKind.Timestamps => $"TS val {o.TsVal} ecr {o.TsEcr}",
+                TcpOptionKind.Sack => "sack",
+                TcpOptionKind.Nop => "nop",
+                TcpOptionKind.EndOfOptions => "eol",
+                _ => $"kind {(byte)o.Kind}",
+            });
+        }
+
+        return string.Join(",", parts);
+    }
+
+    public static string Escape(ReadOnlySpan<byte> bytes) => Engine.Trace.TextTraceRenderer.Escape(bytes);
+}

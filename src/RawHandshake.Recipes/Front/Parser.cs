@@ -1,0 +1,1140 @@
+using System.Text;
+using RawHandshake.Recipes.Syntax;
+using RawHandshake.Session;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Recipes.Front;
+
+/// <summary>A parsed line before validation: a header line, a step, or a line that had an error.</summary>
+internal abstract record Item(SourcePos Pos, string Keyword);
+
+internal sealed record TargetItem(SourcePos Pos, TargetSpec Target) : Item(Pos, "target");
+
+internal sealed record OptionsItem(SourcePos Pos, string Keyword, IReadOnlyList<Setting> Settings) : Item(Pos, Keyword);
+
+/// <summary>One <c>option NAME VALUE</c>; <see cref="Value"/> is a ushort, byte, int, uint, bool or TimeSpan.</summary>
+internal sealed record Setting(string Name, SourcePos Pos, object Value);
+
+internal sealed record DescriptionItem(SourcePos Pos, string Text) : Item(Pos, "description");
+
+internal sealed record StepItem(Step Step, string Keyword) : Item(Step.Pos, Keyword);
+
+/// <summary>A line with an error (already reported). <see cref="Item.Keyword"/> is its first word, lower case, or "".</summary>
+internal sealed record BrokenItem(SourcePos Pos, string Keyword) : Item(Pos, Keyword);
+
+/// <summary>Turns logical lines into header items and steps; reports the first error of each line.</summary>
+internal static class Parser
+{
+    public const string StepKeywords = "send expect connect push recv close wait-close abort sleep window echo";
+    public const string HeaderKeywords = "target option options description";
+
+    /// <summary>The largest window a <c>window N</c> step can ask for: 65535 scaled by 14.</summary>
+    public const long MaxScaledWindow = 65535L << 14;
+
+    public static List<Item> Parse(List<LogicalLine> lines, string file, List<RecipeDiagnostic> diagnostics)
+    {
+        var items = new List<Item>();
+        foreach (var line in lines)
+        {
+            var first = line.Tokens.Count > 0 ? line.Tokens[0] : null;
+            var keyword = first is { IsWord: true } ? first.Text.ToLowerInvariant() : "";
+            var pos = first?.Pos ?? (line.Error is { } le ? new SourcePos(le.Line, le.Column) : new SourcePos(line.Line, 1));
+            if (line.Error is not null)
+            {
+                items.Add(new BrokenItem(pos, keyword));
+                continue;
+            }
+
+            try
+            {
+                items.Add(ParseLine(new Cursor(line)));
+            }
+            catch (ParseError e)
+            {
+                diagnostics.Add(new RecipeDiagnostic(file, e.Pos.Line, e.Pos.Column, e.Message));
+                items.Add(new BrokenItem(pos, keyword));
+            }
+        }
+
+        return items;
+    }
+
+    private static Item ParseLine(Cursor c)
+    {
+        var first = c.Next();
+        if (!first.IsWord)
+        {
+            throw Cursor.Fail(first, $"expected a step or a header line, found '{first.Shown}'");
+        }
+
+        var keyword = first.Text.ToLowerInvariant();
+        var text = c.Line.Text;
+        return keyword switch
+        {
+            "target" => ParseTarget(c, first),
+            "option" or "options" => ParseOptions(c, first, keyword),
+            "description" => ParseDescription(c, first),
+            "send" => new StepItem(ParseSend(c, first, text), keyword),
+            "expect" => new StepItem(ParseExpect(c, first, text), keyword),
+            "connect" => new StepItem(ParseConnect(c, first, text), keyword),
+            "push" => new StepItem(ParsePush(c, first, text), keyword),
+            "recv" => new StepItem(ParseRecv(c, first, text), keyword),
+            "close" => new StepItem(Done(c, "close", new CloseStep(first.Pos, text)), keyword),
+            "abort" => new StepItem(Done(c, "abort", new AbortStep(first.Pos, text)), keyword),
+            "wait-close" => new StepItem(ParseWaitClose(c, first, text), keyword),
+            "sleep" => new StepItem(ParseSleep(c, first, text), keyword),
+            "window" => new StepItem(ParseWindow(c, first, text), keyword),
+            "echo" => new StepItem(ParseEcho(c, first, text), keyword),
+            _ => throw Cursor.Fail(first, $"unknown step '{first.Shown}' (expected {StepKeywords}, or a header line: {HeaderKeywords})"),
+        };
+    }
+
+    private static T Done<T>(Cursor c, string step, T value)
+    {
+        c.Finish(step);
+        return value;
+    }
+
+    private static void FinishHeader(Cursor c, string keyword)
+    {
+        if (!c.AtEnd)
+        {
+            var t = c.Peek()!;
+            throw t.Is("within") || t.Is("then") ? Cursor.Extra(t, keyword) : Cursor.Fail(t, $"unexpected '{t.Shown}' at the end of the {keyword} line");
+        }
+    }
+
+    // ── header ──────────────────────────────────────────────────────────────────────────────────────────────
+
+    private static TargetItem ParseTarget(Cursor c, Token keyword)
+    {
+        if (c.AtEnd)
+        {
+            throw Cursor.Fail(keyword, "missing IP:PORT after 'target' (e.g. target 198.18.2.10:20000)");
+        }
+
+        var host = c.Next();
+        if (!host.IsWord || !IPv4Address.TryParse(host.Text, out var address))
+        {
+            throw Cursor.Fail(host, $"'{host.Shown}' is not an IPv4 address (write target IP:PORT, e.g. target 198.18.2.10:20000)");
+        }
+
+        if (!c.TakePunct(":"))
+        {
+            throw Cursor.Fail(c.Peek() ?? host, "missing ':PORT' after the address (write target IP:PORT)");
+        }
+
+        var port = (ushort)c.Literal("a port", "port", 1, 65535);
+        FinishHeader(c, "target");
+        return new TargetItem(keyword.Pos, new TargetSpec(address.Value.ToString(), port, keyword.Pos));
+    }
+
+    public const string KnownDefaults = "mss, wscale, sackok, timestamps, window, rto, retries, time-wait, timeout, ttl, sport, isn, tolerance";
+
+    private static OptionsItem ParseOptions(Cursor c, Token keyword, string kw)
+    {
+        var settings = new List<Setting>();
+        do
+        {
+            if (c.AtEnd)
+            {
+                throw Cursor.Fail(c.Previous, $"missing an option name after '{c.Previous.Shown}' (one of {KnownDefaults})");
+            }
+
+            var nameTok = c.Next();
+            var name = nameTok.IsWord ? nameTok.Text.ToLowerInvariant() : "";
+            object value = name switch
+            {
+                "mss" => (ushort)c.Literal("a number", "mss", 1, 65535),
+                "wscale" => (byte)c.Literal("a number", "wscale", 0, 14),
+                "sackok" or "timestamps" => OptionalBool(c),
+                "window" => (ushort)c.Literal("a number", "window", 0, 65535),
+                "rto" => Positive(c, "rto"),
+                "retries" => (int)c.Literal("a number", "retries", 0, 100),
+                "time-wait" => c.Duration("a duration"),
+                "timeout" => Positive(c, "timeout"),
+                "ttl" => (byte)c.Literal("a number", "ttl", 0, 255),
+                "sport" => (ushort)c.Literal("a number", "sport", 1, 65535),
+                "isn" => (uint)c.Literal("a number", "isn", 0, Cursor.MaxUInt32),
+                "tolerance" => c.Duration("a duration"),
+                _ => throw Cursor.Fail(nameTok, $"unknown option '{nameTok.Shown}' (expected {KnownDefaults})"),
+            };
+            settings.Add(new Setting(name, nameTok.Pos, value));
+        }
+        while (c.TakePunct(","));
+
+        if (!c.AtEnd && c.Peek()!.IsWord && !c.PeekWord("within") && !c.PeekWord("then"))
+        {
+            throw Cursor.Fail(c.Peek()!, $"expected ',' between options, found '{c.Peek()!.Shown}'");
+        }
+
+        FinishHeader(c, kw);
+        return new OptionsItem(keyword.Pos, kw, settings);
+    }
+
+    private static TimeSpan Positive(Cursor c, string name)
+    {
+        var d = c.Duration("a duration");
+        return d > TimeSpan.Zero ? d : throw Cursor.Fail(c.Previous, $"{name} must be longer than 0");
+    }
+
+    private static bool OptionalBool(Cursor c)
+    {
+        var t = c.Peek();
+        if (t is not { IsWord: true })
+        {
+            return true;
+        }
+
+        switch (t.Text.ToLowerInvariant())
+        {
+            case "on" or "yes" or "true" or "1":
+                c.Next();
+                return true;
+            case "off" or "no" or "false" or "0":
+                c.Next();
+                return false;
+            default:
+                return true;
+        }
+    }
+
+    private static DescriptionItem ParseDescription(Cursor c, Token keyword)
+    {
+        var t = c.AtEnd ? null : c.Next();
+        if (t is not { Kind: TokenKind.String })
+        {
+            throw Cursor.Fail(t ?? keyword, "description needs a quoted text: description \"what this recipe shows\"");
+        }
+
+        FinishHeader(c, "description");
+        return new DescriptionItem(keyword.Pos, Utf8(t.Bytes!));
+    }
+
+    private static string Bytes(long n) => n == 1 ? "1 byte" : $"{n} bytes";
+
+    private static string Utf8(byte[] bytes) => new UTF8Encoding(false, false).GetString(bytes);
+
+    // ── flags, sequence specs ───────────────────────────────────────────────────────────────────────────────
+
+    private const string FlagsHint = "S, S., P., F., R, R. or .";
+
+    /// <summary>FLAGS in any spelling <see cref="TcpFlagsText.TryParse"/> takes; <c>*</c> (null) when allowed.</summary>
+    private static (TcpFlags? Flags, SourcePos Pos) ParseFlags(Cursor c, Token keyword, bool allowAny)
+    {
+        if (c.AtEnd)
+        {
+            throw Cursor.Fail(keyword, allowAny
+                ? $"expect needs flags ({FlagsHint}, or *) or one of nothing, rst, icmp, state, server-state"
+                : $"send needs flags ({FlagsHint})");
+        }
+
+        var first = c.Next();
+        if (first.IsPunct("*"))
+        {
+            return allowAny ? (null, first.Pos) : throw Cursor.Fail(first, "send needs exact flags, not '*'");
+        }
+
+        var parts = new List<Token>();
+        if (first.IsPunct("["))
+        {
+            parts.Add(first);
+            while (true)
+            {
+                var t = c.AtEnd ? throw Cursor.Fail(first, "missing ']' after the flag names") : c.Next();
+                parts.Add(t);
+                if (t.IsPunct("]"))
+                {
+                    break;
+                }
+            }
+        }
+        else if (first.IsWord)
+        {
+            parts.Add(first);
+            while (c.Peek() is { } n && parts[^1].Touches(n) && (n.IsWord || n.IsPunct(",")))
+            {
+                parts.Add(c.Next());
+            }
+        }
+        else
+        {
+            throw Cursor.Fail(first, $"expected flags ({FlagsHint}), found '{first.Shown}'");
+        }
+
+        // The text TcpFlagsText sees, with the column of each character, so its complaint points at the culprit.
+        var sb = new StringBuilder();
+        var columns = new List<int>();
+        for (var i = 0; i < parts.Count; i++)
+        {
+            if (i > 0 && !parts[i - 1].Touches(parts[i]))
+            {
+                sb.Append(' ');
+                columns.Add(parts[i].Column);
+            }
+
+            for (var k = 0; k < parts[i].Text.Length; k++)
+            {
+                sb.Append(parts[i].Text[k]);
+                columns.Add(parts[i].Column + k);
+            }
+        }
+
+        var text = sb.ToString();
+        // Separators alone ("+", "[,]") are not flags (and TcpFlagsText.TryParse would index an empty word list).
+        var inner = text.Trim();
+        if (inner.Length >= 2 && inner[0] == '[' && inner[^1] == ']')
+        {
+            inner = inner[1..^1].Trim();
+        }
+
+        if (inner.Length > 0 && inner.All(ch => ch is ',' or '|' or '+' or ' '))
+        {
+            throw Cursor.Fail(first, $"expected flags ({FlagsHint}), found '{Token.Show(text)}'");
+        }
+
+        if (TcpFlagsText.TryParse(text, out var flags, out var error))
+        {
+            return (flags, first.Pos);
+        }
+
+        var message = error ?? $"bad flags '{text}'";
+        var column = first.Column;
+        var q1 = message.IndexOf('\'', StringComparison.Ordinal);
+        var q2 = q1 < 0 ? -1 : message.IndexOf('\'', q1 + 1);
+        if (q2 > q1 + 1)
+        {
+            var at = text.IndexOf(message[(q1 + 1)..q2], StringComparison.OrdinalIgnoreCase);
+            if (at >= 0 && at < columns.Count)
+            {
+                column = columns[at];
+            }
+        }
+
+        throw Cursor.Fail(new SourcePos(first.Line, column), message);
+    }
+
+    /// <summary>END - START modulo 2^32 when both are written in the same terms (both relative, both raw, the same variable).</summary>
+    private static long? Span(NumberExpr start, NumberExpr end) =>
+        start.Base == end.Base && (start.Base != NumberBase.Variable || start.Variable == end.Variable)
+            ? (end.Offset - start.Offset) & 0xFFFF_FFFFL
+            : null;
+
+    // ── send ────────────────────────────────────────────────────────────────────────────────────────────────
+
+    private static readonly Dictionary<string, (long Min, long Max)> SendFields = new()
+    {
+        ["ttl"] = (0, 255),
+        ["tos"] = (0, 255),
+        ["ip.id"] = (0, 65535),
+        ["ip.checksum"] = (0, 65535),
+        ["tcp.checksum"] = (0, 65535),
+        ["urg"] = (0, 65535),
+        ["data-offset"] = (0, 15),
+        ["ip.len"] = (0, 65535),
+        ["ihl"] = (0, 15),
+        ["reserved"] = (0, 7),
+    };
+
+    private static readonly Dictionary<string, (long Min, long Max)> ExpectFields = new()
+    {
+        ["ttl"] = (0, 255),
+        ["tos"] = (0, 255),
+        ["ip.id"] = (0, 65535),
+        ["urg"] = (0, 65535),
+        ["data-offset"] = (0, 15),
+    };
+
+    private static void Once(HashSet<string> seen, string name, Token at, string? message = null)
+    {
+        if (!seen.Add(name))
+        {
+            throw Cursor.Fail(at, message ?? $"'{name}' given twice");
+        }
+    }
+
+    private static SendStep ParseSend(Cursor c, Token keyword, string text)
+    {
+        var (flags, _) = ParseFlags(c, keyword, allowAny: false);
+        NumberExpr? seq = null;
+        NumberExpr? end = null;
+        Token? endTok = null;
+        long? len = null;
+        Token? lenTok = null;
+        if (c.AtNumber)
+        {
+            seq = c.Number("a sequence number", "seq", 0, Cursor.MaxUInt32);
+            if (c.TakePunct(":"))
+            {
+                endTok = c.Peek();
+                end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
+            }
+        }
+
+        if (c.PeekPunct("("))
+        {
+            c.Next();
+            lenTok = c.Peek();
+            len = c.Literal("a length", "length", 0, 65535);
+            if (!c.TakePunct(")"))
+            {
+                throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
+            }
+        }
+
+        if (seq is not null && end is not null)
+        {
+            if (Span(seq, end) is not { } span)
+            {
+                if (len is null)
+                {
+                    throw Cursor.Fail(endTok!, $"cannot tell the length of {seq}:{end}: add (LEN)");
+                }
+            }
+            else if (len is null)
+            {
+                if (span > 65535)
+                {
+                    throw Cursor.Fail(endTok!, $"{seq}:{end} spans {span} bytes; at most 65535 fit in a segment");
+                }
+
+                len = span;
+                lenTok = endTok;
+            }
+            else if (span != len)
+            {
+                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span)}, but the length says ({len})");
+            }
+        }
+
+        NumberExpr? ack = null;
+        NumberExpr? win = null;
+        IReadOnlyList<OptionSpec>? options = null;
+        byte[]? payload = null;
+        Token? payloadTok = null;
+        var fields = new List<FieldOverride>();
+        var seen = new HashSet<string>();
+        while (!c.AtEnd)
+        {
+            var t = c.Peek()!;
+            var word = t.IsWord ? t.Text.ToLowerInvariant() : null;
+            if (word == "ack")
+            {
+                Once(seen, "ack", t);
+                c.Next();
+                ack = c.Number("a number", "ack", 0, Cursor.MaxUInt32);
+            }
+            else if (word is "win" or "window")
+            {
+                Once(seen, "win", t);
+                c.Next();
+                win = c.Number("a number", "win", 0, 65535);
+            }
+            else if (t.IsPunct("<"))
+            {
+                Once(seen, "<options>", t, "the options are given twice");
+                options = ParseOptionSpecs(c, c.Next(), onSend: true);
+            }
+            else if (t.Kind == TokenKind.String || word == "hex")
+            {
+                Once(seen, "payload", t, "the payload is given twice");
+                c.Next();
+                payloadTok = t;
+                payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
+            }
+            else if (word is "df" or "nodf")
+            {
+                Once(seen, "df", t);
+                c.Next();
+                fields.Add(new FieldOverride("df", word == "df" ? 1 : 0, t.Pos));
+            }
+            else if (word is not null && SendFields.TryGetValue(word, out var range))
+            {
+                Once(seen, word, t);
+                c.Next();
+                fields.Add(new FieldOverride(word, c.Literal("a number", word, range.Min, range.Max), t.Pos));
+            }
+            else
+            {
+                throw Cursor.Extra(t, "send");
+            }
+        }
+
+        if (len is not null)
+        {
+            if (payload is null && len > 0)
+            {
+                throw Cursor.Fail(lenTok!, $"length ({len}) needs a payload: give the payload as \"text\" or hex …");
+            }
+
+            if (payload is not null && payload.Length != len)
+            {
+                throw Cursor.Fail(payloadTok!, $"the payload is {Bytes(payload.Length)} but the length says ({len})");
+            }
+        }
+
+        return new SendStep(keyword.Pos, text, flags!.Value, seq, (uint?)len, ack, win, options, payload ?? [], fields);
+    }
+
+    // ── options ─────────────────────────────────────────────────────────────────────────────────────────────
+
+    private const string KnownOptions = "mss, wscale, sackOK, TS, sack, nop, eol, kind";
+
+    /// <summary>The options of a <c>send</c> (<paramref name="onSend"/>: every value given) or a <c>connect</c> (TS values may be left to the session).</summary>
+    private static IReadOnlyList<OptionSpec> ParseOptionSpecs(Cursor c, Token open, bool onSend)
+    {
+        var list = new List<OptionSpec>();
+        if (c.TakePunct(">"))
+        {
+            return list;
+        }
+
+        while (true)
+        {
+            var name = c.AtEnd ? throw Cursor.Fail(open, "missing '>' to close the options") : c.Next();
+            var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
+            list.Add(kind switch
+            {
+                "mss" => new OptionSpec(OptionKindName.Mss, c.Number("a number", "mss", 1, 65535), null, null, null, null, null, name.Pos),
+                "wscale" => new OptionSpec(OptionKindName.WindowScale, c.Number("a number", "wscale", 0, 14), null, null, null, null, null, name.Pos),
+                "sackok" => new OptionSpec(OptionKindName.SackPermitted, null, null, null, null, null, null, name.Pos),
+                "nop" => new OptionSpec(OptionKindName.Nop, null, null, null, null, null, null, name.Pos),
+                "eol" => new OptionSpec(OptionKindName.Eol, null, null, null, null, null, null, name.Pos),
+                "ts" => ParseTsSpec(c, name, onSend),
+                "sack" => ParseSackSpec(c, name),
+                "kind" => ParseRawSpec(c, name),
+                _ => throw Cursor.Fail(name, $"unknown option '{name.Shown}' (expected {KnownOptions})"),
+            });
+
+            if (c.TakePunct(","))
+            {
+                continue;
+            }
+
+            if (c.TakePunct(">"))
+            {
+                break;
+            }
+
+            throw c.AtEnd
+                ? Cursor.Fail(open, "missing '>' to close the options")
+                : Cursor.Fail(c.Peek()!, $"expected ',' or '>' after the option, found '{c.Peek()!.Shown}'");
+        }
+
+        var total = list.Sum(o => o.WireLength);
+        if (total > 40)
+        {
+            throw Cursor.Fail(open, $"the options take {total} bytes; at most 40 fit in a TCP header");
+        }
+
+        return list;
+    }
+
+    private static OptionSpec ParseTsSpec(Cursor c, Token name, bool onSend)
+    {
+        NumberExpr? val = null;
+        NumberExpr? ecr = null;
+        var seen = new HashSet<string>();
+        while (c.PeekWord("val") || c.PeekWord("ecr"))
+        {
+            var w = c.Next();
+            var key = w.Text.ToLowerInvariant();
+            Once(seen, key, w);
+            var v = c.Number("a number", key, 0, Cursor.MaxUInt32);
+            if (key == "val")
+            {
+                val = v;
+            }
+            else
+            {
+                ecr = v;
+            }
+        }
+
+        if (onSend && (val is null || ecr is null))
+        {
+            throw Cursor.Fail(name, "TS on send needs both values: TS val N ecr N (connect <TS> lets the session choose them)");
+        }
+
+        return new OptionSpec(OptionKindName.Timestamps, null, val, ecr, null, null, null, name.Pos);
+    }
+
+    private static OptionSpec ParseSackSpec(Cursor c, Token name)
+    {
+        var blocks = new List<SackBlockSpec>();
+        while (c.AtNumber)
+        {
+            var at = c.Peek()!;
+            var left = c.Number("a number", "sack", 0, Cursor.MaxUInt32);
+            if (!c.TakePunct(":"))
+            {
+                throw Cursor.Fail(c.Peek() ?? c.Previous, "a SACK block is written L:R (sack 1:100 200:300)");
+            }
+
+            blocks.Add(new SackBlockSpec(left, c.Number("a number", "sack", 0, Cursor.MaxUInt32), at.Pos));
+        }
+
+        if (blocks.Count == 0)
+        {
+            throw Cursor.Fail(name, "sack needs at least one block L:R (sack 1:100 200:300)");
+        }
+
+        if (blocks.Count > 4)
+        {
+            throw Cursor.Fail(name, $"sack has {blocks.Count} blocks; at most 4 fit in a TCP header");
+        }
+
+        return new OptionSpec(OptionKindName.Sack, null, null, null, blocks, null, null, name.Pos);
+    }
+
+    private static OptionSpec ParseRawSpec(Cursor c, Token name)
+    {
+        var kind = (byte)c.Literal("a number", "kind", 0, 255);
+        byte[] data = [];
+        if (c.PeekWord("hex"))
+        {
+            data = c.HexRun(c.Next(), stopAtDf: false);
+        }
+
+        return new OptionSpec(OptionKindName.Raw, null, null, null, null, kind, data, name.Pos);
+    }
+
+    private static IReadOnlyList<OptionMatch> ParseOptionMatches(Cursor c, Token open)
+    {
+        var list = new List<OptionMatch>();
+        if (c.TakePunct(">"))
+        {
+            return list;
+        }
+
+        while (true)
+        {
+            var name = c.AtEnd ? throw Cursor.Fail(open, "missing '>' to close the options") : c.Next();
+            var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
+            Matcher? Value(string field, long min, long max) => c.AtMatcher ? c.Matcher("a number", field, min, max) : null;
+            list.Add(kind switch
+            {
+                "mss" => new OptionMatch(OptionKindName.Mss, Value("mss", 0, 65535), null, null, null, null, null, name.Pos),
+                "wscale" => new OptionMatch(OptionKindName.WindowScale, Value("wscale", 0, 255), null, null, null, null, null, name.Pos),
+                "sackok" => new OptionMatch(OptionKindName.SackPermitted, null, null, null, null, null, null, name.Pos),
+                "nop" => new OptionMatch(OptionKindName.Nop, null, null, null, null, null, null, name.Pos),
+                "eol" => new OptionMatch(OptionKindName.Eol, null, null, null, null, null, null, name.Pos),
+                "ts" => ParseTsMatch(c, name),
+                "sack" => ParseSackMatch(c, name),
+                "kind" => ParseRawMatch(c, name),
+                _ => throw Cursor.Fail(name, $"unknown option '{name.Shown}' (expected {KnownOptions})"),
+            });
+
+            if (c.TakePunct(","))
+            {
+                continue;
+            }
+
+            if (c.TakePunct(">"))
+            {
+                break;
+            }
+
+            throw c.AtEnd
+                ? Cursor.Fail(open, "missing '>' to close the options")
+                : Cursor.Fail(c.Peek()!, $"expected ',' or '>' after the option, found '{c.Peek()!.Shown}'");
+        }
+
+        return list;
+    }
+
+    private static OptionMatch ParseTsMatch(Cursor c, Token name)
+    {
+        Matcher? val = null;
+        Matcher? ecr = null;
+        var seen = new HashSet<string>();
+        while (c.PeekWord("val") || c.PeekWord("ecr"))
+        {
+            var w = c.Next();
+            var key = w.Text.ToLowerInvariant();
+            Once(seen, key, w);
+            var m = c.Matcher("a number", key, 0, Cursor.MaxUInt32);
+            if (key == "val")
+            {
+                val = m;
+            }
+            else
+            {
+                ecr = m;
+            }
+        }
+
+        return new OptionMatch(OptionKindName.Timestamps, null, val, ecr, null, null, null, name.Pos);
+    }
+
+    private static OptionMatch ParseSackMatch(Cursor c, Token name)
+    {
+        List<SackBlockMatch>? blocks = null;
+        while (c.AtMatcher && !c.PeekPunct(">") && !c.PeekPunct("<"))
+        {
+            var at = c.Peek()!;
+            var left = c.Matcher("a number", "sack", 0, Cursor.MaxUInt32);
+            if (!c.TakePunct(":"))
+            {
+                throw Cursor.Fail(c.Peek() ?? c.Previous, "a SACK block is written L:R (sack 1:100 200:300)");
+            }
+
+            (blocks ??= []).Add(new SackBlockMatch(left, c.Matcher("a number", "sack", 0, Cursor.MaxUInt32), at.Pos));
+        }
+
+        return new OptionMatch(OptionKindName.Sack, null, null, null, blocks, null, null, name.Pos);
+    }
+
+    private static OptionMatch ParseRawMatch(Cursor c, Token name)
+    {
+        var kind = (byte)c.Literal("a number", "kind", 0, 255);
+        byte[]? data = null;
+        if (c.PeekWord("hex"))
+        {
+            data = c.HexRun(c.Next(), stopAtDf: false);
+        }
+
+        return new OptionMatch(OptionKindName.Raw, null, null, null, null, kind, data, name.Pos);
+    }
+
+    // ── expect ──────────────────────────────────────────────────────────────────────────────────────────────
+
+    private static void Within(Cursor c, ref TimeSpan? within)
+    {
+        var t = c.Next();
+        if (within is not null)
+        {
+            throw Cursor.Fail(t, "'within' given twice");
+        }
+
+        within = c.Duration("a duration");
+    }
+
+    private static Step ParseExpect(Cursor c, Token keyword, string text)
+    {
+        var head = c.Peek();
+        var word = head is { IsWord: true } ? head.Text.ToLowerInvariant() : null;
+        TimeSpan? within = null;
+        switch (word)
+        {
+            case "nothing":
+            {
+                c.Next();
+                if (!c.PeekWord("within"))
+                {
+                    throw c.AtEnd
+                        ? Cursor.Fail(head!, "expect nothing needs 'within DURATION' (expect nothing within 500ms)")
+                        : Cursor.Fail(c.Peek()!, $"expected 'within DURATION' after 'expect nothing', found '{c.Peek()!.Shown}'");
+                }
+
+                Within(c, ref within);
+                if (within <= TimeSpan.Zero)
+                {
+                    throw Cursor.Fail(c.Previous, "expect nothing needs a duration longer than 0");
+                }
+
+                while (c.PeekWord("within"))
+                {
+                    Within(c, ref within);
+                }
+
+                c.Finish("expect nothing");
+                return new ExpectNothingStep(keyword.Pos, text, within!.Value);
+            }
+
+            case "rst" when c.Peek(1) is null || c.Peek(1)!.Is("within"):
+            {
+                c.Next();
+                while (c.PeekWord("within"))
+                {
+                    Within(c, ref within);
+                }
+
+                c.Finish("expect rst");
+                return new ExpectRstStep(keyword.Pos, text, within);
+            }
+
+            case "icmp":
+                c.Next();
+                return ParseExpectIcmp(c, keyword, text);
+
+            case "state" or "server-state":
+            {
+                c.Next();
+                var side = word == "state" ? Side.Client : Side.Server;
+                var s = c.AtEnd ? throw Cursor.Fail(head!, $"expect {word} needs a state ({TcpStateNames.Known})") : c.Next();
+                if (!s.IsWord || !TcpStateNames.TryParse(s.Text, out var state))
+                {
+                    throw Cursor.Fail(s, $"unknown state '{s.Shown}' (known: {TcpStateNames.Known})");
+                }
+
+                c.Finish($"expect {word}");
+                return new ExpectStateStep(keyword.Pos, text, side, state);
+            }
+        }
+
+        return ParseExpectSegment(c, keyword, text);
+    }
+
+    private static ExpectIcmpStep ParseExpectIcmp(Cursor c, Token keyword, string text)
+    {
+        byte? type = null;
+        byte? code = null;
+        TimeSpan? within = null;
+        var seen = new HashSet<string>();
+        while (!c.AtEnd)
+        {
+            var t = c.Peek()!;
+            var w = t.IsWord ? t.Text.ToLowerInvariant() : null;
+            byte? named = w switch
+            {
+                "unreachable" => 3,
+                "time-exceeded" => 11,
+                "echo-reply" => 0,
+                _ => null,
+            };
+            if (named is not null)
+            {
+                Once(seen, "type", t, "the ICMP type is given twice");
+                c.Next();
+                type = named;
+            }
+            else if (w == "type")
+            {
+                Once(seen, "type", t, "the ICMP type is given twice");
+                c.Next();
+                type = (byte)c.Literal("a number", "type", 0, 255);
+            }
+            else if (w == "code")
+            {
+                Once(seen, "code", t);
+                c.Next();
+                code = (byte)c.Literal("a number", "code", 0, 255);
+            }
+            else if (w == "within")
+            {
+                Within(c, ref within);
+            }
+            else if (w is not null && type is null && code is null && within is null && w != "then")
+            {
+                throw Cursor.Fail(t, $"unknown ICMP type '{t.Shown}' (expected unreachable, time-exceeded, echo-reply or type N)");
+            }
+            else
+            {
+                throw Cursor.Extra(t, "expect icmp");
+            }
+        }
+
+        return new ExpectIcmpStep(keyword.Pos, text, type, code, within);
+    }
+
+    private static ExpectStep ParseExpectSegment(Cursor c, Token keyword, string text)
+    {
+        var (flags, flagsPos) = ParseFlags(c, keyword, allowAny: true);
+        Matcher? seq = null;
+        Matcher? len = null;
+        NumberExpr? end = null;
+        Token? endTok = null;
+        if (c.AtMatcher)
+        {
+            var seqTok = c.Peek()!;
+            seq = c.Matcher("a sequence number", "seq", 0, Cursor.MaxUInt32);
+            if (c.PeekPunct(":"))
+            {
+                if (seq.Kind != MatchKind.Equal)
+                {
+                    throw Cursor.Fail(seqTok, $"SEQ:END needs an exact start, not '{seq}' (write the length as (LEN) instead)");
+                }
+
+                c.Next();
+                endTok = c.Peek();
+                end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
+            }
+        }
+
+        if (c.PeekPunct("("))
+        {
+            c.Next();
+            len = c.Matcher("a length", "length", 0, 65535);
+            if (!c.TakePunct(")"))
+            {
+                throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
+            }
+        }
+
+        if (seq is not null && end is not null)
+        {
+            var span = Span(seq.A!, end);
+            if (span is null)
+            {
+                if (len is null)
+                {
+                    throw Cursor.Fail(endTok!, $"cannot tell the length of {seq}:{end}: add (LEN)");
+                }
+            }
+            else if (len is null)
+            {
+                if (span > 65535)
+                {
+                    throw Cursor.Fail(endTok!, $"{seq}:{end} spans {span} bytes; at most 65535 fit in a segment");
+                }
+
+                len = new Matcher(MatchKind.Equal, NumberExpr.Literal(span.Value) with { Pos = endTok!.Pos }, null, endTok.Pos);
+            }
+            else if (len.Kind == MatchKind.Equal && len.A!.IsConstant && span != len.A.Offset)
+            {
+                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span.Value)}, but the length says ({len})");
+            }
+        }
+
+        Matcher? ack = null;
+        Matcher? win = null;
+        IReadOnlyList<OptionMatch>? options = null;
+        byte[]? payload = null;
+        Token? payloadTok = null;
+        TimeSpan? within = null;
+        var fields = new List<FieldMatch>();
+        var seen = new HashSet<string>();
+        while (!c.AtEnd)
+        {
+            var t = c.Peek()!;
+            var word = t.IsWord ? t.Text.ToLowerInvariant() : null;
+            if (word == "ack")
+            {
+                Once(seen, "ack", t);
+                c.Next();
+                ack = c.Matcher("a number", "ack", 0, Cursor.MaxUInt32);
+            }
+            else if (word is "win" or "window")
+            {
+                Once(seen, "win", t);
+                c.Next();
+                win = c.Matcher("a number", "win", 0, 65535);
+            }
+            else if (t.IsPunct("<"))
+            {
+                Once(seen, "<options>", t, "the options are given twice");
+                options = ParseOptionMatches(c, c.Next());
+            }
+            else if (t.Kind == TokenKind.String || word == "hex")
+            {
+                Once(seen, "payload", t, "the payload is given twice");
+                c.Next();
+                payloadTok = t;
+                payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
+            }
+            else if (word is "df" or "nodf")
+            {
+                Once(seen, "df", t);
+                c.Next();
+                var m = word == "df" && c.AtMatcher ? c.Matcher("a number", "df", 0, 1) : Matcher.EqualTo(word == "df" ? 1 : 0) with { Pos = t.Pos };
+                fields.Add(new FieldMatch("df", m, null, t.Pos));
+            }
+            else if (word == "tcp.checksum")
+            {
+                Once(seen, word, t);
+                c.Next();
+                var v = c.Peek();
+                var verdict = v is { IsWord: true } ? v.Text.ToLowerInvariant() : null;
+                if (verdict is "good" or "bad" or "offload")
+                {
+                    c.Next();
+                    fields.Add(new FieldMatch(word, null, verdict, t.Pos));
+                }
+                else if (c.AtMatcher)
+                {
+                    fields.Add(new FieldMatch(word, c.Matcher("a number", word, 0, 65535), null, t.Pos));
+                }
+                else
+                {
+                    throw v is null
+                        ? Cursor.Fail(t, "missing good, bad, offload or a number after 'tcp.checksum'")
+                        : Cursor.Fail(v, $"expected good, bad, offload or a number after 'tcp.checksum', found '{v.Shown}'");
+                }
+            }
+            else if (word is not null && ExpectFields.TryGetValue(word, out var range))
+            {
+                Once(seen, word, t);
+                c.Next();
+                fields.Add(new FieldMatch(word, c.Matcher("a number", word, range.Min, range.Max), null, t.Pos));
+            }
+            else if (word is not null && SendFields.ContainsKey(word))
+            {
+                throw Cursor.Fail(t, $"'{word}' can be set on send but not matched by expect (expect checks ttl, tos, ip.id, df, tcp.checksum, urg, data-offset)");
+            }
+            else if (word == "within")
+            {
+                Within(c, ref within);
+            }
+            else
+            {
+                throw Cursor.Extra(t, "expect");
+            }
+        }
+
+        if (len is { Kind: MatchKind.Equal, A.IsConstant: true } && payload is not null && payload.Length != len.A.Offset)
+        {
+            throw Cursor.Fail(payloadTok!, $"the payload is {Bytes(payload.Length)} but the length says ({len})");
+        }
+
+        return new ExpectStep(keyword.Pos, text, new FlagsMatch(flags, flagsPos), seq, len, ack, win, options, payload, fields, within);
+    }
+
+    // ── high-level steps ────────────────────────────────────────────────────────────────────────────────────
+
+    private static ConnectStep ParseConnect(Cursor c, Token keyword, string text)
+    {
+        IReadOnlyList<OptionSpec>? options = null;
+        if (c.PeekPunct("<"))
+        {
+            options = ParseOptionSpecs(c, c.Next(), onSend: false);
+        }
+
+        c.Finish("connect");
+        return new ConnectStep(keyword.Pos, text, options);
+    }
+
+    /// <summary>A payload: a string, or <c>hex</c> and its digits; null when the next token is neither.</summary>
+    private static (byte[]? Data, Token? At) Data(Cursor c)
+    {
+        var t = c.Peek();
+        if (t is { Kind: TokenKind.String })
+        {
+            c.Next();
+            return (t.Bytes, t);
+        }
+
+        if (t is not null && t.Is("hex"))
+        {
+            c.Next();
+            return (c.HexRun(t, stopAtDf: false), t);
+        }
+
+        return (null, t);
+    }
+
+    private static PushStep ParsePush(Cursor c, Token keyword, string text)
+    {
+        var (data, at) = Data(c);
+        if (data is null)
+        {
+            throw at is null
+                ? Cursor.Fail(keyword, "push needs data: push \"text\" or push hex 41 42")
+                : Cursor.Fail(at, $"expected \"text\" or hex after 'push', found '{at.Shown}'");
+        }
+
+        if (data.Length == 0)
+        {
+            throw Cursor.Fail(at!, "push needs at least 1 byte");
+        }
+
+        Matcher? thenAck = null;
+        if (c.PeekWord("then"))
+        {
+            var then = c.Next();
+            if (!c.TakeWord("ack"))
+            {
+                throw Cursor.Fail(c.Peek() ?? then, "expected 'ack' after 'then' (push \"AB\" then ack 3)");
+            }
+
+            thenAck = c.Matcher("a number", "ack", 0, Cursor.MaxUInt32);
+        }
+
+        c.Finish("push");
+        return new PushStep(keyword.Pos, text, data, thenAck);
+    }
+
+    private static RecvStep ParseRecv(Cursor c, Token keyword, string text)
+    {
+        var (data, at) = Data(c);
+        int? count = null;
+        if (data is null)
+        {
+            if (at is null)
+            {
+                throw Cursor.Fail(keyword, "recv needs \"text\", hex … or N bytes");
+            }
+
+            if (!Cursor.IsLiteral(at))
+            {
+                throw Cursor.Fail(at, $"expected \"text\", hex or N bytes after 'recv', found '{at.Shown}'");
+            }
+
+            count = (int)Cursor.CheckedLiteral(c.Next(), "a number", "count", 0, int.MaxValue);
+            if (!c.TakeWord("bytes") && !c.TakeWord("byte"))
+            {
+                throw Cursor.Fail(c.Peek() ?? at, $"expected 'bytes' after 'recv {at.Shown}'");
+            }
+        }
+
+        if (data is { Length: 0 } || count == 0)
+        {
+            throw Cursor.Fail(at!, "recv needs at least 1 byte");
+        }
+
+        TimeSpan? within = null;
+        while (c.PeekWord("within"))
+        {
+            Within(c, ref within);
+        }
+
+        c.Finish("recv");
+        return new RecvStep(keyword.Pos, text, data, count, within);
+    }
+
+    private static WaitCloseStep ParseWaitClose(Cursor c, Token keyword, string text)
+    {
+        TimeSpan? within = null;
+        while (c.PeekWord("within"))
+        {
+            Within(c, ref within);
+        }
+
+        c.Finish("wait-close");
+        return new WaitCloseStep(keyword.Pos, text, within);
+    }
+
+    public static readonly TimeSpan MaxSleep = TimeSpan.FromMinutes(10);
+
+    private static SleepStep ParseSleep(Cursor c, Token keyword, string text)
+    {
+        if (c.AtEnd)
+        {
+            throw Cursor.Fail(keyword, "sleep needs a duration (sleep 200ms)");
+        }
+
+        var d = c.Duration("a duration");
+        if (d > MaxSleep)
+        {
+            throw Cursor.Fail(c.Previous, "sleep is limited to 10 minutes");
+        }
+
+        c.Finish("sleep");
+        return new SleepStep(keyword.Pos, text, d);
+    }
+
+    private static WindowStep ParseWindow(Cursor c, Token keyword, string text)
+    {
+        if (c.AtEnd)
+        {
+            throw Cursor.Fail(keyword, "window needs a number of bytes (window 0 for a zero window)");
+        }
+
+        var bytes = (uint)c.Literal("a number of bytes", "window", 0, MaxScaledWindow);
+        c.Finish("window");
+        return new WindowStep(keyword.Pos, text, bytes);
+    }
+
+    private static EchoStep ParseEcho(Cursor c, Token keyword, string text)
+    {
+        var t = c.AtEnd ? null : c.Next();
+        if (t is not { Kind: TokenKind.String })
+        {
+            throw Cursor.Fail(t ?? keyword, "echo needs a quoted text: echo \"a note for the trace\"");
+        }
+
+        c.Finish("echo");
+        return new EchoStep(keyword.Pos, text, Utf8(t.Bytes!));
+    }
+}

@@ -1,0 +1,222 @@
+using RawHandshake.Recipes.Syntax;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Recipes.Front;
+
+/// <summary>
+/// The checks that span lines: the header comes first and says each thing once; steps that need a connection have
+/// one. Builds the <see cref="Recipe"/> when nothing is wrong.
+/// </summary>
+internal static class Validator
+{
+    private enum Conn
+    {
+        /// <summary>Nothing opened yet.</summary>
+        None,
+
+        /// <summary>Opened by <c>connect</c> or a <c>send</c> with SYN.</summary>
+        Open,
+
+        /// <summary>Closed by <c>close</c> or <c>wait-close</c>.</summary>
+        Closed,
+
+        /// <summary>Reset: <c>abort</c>, a <c>send</c> with RST, or an expected RST.</summary>
+        Reset,
+
+        /// <summary>A broken line might have changed it: no connection checks until the next connect/SYN.</summary>
+        Unknown,
+    }
+
+    private static readonly HashSet<string> StepKeywords = [.. Parser.StepKeywords.Split(' ')];
+
+    private static readonly HashSet<string> ConnectionKeywords = ["send", "connect", "close", "wait-close", "abort", "expect"];
+
+    public static Recipe? Validate(List<Item> items, string file, List<RecipeDiagnostic> diagnostics)
+    {
+        void Error(SourcePos pos, string message) => diagnostics.Add(new RecipeDiagnostic(file, pos.Line, pos.Column, message));
+
+        TargetSpec? target = null;
+        DescriptionItem? description = null;
+        var settings = new Dictionary<string, Setting>();
+        SourcePos? firstStep = null;
+        var steps = new List<Step>();
+        var conn = Conn.None;
+        var connLine = 0;
+        var anyStepLine = false;
+
+        foreach (var item in items)
+        {
+            switch (item)
+            {
+                case TargetItem or OptionsItem or DescriptionItem when firstStep is { } fs:
+                    Error(item.Pos, $"'{item.Keyword}' belongs in the header, before the first step (line {fs.Line})");
+                    break;
+
+                case TargetItem t:
+                    if (target is not null)
+                    {
+                        Error(t.Pos, $"duplicate 'target' (first at line {target.Pos.Line})");
+                    }
+                    else
+                    {
+                        target = t.Target;
+                    }
+
+                    break;
+
+                case DescriptionItem d:
+                    if (description is not null)
+                    {
+                        Error(d.Pos, $"duplicate 'description' (first at line {description.Pos.Line})");
+                    }
+                    else
+                    {
+                        description = d;
+                    }
+
+                    break;
+
+                case OptionsItem o:
+                    foreach (var s in o.Settings)
+                    {
+                        if (settings.TryGetValue(s.Name, out var first))
+                        {
+                            Error(s.Pos, $"option '{s.Name}' given twice (first at line {first.Pos.Line})");
+                        }
+                        else
+                        {
+                            settings[s.Name] = s;
+                        }
+                    }
+
+                    break;
+
+                case BrokenItem b:
+                    if (StepKeywords.Contains(b.Keyword))
+                    {
+                        firstStep ??= b.Pos;
+                        anyStepLine = true;
+                        if (ConnectionKeywords.Contains(b.Keyword))
+                        {
+                            conn = Conn.Unknown;
+                        }
+                    }
+
+                    break;
+
+                case StepItem s:
+                    firstStep ??= s.Pos;
+                    anyStepLine = true;
+                    steps.Add(s.Step);
+                    CheckConnection(s.Step);
+                    break;
+            }
+        }
+
+        if (!anyStepLine && diagnostics.Count == 0)
+        {
+            Error(new SourcePos(1, 1), "the recipe has no steps (start with connect, or send S)");
+        }
+
+        if (diagnostics.Count > 0)
+        {
+            return null;
+        }
+
+        var defaults = new SessionDefaults
+        {
+            Mss = Get<ushort>("mss"),
+            WindowScale = Get<byte>("wscale"),
+            SackPermitted = Get<bool>("sackok"),
+            Timestamps = Get<bool>("timestamps"),
+            Window = Get<ushort>("window"),
+            Rto = Get<TimeSpan>("rto"),
+            Retries = Get<int>("retries"),
+            TimeWait = Get<TimeSpan>("time-wait"),
+            Timeout = Get<TimeSpan>("timeout"),
+            Ttl = Get<byte>("ttl"),
+            SourcePort = Get<ushort>("sport"),
+            Isn = Get<uint>("isn"),
+            Tolerance = Get<TimeSpan>("tolerance"),
+            Positions = settings.ToDictionary(kv => kv.Key, kv => kv.Value.Pos),
+        };
+        var header = new RecipeHeader(target, defaults, description?.Text) { DescriptionPos = description?.Pos };
+        return new Recipe(file, header, steps);
+
+        T? Get<T>(string name)
+            where T : struct => settings.TryGetValue(name, out var s) ? (T)s.Value : null;
+
+        void Need(Step step)
+        {
+            switch (conn)
+            {
+                case Conn.None:
+                    Error(step.Pos, "no connection yet: start with connect or send S");
+                    break;
+                case Conn.Closed:
+                    Error(step.Pos, $"no open connection: it was closed at line {connLine}; start a new one with connect or send S");
+                    break;
+                case Conn.Reset:
+                    Error(step.Pos, $"no open connection: it was reset at line {connLine}; start a new one with connect or send S");
+                    break;
+            }
+        }
+
+        void Set(Conn state, Step step)
+        {
+            conn = state;
+            connLine = step.Pos.Line;
+        }
+
+        void CheckConnection(Step step)
+        {
+            switch (step)
+            {
+                case ConnectStep:
+                    if (conn == Conn.Open)
+                    {
+                        Error(step.Pos, $"a connection is already open (since line {connLine}): close or abort it first");
+                    }
+
+                    Set(Conn.Open, step);
+                    break;
+
+                case SendStep send:
+                    if (send.Payload.Length > 0 && conn == Conn.None && !send.Flags.HasFlag(TcpFlags.Syn))
+                    {
+                        Error(step.Pos, "no connection yet: start with connect or send S");
+                    }
+
+                    if (send.Flags.HasFlag(TcpFlags.Rst))
+                    {
+                        Set(Conn.Reset, step);
+                    }
+                    else if (send.Flags.HasFlag(TcpFlags.Syn))
+                    {
+                        Set(Conn.Open, step);
+                    }
+
+                    break;
+
+                case ExpectStep { Flags.Exact: { } f } when f.HasFlag(TcpFlags.Rst):
+                case ExpectRstStep:
+                    Set(Conn.Reset, step);
+                    break;
+
+                case PushStep or RecvStep:
+                    Need(step);
+                    break;
+
+                case CloseStep or WaitCloseStep:
+                    Need(step);
+                    Set(Conn.Closed, step);
+                    break;
+
+                case AbortStep:
+                    Need(step);
+                    Set(Conn.Reset, step);
+                    break;
+            }
+        }
+    }
+}

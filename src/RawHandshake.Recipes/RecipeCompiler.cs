@@ -1,0 +1,52 @@
+using RawHandshake.Recipes.Front;
+using RawHandshake.Recipes.Syntax;
+
+namespace RawHandshake.Recipes;
+
+/// <summary>One error in a recipe, at an exact place: <c>file:line:col: message</c>.</summary>
+public sealed record RecipeDiagnostic(string File, int Line, int Column, string Message)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}: {Message}";
+}
+
+/// <summary>
+/// What <see cref="RecipeCompiler.Compile"/> found: a recipe and no errors, or no recipe and at least one error (all of
+/// them, in file order, at most one per line).
+/// </summary>
+public sealed record RecipeCompileResult(Recipe? Recipe, IReadOnlyList<RecipeDiagnostic> Errors)
+{
+    public bool Success => Recipe is not null && Errors.Count == 0;
+
+    /// <summary>The errors one per line, as the CLI prints them on stderr.</summary>
+    public override string ToString() => Success ? "ok" : string.Join('\n', Errors);
+}
+
+/// <summary>The recipe language front end: lexer → parser → syntax tree → validator. Never throws.</summary>
+public static class RecipeCompiler
+{
+    public static RecipeCompileResult Compile(string text, string fileName)
+    {
+        var file = string.IsNullOrEmpty(fileName) ? "<recipe>" : fileName;
+        try
+        {
+            var diagnostics = new List<RecipeDiagnostic>();
+            var lines = Lexer.Lex(text ?? "", file, diagnostics);
+            var parsed = Parser.Parse(lines, file, diagnostics);
+            var recipe = Validator.Validate(parsed, file, diagnostics);
+            var errors = diagnostics
+                .Select((d, i) => (d, i))
+                .OrderBy(x => x.d.Line).ThenBy(x => x.d.Column).ThenBy(x => x.i)
+                .Select(x => x.d)
+                .ToList();
+            return errors.Count == 0 && recipe is not null
+                ? new RecipeCompileResult(recipe, [])
+                : new RecipeCompileResult(null, errors.Count == 0 ? [new RecipeDiagnostic(file, 1, 1, "the recipe is invalid")] : errors);
+        }
+#pragma warning disable CA1031 // the front end must never throw: a bug becomes one diagnostic, not a stack trace
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            return new RecipeCompileResult(null, [new RecipeDiagnostic(file, 1, 1, $"internal error in the recipe compiler: {e.GetType().Name}: {e.Message}")]);
+        }
+    }
+}

@@ -1,0 +1,112 @@
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Recipes.Syntax;
+
+/// <summary>The forms a matcher takes in an <c>expect</c>.</summary>
+public enum MatchKind
+{
+    /// <summary><c>*</c></summary>
+    Any,
+
+    /// <summary><c>N</c></summary>
+    Equal,
+
+    /// <summary><c>!=N</c></summary>
+    NotEqual,
+
+    /// <summary><c>A..B</c>, both ends included.</summary>
+    Range,
+
+    /// <summary><c>&gt;=N</c></summary>
+    AtLeast,
+
+    /// <summary><c>&lt;=N</c></summary>
+    AtMost,
+
+    /// <summary><c>&gt;N</c></summary>
+    Greater,
+
+    /// <summary><c>&lt;N</c></summary>
+    Less,
+}
+
+/// <summary>
+/// A value test in an <c>expect</c>: <see cref="A"/> is the operand (the low end of a range), <see cref="B"/> the high
+/// end of a range; both null for <c>*</c>. Equality ignores <see cref="Pos"/>.
+/// </summary>
+public sealed record Matcher(MatchKind Kind, NumberExpr? A, NumberExpr? B, SourcePos Pos = default)
+{
+    public static Matcher Any { get; } = new(MatchKind.Any, null, null);
+
+    public static Matcher EqualTo(long value) => new(MatchKind.Equal, NumberExpr.Literal(value), null);
+
+    /// <summary>
+    /// Tests <paramref name="value"/> (the observed field, in the same terms the evaluator uses: relative for
+    /// sequence slots once the runner has translated it) against this matcher.
+    /// </summary>
+    public bool Matches(long value, Func<NumberExpr, long> evaluate)
+    {
+        ArgumentNullException.ThrowIfNull(evaluate);
+        long Eval(NumberExpr? e) => e is null ? 0 : evaluate(e);
+        return Kind switch
+        {
+            MatchKind.Any => true,
+            MatchKind.Equal => value == Eval(A),
+            MatchKind.NotEqual => value != Eval(A),
+            MatchKind.Range => value >= Eval(A) && value <= Eval(B),
+            MatchKind.AtLeast => value >= Eval(A),
+            MatchKind.AtMost => value <= Eval(A),
+            MatchKind.Greater => value > Eval(A),
+            MatchKind.Less => value < Eval(A),
+            _ => false,
+        };
+    }
+
+    /// <summary>Matches with constants only (no variables); variables evaluate to their offset.</summary>
+    public bool Matches(long value) => Matches(value, e => e.Offset);
+
+    public bool Equals(Matcher? other) => other is not null && Kind == other.Kind && Equals(A, other.A) && Equals(B, other.B);
+
+    public override int GetHashCode() => HashCode.Combine(Kind, A, B);
+
+    /// <summary>The canonical spelling: <c>*</c>, <c>5</c>, <c>!=5</c>, <c>1..5</c>, <c>&gt;=5</c> …</summary>
+    public override string ToString() => Kind switch
+    {
+        MatchKind.Any => "*",
+        MatchKind.Equal => $"{A}",
+        MatchKind.NotEqual => $"!={A}",
+        MatchKind.Range => $"{A}..{B}",
+        MatchKind.AtLeast => $">={A}",
+        MatchKind.AtMost => $"<={A}",
+        MatchKind.Greater => $">{A}",
+        MatchKind.Less => $"<{A}",
+        _ => "?",
+    };
+}
+
+/// <summary>The flags an <c>expect</c> wants: exactly <see cref="Exact"/>, or anything when it is null (<c>*</c>).</summary>
+public sealed record FlagsMatch(TcpFlags? Exact, SourcePos Pos = default)
+{
+    public bool IsAny => Exact is null;
+
+    public bool Matches(TcpFlags flags) => Exact is null || Exact.Value == flags;
+
+    public bool Equals(FlagsMatch? other) => other is not null && Exact == other.Exact;
+
+    public override int GetHashCode() => Exact.GetHashCode();
+
+    public override string ToString() => Exact is { } f ? f.ToTcpdump() : "*";
+}
+
+/// <summary>
+/// A header field set by hand on a <c>send</c>, sent exactly as set. Names: <c>ttl tos ip.id df ip.checksum
+/// tcp.checksum urg data-offset ip.len ihl reserved</c>; <c>df</c> is 1 and <c>nodf</c> is <c>df</c> 0.
+/// </summary>
+public sealed record FieldOverride(string Name, long Value, SourcePos Pos = default);
+
+/// <summary>
+/// A header field tested by an <c>expect</c>: <see cref="Value"/> is a matcher, or for <c>tcp.checksum</c> a
+/// <see cref="Verdict"/> (<c>good</c>, <c>bad</c>, <c>offload</c>) instead. Names: <c>ttl tos ip.id df tcp.checksum urg
+/// data-offset</c> (<c>df</c> alone is <c>df 1</c>, <c>nodf</c> is <c>df 0</c>).
+/// </summary>
+public sealed record FieldMatch(string Name, Matcher? Value, string? Verdict, SourcePos Pos = default);
