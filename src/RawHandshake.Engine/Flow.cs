@@ -26,7 +26,12 @@ public sealed class Flow : ISessionOutput
         ipId = frameOptions.FirstIpId;
     }
 
+    private readonly HashSet<TcpState> visited = [];
+
     public TcpClientSession Session { get; }
+
+    /// <summary>Every state our side has been in during the flow.</summary>
+    public IReadOnlySet<TcpState> VisitedStates => visited;
     public IFlowDriver Driver { get; }
     public FlowKey Key => Session.Flow;
     public MacAddress LocalMac { get; }
@@ -146,6 +151,11 @@ public sealed class Flow : ISessionOutput
         switch (e)
         {
             case StateChanged s:
+                if (s.Side == Side.Client)
+                {
+                    visited.Add(s.To);
+                }
+
                 engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason));
                 break;
             case HandshakeCompleted h:

@@ -78,8 +78,18 @@ public sealed class HandshakeDriver(IReadOnlyList<byte[]> items, bool expectEcho
             next++;
         }
 
+        // The server closed while an echo is still missing: nothing more can come back, so close now (Judge says what is missing).
+        if (ExpectEcho && s.PeerFinReceived && s.ReceivedCount < pushedBytes && !closeIssued && s.State == TcpState.CloseWait)
+        {
+            closeIssued = true;
+            flow.Close();
+            return;
+        }
+
         var allPushed = next == items.Count && s.AcknowledgedCount >= pushedBytes;
-        var allEchoed = !ExpectEcho || s.ReceivedCount >= pushedBytes;
+
+        // Once the server has sent its FIN nothing more can come back: wait no longer for the echo (Judge says what is missing).
+        var allEchoed = !ExpectEcho || s.ReceivedCount >= pushedBytes || s.PeerFinReceived;
         if (!allPushed || closeIssued)
         {
             return;
@@ -126,6 +136,11 @@ public sealed class HandshakeDriver(IReadOnlyList<byte[]> items, bool expectEcho
     {
         var s = flow.Session;
         var total = TotalBytes;
+        if (Mode == CloseMode.Simultaneous && !flow.VisitedStates.Contains(TcpState.Closing))
+        {
+            return new FlowOutcome(false, "the FINs did not cross: the server did not close by itself before our FIN was retransmitted, so CLOSING was never reached (use a server that closes on its own, such as the lab's port 20001)", Ending(flow));
+        }
+
         if (s.AcknowledgedCount < total)
         {
             return new FlowOutcome(false, $"only {s.AcknowledgedCount} of {total} bytes were acknowledged", Ending(flow));

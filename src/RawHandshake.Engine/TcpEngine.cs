@@ -171,6 +171,11 @@ public sealed class TcpEngine
                 }
             }
 
+            if (order.TrueForAll(f => f.Driver.Finished))
+            {
+                continue; // a timer just finished the last flow: report it now, not after an idle wait
+            }
+
             if (got == 0)
             {
                 var wait = next!.Value - Clock.Now;
@@ -241,7 +246,14 @@ public sealed class TcpEngine
         for (var attempt = 0; attempt < tries && !StopRequested; attempt++)
         {
             var n = FrameBuilder.BuildArpRequest(buffer, localMac, sender, target);
-            SendFrame(buffer[..n], attempt == 0 ? "ARP for the next hop" : $"ARP again (try {attempt + 1})");
+            if (TraceArp)
+            {
+                SendFrame(buffer[..n], attempt == 0 ? "ARP for the next hop" : $"ARP again (try {attempt + 1})");
+            }
+            else
+            {
+                link.Send(buffer[..n]);
+            }
             var until = Clock.Now + perTry;
             while (Clock.Now < until && !StopRequested)
             {
@@ -403,7 +415,7 @@ public sealed class TcpEngine
         var parsed = FrameParser.Parse(copy, link.LinkType);
         var number = ++frameNumber;
         var rel = parsed.Tcp is not null ? tracker.Track(parsed, copy) : (RelativeSeq?)null;
-        var tags = analyzer.Analyze(parsed, number);
+        var tags = analyzer.Analyze(parsed, number, wall);
         firstWall ??= wall;
         Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });
     }

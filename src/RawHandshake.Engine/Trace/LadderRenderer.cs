@@ -25,15 +25,16 @@ public static class LadderRenderer
         Row(sb, client.ToRfc(), "", server.ToRfc());
         for (var i = 0; i < list.Count; i++)
         {
-            if (list[i] is not PacketTraced { Parsed.Tcp: { } tcp } p)
+            var packet = list[i] as PacketTraced;
+            if (packet is not { Parsed.Tcp: not null } && list[i] is not TimerTraced && i != 0)
             {
                 continue;
             }
 
-            // States after this segment: the state events until the next packet.
+            // States after this segment or timer: the state events until the next segment or timer.
             var newClient = client;
             var newServer = server;
-            for (var j = i + 1; j < list.Count && list[j] is not (PacketTraced or TimerTraced); j++)
+            for (var j = i + (i == 0 && packet is null && list[0] is not TimerTraced ? 0 : 1); j < list.Count && list[j] is not (PacketTraced { Parsed.Tcp: not null } or TimerTraced); j++)
             {
                 if (list[j] is StateTraced s)
                 {
@@ -48,26 +49,20 @@ public static class LadderRenderer
                 }
             }
 
-            var label = Label(p, tcp);
-            var arrow = p.Dir == Direction.In ? Left(label) : Right(label, p.Dir == Direction.Kernel);
-            Row(sb, newClient != client ? newClient.ToRfc() : "", arrow, newServer != server ? newServer.ToRfc() : "");
+            if (packet is { Parsed.Tcp: { } tcp })
+            {
+                var label = Label(packet, tcp);
+                var arrow = packet.Dir == Direction.In ? Left(label) : Right(label, packet.Dir == Direction.Kernel);
+                Row(sb, newClient != client ? newClient.ToRfc() : "", arrow, newServer != server ? newServer.ToRfc() : "");
+            }
+            else if (newClient != client || newServer != server)
+            {
+                // A change made by time (TIME-WAIT running out, a timeout), not by a segment: a row without an arrow.
+                Row(sb, newClient != client ? newClient.ToRfc() : "", "", newServer != server ? newServer.ToRfc() : "");
+            }
+
             client = newClient;
             server = newServer;
-        }
-
-        // State changes after the last segment (TIME-WAIT running out, a failure).
-        foreach (var s in list.SkipWhile(e => e is not PacketTraced).Reverse().TakeWhile(e => e is not PacketTraced).Reverse().OfType<StateTraced>())
-        {
-            if (s.Side == Side.Client && s.To != client)
-            {
-                client = s.To;
-                Row(sb, client.ToRfc(), "", "");
-            }
-            else if (s.Side == Side.Server && s.To != server)
-            {
-                server = s.To;
-                Row(sb, "", "", server.ToRfc());
-            }
         }
 
         return sb.ToString();

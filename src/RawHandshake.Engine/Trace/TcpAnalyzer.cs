@@ -7,11 +7,14 @@ namespace RawHandshake.Engine.Trace;
 /// <summary>
 /// Wireshark's TCP sequence analysis, for the tags in the trace: <c>[TCP Retransmission]</c>, <c>[TCP Out-Of-Order]</c>,
 /// <c>[TCP Dup ACK n#m]</c>, <c>[TCP Window Update]</c>, <c>[TCP ZeroWindow]</c>, <c>[TCP ZeroWindowProbe]</c>,
-/// <c>[TCP Keep-Alive]</c>, <c>[TCP Previous segment not captured]</c>, <c>[TCP ACKed unseen segment]</c>.
-/// One instance per capture; directions are keyed by the sender's address and port.
+/// <c>[TCP Keep-Alive]</c>, <c>[TCP Keep-Alive ACK]</c>, <c>[TCP Previous segment not captured]</c>,
+/// <c>[TCP ACKed unseen segment]</c>. One instance per capture; directions are keyed by the sender's address and port.
+/// The rules follow packet-tcp.c (tcp_analyze_sequence_number), checked against tshark 4.0 frame by frame.
 /// </summary>
 public sealed class TcpAnalyzer
 {
+    private static readonly TimeSpan OutOfOrderFloor = TimeSpan.FromMilliseconds(3);
+
     private sealed class DirState
     {
         public SeqNum NextSeq;          // highest sequence number seen + its length
@@ -21,15 +24,21 @@ public sealed class TcpAnalyzer
         public int LastAckFrame;
         public int DupAcks;
         public bool HasAck;
-        public SeqNum LastSeq;
         public bool ZeroWindow;
-        public List<(SeqNum Start, SeqNum End)> Gaps { get; } = [];
+        public bool LastWasKeepAlive;
+        public SeqNum? UnseenFlagged;   // the highest ack already tagged "ACKed unseen segment"
+        public DateTimeOffset? SynTime;
+        public TimeSpan? Rtt;           // SYN → SYN-ACK, for telling out-of-order from retransmission
+        public List<(SeqNum Start, SeqNum End, DateTimeOffset? At)> Gaps { get; } = [];
     }
 
     private readonly Dictionary<(uint, ushort, uint, ushort), DirState> dirs = [];
 
-    /// <summary>Tags for one frame, in Wireshark's wording. <paramref name="number"/> is the frame number (for Dup ACK #n).</summary>
-    public IReadOnlyList<string> Analyze(in ParsedFrame f, int number)
+    /// <summary>
+    /// Tags for one frame, in Wireshark's wording. <paramref name="number"/> is the frame number (for Dup ACK #n);
+    /// <paramref name="time"/> the capture time (without it, a gap filled late is still called out of order).
+    /// </summary>
+    public IReadOnlyList<string> Analyze(in ParsedFrame f, int number, DateTimeOffset? time = null)
     {
         if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
         {
@@ -49,15 +58,33 @@ public sealed class TcpAnalyzer
         var syn = tcp.Has(TcpFlags.Syn);
         var fin = tcp.Has(TcpFlags.Fin);
         var rst = tcp.Has(TcpFlags.Rst);
+        var ack = tcp.Has(TcpFlags.Ack);
         var segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
 
-        if (syn && !tcp.Has(TcpFlags.Ack) && d.HasNext && tcp.Seq != d.NextSeq - 1)
+        if (syn && !ack && d.HasNext && tcp.Seq != d.NextSeq - 1)
         {
             dirs[key] = d = new DirState(); // a new connection on the same ports
+            if (r is not null)
+            {
+                dirs.Remove(rkey);
+                r = null;
+            }
         }
 
-        var keepAlive = d.HasNext && segLen <= 1 && !syn && !fin && !rst && tcp.Seq == d.NextSeq - 1 && len <= 1;
-        var zeroProbe = keepAlive && len == 1 && r is { ZeroWindow: true };
+        if (syn && !ack)
+        {
+            d.SynTime ??= time;
+        }
+        else if (syn && r?.SynTime is { } synAt && time is { } t0)
+        {
+            r.Rtt = d.Rtt = t0 - synAt;
+        }
+
+        var plain = !syn && !fin && !rst;
+        var zeroProbe = d.HasNext && plain && len == 1 && tcp.Seq == d.NextSeq && r is { ZeroWindow: true };
+        var keepAlive = !zeroProbe && d.HasNext && plain && len <= 1 && tcp.Seq == d.NextSeq - 1;
+        var keepAliveAck = !keepAlive && plain && len == 0 && ack && r is { LastWasKeepAlive: true } && d.HasAck
+            && tcp.Ack == d.LastAck && tcp.Window == d.LastWindow && tcp.Window != 0;
         if (zeroProbe)
         {
             tags.Add("TCP ZeroWindowProbe");
@@ -66,30 +93,38 @@ public sealed class TcpAnalyzer
         {
             tags.Add("TCP Keep-Alive");
         }
-        else if (d.HasNext && segLen > 0 && !rst)
+        else if (keepAliveAck)
+        {
+            tags.Add("TCP Keep-Alive ACK");
+        }
+
+        if (!keepAlive && !zeroProbe && d.HasNext && !rst)
         {
             if (tcp.Seq > d.NextSeq)
             {
                 tags.Add("TCP Previous segment not captured");
-                d.Gaps.Add((d.NextSeq, tcp.Seq));
+                d.Gaps.Add((d.NextSeq, tcp.Seq, time));
             }
-            else if (tcp.Seq < d.NextSeq)
+            else if (segLen > 0 && tcp.Seq < d.NextSeq)
             {
-                // Behind what this side already sent: out of order when it falls in a gap never seen, else a retransmission.
+                // Behind what this side already sent: out of order when it fills a gap soon after the gap showed
+                // (within the handshake RTT, at least 3 ms), else a retransmission.
                 var gap = d.Gaps.FindIndex(g => tcp.Seq >= g.Start && tcp.Seq < g.End);
                 if (gap >= 0)
                 {
-                    tags.Add("TCP Out-Of-Order");
                     var g = d.Gaps[gap];
+                    var window = d.Rtt is { } rtt && rtt > OutOfOrderFloor ? rtt : OutOfOrderFloor;
+                    var soon = g.At is null || time is null || time.Value - g.At.Value < window;
+                    tags.Add(soon ? "TCP Out-Of-Order" : "TCP Retransmission");
                     d.Gaps.RemoveAt(gap);
                     if (tcp.Seq > g.Start)
                     {
-                        d.Gaps.Add((g.Start, tcp.Seq));
+                        d.Gaps.Add((g.Start, tcp.Seq, g.At));
                     }
 
                     if (tcp.Seq + segLen < g.End)
                     {
-                        d.Gaps.Add((tcp.Seq + segLen, g.End));
+                        d.Gaps.Add((tcp.Seq + segLen, g.End, g.At));
                     }
                 }
                 else
@@ -99,14 +134,14 @@ public sealed class TcpAnalyzer
             }
         }
 
-        if (tcp.Has(TcpFlags.Ack) && !syn && !fin && !rst && len == 0 && !keepAlive)
+        if (ack && plain && len == 0 && !keepAlive && !keepAliveAck && d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack == d.LastAck)
         {
-            if (d.HasAck && tcp.Ack == d.LastAck && tcp.Window == d.LastWindow && (r?.HasNext ?? false) && tcp.Seq == d.LastSeq && tcp.Window != 0)
+            if (tcp.Window == d.LastWindow && tcp.Window != 0 && (r?.HasNext ?? false))
             {
                 d.DupAcks++;
                 tags.Add($"TCP Dup ACK {d.LastAckFrame}#{d.DupAcks}");
             }
-            else if (d.HasAck && tcp.Ack == d.LastAck && tcp.Window != d.LastWindow && tcp.Seq == d.LastSeq)
+            else if (tcp.Window != d.LastWindow && tcp.Window != 0)
             {
                 tags.Add("TCP Window Update");
             }
@@ -117,9 +152,10 @@ public sealed class TcpAnalyzer
             tags.Add("TCP ZeroWindow");
         }
 
-        if (tcp.Has(TcpFlags.Ack) && r is { HasNext: true } && tcp.Ack > r.NextSeq && !rst)
+        if (ack && !rst && r is { HasNext: true } && tcp.Ack > r.NextSeq && (r.UnseenFlagged is not { } flagged || tcp.Ack > flagged))
         {
             tags.Add("TCP ACKed unseen segment");
+            r.UnseenFlagged = tcp.Ack;
         }
 
         // Update this direction's state.
@@ -139,19 +175,13 @@ public sealed class TcpAnalyzer
             d.HasNext = true;
         }
 
-        if (tcp.Has(TcpFlags.Ack))
+        if (ack)
         {
-            if (!d.HasAck || tcp.Ack != d.LastAck || tcp.Window != d.LastWindow || len > 0)
+            // Dup ACKs count from the frame that first carried this ack; data with the same ack does not restart them.
+            if (!d.HasAck || tcp.Ack != d.LastAck)
             {
-                if (!d.HasAck || tcp.Ack != d.LastAck)
-                {
-                    d.DupAcks = 0;
-                    d.LastAckFrame = number;
-                }
-                else if (len > 0)
-                {
-                    d.LastAckFrame = number;
-                }
+                d.DupAcks = 0;
+                d.LastAckFrame = number;
             }
 
             d.LastAck = tcp.Ack;
@@ -159,8 +189,8 @@ public sealed class TcpAnalyzer
             d.HasAck = true;
         }
 
-        d.LastSeq = tcp.Seq;
         d.ZeroWindow = tcp.Window == 0 && !rst;
+        d.LastWasKeepAlive = keepAlive;
         return tags;
     }
 }
