@@ -28,7 +28,7 @@ public sealed class Flow : ISessionOutput
 
     private readonly HashSet<TcpState> visited = [];
 
-    public TcpClientSession Session { get; }
+    public TcpClientSession Session { get; private set; }
 
     /// <summary>Every state our side has been in during the flow.</summary>
     public IReadOnlySet<TcpState> VisitedStates => visited;
@@ -79,14 +79,36 @@ public sealed class Flow : ISessionOutput
     /// </summary>
     public void SendCrafted(in OutgoingSegment segment, FrameOverrides? overrides)
     {
-        BuildAndSend(segment, overrides);
+        var checksumsGood = BuildAndSend(segment, overrides);
         if (Session.Manual)
         {
-            Session.NoteSent(segment, Now, this);
+            // A segment with a wrong checksum never reaches the server's TCP: the session must not count it as seen.
+            Session.NoteSent(checksumsGood ? segment : segment with { CorruptChecksum = true }, Now, this);
         }
     }
 
-    private void BuildAndSend(in OutgoingSegment segment, FrameOverrides? o)
+    /// <summary>
+    /// A new connection on the same 4-tuple after the previous one ended (a recipe's second <c>connect</c> or SYN): a
+    /// fresh session; the flow, its counters and its place in the engine stay.
+    /// </summary>
+    public void Restart(SessionConfig config)
+    {
+        if (config.Flow != Key)
+        {
+            throw new ArgumentException("a restarted flow keeps its 4-tuple", nameof(config));
+        }
+
+        Session = new TcpClientSession(config);
+        visited.Clear();
+        Handshake = null;
+        Failure = null;
+        Finish = null;
+        SynSentWall = null;
+        SynAckWall = null;
+    }
+
+    /// <summary>Builds and sends one segment. Returns whether both checksums in the frame are right.</summary>
+    private bool BuildAndSend(in OutgoingSegment segment, FrameOverrides? o)
     {
         PacketsOut++;
         if (segment.Kind == SegmentKind.Retransmission)
@@ -139,10 +161,13 @@ public sealed class Flow : ISessionOutput
             _ => segment.CorruptChecksum ? "deliberately wrong checksum: the server will not see it" : null,
         };
         var wall = engine.SendFrame(buffer.AsSpan(0, n), note);
+        var good = !segment.CorruptChecksum && (o is null || (o.TcpChecksum is null && o.IpChecksum is null) || FramesChecksumsGood(buffer.AsSpan(0, n)));
         if ((segment.Flags & TcpFlags.Syn) != 0 && SynAckWall is null)
         {
             SynSentWall = wall; // the last SYN before the answer (Karn: a retransmitted SYN makes the RTT ambiguous)
         }
+
+        return good;
     }
 
     void ISessionOutput.Raise(SessionEvent e)
@@ -184,6 +209,12 @@ public sealed class Flow : ISessionOutput
     }
 
     internal void MarkServerRetransmission() => ServerRetransmissions++;
+
+    private static bool FramesChecksumsGood(ReadOnlySpan<byte> frame)
+    {
+        var parsed = Wire.Parsing.FrameParser.Parse(frame);
+        return parsed.IpChecksum(frame) == ChecksumVerdict.Good && parsed.TransportChecksum(frame) == ChecksumVerdict.Good;
+    }
 
     private static int CopyRaw(byte[] raw, Span<byte> options)
     {

@@ -100,7 +100,8 @@ public sealed class RecipeDriver : IFlowDriver
             Report(flow, step, verdict.Value.Passed, verdict.Value.Message, verdict.Value.Diffs);
             if (!verdict.Value.Passed)
             {
-                Outcome = new FlowOutcome(false, $"{recipe.File}:{step.Pos.Line}: {step.Text} — {verdict.Value.Message ?? string.Join("; ", verdict.Value.Diffs)}", "recipe failed");
+                var why = verdict.Value.Diffs.Count > 0 ? string.Join("; ", verdict.Value.Diffs) : verdict.Value.Message;
+                Outcome = new FlowOutcome(false, $"{recipe.File}:{step.Pos.Line}: {step.Text} — {why}", "recipe failed");
                 return;
             }
 
@@ -145,8 +146,13 @@ public sealed class RecipeDriver : IFlowDriver
                 s.SetManual(true, now, flow);
                 break;
             case ConnectStep:
+                if (s.IsDone || s.State == TcpState.TimeWait)
+                {
+                    s = NewConnection(flow);
+                }
+
                 s.SetManual(false, now, flow);
-                if (s.State == TcpState.Closed && !s.IsDone)
+                if (s.State == TcpState.Closed)
                 {
                     flow.Connect();
                 }
@@ -263,7 +269,7 @@ public sealed class RecipeDriver : IFlowDriver
                     var ack = (long)s.SndUna.RelativeTo(s.Iss);
                     if (p.ThenAck is { } m && !m.Matches(ack, x => Relative(x, flow, s.Iss)))
                     {
-                        return Verdict.Fail($"the server acknowledged with Ack={ack}", [$"tcp.ack: expected {m} vs actual {ack} (0x{ack:x})"]);
+                        return Verdict.Fail($"the server acknowledged with Ack={ack}", [StepMatch.Mismatch("tcp.ack", m, ack, x => Relative(x, flow, s.Iss))]);
                     }
 
                     return Consumed(Verdict.Pass);
@@ -278,7 +284,7 @@ public sealed class RecipeDriver : IFlowDriver
                 {
                     var ack = (long)s.SndUna.RelativeTo(s.Iss);
                     return Verdict.Fail($"not acknowledged within {Ms(now - stepStart)}",
-                        p.ThenAck is { } tm ? [$"tcp.ack: expected {tm} vs actual {ack} (0x{ack:x})"] : [$"the server acknowledged up to Ack={ack}"]);
+                        p.ThenAck is { } tm ? [StepMatch.Mismatch("tcp.ack", tm, ack, x => Relative(x, flow, s.Iss))] : [$"the server acknowledged up to Ack={ack}"]);
                 }
 
                 return null;
@@ -345,7 +351,7 @@ public sealed class RecipeDriver : IFlowDriver
                 return Consumed(Verdict.Pass);
 
             case SleepStep:
-                return late ? Consumed(Verdict.Pass) : null;
+                return late ? Verdict.Pass : null; // what arrives meanwhile stays for the next expect
 
             case WindowStep or EchoStep:
                 return Verdict.Pass;
@@ -366,23 +372,28 @@ public sealed class RecipeDriver : IFlowDriver
     private Verdict DoSend(SendStep send, Flow flow)
     {
         var s = flow.Session;
+        if ((send.Flags & TcpFlags.Syn) != 0 && (send.Flags & TcpFlags.Ack) == 0 && (s.IsDone || s.State == TcpState.TimeWait))
+        {
+            s = NewConnection(flow); // a SYN after the last connection ended opens a new one on the same ports
+        }
+
         var ourIsn = s.Iss;
         var seq = send.Seq is { } q ? Absolute(q, flow, ourIsn) : s.State == TcpState.Closed ? ourIsn : s.SndNxt;
         var srv = serverIsn ?? default;
-        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : default;
         var flags = send.Flags;
-        if (send.Ack is not null && (flags & TcpFlags.Ack) == 0)
-        {
-            // an ack number without the ACK flag is sent as written: the field is just bytes
-        }
+
+        // Without "ack N" an ACK acknowledges what we have (RCV.NXT); without <…> a SYN offers the recipe's options and
+        // later segments carry the agreed timestamps.
+        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt : default;
+        var now = flow.Now;
+        var optionSet = send.Options is null
+            ? (flags & TcpFlags.Syn) != 0 ? s.SynOptionSet(now) : s.SegmentOptionSet(now)
+            : OptionSetOf(send.Options, flow);
 
         var win = send.Window is { } w ? (ushort)Evaluate(w, flow) : (flags & TcpFlags.Syn) != 0 ? (ushort)Math.Min(s.Config.ReceiveWindow, 65535) : s.AdvertisedWindow;
         byte[]? raw = send.Options is { } opts ? OptionBytes(opts, flow) : null;
         var overrides = Overrides(send.Fields, raw);
-        var segment = new OutgoingSegment(flags, seq, ack, win, OptionSetOf(send.Options, flow), send.Payload)
-        {
-            CorruptChecksum = false,
-        };
+        var segment = new OutgoingSegment(flags, seq, ack, win, optionSet, send.Payload);
         flow.SendCrafted(segment, overrides);
         return Verdict.Pass;
     }
@@ -460,6 +471,20 @@ public sealed class RecipeDriver : IFlowDriver
 
         var n = w.PadToWord().Length;
         return buffer[..n].ToArray();
+    }
+
+    /// <summary>A new connection on the same ports: a fresh session with a fresh ISN well past the old one.</summary>
+    private TcpClientSession NewConnection(Flow flow)
+    {
+        var old = flow.Session;
+        var config = old.Config with { Isn = old.SndNxt + 100_000 };
+        flow.Restart(config);
+        serverIsn = null;
+        recvCursor = 0;
+        inbound.Clear();
+        icmp.Clear();
+        flow.Session.SetManual(true, flow.Now, flow);
+        return flow.Session;
     }
 
     // ---- numbers ----------------------------------------------------------------------------------------------

@@ -21,13 +21,14 @@ public static class RecipeSession
         // The first SYN the recipe sends (or its connect's options) decides what we offered: the session must know,
         // to scale windows and echo timestamps as agreed.
         var first = recipe.Steps.FirstOrDefault(s => s is ConnectStep || (s is SendStep send && (send.Flags & TcpFlags.Syn) != 0));
+        // A list written on the step (even an empty one, <>) is exactly what we offer; no list means the header's.
         var options = first switch
         {
-            SendStep send => send.Options ?? [],
+            SendStep send => send.Options,
             ConnectStep c => c.Options,
             _ => null,
         };
-        if (options is not null && (first is SendStep || options.Count > 0))
+        if (options is not null)
         {
             mss = null;
             ws = null;

@@ -43,7 +43,7 @@ public static class StepMatch
 
         if (e.Options is { } opts)
         {
-            OptionDiffs(diffs, opts, seg.Options, x => value(x, null), serverIsn);
+            OptionDiffs(diffs, opts, seg.Options, x => value(x, null), x => value(x, ourIsn), ourIsn);
         }
 
         foreach (var f in e.Fields)
@@ -61,12 +61,16 @@ public static class StepMatch
             return;
         }
 
-        diffs.Add(m.Kind == MatchKind.Equal
-            ? string.Create(CultureInfo.InvariantCulture, $"{name}: expected {value(m.A!)} (0x{value(m.A!):x}) vs actual {actual} (0x{actual:x})")
-            : string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} vs actual {actual} (0x{actual:x})"));
+        diffs.Add(Mismatch(name, m, actual, value));
     }
 
-    private static void OptionDiffs(List<string> diffs, IReadOnlyList<OptionMatch> wanted, ReadOnlySpan<byte> options, Func<NumberExpr, long> value, SeqNum serverIsn)
+    /// <summary>packetdrill's wording: <c>tcp.ack: expected 3 (0x3) vs actual 1 (0x1)</c>, or the matcher when not a plain value.</summary>
+    public static string Mismatch(string name, Matcher m, long actual, Func<NumberExpr, long> value) =>
+        m.Kind == MatchKind.Equal
+            ? string.Create(CultureInfo.InvariantCulture, $"{name}: expected {value(m.A!)} (0x{value(m.A!):x}) vs actual {actual} (0x{actual:x})")
+            : string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} vs actual {actual} (0x{actual:x})");
+
+    private static void OptionDiffs(List<string> diffs, IReadOnlyList<OptionMatch> wanted, ReadOnlySpan<byte> options, Func<NumberExpr, long> value, Func<NumberExpr, long> sackValue, SeqNum ourIsn)
     {
         var got = TcpOptionsSummary.From(options);
         var text = OptionText(options);
@@ -107,6 +111,31 @@ public static class StepMatch
                     break;
                 case OptionKindName.Sack when got.SackBlocks == 0:
                     diffs.Add($"tcp.options: expected sack vs actual <{text}>");
+                    break;
+                case OptionKindName.Sack when o.Sack is { Count: > 0 } blocks:
+                    // The server's SACK blocks cover our data: relative to our ISN, compared in order.
+                    var actualBlocks = new List<(long L, long R)>();
+                    foreach (var opt in new TcpOptionReader(options))
+                    {
+                        for (var b = 0; opt.Kind == TcpOptionKind.Sack && b < opt.SackBlockCount; b++)
+                        {
+                            var (l, r) = opt.SackBlock(b);
+                            actualBlocks.Add((new SeqNum(l).RelativeTo(ourIsn), new SeqNum(r).RelativeTo(ourIsn)));
+                        }
+                    }
+
+                    for (var b = 0; b < blocks.Count; b++)
+                    {
+                        if (b >= actualBlocks.Count)
+                        {
+                            diffs.Add($"tcp.options.sack[{b}]: expected {blocks[b].Left}:{blocks[b].Right} vs actual none (<{text}>)");
+                            continue;
+                        }
+
+                        Check(diffs, $"tcp.options.sack[{b}].left", blocks[b].Left, actualBlocks[b].L, sackValue);
+                        Check(diffs, $"tcp.options.sack[{b}].right", blocks[b].Right, actualBlocks[b].R, sackValue);
+                    }
+
                     break;
                 case OptionKindName.Raw:
                     var found = false;

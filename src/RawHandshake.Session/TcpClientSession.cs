@@ -77,6 +77,12 @@ public sealed class TcpClientSession
     public SeqNum RcvNxt => rcvNxt;
     public uint PeerWindow => sndWnd;
 
+    /// <summary>The options our SYN carries now (what the configuration offers).</summary>
+    public TcpOptionSet SynOptionSet(TimeSpan now) => SynOptions(now);
+
+    /// <summary>The options an ordinary segment carries now: timestamps when they were agreed, else none.</summary>
+    public TcpOptionSet SegmentOptionSet(TimeSpan now) => TsOnly(now);
+
     /// <summary>The window field we put in segments now (scaled down when window scaling is on).</summary>
     public ushort AdvertisedWindow => advertisedWindow;
 

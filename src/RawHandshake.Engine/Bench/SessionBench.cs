@@ -44,7 +44,7 @@ public sealed record SessionBenchResult(IReadOnlyList<double> Engine, IReadOnlyL
     /// <summary>Warm-up pairs actually run: those asked for plus the rounds until the JIT settled.</summary>
     public int WarmupSessions { get; init; }
 
-    /// <summary>Whether a whole warm-up round compiled no new method before measuring.</summary>
+    /// <summary>Whether two whole warm-up rounds in a row compiled no new method before measuring.</summary>
     public bool JitSettled { get; init; }
 
     /// <summary>Sockets in TIME-WAIT in the namespace when the run started (see <see cref="TimeWaitCount"/>).</summary>
@@ -150,13 +150,17 @@ public sealed class SessionBench : IDisposable
         {
             failure = Pairs(request.Warmup, 0, null, null);
             warmups = request.Warmup;
+            var quiet = 0;
             for (var round = 0; round < MaxSettleRounds && failure is null && !stopRequested; round++)
             {
                 var before = System.Runtime.JitInfo.GetCompiledMethodCount();
                 Thread.Sleep(SettlePause);
                 failure = Pairs(SettleRound, warmups, null, null);
                 warmups += SettleRound;
-                if (System.Runtime.JitInfo.GetCompiledMethodCount() == before)
+
+                // Two quiet rounds in a row: a promotion still compiling in the background shows up in the second.
+                quiet = System.Runtime.JitInfo.GetCompiledMethodCount() == before ? quiet + 1 : 0;
+                if (quiet == 2)
                 {
                     settled = true;
                     break;

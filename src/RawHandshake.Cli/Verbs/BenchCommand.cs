@@ -1,0 +1,223 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+using RawHandshake.Cli.Args;
+using RawHandshake.Engine.Bench;
+using RawHandshake.Engine.Live;
+
+namespace RawHandshake.Cli.Verbs;
+
+public sealed partial class BenchOptions : ICommand
+{
+    public const int MaxSessions = 100_000;
+
+    public int Execute(CliContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+
+        // Everything typed is checked before anything else (and before re-entering a namespace).
+        var benchmark = Benchmark?.Trim().ToLowerInvariant();
+        if (benchmark is null || !Known.Contains(benchmark))
+        {
+            throw new UsageException($"bench: unknown benchmark '{Benchmark}' (known: {string.Join(", ", Known)})");
+        }
+
+        var (target, port) = LiveRun.Target(Target, "bench: --target");
+        var sessions = Whole(Count, "-n", 1, MaxSessions, 100);
+        var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, 20);
+        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(10));
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new UsageException("bench: --timeout must be more than 0");
+        }
+
+        if (Write is not null)
+        {
+            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
+        }
+
+        if (NetnsExec.RunInside(Netns, context) is { } code)
+        {
+            return code;
+        }
+
+        var request = new SessionBenchRequest(LiveRun.Request(this, target), port)
+        {
+            Sessions = sessions,
+            Warmup = warmup,
+            SessionTimeout = timeout,
+        };
+
+        using var bench = SessionBench.Open(request, "bench");
+        var interrupted = new StrongBox<int>(0);
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            Interlocked.CompareExchange(ref interrupted.Value, ExitCodes.Interrupted, 0);
+            bench.RequestStop();
+        };
+        Console.CancelKeyPress += onCancel;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            Interlocked.CompareExchange(ref interrupted.Value, ExitCodes.Terminated, 0);
+            bench.RequestStop();
+        });
+        try
+        {
+            bench.ResolveNextHop();
+            context.SentSomething = true;
+            var result = bench.Run();
+            if (result.Stopped)
+            {
+                // The guard's own exit hooks may have seen the signal before our handler did: give it a moment.
+                SpinWait.SpinUntil(() => Volatile.Read(ref interrupted.Value) != 0, TimeSpan.FromSeconds(1));
+                var signal = Volatile.Read(ref interrupted.Value);
+                return CliApp.Fail(context, "bench: interrupted", signal != 0 ? signal : ExitCodes.Terminated);
+            }
+
+            if (result.Failure is { } failure)
+            {
+                if (Json)
+                {
+                    context.Out.WriteLine(ToJson(request, bench, result));
+                }
+
+                return CliApp.Fail(context, $"bench: {failure}", ExitCodes.Failed);
+            }
+
+            context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
+            if (bench.GuardWarning is { } warning)
+            {
+                context.Err.WriteLine($"rawhandshake: bench: warning: {warning}");
+            }
+
+            var (low, high) = BenchPorts.EphemeralRange();
+            var kernelSessions = result.WarmupSessions + result.Kernel.Count;
+            if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))
+            {
+                context.Err.WriteLine($"rawhandshake: bench: warning: {tw} sockets were in TIME-WAIT here and the run left {kernelSessions} more, in {high - low + 1} ephemeral ports: " +
+                                      "the kernel's connect() slows down as they fill up, so its times are too high (wait 60 s, or run fewer sessions)");
+            }
+
+            return ExitCodes.Ok;
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
+    }
+
+    private static int Whole(string? text, string option, int min, int max, int fallback)
+    {
+        if (text is null)
+        {
+            return fallback;
+        }
+
+        if (!int.TryParse(text.Trim().Replace("_", "", StringComparison.Ordinal), NumberStyles.None, CultureInfo.InvariantCulture, out var v) || v < min || v > max)
+        {
+            throw new UsageException($"bench: {option} must be {min} to {max}, not '{text}'");
+        }
+
+        return v;
+    }
+
+    private static string Where(SessionBenchRequest request, SessionBench bench)
+    {
+        var live = bench.Live;
+        var via = live.Route.Gateway is { } gw ? $"via {live.Route.Interface} and gateway {gw}" : $"on-link on {live.Route.Interface}";
+        return $"{request.Live.Target}:{request.Port} from {live.Source} {via}, guard {bench.GuardDescription}";
+    }
+
+    private static string ToText(SessionBenchRequest request, SessionBench bench, SessionBenchResult result)
+    {
+        var e = result.EngineStats!;
+        var k = result.KernelStats!;
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bench session: {Where(request, bench)}");
+        var settle = result.WarmupSessions > request.Warmup
+            ? $" (+{result.WarmupSessions - request.Warmup} until the JIT {(result.JitSettled ? "settled" : "still compiled: measured anyway")})"
+            : "";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{request.Sessions} sessions of each kind, alternating, after {request.Warmup} warm-up of each{settle}; \"{Encoding.ASCII.GetString(request.Payload.Span)}\" echoed, active close");
+        sb.AppendLine("time from our SYN until the server's FIN is acknowledged, in µs:");
+        sb.AppendLine("            median      p10      p90      min      max");
+        Row(sb, "engine", e);
+        Row(sb, "kernel", k);
+        sb.Append(CultureInfo.InvariantCulture, $"ratio engine/kernel (medians): {result.Ratio:0.00}");
+        return sb.ToString();
+    }
+
+    private static void Row(StringBuilder sb, string name, LatencyStats s) =>
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-8}{s.Median,10:0.0}{s.P10,9:0.0}{s.P90,9:0.0}{s.Min,9:0.0}{s.Max,9:0.0}");
+
+    private static string ToJson(SessionBenchRequest request, SessionBench bench, SessionBenchResult result)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("benchmark", "session");
+            w.WriteBoolean("ok", result.Ok);
+            if (result.Failure is { } f)
+            {
+                w.WriteString("error", f.ToString());
+            }
+
+            w.WriteString("target", $"{request.Live.Target}:{request.Port}");
+            w.WriteString("source", bench.Live.Source.ToString());
+            w.WriteString("interface", bench.Live.Route.Interface);
+            w.WriteString("guard", bench.Live.Guard.ToString().ToLowerInvariant());
+            w.WriteString("guard_detail", bench.GuardDescription);
+            w.WriteNumber("n", request.Sessions);
+            w.WriteNumber("warmup", request.Warmup);
+            w.WriteNumber("warmup_sessions", result.WarmupSessions);
+            w.WriteBoolean("jit_settled", result.JitSettled);
+            if (result.TimeWaitBefore is { } tw)
+            {
+                w.WriteNumber("time_wait_before", tw);
+            }
+
+            w.WriteNumber("engine_sessions", result.Engine.Count);
+            w.WriteNumber("kernel_sessions", result.Kernel.Count);
+            Stats(w, "engine", result.EngineStats);
+            Stats(w, "kernel", result.KernelStats);
+            if (result.Ratio is { } ratio)
+            {
+                w.WriteNumber("ratio", Math.Round(ratio, 3));
+            }
+            else
+            {
+                w.WriteNull("ratio");
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Stats(Utf8JsonWriter w, string side, LatencyStats? s)
+    {
+        void Field(string name, double? v)
+        {
+            if (v is { } x)
+            {
+                w.WriteNumber($"{side}_{name}_us", Math.Round(x, 1));
+            }
+            else
+            {
+                w.WriteNull($"{side}_{name}_us");
+            }
+        }
+
+        Field("median", s?.Median);
+        Field("p10", s?.P10);
+        Field("p90", s?.P90);
+        Field("min", s?.Min);
+        Field("max", s?.Max);
+        Field("mean", s?.Mean);
+    }
+}
