@@ -274,7 +274,8 @@ public sealed class RealTimeTests
                 b.WaitReadable(TimeSpan.FromMilliseconds(20));
                 server.Step();
             }
-        }) { IsBackground = true };
+        })
+        { IsBackground = true };
         thread.Start();
         var watch = Stopwatch.StartNew();
 

@@ -155,7 +155,8 @@ public class PacketDotNetCrossCheckTests
             var eth = new EthernetPacket(
                 System.Net.NetworkInformation.PhysicalAddress.Parse("02-00-00-00-00-01"),
                 System.Net.NetworkInformation.PhysicalAddress.Parse("02-00-00-00-00-02"),
-                EthernetType.IPv4) { PayloadPacket = ip };
+                EthernetType.IPv4)
+            { PayloadPacket = ip };
             eth.UpdateCalculatedValues();
             _ = eth.Bytes; // lengths settle when the bytes are read; checksums only when asked
             ip.UpdateIPChecksum();

@@ -719,59 +719,59 @@ internal static class Parser
         switch (word)
         {
             case "nothing":
-            {
-                c.Next();
-                if (!c.PeekWord("within"))
                 {
-                    throw c.AtEnd
-                        ? Cursor.Fail(head!, "expect nothing needs 'within DURATION' (expect nothing within 500ms)")
-                        : Cursor.Fail(c.Peek()!, $"expected 'within DURATION' after 'expect nothing', found '{c.Peek()!.Shown}'");
-                }
+                    c.Next();
+                    if (!c.PeekWord("within"))
+                    {
+                        throw c.AtEnd
+                            ? Cursor.Fail(head!, "expect nothing needs 'within DURATION' (expect nothing within 500ms)")
+                            : Cursor.Fail(c.Peek()!, $"expected 'within DURATION' after 'expect nothing', found '{c.Peek()!.Shown}'");
+                    }
 
-                Within(c, ref within);
-                if (within <= TimeSpan.Zero)
-                {
-                    throw Cursor.Fail(c.Previous, "expect nothing needs a duration longer than 0");
-                }
-
-                while (c.PeekWord("within"))
-                {
                     Within(c, ref within);
-                }
+                    if (within <= TimeSpan.Zero)
+                    {
+                        throw Cursor.Fail(c.Previous, "expect nothing needs a duration longer than 0");
+                    }
 
-                c.Finish("expect nothing");
-                return new ExpectNothingStep(keyword.Pos, text, within!.Value);
-            }
+                    while (c.PeekWord("within"))
+                    {
+                        Within(c, ref within);
+                    }
+
+                    c.Finish("expect nothing");
+                    return new ExpectNothingStep(keyword.Pos, text, within!.Value);
+                }
 
             case "rst" when c.Peek(1) is null || c.Peek(1)!.Is("within"):
-            {
-                c.Next();
-                while (c.PeekWord("within"))
                 {
-                    Within(c, ref within);
-                }
+                    c.Next();
+                    while (c.PeekWord("within"))
+                    {
+                        Within(c, ref within);
+                    }
 
-                c.Finish("expect rst");
-                return new ExpectRstStep(keyword.Pos, text, within);
-            }
+                    c.Finish("expect rst");
+                    return new ExpectRstStep(keyword.Pos, text, within);
+                }
 
             case "icmp":
                 c.Next();
                 return ParseExpectIcmp(c, keyword, text);
 
             case "state" or "server-state":
-            {
-                c.Next();
-                var side = word == "state" ? Side.Client : Side.Server;
-                var s = c.AtEnd ? throw Cursor.Fail(head!, $"expect {word} needs a state ({TcpStateNames.Known})") : c.Next();
-                if (!s.IsWord || !TcpStateNames.TryParse(s.Text, out var state))
                 {
-                    throw Cursor.Fail(s, $"unknown state '{s.Shown}' (known: {TcpStateNames.Known})");
-                }
+                    c.Next();
+                    var side = word == "state" ? Side.Client : Side.Server;
+                    var s = c.AtEnd ? throw Cursor.Fail(head!, $"expect {word} needs a state ({TcpStateNames.Known})") : c.Next();
+                    if (!s.IsWord || !TcpStateNames.TryParse(s.Text, out var state))
+                    {
+                        throw Cursor.Fail(s, $"unknown state '{s.Shown}' (known: {TcpStateNames.Known})");
+                    }
 
-                c.Finish($"expect {word}");
-                return new ExpectStateStep(keyword.Pos, text, side, state);
-            }
+                    c.Finish($"expect {word}");
+                    return new ExpectStateStep(keyword.Pos, text, side, state);
+                }
         }
 
         return ParseExpectSegment(c, keyword, text);

@@ -1,5 +1,5 @@
-using RawHandshake.Link;
 using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
 using RawHandshake.Wire.Capture;
 using RawHandshake.Wire.Primitives;
 
