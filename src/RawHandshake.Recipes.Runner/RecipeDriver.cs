@@ -72,6 +72,17 @@ public sealed class RecipeDriver : IFlowDriver
                 srvTsEcr = o.TsEcr;
             }
 
+            // A segment we had already acknowledged (the server retransmitting because our ACK was slow under load: a
+            // tail-loss probe, an RTO) is traced but not offered to expectations. One we never acknowledged is: a recipe
+            // may withhold its ACK to watch the server retransmit.
+            var seqLength = parsed.PayloadLength + (tcp.Has(TcpFlags.Syn) ? 1 : 0) + (tcp.Has(TcpFlags.Fin) ? 1 : 0);
+            var s = flow.Session;
+            if (seqLength > 0 && s.State is not (TcpState.Closed or TcpState.SynSent) && tcp.Seq + seqLength <= s.LastAckSent && !tcp.Has(TcpFlags.Rst))
+            {
+                flow.Note($"the server retransmitted what we had acknowledged (Seq={tcp.Seq.RelativeTo(serverIsn ?? tcp.Seq)}, Len={parsed.PayloadLength}): not offered to expect");
+                return;
+            }
+
             inbound.Enqueue(copy);
         }
         else if (parsed.Icmp is not null)

@@ -83,6 +83,9 @@ public sealed class TcpClientSession
     /// <summary>The options an ordinary segment carries now: timestamps when they were agreed, else none.</summary>
     public TcpOptionSet SegmentOptionSet(TimeSpan now) => TsOnly(now);
 
+    /// <summary>The acknowledgment number of the last ACK we sent (by the session or, in manual mode, by the user).</summary>
+    public SeqNum LastAckSent => lastAckSent;
+
     /// <summary>The window field we put in segments now (scaled down when window scaling is on).</summary>
     public ushort AdvertisedWindow => advertisedWindow;
 

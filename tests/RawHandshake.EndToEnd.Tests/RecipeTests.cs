@@ -94,6 +94,7 @@ public sealed class RecipeTests(LabFixture lab) : IClassFixture<LabFixture>
             r.Out.ShouldContain("tcp.ack: expected 3 (0x3) vs actual 1 (0x1)");
             r.Out.ShouldContain("tcp.options.mss: expected 1400 (0x578) vs actual 1460 (0x5b4)");
             r.Out.ShouldNotContain($"{file}:4:"); // nothing runs after the first failure
+            r.Out.ShouldContain("last packets seen:");
         }
         finally
         {

@@ -171,6 +171,20 @@ public sealed partial class RunOptions : ICommand
             }
 
             var failed = drivers.FirstOrDefault(x => x.Outcome is not { Ok: true });
+            if (failed is not null && !Json)
+            {
+                // The failure with what led to it: the last packets of the flow.
+                var last = recorder.Events.OfType<PacketTraced>().TakeLast(5).ToList();
+                if (last.Count > 0)
+                {
+                    context.Out.WriteLine("  last packets seen:");
+                    foreach (var p in last)
+                    {
+                        context.Out.WriteLine("  " + TextTraceRenderer.PacketLine(p));
+                    }
+                }
+            }
+
             var error = end switch
             {
                 RunEnd.Cancelled => "interrupted",
