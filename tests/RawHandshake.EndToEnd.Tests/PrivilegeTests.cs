@@ -1,0 +1,74 @@
+using System.Diagnostics;
+
+namespace RawHandshake.EndToEnd.Tests;
+
+/// <summary>Without root or CAP_NET_RAW, live verbs refuse in one line before sending anything; offline verbs work.</summary>
+[Trait("Category", "Live")]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+public sealed class PrivilegeTests : IDisposable
+{
+    // The build output may sit where nobody cannot read it (a clone under /root): run a world-readable copy.
+    private readonly string copy = CopyBuild();
+
+    public void Dispose() => Directory.Delete(copy, recursive: true);
+
+    private static string CopyBuild()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"rh-priv-{Guid.NewGuid():N}");
+        foreach (var file in Directory.EnumerateFiles(AppContext.BaseDirectory, "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, Path.GetRelativePath(AppContext.BaseDirectory, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+
+        foreach (var d in Directory.EnumerateDirectories(dir, "*", SearchOption.AllDirectories).Append(dir))
+        {
+            File.SetUnixFileMode(d, (UnixFileMode)0x1ED); // 0755
+        }
+
+        return dir;
+    }
+
+    private (int Code, string Out, string Err) AsNobody(params string[] args)
+    {
+        var psi = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "dotnet", Path.Combine(copy, "rawhandshake.dll"), .. args])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["HOME"] = Path.GetTempPath();
+        psi.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
+        using var p = Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(60_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException("rawhandshake as nobody hung");
+        }
+
+        p.WaitForExit();
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    [Fact]
+    public void LiveVerbsRefuseWithoutPrivilege()
+    {
+        var r = AsNobody("handshake", "--target", "198.18.2.10:20000");
+        r.Code.ShouldBe(2, r.Err);
+        r.Err.Trim().ShouldBe("rawhandshake: 'handshake' puts frames on the wire: run it as root or with CAP_NET_RAW");
+        var lab = AsNobody("lab", "up", "--name", "zz");
+        lab.Code.ShouldBe(2, lab.Err);
+        lab.Err.Trim().Split('\n').Length.ShouldBe(1);
+    }
+
+    [Fact]
+    public void OfflineVerbsNeedNoPrivilege()
+    {
+        var r = AsNobody("craft", "--flags", "SA", "--hex-only");
+        r.Code.ShouldBe(0, r.Err);
+        r.Out.Trim().Length.ShouldBe(108);
+    }
+}
