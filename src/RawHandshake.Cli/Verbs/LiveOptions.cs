@@ -23,6 +23,6 @@ public abstract class LiveOptions
     [Option("json", HelpText = "JSON lines instead of the text trace (keys in the README).")]
     public bool Json { get; set; }
 
-    [Option("timeout", HelpText = "Give up after this long in all (default 10s; e.g. 500ms, 2s).")]
+    [Option("timeout", HelpText = "Give up after this long (handshake, run: the whole run, default 10s and 30s; bench: each session). E.g. 500ms, 2s.")]
     public string? Timeout { get; set; }
 }

@@ -16,7 +16,7 @@ namespace RawHandshake.Wire.Capture;
 /// Description Block (with if_tsresol = 9, i.e. nanosecond timestamps); each
 /// <see cref="Write(DateTimeOffset, ReadOnlySpan{byte}, string?, int)"/> appends one Enhanced Packet Block.
 /// </summary>
-public sealed class PcapNgWriter : ICaptureWriter
+public sealed class PcapNgWriter : StreamCaptureWriter
 {
     /// <summary>Largest snap length accepted (the reader treats longer frames as corrupt).</summary>
     public const int MaxSnapLength = CaptureFileReader.MaxFrameLength;
@@ -42,10 +42,7 @@ public sealed class PcapNgWriter : ICaptureWriter
 
     private static ReadOnlySpan<byte> Padding => [0, 0, 0, 0];
 
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
     private readonly int _snapLength;
-    private bool _disposed;
 
     /// <summary>Creates the writer and immediately writes the Section Header Block and Interface Description Block.</summary>
     /// <param name="stream">Writable destination.</param>
@@ -57,8 +54,8 @@ public sealed class PcapNgWriter : ICaptureWriter
         LinkType linkType = LinkType.Ethernet,
         int snapLength = 262144,
         bool leaveOpen = false)
+        : base(stream, leaveOpen)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(snapLength, MaxSnapLength);
         if ((uint)linkType > ushort.MaxValue)
@@ -72,8 +69,6 @@ public sealed class PcapNgWriter : ICaptureWriter
             throw new ArgumentException("stream is not writable", nameof(stream));
         }
 
-        _stream = stream;
-        _leaveOpen = leaveOpen;
         _snapLength = snapLength;
         LinkType = linkType;
 
@@ -91,7 +86,7 @@ public sealed class PcapNgWriter : ICaptureWriter
         Encoding.ASCII.GetBytes(UserApplication, shb[28..40]); // 12 bytes: no padding needed
         BinaryPrimitives.WriteUInt32LittleEndian(shb[40..], OptEndOfOpt); // code 0, length 0
         BinaryPrimitives.WriteUInt32LittleEndian(shb[44..], ShbLength);
-        _stream.Write(shb);
+        Stream.Write(shb);
 
         // Interface Description Block: 16 fixed bytes + if_tsresol (4 + 1 + 3 padding) + opt_endofopt + trailing length.
         const int IdbLength = 32;
@@ -107,7 +102,7 @@ public sealed class PcapNgWriter : ICaptureWriter
         idb[20] = 9; // 10^-9 s: nanoseconds; bytes 21..23 are padding
         BinaryPrimitives.WriteUInt32LittleEndian(idb[24..], OptEndOfOpt);
         BinaryPrimitives.WriteUInt32LittleEndian(idb[28..], IdbLength);
-        _stream.Write(idb);
+        Stream.Write(idb);
     }
 
     /// <summary>Link type written in the Interface Description Block.</summary>
@@ -123,7 +118,7 @@ public sealed class PcapNgWriter : ICaptureWriter
     /// <param name="originalLength">Length on the wire; -1 means <c>frame.Length</c>. Must not be less than <c>frame.Length</c>.</param>
     public void Write(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment = null, int originalLength = -1)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Disposed, this);
         if (originalLength == -1)
         {
             originalLength = frame.Length;
@@ -164,58 +159,31 @@ public sealed class PcapNgWriter : ICaptureWriter
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)nanoseconds);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)capturedLength);
         BinaryPrimitives.WriteUInt32LittleEndian(header[24..], (uint)originalLength);
-        _stream.Write(header);
-        _stream.Write(frame[..capturedLength]);
-        _stream.Write(Padding[..dataPadding]);
+        Stream.Write(header);
+        Stream.Write(frame[..capturedLength]);
+        Stream.Write(Padding[..dataPadding]);
 
         Span<byte> word = stackalloc byte[4];
         if (commentLength != 0)
         {
             BinaryPrimitives.WriteUInt16LittleEndian(word, OptComment);
             BinaryPrimitives.WriteUInt16LittleEndian(word[2..], (ushort)commentLength);
-            _stream.Write(word);
+            Stream.Write(word);
             WriteUtf8(comment!, commentLength);
-            _stream.Write(Padding[..commentPadding]);
+            Stream.Write(Padding[..commentPadding]);
             BinaryPrimitives.WriteUInt32LittleEndian(word, OptEndOfOpt);
-            _stream.Write(word);
+            Stream.Write(word);
         }
 
         BinaryPrimitives.WriteUInt32LittleEndian(word, (uint)blockLength);
-        _stream.Write(word);
+        Stream.Write(word);
     }
 
     /// <inheritdoc />
-    void ICaptureWriter.Write(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment) =>
+    protected override void WriteFrame(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment) =>
         Write(timestamp, frame, comment);
 
-    /// <inheritdoc />
-    public void Flush()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _stream.Flush();
-    }
 
-    /// <summary>Flushes, then disposes the stream unless the writer was created with leaveOpen.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        try
-        {
-            _stream.Flush();
-        }
-        finally
-        {
-            if (!_leaveOpen)
-            {
-                _stream.Dispose();
-            }
-        }
-    }
 
     private static int PaddingFor(int length) => (4 - (length & 3)) & 3;
 
@@ -225,7 +193,7 @@ public sealed class PcapNgWriter : ICaptureWriter
         {
             Span<byte> buffer = stackalloc byte[MaxStackComment];
             int written = Encoding.UTF8.GetBytes(text, buffer);
-            _stream.Write(buffer[..written]);
+            Stream.Write(buffer[..written]);
             return;
         }
 
@@ -233,7 +201,7 @@ public sealed class PcapNgWriter : ICaptureWriter
         try
         {
             int written = Encoding.UTF8.GetBytes(text, rented);
-            _stream.Write(rented, 0, written);
+            Stream.Write(rented, 0, written);
         }
         finally
         {

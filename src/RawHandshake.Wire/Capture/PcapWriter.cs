@@ -7,7 +7,7 @@ namespace RawHandshake.Wire.Capture;
 /// The global header is written by the constructor; each <see cref="Write(DateTimeOffset, ReadOnlySpan{byte}, int)"/>
 /// appends one record without allocating.
 /// </summary>
-public sealed class PcapWriter : ICaptureWriter
+public sealed class PcapWriter : StreamCaptureWriter
 {
     /// <summary>Largest snap length accepted (the reader treats longer records as corrupt).</summary>
     public const int MaxSnapLength = CaptureFileReader.MaxFrameLength;
@@ -17,11 +17,8 @@ public sealed class PcapWriter : ICaptureWriter
     internal const int GlobalHeaderLength = 24;
     internal const int RecordHeaderLength = 16;
 
-    private readonly Stream _stream;
-    private readonly bool _leaveOpen;
     private readonly bool _nanosecond;
     private readonly int _snapLength;
-    private bool _disposed;
 
     /// <summary>Creates the writer and immediately writes the pcap global header.</summary>
     /// <param name="stream">Writable destination.</param>
@@ -35,8 +32,8 @@ public sealed class PcapWriter : ICaptureWriter
         int snapLength = 262144,
         bool nanosecond = false,
         bool leaveOpen = false)
+        : base(stream, leaveOpen)
     {
-        ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(snapLength, MaxSnapLength);
         if (!stream.CanWrite)
@@ -44,8 +41,6 @@ public sealed class PcapWriter : ICaptureWriter
             throw new ArgumentException("stream is not writable", nameof(stream));
         }
 
-        _stream = stream;
-        _leaveOpen = leaveOpen;
         _nanosecond = nanosecond;
         _snapLength = snapLength;
         LinkType = linkType;
@@ -58,7 +53,7 @@ public sealed class PcapWriter : ICaptureWriter
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], 0); // sigfigs
         BinaryPrimitives.WriteUInt32LittleEndian(header[16..], (uint)snapLength);
         BinaryPrimitives.WriteUInt32LittleEndian(header[20..], (uint)linkType);
-        _stream.Write(header);
+        Stream.Write(header);
     }
 
     /// <summary>Link type written in the global header.</summary>
@@ -73,7 +68,7 @@ public sealed class PcapWriter : ICaptureWriter
     /// <param name="originalLength">Length on the wire; -1 means <c>frame.Length</c>. Must not be less than <c>frame.Length</c>.</param>
     public void Write(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, int originalLength = -1)
     {
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ObjectDisposedException.ThrowIf(Disposed, this);
         if (originalLength == -1)
         {
             originalLength = frame.Length;
@@ -101,40 +96,13 @@ public sealed class PcapWriter : ICaptureWriter
         BinaryPrimitives.WriteUInt32LittleEndian(header[4..], fraction);
         BinaryPrimitives.WriteUInt32LittleEndian(header[8..], (uint)capturedLength);
         BinaryPrimitives.WriteUInt32LittleEndian(header[12..], (uint)originalLength);
-        _stream.Write(header);
-        _stream.Write(frame[..capturedLength]);
+        Stream.Write(header);
+        Stream.Write(frame[..capturedLength]);
     }
 
     /// <inheritdoc />
-    void ICaptureWriter.Write(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment) =>
+    protected override void WriteFrame(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment) =>
         Write(timestamp, frame);
 
-    /// <inheritdoc />
-    public void Flush()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        _stream.Flush();
-    }
 
-    /// <summary>Flushes, then disposes the stream unless the writer was created with leaveOpen.</summary>
-    public void Dispose()
-    {
-        if (_disposed)
-        {
-            return;
-        }
-
-        _disposed = true;
-        try
-        {
-            _stream.Flush();
-        }
-        finally
-        {
-            if (!_leaveOpen)
-            {
-                _stream.Dispose();
-            }
-        }
-    }
 }
