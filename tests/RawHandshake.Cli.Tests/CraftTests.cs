@@ -81,7 +81,7 @@ public class CraftTests
         {
             var r = CliRunner.Run([.. Seed004, "-w", path]);
             r.Code.ShouldBe(0, r.Err);
-            var read = CaptureFileReader.ReadFile(path);
+            var read = RawHandshake.Link.CaptureFiles.Read(path);
             read.Error.ShouldBeNull();
             read.Format.ShouldBe(CaptureFormat.PcapNg);
             read.Frames.Count.ShouldBe(1);

@@ -98,7 +98,7 @@ public class TsharkFrameCrossCheckTests
         try
         {
             var path = Path.Combine(dir.FullName, name);
-            using (var w = CaptureFileWriter.Create(path))
+            using (var w = RawHandshake.Wire.Tests.Support.CaptureFilesOnDisk.Create(path))
             {
                 var t = new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero);
                 foreach (var c in cases)

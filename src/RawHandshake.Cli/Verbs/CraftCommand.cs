@@ -60,7 +60,7 @@ public static class CaptureOutput
     {
         try
         {
-            using var writer = CaptureFileWriter.Create(path);
+            using var writer = Link.CaptureFiles.Create(path);
             foreach (var (time, frame, comment) in frames)
             {
                 writer.Write(time, frame, comment);

@@ -81,7 +81,7 @@ public sealed partial class DissectOptions : ICommand
                 throw new UsageException($"-r {Read}: no such file");
             }
 
-            var result = CaptureFileReader.ReadFile(Read);
+            var result = Link.CaptureFiles.Read(Read);
             if (result.Error is not null && result.Frames.Count == 0)
             {
                 throw new UsageException($"-r {Read}: {result.Error}");

@@ -36,7 +36,7 @@ public sealed class LiveRun : IDisposable
         {
             try
             {
-                var writer = new CaptureTraceWriter(CaptureFileWriter.Create(options.Write));
+                var writer = new CaptureTraceWriter(Link.CaptureFiles.Create(options.Write));
                 owned.Add(writer);
                 Trace.Add(writer);
             }

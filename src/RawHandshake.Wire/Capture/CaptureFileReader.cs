@@ -60,30 +60,6 @@ public static partial class CaptureFileReader
         return new CaptureReadResult(format, frames, error);
     }
 
-    /// <summary>
-    /// Reads the capture file at <paramref name="path"/>. A file that cannot be opened is reported as
-    /// <c>Error = "cannot open &lt;path&gt;: &lt;reason&gt;"</c> rather than thrown.
-    /// </summary>
-    public static CaptureReadResult ReadFile(string path, int maxFrames = int.MaxValue)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.Security.SecurityException)
-        {
-            var guess = path.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase) ? CaptureFormat.PcapNg : CaptureFormat.Pcap;
-            return new CaptureReadResult(guess, [], $"cannot open {path}: {OneLine(ex.Message)}");
-        }
-
-        using (stream)
-        {
-            return Read(stream, maxFrames);
-        }
-    }
-
     private static bool IsPcapMagic(uint magic) =>
         magic is PcapWriter.MicrosecondMagic or PcapWriter.NanosecondMagic;
 

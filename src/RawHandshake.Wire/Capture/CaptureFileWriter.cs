@@ -1,27 +1,12 @@
 namespace RawHandshake.Wire.Capture;
 
-/// <summary>Opens capture-file writers by path.</summary>
+/// <summary>Chooses a capture-file writer for a stream: pcapng for a ".pcapng" name, classic pcap otherwise. No I/O here.</summary>
 public static class CaptureFileWriter
 {
-    /// <summary>
-    /// Creates (or overwrites) <paramref name="path"/> and returns a writer for it: a <see cref="PcapNgWriter"/>
-    /// when the path ends in ".pcapng" (any case), otherwise a classic <see cref="PcapWriter"/>.
-    /// Disposing the writer closes the file.
-    /// </summary>
-    public static ICaptureWriter Create(string path, LinkType linkType = LinkType.Ethernet)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
-        try
-        {
-            return path.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase)
-                ? new PcapNgWriter(stream, linkType)
-                : new PcapWriter(stream, linkType);
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
+    /// <summary>True when <paramref name="name"/> ends in ".pcapng" (any case).</summary>
+    public static bool IsPcapNgName(string name) => name.EndsWith(".pcapng", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A writer over <paramref name="stream"/> (disposing it disposes the stream): pcapng or classic pcap.</summary>
+    public static ICaptureWriter Create(Stream stream, bool pcapng, LinkType linkType = LinkType.Ethernet) =>
+        pcapng ? new PcapNgWriter(stream, linkType) : new PcapWriter(stream, linkType);
 }

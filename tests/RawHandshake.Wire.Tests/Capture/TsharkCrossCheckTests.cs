@@ -94,7 +94,7 @@ public sealed class TsharkCrossCheckTests : IDisposable
         }
 
         RunTshark("-r", source, "-F", tsharkFormat, "-w", converted);
-        var result = CaptureFileReader.ReadFile(converted);
+        var result = RawHandshake.Wire.Tests.Support.CaptureFilesOnDisk.Read(converted);
 
         result.Error.ShouldBeNull();
         result.Format.ShouldBe(expectedFormat);

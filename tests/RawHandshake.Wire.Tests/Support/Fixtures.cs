@@ -29,7 +29,7 @@ internal static partial class Fixtures
 
     public static IReadOnlyList<CapturedFrame> Read(string name)
     {
-        var result = CaptureFileReader.ReadFile(PathOf(name));
+        var result = RawHandshake.Wire.Tests.Support.CaptureFilesOnDisk.Read(PathOf(name));
         result.Error.ShouldBeNull(name);
         result.Frames.Count.ShouldBeGreaterThan(0, name);
         return result.Frames;
