@@ -84,12 +84,12 @@ public static class CraftSend
             engine.Observer = (ReadOnlySpan<byte> f, DateTimeOffset wall, in ParsedFrame p) =>
             {
                 var answer = Answers.IsAnswer(sent, p);
-                var sameFlow = SameFlow(sent, p);
+                var sameFlow = Answers.SameConnection(sent, p);
                 if (answer || sameFlow)
                 {
                     replies.Add((f.ToArray(), answer));
                     firstAnswer ??= answer ? DateTimeOffset.UtcNow : null;
-                    engine.TraceReceived(f, wall, IsOurs(sent, p) ? Direction.Kernel : Direction.In);
+                    engine.TraceReceived(f, wall, Answers.FromOurSide(sent, p) ? Direction.Kernel : Direction.In);
                 }
             };
             context.SentSomething = true;
@@ -122,12 +122,4 @@ public static class CraftSend
             Console.CancelKeyPress -= cancel;
         }
     }
-
-    private static bool SameFlow(in ParsedFrame sent, in ParsedFrame p) =>
-        sent.Tcp is { } st && p.Tcp is { } pt && sent.IPv4 is { } si && p.IPv4 is { } pi &&
-        ((pi.Source == si.Destination && pi.Destination == si.Source && pt.SourcePort == st.DestinationPort && pt.DestinationPort == st.SourcePort) || IsOurs(sent, p));
-
-    private static bool IsOurs(in ParsedFrame sent, in ParsedFrame p) =>
-        sent.Tcp is { } st && p.Tcp is { } pt && sent.IPv4 is { } si && p.IPv4 is { } pi &&
-        pi.Source == si.Source && pi.Destination == si.Destination && pt.SourcePort == st.SourcePort && pt.DestinationPort == st.DestinationPort;
 }

@@ -142,36 +142,21 @@ public sealed partial class RunOptions : ICommand
         var limit = Timeout is not null ? LiveRun.Duration(Timeout, "--timeout", RecipeSession.DefaultTimeout) : d.Timeout ?? RecipeSession.DefaultTimeout;
         try
         {
-            using var live = LiveSetup.Open(request, run.Clock, run.Trace, "run");
+            // A recorder for this recipe only (the ladder, the last packets of a failure), attached for its run.
+            var recorder = new TraceRecorder();
+            var trace = new TraceBus().Add(run.Trace).Add(recorder);
+            using var live = LiveSetup.Open(request, run.Clock, trace, "run");
             run.Attach(live.Engine);
             live.ResolveNextHop(request);
             context.SentSomething = true;
-
-            // One flow per run; with --repeat they all go at once through the one sniffer, on distinct source ports.
-            var first = d.SourcePort ?? (ushort)Random.Shared.Next(32768, 61000 - repeat);
-            var drivers = new List<RecipeDriver>();
-            for (var i = 0; i < repeat; i++)
-            {
-                var sport = (ushort)(first + i);
-                var isn = d.Isn ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
-                var key = new FlowKey(live.Source, sport, target, port);
-                live.GuardFlow(live.Source, sport, target, port);
-                var driver = new RecipeDriver(recipe, limit);
-                drivers.Add(driver);
-                live.Engine.AddFlow(RecipeSession.Config(recipe, key, isn), driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = d.Ttl ?? 64 });
-            }
-
-            var recorder = new TraceRecorder();
-            run.Trace.Add(recorder);
-            var end = live.Engine.Run(limit + TimeSpan.FromSeconds(1));
+            var result = RecipeRun.Execute(recipe, live, target, port, repeat, limit);
             if (Ladder && !Json && repeat == 1)
             {
                 context.Out.WriteLine();
                 context.Out.Write(LadderRenderer.Render(recorder.Events));
             }
 
-            var failed = drivers.FirstOrDefault(x => x.Outcome is not { Ok: true });
-            if (failed is not null && !Json)
+            if (result.Error is not null && !Json)
             {
                 // The failure with what led to it: the last packets of the flow.
                 var last = recorder.Events.OfType<PacketTraced>().TakeLast(5).ToList();
@@ -185,18 +170,7 @@ public sealed partial class RunOptions : ICommand
                 }
             }
 
-            var error = end switch
-            {
-                RunEnd.Cancelled => "interrupted",
-                _ when failed is null => null,
-                _ => failed.Outcome is { Ok: false } o ? o.Error : $"time limit of {limit.TotalSeconds:0.###} s reached",
-            };
-            if (repeat > 1 && error is not null)
-            {
-                error = $"{drivers.Count(x => x.Outcome is { Ok: true })} of {repeat} runs passed; first failure: {error}";
-            }
-
-            return ((failed ?? drivers[0]).Results, error, drivers.Count(x => x.Outcome is { Ok: true }));
+            return (result.Steps, result.Error, result.PassedRuns);
         }
         catch (Link.LinkException e)
         {

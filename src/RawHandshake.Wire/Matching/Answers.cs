@@ -71,4 +71,15 @@ public static class Answers
         // An ACK answers when it acknowledges our segment (or, for a pure ACK/keep-alive, at least reaches its sequence).
         return seqLen > 0 ? rt.Ack == expectedAck || (rt.Ack - st.Seq > 0 && rt.Ack - expectedAck <= 0) : rt.Ack >= st.Seq;
     }
+
+    /// <summary>True when <paramref name="other"/> is a TCP segment of the same connection as <paramref name="sent"/>, either way.</summary>
+    public static bool SameConnection(in ParsedFrame sent, in ParsedFrame other) =>
+        sent.Tcp is { } st && other.Tcp is { } ot && sent.IPv4 is { } si && other.IPv4 is { } oi &&
+        ((oi.Source == si.Destination && oi.Destination == si.Source && ot.SourcePort == st.DestinationPort && ot.DestinationPort == st.SourcePort)
+         || FromOurSide(sent, other));
+
+    /// <summary>True when <paramref name="other"/> goes the way <paramref name="sent"/> went (same 4-tuple, same direction).</summary>
+    public static bool FromOurSide(in ParsedFrame sent, in ParsedFrame other) =>
+        sent.Tcp is { } st && other.Tcp is { } ot && sent.IPv4 is { } si && other.IPv4 is { } oi &&
+        oi.Source == si.Source && oi.Destination == si.Destination && ot.SourcePort == st.SourcePort && ot.DestinationPort == st.DestinationPort;
 }

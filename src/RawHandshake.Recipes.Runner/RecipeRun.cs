@@ -1,0 +1,52 @@
+using RawHandshake.Engine;
+using RawHandshake.Engine.Live;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Recipes.Syntax;
+using RawHandshake.Session;
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Recipes.Runner;
+
+/// <summary>How one recipe run ended: each run's steps, the first failure, and how many of the runs passed.</summary>
+public sealed record RecipeRunResult(IReadOnlyList<StepTraced> Steps, string? Error, int PassedRuns, int Runs);
+
+/// <summary>
+/// Runs a validated recipe on an engine that is set up (route, link, next hop, guard): one flow per run, and with
+/// <c>repeat</c> &gt; 1 all runs at once through the one sniffer on distinct source ports.
+/// </summary>
+public static class RecipeRun
+{
+    public static RecipeRunResult Execute(Recipe recipe, LiveSetup live, IPv4Address target, ushort port, int repeat, TimeSpan limit)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
+        var d = recipe.Header.Defaults;
+        var first = d.SourcePort ?? (ushort)Random.Shared.Next(32768, 61000 - repeat);
+        var drivers = new List<RecipeDriver>();
+        for (var i = 0; i < repeat; i++)
+        {
+            var sport = (ushort)(first + i);
+            var isn = d.Isn ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+            var key = new FlowKey(live.Source, sport, target, port);
+            live.GuardFlow(live.Source, sport, target, port);
+            var driver = new RecipeDriver(recipe, limit);
+            drivers.Add(driver);
+            live.Engine.AddFlow(RecipeSession.Config(recipe, key, isn), driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = d.Ttl ?? 64 });
+        }
+
+        var end = live.Engine.Run(limit + TimeSpan.FromSeconds(1));
+        var passed = drivers.Count(x => x.Outcome is { Ok: true });
+        var failed = drivers.FirstOrDefault(x => x.Outcome is not { Ok: true });
+        var error = end switch
+        {
+            RunEnd.Cancelled => "interrupted",
+            _ when failed is null => null,
+            _ => failed.Outcome is { Ok: false } o ? o.Error : $"time limit of {limit.TotalSeconds:0.###} s reached",
+        };
+        if (repeat > 1 && error is not null)
+        {
+            error = $"{passed} of {repeat} runs passed; first failure: {error}";
+        }
+
+        return new RecipeRunResult((failed ?? drivers[0]).Results, error, passed, repeat);
+    }
+}
