@@ -2,6 +2,7 @@ using CommandLine;
 using RawHandshake.Cli;
 using RawHandshake.Cli.Args;
 using RawHandshake.Cli.Verbs;
+using RawHandshake.Lab.Topology;
 
 namespace RawHandshake.Lab.Tests;
 
@@ -13,8 +14,19 @@ namespace RawHandshake.Lab.Tests;
 /// </summary>
 public static class TestHost
 {
+    /// <summary>The hidden command <c>lab-up-stall NAME</c>: <c>lab up</c> that stops for good when it is about to
+    /// start its second server (namespaces, veths, routes and one server made), after printing <c>stalled</c> — so a
+    /// test can kill it half-way at a known point, whatever the machine's speed.</summary>
+    public const string StallCommand = "lab-up-stall";
+
     public static int Main(string[] args)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length == 2 && args[0] == StallCommand)
+        {
+            return UpAndStall(args[1]);
+        }
+
         var context = new CliContext(Console.Out, Console.Error, Console.In);
         using var parser = new Parser(s =>
         {
@@ -33,5 +45,24 @@ public static class TestHost
         {
             return CliApp.Fail(context, e.Message, ExitCodes.Usage);
         }
+    }
+
+    private static int UpAndStall(string name)
+    {
+        var servers = 0;
+        LabTopology.Up(name, new LabUpOptions
+        {
+            Progress = step =>
+            {
+                if (step.Contains(" serve ", StringComparison.Ordinal) && ++servers == 2)
+                {
+                    Console.Out.WriteLine("stalled");
+                    Console.Out.Flush();
+                    Thread.Sleep(Timeout.Infinite);
+                }
+            },
+        });
+        Console.Error.WriteLine("lab up finished without stalling");
+        return 1;
     }
 }
