@@ -20,7 +20,7 @@ public static class NetnsExec
             return null;
         }
 
-        if (name.Contains('/', StringComparison.Ordinal) || !File.Exists(Path.Combine("/var/run/netns", name)))
+        if (name.Contains('/', StringComparison.Ordinal) || !File.Exists(Path.Combine(RawHandshake.Link.NetNs.Directory, name)))
         {
             throw new UsageException($"--netns: no network namespace '{name}' (see: ip netns list)");
         }

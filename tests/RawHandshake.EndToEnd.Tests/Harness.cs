@@ -112,7 +112,7 @@ public sealed class LabFixture : IDisposable
     public LabFixture()
     {
         Name = "e" + Guid.NewGuid().ToString("N")[..5];
-        Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = ["dotnet", Cli.Dll, "serve"] });
+        Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = ["dotnet", Cli.Dll, "serve"], ReadyTimeout = TimeSpan.FromMinutes(2) });
     }
 
     public string Name { get; }

@@ -101,7 +101,7 @@ public class LiveLinkTests
             // SharpPcap's GetNextPacket would sit ~500 ms here; pcap_next_ex in non-blocking mode returns at once.
             var sw = Stopwatch.StartNew();
             link.Poll((_, _) => { }).ShouldBe(0);
-            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(50));
+            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(400)); // well under the 500 ms a blocking read sits; slack for a busy machine
 
             var timeout = TimeSpan.FromSeconds(1);
             var process = Process.GetCurrentProcess();
@@ -114,13 +114,13 @@ public class LiveLinkTests
 
             readable.ShouldBeFalse();
             waited.ShouldBeGreaterThanOrEqualTo(timeout * 0.8);
-            waited.ShouldBeLessThanOrEqualTo(timeout + TimeSpan.FromMilliseconds(500));
+            waited.ShouldBeLessThanOrEqualTo(timeout + TimeSpan.FromSeconds(2));
             // Measured ~3-5 ms. Needs TieredCompilation off (see the csproj): the runtime's background re-JIT alone used 100-400 ms.
             cpu.ShouldBeLessThan(TimeSpan.FromMilliseconds(200), "the whole process must stay idle during the wait (no spinning)");
 
             sw.Restart();
             link.WaitReadable(TimeSpan.Zero).ShouldBeFalse();
-            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(50));
+            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(400));
         });
     }
 

@@ -66,13 +66,13 @@ public class MemoryLinkTests
             var sw = Stopwatch.StartNew();
             b.WaitReadable(TimeSpan.FromMilliseconds(60)).ShouldBeFalse();
             sw.Elapsed.ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(50));
-            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(1));
+            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(4));
 
             a.Send([7]);
             sw.Restart();
             b.WaitReadable(TimeSpan.FromSeconds(5)).ShouldBeTrue();
             b.WaitReadable(TimeSpan.FromSeconds(5)).ShouldBeTrue(); // still queued: polling, not waiting, consumes
-            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromMilliseconds(100));
+            sw.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(4)); // at once, not after a 5 s timeout
 
             b.Poll((_, _) => { }).ShouldBe(1);
             b.WaitReadable(TimeSpan.Zero).ShouldBeFalse(); // the stale semaphore count from the frame must not say "readable"

@@ -44,10 +44,29 @@ public sealed partial class ServeOptions : ICommand
     {
         ArgumentNullException.ThrowIfNull(context);
         var options = ToServerOptions(Quiet ? null : context.Err);
-        LabServer server;
+
+        // The handlers come first, so a signal that arrives as soon as the port listens already stops the server cleanly.
+        LabServer? server = null;
+        var stopRequested = 0;
+        void Stop(PosixSignalContext signal)
+        {
+            signal.Cancel = true;
+            Volatile.Write(ref stopRequested, 1);
+            Volatile.Read(ref server)?.Stop();
+        }
+
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         try
         {
-            server = LabServer.Start(options);
+            // The listening line is written before the first accept, so it is always the first line.
+            Volatile.Write(ref server, LabServer.Start(options, at =>
+            {
+                if (!Quiet)
+                {
+                    context.Err.WriteLine($"serve {ModeName(options.Mode)}: listening on {Endpoint(at)}");
+                }
+            }));
         }
         catch (LabException e)
         {
@@ -56,20 +75,12 @@ public sealed partial class ServeOptions : ICommand
 
         using (server)
         {
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-            if (!Quiet)
+            if (Volatile.Read(ref stopRequested) == 1)
             {
-                context.Err.WriteLine($"serve {ModeName(options.Mode)}: listening on {Endpoint(server.LocalEndPoint)}");
+                server.Stop();
             }
 
             server.Completion.GetAwaiter().GetResult();
-
-            void Stop(PosixSignalContext signal)
-            {
-                signal.Cancel = true;
-                server.Stop();
-            }
         }
 
         return ExitCodes.Ok;

@@ -51,7 +51,11 @@ public sealed class LabServer : IDisposable
     public Task Completion => completion.Task;
 
     /// <summary>Binds, listens and starts accepting. Throws <see cref="LabException"/> with a one-line reason when it cannot listen.</summary>
-    public static LabServer Start(LabServerOptions options)
+    public static LabServer Start(LabServerOptions options) => Start(options, null);
+
+    /// <summary>As <see cref="Start(LabServerOptions)"/>; <paramref name="listening"/> is told the bound address once the
+    /// socket listens and before the first accept, so what it logs comes before any "accepted" line.</summary>
+    public static LabServer Start(LabServerOptions options, Action<IPEndPoint>? listening)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -69,6 +73,7 @@ public sealed class LabServer : IDisposable
         }
 
         var server = new LabServer(options, socket);
+        listening?.Invoke(server.LocalEndPoint);
         _ = Task.Run(server.AcceptLoopAsync);
         return server;
     }

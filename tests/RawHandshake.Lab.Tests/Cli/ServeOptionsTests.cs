@@ -75,14 +75,15 @@ public sealed class ServeOptionsTests
     [Fact]
     public async Task Execute_with_once_serves_one_client_and_returns_ok()
     {
-        var port = FreePort();
-        var err = new StringWriter();
-        var context = new CliContext(new StringWriter(), TextWriter.Synchronized(err), new StringReader(""));
+        var err = new LineWatcher();
+        var context = new CliContext(new StringWriter(), err, new StringReader(""));
         var run = Task.Factory.StartNew(
-            () => new ServeOptions { Mode = "echo", Port = $"{port}", Bind = "127.0.0.1", Once = true }.Execute(context),
+            () => new ServeOptions { Mode = "echo", Port = "0", Bind = "127.0.0.1", Once = true }.Execute(context),
             TaskCreationOptions.LongRunning);
 
-        using var client = await ConnectWhenListening(new IPEndPoint(IPAddress.Loopback, port));
+        // Port 0: the kernel picks a port nobody else holds; the listening line names it.
+        var port = PortOf(await err.FirstLine.WaitAsync(Kernel.Patience));
+        using var client = await Kernel.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
         await Kernel.SendAsync(client, "AB");
         (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
         client.Shutdown(SocketShutdown.Send);
@@ -98,13 +99,15 @@ public sealed class ServeOptionsTests
     [Fact]
     public async Task As_a_process_it_exits_0_on_sigterm()
     {
-        var port = FreePort();
-        using var process = TestDll.Start("serve", "echo", "--port", $"{port}", "--bind", "127.0.0.1");
+        using var process = TestDll.Start("serve", "echo", "--port", "0", "--bind", "127.0.0.1");
         process.StandardInput.Close();
-        var stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            using (var client = await ConnectWhenListening(new IPEndPoint(IPAddress.Loopback, port)))
+            // Written once the port listens and the signal handlers are in place.
+            var first = await process.StandardError.ReadLineAsync().WaitAsync(Kernel.Patience);
+            var port = PortOf(first);
+            var stderr = process.StandardError.ReadToEndAsync();
+            using (var client = await Kernel.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port)))
             {
                 await Kernel.SendAsync(client, "AB");
                 (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
@@ -115,7 +118,7 @@ public sealed class ServeOptionsTests
             await process.WaitForExitAsync(cts.Token);
             process.ExitCode.ShouldBe(0);
             var text = await stderr;
-            text.ShouldContain($"serve echo: listening on 127.0.0.1:{port}");
+            first.ShouldBe($"serve echo: listening on 127.0.0.1:{port}");
             text.ShouldContain("accepted 127.0.0.1:");
             text.ShouldNotContain("   at ");
         }
@@ -139,25 +142,55 @@ public sealed class ServeOptionsTests
         stderr.ShouldBe($"rawhandshake: port {port} is in use on 127.0.0.1\n");
     }
 
-    internal static int FreePort()
+    private static int PortOf(string? listeningLine)
     {
-        using var s = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        s.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)s.LocalEndPoint!).Port;
+        listeningLine.ShouldNotBeNull();
+        listeningLine.ShouldStartWith("serve echo: listening on 127.0.0.1:");
+        return int.Parse(listeningLine[(listeningLine.LastIndexOf(':') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    internal static async Task<Socket> ConnectWhenListening(IPEndPoint to)
+    /// <summary>A thread-safe writer that keeps everything and completes <see cref="FirstLine"/> with the first line.</summary>
+    private sealed class LineWatcher : StringWriter
     {
-        var sw = Stopwatch.StartNew();
-        while (true)
+        private readonly TaskCompletionSource<string> first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Lock gate = new();
+
+        public Task<string> FirstLine => first.Task;
+
+        public override void Write(char value)
         {
-            try
+            lock (gate)
             {
-                return await Kernel.ConnectAsync(to);
+                base.Write(value);
+                if (value == '\n')
+                {
+                    first.TrySetResult(base.ToString().Split('\n')[0]);
+                }
             }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionRefused && sw.Elapsed < TimeSpan.FromSeconds(20))
+        }
+
+        public override void Write(string? value)
+        {
+            foreach (var c in value ?? "")
             {
-                await Task.Delay(50);
+                Write(c);
+            }
+        }
+
+        public override void WriteLine(string? value)
+        {
+            lock (gate)
+            {
+                Write(value);
+                Write('\n');
+            }
+        }
+
+        public override string ToString()
+        {
+            lock (gate)
+            {
+                return base.ToString();
             }
         }
     }

@@ -10,7 +10,7 @@ public sealed class SharedLab : IDisposable
         Name = Names.Unique();
         try
         {
-            Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = TestDll.ServeCommand });
+            Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = TestDll.ServeCommand, ReadyTimeout = TimeSpan.FromMinutes(2) });
         }
         catch
         {

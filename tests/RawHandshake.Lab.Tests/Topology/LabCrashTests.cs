@@ -27,7 +27,6 @@ public sealed class LabCrashTests
 
             up.ExitCode.ShouldBe(0, await stderr);
             (await stdout).ShouldStartWith($"lab {name}: up\n");
-            KillHard(up);
 
             var status = LabTopology.Status(name);
             status.State.ShouldBe(LabState.Up);
@@ -61,7 +60,7 @@ public sealed class LabCrashTests
                 line.ShouldBe("stalled", $"lab up did not stall: {(up.HasExited ? await stderr : "(still running)")}");
             }
 
-            File.Exists($"/var/run/netns/rh-{name}-srv").ShouldBeTrue();
+            File.Exists(Path.Combine(LabNetns.Directory, $"rh-{name}-srv")).ShouldBeTrue();
             up.HasExited.ShouldBeFalse();
             KillHard(up);
             await up.WaitForExitAsync();

@@ -129,7 +129,7 @@ public sealed class LabEndToEndTests(SharedLab lab)
     [Fact]
     public void Up_again_changes_nothing()
     {
-        var again = LabTopology.Up(lab.Name, new LabUpOptions { ServeCommand = TestDll.ServeCommand });
+        var again = LabTopology.Up(lab.Name, new LabUpOptions { ServeCommand = TestDll.ServeCommand, ReadyTimeout = TimeSpan.FromMinutes(2) });
         again.AlreadyUp.ShouldBeTrue();
         again.State.ShouldBe(LabState.Up);
         again.Servers.Select(s => s.Pid).ShouldBe(Info.Servers.Select(s => s.Pid), ignoreOrder: true);
