@@ -532,6 +532,11 @@ public sealed class LinuxPeer(MemoryLink end, IClock clock)
             var next = c.Pending.Peek();
             if (c.ClientWindow < inFlight + (uint)next.Length)
             {
+                if (c.ClientWindow == 0 && inFlight == 0)
+                {
+                    ArmZeroWindowProbe(c, ZeroWindowProbeRto);
+                }
+
                 return; // the client's window is closed (or too small): hold it, as Linux must
             }
 
@@ -551,6 +556,34 @@ public sealed class LinuxPeer(MemoryLink end, IClock clock)
                 _ => c.State,
             };
         }
+    }
+
+    /// <summary>Linux's first zero-window probe comes one RTO (at least 200 ms) after the window closed on held data.</summary>
+    public static readonly TimeSpan ZeroWindowProbeRto = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Linux's probe (tcp_xmit_probe_skb): an ACK with no data at SND.UNA − 1, repeated with a doubling delay while
+    /// the data is held by a zero window.</summary>
+    private void ArmZeroWindowProbe(Conn c, TimeSpan delay)
+    {
+        if (c.ProbeArmed)
+        {
+            return;
+        }
+
+        c.ProbeArmed = true;
+        Schedule(delay, () =>
+        {
+            c.ProbeArmed = false;
+            if (c.Pending.Count == 0 || c.ClientWindow != 0 || c.State is "CLOSED" || c.SndNxt != c.SndUna)
+            {
+                return;
+            }
+
+            c.SndNxt -= 1;
+            SendSegment(c, TcpFlags.Ack);
+            c.SndNxt += 1;
+            ArmZeroWindowProbe(c, delay * 2);
+        });
     }
 
     /// <summary>A segment from the server on <paramref name="c"/> at SND.NXT with the current RCV.NXT (and timestamps when agreed).</summary>
@@ -594,6 +627,7 @@ public sealed class LinuxPeer(MemoryLink end, IClock clock)
         public uint ClientWindow { get; set; }
         public byte[] SynOptions { get; init; } = [];
         public bool Echoed { get; set; }
+        public bool ProbeArmed { get; set; }
         public bool FinReceived { get; set; }
         public bool FinPending { get; set; }
         public bool FinSent { get; set; }
