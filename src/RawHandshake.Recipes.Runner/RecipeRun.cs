@@ -16,6 +16,26 @@ public sealed record RecipeRunResult(IReadOnlyList<StepTraced> Steps, string? Er
 /// </summary>
 public static class RecipeRun
 {
+    private const string WarmupText = """
+        description "warm-up: compiles the recipe path before the first live flow"
+        target 198.18.255.2:20000
+        connect
+        push "warm"
+        expect * ack >=1 within 1s
+        recv "warm" within 1s
+        close
+        """;
+
+    private static readonly Lazy<Recipe?> WarmupRecipe = new(() => RecipeCompiler.Compile(WarmupText, "<warm-up>").Recipe);
+
+    /// <summary>A recipe flow for <see cref="Warmup.Run"/>: the recipe steps, the expectation matcher and the step trace
+    /// are compiled before the first live flow, which then answers the SYN-ACK as promptly as later ones.</summary>
+    public static (SessionConfig Config, IFlowDriver Driver) WarmupFlow()
+    {
+        var recipe = WarmupRecipe.Value ?? throw new InvalidOperationException("the built-in warm-up recipe does not compile");
+        return (RecipeSession.Config(recipe, Warmup.Flow, 1), new RecipeDriver(recipe, TimeSpan.FromSeconds(5)));
+    }
+
     public static RecipeRunResult Execute(Recipe recipe, LiveSetup live, IPv4Address target, ushort port, int repeat, TimeSpan limit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);

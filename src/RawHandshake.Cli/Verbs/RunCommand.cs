@@ -137,7 +137,7 @@ public sealed partial class RunOptions : ICommand
         var (target, port) = Target is not null
             ? LiveRun.Target(Target, "--target")
             : LiveRun.Target($"{recipe.Header.Target!.Host}:{recipe.Header.Target.Port}", $"{recipe.File}:{recipe.Header.Target.Pos.Line}: target");
-        var request = LiveRun.Request(this, target);
+        var request = LiveRun.Request(this, target) with { WarmupFlow = RecipeRun.WarmupFlow };
         var d = recipe.Header.Defaults;
         var limit = Timeout is not null ? LiveRun.Duration(Timeout, "--timeout", RecipeSession.DefaultTimeout) : d.Timeout ?? RecipeSession.DefaultTimeout;
         try

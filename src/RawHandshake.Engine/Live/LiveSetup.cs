@@ -15,6 +15,12 @@ public sealed record LiveRequest(IPv4Address Target)
 
     /// <summary>Extra capture filter terms (ANDed with the target host).</summary>
     public string? ExtraFilter { get; init; }
+
+    /// <summary>Run <see cref="Live.Warmup"/> first, so the first flow answers as promptly as later ones (default on).</summary>
+    public bool Warmup { get; init; } = true;
+
+    /// <summary>The kind of flow to warm up with (default <see cref="Live.Warmup.HandshakeFlow"/>).</summary>
+    public Func<(Session.SessionConfig Config, IFlowDriver Driver)>? WarmupFlow { get; init; }
 }
 
 /// <summary>
@@ -56,6 +62,11 @@ public sealed class LiveSetup : IDisposable
         }
 
         var guard = ChooseGuard(request, route);
+        if (request.Warmup)
+        {
+            Live.Warmup.Run(request.WarmupFlow);
+        }
+
         if (guard == RstGuardMode.Nft)
         {
             NftGuard.RemoveStale();
