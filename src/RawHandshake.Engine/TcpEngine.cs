@@ -415,7 +415,7 @@ public sealed class TcpEngine
         var parsed = FrameParser.Parse(copy, link.LinkType);
         var number = ++frameNumber;
         var rel = parsed.Tcp is not null ? tracker.Track(parsed, copy) : (RelativeSeq?)null;
-        var tags = analyzer.Analyze(parsed, number, wall);
+        var tags = analyzer.Analyze(parsed, copy, number, wall);
         firstWall ??= wall;
         Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });
     }

@@ -39,6 +39,7 @@ public sealed class TcpClientSession
     private bool tsOn;
     private uint tsRecent;
     private ushort advertisedWindow;
+    private int receiveWindowBytes;
 
     private TimeSpan rto;
     private TimeSpan? rtxDeadline;
@@ -201,9 +202,12 @@ public sealed class TcpClientSession
         }
     }
 
-    /// <summary>Changes the window we advertise from now on (0 closes it: a zero-window lab).</summary>
+    /// <summary>Changes the window we advertise from now on, in bytes (0 closes it: a zero-window lab). Set before the
+    /// handshake, it is also the SYN's (unscaled, at most 65535) and is scaled once window scaling is agreed.</summary>
     public void SetReceiveWindow(int bytes)
     {
+        receiveWindowBytes = Math.Max(0, bytes);
+
         // Scaled down, rounded up (as Linux does) so a small window never scales away to zero.
         var shift = wsOn ? config.WindowScale ?? 0 : 0;
         var scaled = bytes <= 0 ? 0L : ((long)bytes + (1L << shift) - 1) >> shift;
@@ -624,7 +628,7 @@ public sealed class TcpClientSession
             tsRecent = seg.Options.TsVal!.Value;
         }
 
-        SetReceiveWindow(config.ReceiveWindow);
+        SetReceiveWindow(receiveWindowBytes); // now scaled, if scaling was agreed
         if (!seg.Has(TcpFlags.Ack))
         {
             // Simultaneous open: both sent SYN. Answer SYN-ACK and wait in SYN-RECEIVED.
@@ -825,10 +829,10 @@ public sealed class TcpClientSession
 
     // The window in a SYN or SYN-ACK is never scaled (RFC 7323 §2.2).
     private void SendSynAck(TimeSpan now, ISessionOutput output, SegmentKind kind) =>
-        Emit(output, new OutgoingSegment(TcpFlags.Syn | TcpFlags.Ack, iss, rcvNxt, (ushort)Math.Min(config.ReceiveWindow, ushort.MaxValue), SynOptions(now), ReadOnlyMemory<byte>.Empty, kind));
+        Emit(output, new OutgoingSegment(TcpFlags.Syn | TcpFlags.Ack, iss, rcvNxt, (ushort)Math.Min(receiveWindowBytes, ushort.MaxValue), SynOptions(now), ReadOnlyMemory<byte>.Empty, kind));
 
     private void SendSyn(TimeSpan now, ISessionOutput output, SegmentKind kind) =>
-        Emit(output, new OutgoingSegment(TcpFlags.Syn, iss, default, advertisedWindow > 0 ? (ushort)Math.Min(config.ReceiveWindow, ushort.MaxValue) : (ushort)0, SynOptions(now), ReadOnlyMemory<byte>.Empty, kind));
+        Emit(output, new OutgoingSegment(TcpFlags.Syn, iss, default, (ushort)Math.Min(receiveWindowBytes, ushort.MaxValue), SynOptions(now), ReadOnlyMemory<byte>.Empty, kind));
 
     private TcpOptionSet SynOptions(TimeSpan now) =>
         new(config.Mss, config.WindowScale, config.SackPermitted, config.Timestamps ? (TsVal(now), tsOn ? tsRecent : 0u) : null);

@@ -35,7 +35,7 @@ public sealed class RendererTests
         {
             var parsed = FrameParser.Parse(frame);
             var rel = tracker.Track(parsed, frame);
-            var tags = analyzer.Analyze(parsed, ++number);
+            var tags = analyzer.Analyze(parsed, frame, ++number);
             var time = TimeSpan.FromMilliseconds(ms);
             Events.Add(new PacketTraced(time, Lan.Epoch + time, number, dir, frame, parsed, rel, tags) { Note = note });
             return this;

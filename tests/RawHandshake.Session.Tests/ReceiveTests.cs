@@ -222,4 +222,37 @@ public class ReceiveTests
         lab.Deliver(lab.Server.Data("q", ackRel: 1));
         lab.ExpectOne(TcpFlags.Ack, lab.C(1), lab.S(2), 65535, because: "2^20 >> 4 = 65536 clamps to 65535");
     }
+
+    [Fact]
+    public void A_window_set_before_connect_is_the_syns_and_is_scaled_once_scaling_is_agreed()
+    {
+        // A recipe's "window 200" before "connect": the SYN says 200 (a SYN's window is never scaled), and after the
+        // handshake with scale 7 agreed the field says 2 (200 >> 7, rounded up), i.e. 256 bytes, not 200 << 7.
+        var lab = new Lab(configure: c => c with { WindowScale = 7 });
+        lab.Session.SetReceiveWindow(200);
+        lab.Connect();
+        lab.Take().ShouldHaveSingleItem().Window.ShouldBe((ushort)200);
+        lab.Deliver(lab.Server.SynAck(ws: 7));
+        lab.Take().ShouldHaveSingleItem().Window.ShouldBe((ushort)2);
+    }
+
+    [Fact]
+    public void A_window_set_before_connect_stays_unscaled_when_the_server_offers_no_scaling()
+    {
+        var lab = new Lab(configure: c => c with { WindowScale = 7 });
+        lab.Session.SetReceiveWindow(200);
+        lab.Connect();
+        lab.Take().ShouldHaveSingleItem().Window.ShouldBe((ushort)200);
+        lab.Deliver(lab.Server.SynAck());
+        lab.Take().ShouldHaveSingleItem().Window.ShouldBe((ushort)200);
+    }
+
+    [Fact]
+    public void A_zero_window_before_connect_is_a_zero_window_syn()
+    {
+        var lab = new Lab();
+        lab.Session.SetReceiveWindow(0);
+        lab.Connect();
+        lab.Take().ShouldHaveSingleItem().Window.ShouldBe((ushort)0);
+    }
 }

@@ -34,7 +34,7 @@ public sealed partial class DissectOptions : ICommand
             var cf = frames[i];
             var parsed = FrameParser.Parse(cf.Data, cf.LinkType);
             var rel = parsed.Tcp is not null ? tracker.Track(parsed, cf.Data) : (RelativeSeq?)null;
-            var tags = analyzer.Analyze(parsed, i + 1, cf.Timestamp);
+            var tags = analyzer.Analyze(parsed, cf.Data, i + 1, cf.Timestamp);
             if (only is not null && only != i + 1)
             {
                 continue;
