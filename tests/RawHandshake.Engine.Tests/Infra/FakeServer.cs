@@ -1,4 +1,5 @@
 using RawHandshake.Link;
+using RawHandshake.Testing;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
@@ -75,7 +76,7 @@ public sealed class ServerBehavior
 /// errors on request. <see cref="Step"/> is called between the engine's polls (single thread, virtual time) or from a
 /// thread of its own.
 /// </summary>
-public sealed class FakeServer(MemoryLink b, IClock clock, ServerBehavior? behavior = null)
+public sealed class FakeServer(MemoryLink b, IClock clock, ServerBehavior? behavior = null) : ISteppedPeer
 {
     private readonly Dictionary<ushort, Conn> conns = [];
     private readonly List<(TimeSpan At, Action Act)> scheduled = [];

@@ -3,6 +3,7 @@ using RawHandshake.Engine.Trace;
 using RawHandshake.Link;
 using RawHandshake.Recipes.Syntax;
 using RawHandshake.Session;
+using RawHandshake.Testing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
@@ -16,7 +17,7 @@ public sealed class Bench : IDisposable
         Clock = new ManualClock(Net.Epoch);
         var (a, b) = MemoryLink.CreatePair(() => Clock.Wall, Net.ClientMac, Net.ServerMac);
         Peer = new LinuxPeer(b, Clock);
-        Link = new SteppedLink(a, Clock, Peer);
+        Link = new SteppedLink(a, Clock, Peer, maxPolls: 200_000, maxVirtualTime: TimeSpan.FromMinutes(10));
         Trace = new TraceRecorder();
         Engine = new TcpEngine(Link, Clock, Trace);
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using RawHandshake.Engine;
 using RawHandshake.Link;
+using RawHandshake.Testing;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
@@ -86,7 +87,7 @@ public sealed class Service
 /// for unacceptable segments, RST Seq=SEG.ACK for a bad handshake ACK, echo (segmented as asked), the closes, a zero
 /// window respected. <see cref="Step"/> runs between the engine's polls, on the test's thread, in virtual time.
 /// </summary>
-public sealed class LinuxPeer(MemoryLink end, IClock clock)
+public sealed class LinuxPeer(MemoryLink end, IClock clock) : ISteppedPeer
 {
     private readonly Dictionary<ushort, Conn> conns = [];
     private readonly List<(TimeSpan At, int Order, Action Act)> scheduled = [];
