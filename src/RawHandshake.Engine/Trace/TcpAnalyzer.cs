@@ -15,7 +15,8 @@ namespace RawHandshake.Engine.Trace;
 /// </summary>
 public sealed class TcpAnalyzer
 {
-    private static readonly TimeSpan OutOfOrderFloor = TimeSpan.FromMilliseconds(3);
+    // The out-of-order bound while the connection's first RTT is unknown (or came out zero).
+    private static readonly TimeSpan OutOfOrderDefault = TimeSpan.FromMilliseconds(3);
 
     // A retransmission this soon after the other side's last segment, which repeated its ACK at least twice, is fast.
     private static readonly TimeSpan FastRetransmissionWindow = TimeSpan.FromMilliseconds(20);
@@ -25,33 +26,42 @@ public sealed class TcpAnalyzer
     private const int ScaleNone = -2;       // a SYN without the option: windows are taken as they are
     private const int ScaleUnread = -3;     // this side's SYN had options but no frame bytes came to read them: not judged
 
-    private sealed class DirState
+    /// <summary>What both directions of a connection share: the times behind its first RTT.</summary>
+    private sealed class Conversation
     {
-        public SeqNum NextSeq;          // highest sequence number seen + its length
+        public DateTimeOffset? MruSyn;  // of the most recent SYN without ACK (ts_mru_syn)
+        public TimeSpan FirstRtt;       // ts_first_rtt: that SYN to the first segment with ACK and without SYN; zero while unknown
+    }
+
+    private sealed class DirState(Conversation conversation)
+    {
+        public Conversation Conv { get; } = conversation;
+        public SeqNum NextSeq;          // highest sequence number seen + its length (SYN and FIN count one)
+        public DateTimeOffset? NextSeqTime; // when NextSeq last moved on
         public bool HasNext;
+        public SeqNum BaseSeq;          // the ISN if this side's first segment was a SYN, else its sequence number - 1
         public SeqNum LastAck;
         public ushort LastWindow;       // as sent, unscaled
         public bool LastWindowFromSyn;  // a SYN's window is never scaled
         public int WinScale = ScaleUnknown;
         public int LastAckFrame;
-        public int DupAcks;
+        public int DupAcks;             // -1 once an ACK of unseen data came the other way (see there)
         public bool HasAck;
         public bool ZeroWindow;
         public bool LastWasKeepAlive;
         public bool LastWasZeroProbe;
         public DateTimeOffset? LastTime; // of this side's last segment, for the fast retransmission window
-        public SeqNum? UnseenFlagged;   // the highest ack already tagged "ACKed unseen segment"
-        public DateTimeOffset? SynTime;
-        public TimeSpan? Rtt;           // SYN → SYN-ACK, for telling out-of-order from retransmission
-        public List<(SeqNum Start, SeqNum End, DateTimeOffset? At)> Gaps { get; } = [];
+        public SeqNum MaxSeqToBeAcked;  // the end of this side's contiguous data (Wireshark's maxseqtobeacked)
+        public bool HasMaxSeq;
     }
 
     private readonly Dictionary<(uint, ushort, uint, ushort), DirState> dirs = [];
 
     /// <summary>
     /// Tags for one frame, in Wireshark's wording. <paramref name="number"/> is the frame number (for Dup ACK #n);
-    /// <paramref name="time"/> the capture time (without it, a gap filled late is still called out of order, and a
-    /// retransmission after two duplicate ACKs is fast however late it comes). <paramref name="frame"/> is the frame's bytes,
+    /// <paramref name="time"/> the capture time (without it, every time bound counts as met: a segment behind the newest
+    /// data is out of order however late it comes, and a retransmission after two duplicate ACKs is fast however late it
+    /// comes). <paramref name="frame"/> is the frame's bytes,
     /// for the window scale option in SYNs: given empty, Window Full is judged only on connections whose SYNs carried no
     /// options at all.
     /// </summary>
@@ -64,12 +74,12 @@ public sealed class TcpAnalyzer
 
         var key = (ip.Source.Value, tcp.SourcePort, ip.Destination.Value, tcp.DestinationPort);
         var rkey = (ip.Destination.Value, tcp.DestinationPort, ip.Source.Value, tcp.SourcePort);
+        dirs.TryGetValue(rkey, out var r);
         if (!dirs.TryGetValue(key, out var d))
         {
-            dirs[key] = d = new DirState();
+            dirs[key] = d = new DirState(r?.Conv ?? new Conversation());
         }
 
-        dirs.TryGetValue(rkey, out var r);
         var tags = new List<string>(2);
         var len = f.PayloadLength;
         var syn = tcp.Has(TcpFlags.Syn);
@@ -78,23 +88,16 @@ public sealed class TcpAnalyzer
         var ack = tcp.Has(TcpFlags.Ack);
         var segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
 
-        if (syn && !ack && d.HasNext && tcp.Seq != d.NextSeq - 1)
+        // A SYN with another ISN is a new connection on the same ports (tshark: Port numbers reused); the same ISN again,
+        // even after data, is a retransmission in the same connection.
+        if (syn && !ack && d.HasNext && tcp.Seq != d.BaseSeq)
         {
-            dirs[key] = d = new DirState(); // a new connection on the same ports
+            dirs[key] = d = new DirState(new Conversation());
             if (r is not null)
             {
                 dirs.Remove(rkey);
                 r = null;
             }
-        }
-
-        if (syn && !ack)
-        {
-            d.SynTime ??= time;
-        }
-        else if (syn && r?.SynTime is { } synAt && time is { } t0)
-        {
-            r.Rtt = d.Rtt = t0 - synAt;
         }
 
         if (syn)
@@ -113,7 +116,7 @@ public sealed class TcpAnalyzer
             if (d.WinScale == ScaleUnknown)
             {
                 d.WinScale = ScaleNone;
-                r ??= dirs[rkey] = new DirState();
+                r ??= dirs[rkey] = new DirState(d.Conv);
                 r.WinScale = ScaleNone;
             }
             else if (ack && r is { WinScale: ScaleNone })
@@ -145,59 +148,13 @@ public sealed class TcpAnalyzer
         var windowFull = len > 0 && plain && r is { HasAck: true, WinScale: not (ScaleUnknown or ScaleUnread) }
             && tcp.Seq + len == r.LastAck + (r.WinScale >= 0 && !r.LastWindowFromSyn ? (uint)r.LastWindow << r.WinScale : r.LastWindow);
 
-        var lost = false;
-        var outOfOrder = false;
-        var fast = false;
-        var spurious = false;
-        var retransmission = false;
-        if (!keepAlive && !zeroProbe && d.HasNext && !rst && tcp.Seq > d.NextSeq)
-        {
-            lost = true;
-            d.Gaps.Add((d.NextSeq, tcp.Seq, time));
-        }
-
-        if (!keepAlive && segLen > 0)
-        {
-            // Behind what this side already sent: out of order when it fills a gap soon after the gap showed
-            // (within the handshake RTT, at least 3 ms), else a retransmission.
-            var behind = !zeroProbe && d.HasNext && !rst && tcp.Seq < d.NextSeq;
-            if (behind)
-            {
-                var gap = d.Gaps.FindIndex(g => tcp.Seq >= g.Start && tcp.Seq < g.End);
-                if (gap >= 0)
-                {
-                    var g = d.Gaps[gap];
-                    var window = d.Rtt is { } rtt && rtt > OutOfOrderFloor ? rtt : OutOfOrderFloor;
-                    outOfOrder = g.At is null || time is null || time.Value - g.At.Value < window;
-                    d.Gaps.RemoveAt(gap);
-                    if (tcp.Seq > g.Start)
-                    {
-                        d.Gaps.Add((g.Start, tcp.Seq, g.At));
-                    }
-
-                    if (tcp.Seq + segLen < g.End)
-                    {
-                        d.Gaps.Add((tcp.Seq + segLen, g.End, g.At));
-                    }
-                }
-            }
-
-            // In Wireshark's order: fast (the segment the other side's duplicate ACKs asked for, within 20 ms of its last
-            // segment), out of order, spurious (data the other side has already acknowledged), plain retransmission.
-            fast = behind && r is { DupAcks: >= 2 } && r.LastAck == tcp.Seq
-                && (r.LastTime is null || time is null || time.Value - r.LastTime.Value < FastRetransmissionWindow);
-            outOfOrder &= !fast;
-            spurious = !fast && !outOfOrder && len > 0 && r is { HasAck: true } && tcp.Seq + len <= r.LastAck;
-            retransmission = behind && !fast && !outOfOrder && !spurious;
-        }
-
         var dupAck = false;
         var windowUpdate = false;
         if (ack && plain && len == 0 && !keepAlive && !keepAliveAck && d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack == d.LastAck)
         {
             if (tcp.Window == d.LastWindow && tcp.Window != 0 && (r?.HasNext ?? false))
             {
-                d.DupAcks++;
+                d.DupAcks = d.DupAcks == -1 ? 1 : d.DupAcks + 1; // -1: see ACKed unseen segment below
                 dupAck = true;
             }
             else if (tcp.Window != d.LastWindow && tcp.Window != 0)
@@ -206,11 +163,45 @@ public sealed class TcpAnalyzer
             }
         }
 
-        var unseen = false;
-        if (ack && !rst && r is { HasNext: true } && tcp.Ack > r.NextSeq && (r.UnseenFlagged is not { } flagged || tcp.Ack > flagged))
+        var lost = !keepAlive && !zeroProbe && d.HasNext && !rst && tcp.Seq > d.NextSeq;
+        var outOfOrder = false;
+        var fast = false;
+        var spurious = false;
+        var retransmission = false;
+        if (!keepAlive && segLen > 0)
         {
-            unseen = true;
-            r.UnseenFlagged = tcp.Ack;
+            // Behind the newest data this side sent; but not data of two bytes or more from one byte below it (that adds
+            // new data; the byte before may have been a zero-window probe).
+            var behind = d.HasNext && tcp.Seq < d.NextSeq && !(len > 1 && tcp.Seq == d.NextSeq - 1);
+
+            // In tshark's order: spurious (data the other side has already acknowledged, behind or not), fast (the
+            // segment the other side's duplicate ACKs asked for, within 20 ms of its last segment), out of order (within
+            // the connection's first RTT of the last time this side's sequence number moved on, and not ending where the
+            // newest data ends), plain retransmission.
+            spurious = len > 0 && r is { HasAck: true } && tcp.Seq + len <= r.LastAck;
+            fast = !spurious && behind && r is { DupAcks: >= 2 } && r.LastAck == tcp.Seq
+                && (r.LastTime is null || time is null || time.Value - r.LastTime.Value < FastRetransmissionWindow);
+            outOfOrder = !spurious && !fast && behind && tcp.Seq + segLen != d.NextSeq && SoonAfterNewestData(d, time);
+            retransmission = behind && !spurious && !fast && !outOfOrder;
+        }
+
+        // An ACK (an RST's too) beyond the end of the other side's contiguous data. tshark says it once: it sets the other
+        // side's duplicate ACK count to -1 and says it only while that count is 0, so not again, nor after that side's
+        // duplicate ACKs. After the retransmission checks: a fast retransmission carrying such an ACK still sees the
+        // count as it was (tshark 4.0).
+        var unseen = false;
+        if (ack && r is { HasMaxSeq: true } && tcp.Ack > r.MaxSeqToBeAcked)
+        {
+            if (r.MaxSeqToBeAcked.Value > r.NextSeq.Value)
+            {
+                r.MaxSeqToBeAcked = r.NextSeq;
+                unseen = true;
+            }
+            else
+            {
+                unseen = r.DupAcks == 0;
+                r.DupAcks = -1;
+            }
         }
 
         // tshark's Info column order (tcp_print_sequence_number_analysis prepends each in turn).
@@ -238,22 +229,35 @@ public sealed class TcpAnalyzer
         AddIf(tags, fast, "TCP Fast Retransmission");
         AddIf(tags, retransmission, "TCP Retransmission");
 
-        // Update this direction's state. A zero-window probe does not move the next sequence number on (Wireshark), so
-        // the probes that follow it are probes too.
-        if (segLen > 0 && !keepAlive && !zeroProbe)
+        // Update this direction's state. Any segment that ends beyond the newest data moves the next sequence number on,
+        // a bare ACK too, except a zero-window probe (Wireshark), so the probes that follow it are probes too.
+        if (!d.HasNext)
         {
-            var end = tcp.Seq + segLen;
-            if (!d.HasNext || end > d.NextSeq)
-            {
-                d.NextSeq = end;
-            }
+            d.BaseSeq = syn ? tcp.Seq : tcp.Seq - 1;
+        }
 
+        if (!zeroProbe && (!d.HasNext || tcp.Seq + segLen > d.NextSeq))
+        {
+            d.NextSeq = tcp.Seq + segLen;
+            d.NextSeqTime = time;
             d.HasNext = true;
         }
-        else if (!d.HasNext)
+
+        if (!zeroProbe && (!d.HasMaxSeq || tcp.Seq == d.MaxSeqToBeAcked))
         {
-            d.NextSeq = tcp.Seq;
-            d.HasNext = true;
+            d.MaxSeqToBeAcked = d.NextSeq;
+            d.HasMaxSeq = true;
+        }
+
+        // The connection's first RTT, after this frame's own analysis: from the most recent SYN to the first segment with
+        // ACK and without SYN, from either side.
+        if (syn && !ack)
+        {
+            d.Conv.MruSyn = time;
+        }
+        else if (!syn && ack && d.Conv is { MruSyn: { } synAt, FirstRtt.Ticks: 0 } && time is { } now)
+        {
+            d.Conv.FirstRtt = now - synAt;
         }
 
         if (ack)
@@ -276,6 +280,23 @@ public sealed class TcpAnalyzer
         d.LastWasZeroProbe = zeroProbe;
         d.LastTime = time;
         return tags;
+    }
+
+    /// <summary>
+    /// Whether a segment behind the newest data came soon enough after it to be out of order: less than the connection's
+    /// first RTT (3 ms while that is unknown or zero) since this side's sequence number last moved on. tshark takes both
+    /// times as unsigned, so a clock that went back makes the segment late, and a negative RTT makes every bound met.
+    /// </summary>
+    private static bool SoonAfterNewestData(DirState d, DateTimeOffset? time)
+    {
+        if (time is not { } now || d.NextSeqTime is not { } newest)
+        {
+            return true;
+        }
+
+        var since = now - newest;
+        var bound = d.Conv.FirstRtt == TimeSpan.Zero ? OutOfOrderDefault : d.Conv.FirstRtt;
+        return since >= TimeSpan.Zero && (bound < TimeSpan.Zero || since < bound);
     }
 
     private static void AddIf(List<string> tags, bool condition, string tag)
