@@ -19,10 +19,11 @@ public sealed class LossTests(LabFixture lab) : IClassFixture<LabFixture>
         Sh.InNs(lab.Router, "nft", "add", "rule", "inet", "e2eloss", "forward", "ip", "saddr", "198.18.2.10", "tcp", "sport", "19",
             "tcp", "flags", "&", "(syn|fin|rst)", "==", "0", "numgen", "inc", "mod", "40", "==", "7", "counter", "drop");
         var file = Path.Combine(Path.GetTempPath(), $"rh-chargen-{Guid.NewGuid():N}.bin");
+        var capture = Path.ChangeExtension(file, ".pcapng");
         try
         {
             var r = Cli.Run(TimeSpan.FromSeconds(60), "handshake", "--netns", lab.Client, "--target", "198.18.2.10:19", "--close", "passive",
-                "--sackok", "--wscale", "7", "--timeout", "30s", "--received-file", file);
+                "--sackok", "--wscale", "7", "--timeout", "30s", "--received-file", file, "-w", capture);
             r.Code.ShouldBe(0, r.ToString()[..Math.Min(4000, r.ToString().Length)]);
             r.Out.ShouldContain("[TCP Previous segment not captured]");
             r.Out.ShouldContain("out-of-order segment at");
@@ -35,11 +36,18 @@ public sealed class LossTests(LabFixture lab) : IClassFixture<LabFixture>
             var expected = Enumerable.Range(0, got.Length / Chargen.LineBytes + 1).SelectMany(Chargen.Line).Take(got.Length).ToArray();
             got.Length.ShouldBeGreaterThan(1_000_000);
             got.AsSpan().SequenceEqual(expected).ShouldBeTrue("the stream must be exactly the chargen pattern, in order, without holes or repeats");
+
+            // Every frame's analysis tags as tshark gives them for the capture we wrote: the gaps, duplicate ACKs and the
+            // server's (fast) retransmissions of a real Linux stack.
+            var (ours, theirs) = TsharkTags.Compare(r.Out, capture);
+            theirs.Values.ShouldContain(t => t.Contains("Retransmission", StringComparison.Ordinal));
+            TsharkTags.ShouldAgree(ours, theirs);
         }
         finally
         {
             Sh.InNs(lab.Router, "nft", "delete", "table", "inet", "e2eloss");
             File.Delete(file);
+            File.Delete(capture);
         }
     }
 }

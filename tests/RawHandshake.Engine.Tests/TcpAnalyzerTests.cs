@@ -98,6 +98,10 @@ public sealed partial class TcpAnalyzerTests
         // Fast retransmission: the segment two duplicate ACKs asked for, less than 20 ms after the last of them.
         ["fast retransmission"] = (DupAcked().S(141, PA, 101, 1, 100), 10, "TCP Fast Retransmission"),
         ["retransmission 20 ms after the last dup ack"] = (DupAcked().S(151, PA, 101, 1, 100), 10, "TCP Retransmission"),
+
+        // A live trace lists our reply before a frame captured earlier but handled later, so the clock can step back:
+        // tshark's time difference is then negative, and neither fast nor out of order applies.
+        ["retransmission stamped before the last dup ack"] = (DupAcked().S(129, PA, 101, 1, 100), 10, "TCP Retransmission"),
         ["retransmission after one dup ack"] = (new Script().Handshake().S(100, PA, 1, 1, 100).C(110, A, 1, 101).S(120, PA, 201, 1, 100).C(121, A, 1, 101)
                                                 .S(300, PA, 101, 1, 100), 8, "TCP Retransmission"),
         ["retransmission of another segment after dup acks"] = (DupAcked().S(300, PA, 201, 1, 100), 10, "TCP Retransmission"),

@@ -180,7 +180,7 @@ public sealed class TcpAnalyzer
             // newest data ends), plain retransmission.
             spurious = len > 0 && r is { HasAck: true } && tcp.Seq + len <= r.LastAck;
             fast = !spurious && behind && r is { DupAcks: >= 2 } && r.LastAck == tcp.Seq
-                && (r.LastTime is null || time is null || time.Value - r.LastTime.Value < FastRetransmissionWindow);
+                && Within(time, r.LastTime, FastRetransmissionWindow);
             outOfOrder = !spurious && !fast && behind && tcp.Seq + segLen != d.NextSeq && SoonAfterNewestData(d, time);
             retransmission = behind && !spurious && !fast && !outOfOrder;
         }
@@ -298,6 +298,12 @@ public sealed class TcpAnalyzer
         var bound = d.Conv.FirstRtt == TimeSpan.Zero ? OutOfOrderDefault : d.Conv.FirstRtt;
         return since >= TimeSpan.Zero && (bound < TimeSpan.Zero || since < bound);
     }
+
+    /// <summary>Whether <paramref name="now"/> comes less than <paramref name="bound"/> after <paramref name="then"/>
+    /// (met without times). A trace lists a reply it sent before a frame that was captured earlier but handled later, so
+    /// its clock can step back: tshark's time difference is then negative and the bound not met (its seconds are not 0).</summary>
+    private static bool Within(DateTimeOffset? now, DateTimeOffset? then, TimeSpan bound) =>
+        now is not { } n || then is not { } t || (n - t >= TimeSpan.Zero && n - t < bound);
 
     private static void AddIf(List<string> tags, bool condition, string tag)
     {
