@@ -10,8 +10,8 @@ public sealed record LabUpOptions
     /// <summary>The servers to start; default <see cref="LabServerSpec.Defaults"/>. Tests that need only echo save time with fewer.</summary>
     public IReadOnlyList<LabServerSpec>? Servers { get; init; }
 
-    /// <summary>How long the servers get to start listening.</summary>
-    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long the servers get to start listening (seven .NET servers start at once: a busy machine needs a while).</summary>
+    public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(90);
 
     /// <summary>Told each step as it runs (for a verbose mode); null for silence.</summary>
     public Action<string>? Progress { get; init; }
