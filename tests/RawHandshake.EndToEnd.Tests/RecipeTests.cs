@@ -9,7 +9,7 @@ public sealed class RecipeTests(LabFixture lab) : IClassFixture<LabFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 
-    private static string RecipesDir
+    internal static string RecipesDir
     {
         get
         {
@@ -23,7 +23,7 @@ public sealed class RecipeTests(LabFixture lab) : IClassFixture<LabFixture>
         }
     }
 
-    private static string[] Shipped => Directory.GetFiles(RecipesDir, "*.rh").OrderBy(f => f, StringComparer.Ordinal).ToArray();
+    internal static string[] Shipped => Directory.GetFiles(RecipesDir, "*.rh").OrderBy(f => f, StringComparer.Ordinal).ToArray();
 
     [Fact]
     public void EveryShippedRecipeCompiles()
@@ -120,7 +120,7 @@ public sealed class RecipeTests(LabFixture lab) : IClassFixture<LabFixture>
         }
     }
 
-    private static bool IsStep(string line)
+    internal static bool IsStep(string line)
     {
         var t = line.Split('#')[0].Trim();
         if (t.Length == 0)
