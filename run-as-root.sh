@@ -89,6 +89,7 @@ run_tests() {
     say "dotnet test exited $rc without a failing test (a build error?): see $log"
   fi
   echo "$passed passed, $failed failed, $skipped skipped"
+  summary_printed=yes
   [ "$rc" -eq 0 ] && [ "$failed" -eq 0 ]
 }
 
@@ -97,7 +98,10 @@ demo() {
   # whole TCP session by hand with its trace and ladder, the seed articles' scenarios as recipes with a pass/fail table,
   # then the lab goes away, whatever happens.
   local lab="${RAWHANDSHAKE_DEMO_LAB:-demo}" rc=0
-  trap 'dotnet "$cli_dll" lab down --name '"$lab"' >/dev/null 2>&1 || true' EXIT INT TERM
+  local down='dotnet "$cli_dll" lab down --name '"$lab"' >/dev/null 2>&1 || true'
+  trap "$down" EXIT
+  trap "$down; exit 130" INT
+  trap "$down; exit 143" TERM
   dotnet "$cli_dll" lab up --name "$lab"
   echo
   echo "== handshake: SYN, SYN-ACK, ACK; push \"AB\"; the server echoes it; active close (FIN-WAIT-1/2, TIME-WAIT)"
@@ -114,9 +118,13 @@ demo() {
 run_recipes() {
   # ./run-as-root.sh run recipes/NAME [--target …] [--netns …]: without --netns, the built-in lab "lab" is brought up
   # (if it is not) and the recipe runs from its client namespace; the lab stays up for the next run (lab down ends it).
-  local has_netns=no a
-  for a in "$@"; do [ "$a" = "--netns" ] && has_netns=yes; done
-  if [ "$has_netns" = no ]; then
+  local needs_lab=yes a
+  for a in "$@"; do
+    case "$a" in
+      --netns|--check|--help|--version) needs_lab=no ;; # a namespace of the user's, or nothing is sent at all
+    esac
+  done
+  if [ "$needs_lab" = yes ]; then
     dotnet "$cli_dll" lab up --name lab >/dev/null
     say "running in the lab's client namespace rh-lab-cli (./run-as-root.sh lab down removes the lab)"
     exec dotnet "$cli_dll" run --netns rh-lab-cli "$@"
@@ -126,6 +134,8 @@ run_recipes() {
 
 case "${1:-}" in
   test)
+    # The summary line comes last whatever happens, also when setup fails before a test could run.
+    trap 'rc=$?; [ "$rc" -ne 0 ] && [ "${summary_printed:-no}" = no ] && echo "0 passed, 1 failed, 0 skipped"; exit $rc' EXIT
     install_packages
     run_tests
     ;;

@@ -76,6 +76,26 @@ public class DissectTests
     }
 
     [Fact]
+    public void ReadsTcpdumpXTextThatStartsAtTheIPHeader()
+    {
+        // tcpdump -X (without -e) of the fixture's first frame: no Ethernet header. The good IPv4 header checksum at
+        // offset 0 tells it apart from an Ethernet frame; --link-type ethernet forces the old reading.
+        const string text = """
+            14:50:18.299173 IP 198.18.0.1.35834 > 198.18.2.10.20000: Flags [S], seq 3559285449, win 64240, options [mss 1460,sackOK,TS val 631758080 ecr 0,nop,wscale 10], length 0
+            	0x0000:  4500 003c 9458 4000 4006 1834 c612 0001  E..<.X@.@..4....
+            	0x0010:  c612 020a 8bfa 4e20 d426 62c9 0000 0000  ......N..&b.....
+            	0x0020:  a002 faf0 ab29 0000 0204 05b4 0402 080a  .....)..........
+            	0x0030:  25a7 dd00 0000 0000 0103 030a            %...........
+            """;
+        var r = CliRunner.RunWithInput(text, "dissect", "-", "--summary");
+        r.Code.ShouldBe(0, r.Err);
+        r.Out.ShouldContain("198.18.0.1 → 198.18.2.10 TCP 60 35834 → 20000 [SYN] Seq=0 Win=64240 Len=0 MSS=1460 SACK_PERM TSval=631758080 TSecr=0 WS=1024");
+
+        var forced = CliRunner.RunWithInput(text, "dissect", "-", "--summary", "--link-type", "ethernet");
+        forced.Out.ShouldNotContain("[SYN]");
+    }
+
+    [Fact]
     public void ReadsPlainAndSeparatedHex()
     {
         var plain = CliRunner.Run("craft", "--hex-only").Out.Trim();

@@ -23,7 +23,7 @@ public sealed partial class HandshakeOptions : LiveOptions
     [Option("received-file", HelpText = "Write the bytes received from the server to this file.")]
     public string? ReceivedFile { get; set; }
 
-    [Option("close", HelpText = "How to end: active (default), passive, simultaneous, half, rst, none.")]
+    [Option("close", HelpText = "How to end: active (default), passive, simultaneous, half, rst, none. simultaneous needs a server that closes on its own (the lab's port 20001): our first FIN goes out with a bad checksum so that both FINs cross.")]
     public string? Close { get; set; }
 
     [Option("mss", HelpText = "MSS option in our SYN (default 1460; 0 leaves it out).")]

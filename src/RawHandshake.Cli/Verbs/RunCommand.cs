@@ -24,7 +24,7 @@ public sealed partial class RunOptions : ICommand
         var errors = new List<string>();
         foreach (var name in Files)
         {
-            var path = File.Exists(name) || !File.Exists(name + ".rh") ? name : name + ".rh";
+            var path = RecipeFiles.Resolve(name, Environment.CurrentDirectory);
             string text;
             try
             {

@@ -192,7 +192,7 @@ public sealed class TcpAnalyzer
         var unseen = false;
         if (ack && r is { HasMaxSeq: true } && tcp.Ack > r.MaxSeqToBeAcked)
         {
-            if (r.MaxSeqToBeAcked.Value > r.NextSeq.Value)
+            if (r.MaxSeqToBeAcked > r.NextSeq)
             {
                 r.MaxSeqToBeAcked = r.NextSeq;
                 unseen = true;
