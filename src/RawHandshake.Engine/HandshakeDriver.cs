@@ -197,6 +197,7 @@ public sealed class HandshakeDriver(IReadOnlyList<byte[]> items, bool expectEcho
         FailureKind.Reset => "reset by the server",
         FailureKind.Unreachable => "unreachable (ICMP)",
         FailureKind.KernelInterference => "kernel interference",
+        FailureKind.Interrupted => "interrupted",
         _ => "time limit reached",
     };
 }

@@ -102,6 +102,15 @@ public sealed class TcpEngine
         {
             if (StopRequested)
             {
+                // Every flow still running ends here: its server is reset if it holds the connection open, and its
+                // result says so (the JSON's last object is a result, also after Ctrl-C).
+                foreach (var f in order.Where(f => !f.Driver.Finished))
+                {
+                    f.Session.GiveUp(FailureKind.Interrupted, $"interrupted in {f.Session.State.ToRfc()}", Clock.Now, f);
+                    f.Driver.AfterInput(f, Clock.Now);
+                    PublishResult(f);
+                }
+
                 return RunEnd.Cancelled;
             }
 
@@ -128,7 +137,7 @@ public sealed class TcpEngine
             {
                 foreach (var f in order.Where(f => !f.Driver.Finished))
                 {
-                    f.Session.Fail(FailureKind.Deadline, $"time limit of {limit.TotalSeconds:0.###} s reached in {f.Session.State.ToRfc()}", f);
+                    f.Session.GiveUp(FailureKind.Deadline, $"time limit of {limit.TotalSeconds:0.###} s reached in {f.Session.State.ToRfc()}", now, f);
                     f.Driver.AfterInput(f, now);
                     PublishResult(f);
                 }

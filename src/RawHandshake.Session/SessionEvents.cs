@@ -29,6 +29,9 @@ public enum FailureKind
 
     /// <summary>The run's overall time limit passed.</summary>
     Deadline,
+
+    /// <summary>The user stopped the run (Ctrl-C, SIGTERM).</summary>
+    Interrupted,
 }
 
 /// <summary>Something the session did or saw, for the trace and for drivers.</summary>

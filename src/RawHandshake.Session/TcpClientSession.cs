@@ -279,7 +279,29 @@ public sealed class TcpClientSession
         Finish(output, "aborted with RST", TcpState.Closed);
     }
 
-    /// <summary>The run gave up on the session (overall deadline): it stops without sending anything.</summary>
+    /// <summary>
+    /// The run gives up on the session (its time limit, an interrupt). A connection the server holds open (any
+    /// synchronized state) is reset first, so the server is not left with it: one RST, as <see cref="Abort"/> sends.
+    /// Before the handshake, or once closed or in TIME-WAIT, nothing is sent.
+    /// </summary>
+    public void GiveUp(FailureKind kind, string reason, TimeSpan now, ISessionOutput output)
+    {
+        if (done)
+        {
+            return;
+        }
+
+        if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
+            or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck)
+        {
+            Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
+            Emit(output, new OutgoingSegment(TcpFlags.Rst | TcpFlags.Ack, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+        }
+
+        Fail(kind, reason, output);
+    }
+
+    /// <summary>The run gave up on the session: it stops without sending anything (see <see cref="GiveUp"/>).</summary>
     public void Fail(FailureKind kind, string reason, ISessionOutput output)
     {
         if (done)

@@ -206,13 +206,52 @@ public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
         r.Out.ShouldContain("Ack=1001");
     }
 
-    /// <summary>SIGINT to the whole tree, as Ctrl-C in a terminal does (ip netns exec → dotnet).</summary>
-    private static void Interrupt(int pid)
+    /// <summary>SIGINT to the whole tree, as Ctrl-C in a terminal does (ip netns exec → dotnet); or another signal.</summary>
+    private static void Interrupt(int pid, string signal = "-INT")
     {
         foreach (var p in ChildrenAndSelf(pid))
         {
-            Sh.RunAllowingFailure("kill", "-INT", p.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Sh.RunAllowingFailure("kill", signal, p.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
+    }
+
+    [Fact]
+    public void SigtermMidSessionEndsWithAResultResetsTheServerAndLeavesNoNftTable()
+    {
+        var running = Cli.Start("handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--sport", "41077", "--close", "passive", "--timeout", "60s", "--json");
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!running.OutputSoFar.Contains("\"to\":\"ESTABLISHED\"") && DateTime.UtcNow < until)
+        {
+            Thread.Sleep(50);
+        }
+
+        running.OutputSoFar.ShouldContain("\"to\":\"ESTABLISHED\"");
+        Sh.InNs(lab.Server, "ss", "-tanH", "state", "established", "( sport = :20000 and dport = :41077 )").Trim().ShouldNotBeEmpty();
+
+        Interrupt(running.Process.Id, "-TERM");
+        var r = running.Finish(Bound);
+        r.Code.ShouldBe(143, r.ToString());
+        var events = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var last = events[^1];
+        last.GetProperty("event").GetString().ShouldBe("result");
+        last.GetProperty("ok").GetBoolean().ShouldBeFalse();
+        last.GetProperty("error").GetString()!.ShouldStartWith("interrupted");
+        events.Count(e => e.GetProperty("event").GetString() == "packet" && e.TryGetProperty("flags", out var f) && f.GetString() == "RA"
+                          && e.GetProperty("dir").GetString() == "out").ShouldBe(1, "one RST to the server");
+        Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
+
+        // The RST reached the server: it holds nothing for the flow any more.
+        Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", "( sport = :20000 and dport = :41077 )").Trim().ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void ATimeLimitResetsTheConnectionTheServerHoldsOpen()
+    {
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--sport", "41078", "--close", "passive", "--timeout", "2s");
+        r.Code.ShouldBe(1, r.ToString());
+        r.Out.ShouldContain("time limit of 2 s reached in ESTABLISHED");
+        r.Out.ShouldContain("[RST, ACK]");
+        Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", "( sport = :20000 and dport = :41078 )").Trim().ShouldBeEmpty();
     }
 
     private static IEnumerable<int> ChildrenAndSelf(int pid)

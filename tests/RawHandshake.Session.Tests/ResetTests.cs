@@ -294,4 +294,53 @@ public class ResetTests
         lab.ExpectNothing();
         lab.Session.ReceivedCount.ShouldBe(0);
     }
+
+    [Fact]
+    public void Giving_up_on_an_open_connection_resets_the_server_first()
+    {
+        var lab = new Lab().Established();
+        lab.Send("ab"u8.ToArray());
+        lab.Take();
+        lab.Deliver(lab.Server.Ack(3));
+        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Now, lab.Out);
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(3), lab.S(1), 0, kind: SegmentKind.Reset);
+        lab.ExpectState(TcpState.Closed);
+        lab.Events().OfType<SessionFailed>().ShouldHaveSingleItem().Kind.ShouldBe(FailureKind.Deadline);
+        lab.Session.IsDone.ShouldBeTrue();
+    }
+
+    [Fact]
+    public void Giving_up_before_the_handshake_sends_nothing()
+    {
+        var lab = new Lab().Connect();
+        lab.Take();
+        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Now, lab.Out);
+        lab.ExpectNothing();
+        lab.ExpectState(TcpState.Closed);
+        lab.Events().OfType<SessionFailed>().ShouldHaveSingleItem().Kind.ShouldBe(FailureKind.Interrupted);
+    }
+
+    [Fact]
+    public void Giving_up_resets_also_after_hand_made_segments()
+    {
+        // A recipe's low-level steps put the session in manual mode, where it sends nothing of its own; the reset on
+        // giving up is still sent.
+        var lab = new Lab().Established();
+        lab.Session.SetManual(true, lab.Now, lab.Out);
+        lab.Take();
+        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Now, lab.Out);
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(1), lab.S(1), 0, kind: SegmentKind.Reset);
+    }
+
+    [Fact]
+    public void Giving_up_twice_or_after_the_end_does_nothing()
+    {
+        var lab = new Lab().Established();
+        lab.Session.Abort(lab.Now, lab.Out);
+        lab.Take();
+        lab.Events();
+        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Now, lab.Out);
+        lab.ExpectNothing();
+        lab.Events().ShouldBeEmpty();
+    }
 }
