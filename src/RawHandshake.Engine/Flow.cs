@@ -107,6 +107,9 @@ public sealed class Flow : ISessionOutput
         SynAckWall = null;
     }
 
+    private static byte Tos(byte tos, byte? dscp, byte? ecn) =>
+        (byte)(((dscp is { } d ? d << 2 : tos & 0xFC) | (ecn ?? (tos & 3))) & 0xFF);
+
     /// <summary>Builds and sends one segment. Returns whether both checksums in the frame are right.</summary>
     private bool BuildAndSend(in OutgoingSegment segment, FrameOverrides? o)
     {
@@ -124,10 +127,14 @@ public sealed class Flow : ISessionOutput
             Id = o?.IpId ?? ipId++,
             Ttl = o?.Ttl ?? FrameOptions.Ttl,
             DontFragment = o?.DontFragment ?? FrameOptions.DontFragment,
-            Tos = o?.Tos ?? FrameOptions.Tos,
+            MoreFragments = o?.MoreFragments ?? false,
+            ReservedFlag = o?.ReservedFlag ?? false,
+            FragmentOffset = o?.FragmentOffset ?? 0,
+            Tos = Tos(o?.Tos ?? FrameOptions.Tos, o?.Dscp, o?.Ecn),
             Checksum = o?.IpChecksum,
             TotalLength = o?.IpLength,
             Ihl = o?.Ihl,
+            Options = o?.IpOptions ?? ReadOnlyMemory<byte>.Empty,
         };
         var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window)
         {
@@ -251,6 +258,20 @@ public sealed record FrameOverrides
     public ushort? IpLength { get; init; }
     public byte? Ihl { get; init; }
     public byte? Reserved { get; init; }
+
+    /// <summary>The DSCP (upper 6 bits of TOS) and ECN (lower 2) on their own, applied after <see cref="Tos"/>.</summary>
+    public byte? Dscp { get; init; }
+    public byte? Ecn { get; init; }
+    public bool? MoreFragments { get; init; }
+
+    /// <summary>The reserved ("evil", RFC 3514) IP flag bit.</summary>
+    public bool? ReservedFlag { get; init; }
+
+    /// <summary>Fragment offset in 8-byte units (0-8191).</summary>
+    public ushort? FragmentOffset { get; init; }
+
+    /// <summary>IP option bytes as given (padded to 32 bits when built).</summary>
+    public byte[]? IpOptions { get; init; }
 
     /// <summary>Option bytes exactly as given (replacing the segment's option set).</summary>
     public byte[]? RawOptions { get; init; }

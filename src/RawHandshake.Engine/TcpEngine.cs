@@ -243,7 +243,7 @@ public sealed class TcpEngine
     }
 
     /// <summary>Sends an ARP request for <paramref name="target"/> and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
-    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3)
+    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3, string purpose = "ARP for the next hop")
     {
         if (Arp.TryGet(target, out var known))
         {
@@ -257,7 +257,7 @@ public sealed class TcpEngine
             var n = FrameBuilder.BuildArpRequest(buffer, localMac, sender, target);
             if (TraceArp)
             {
-                SendFrame(buffer[..n], attempt == 0 ? "ARP for the next hop" : $"ARP again (try {attempt + 1})");
+                SendFrame(buffer[..n], attempt == 0 ? purpose : $"ARP again (try {attempt + 1})");
             }
             else
             {

@@ -427,6 +427,12 @@ public sealed class RecipeDriver : IFlowDriver
                 "ip.len" => o with { IpLength = (ushort)f.Value },
                 "ihl" => o with { Ihl = (byte)f.Value },
                 "reserved" => o with { Reserved = (byte)f.Value },
+                "dscp" => o with { Dscp = (byte)f.Value },
+                "ecn" => o with { Ecn = (byte)f.Value },
+                "mf" => o with { MoreFragments = f.Value != 0 },
+                "evil" => o with { ReservedFlag = f.Value != 0 },
+                "frag-offset" => o with { FragmentOffset = (ushort)f.Value },
+                "ip.options" => o with { IpOptions = f.Bytes },
                 _ => o,
             };
         }

@@ -88,7 +88,7 @@ public static class RecipePrinter
                 PrintOptions(sb, s.Options);
                 foreach (var f in s.Fields)
                 {
-                    Line(sb, 2, f.Pos, $"field {f.Name} {f.Value.ToString(CultureInfo.InvariantCulture)}");
+                    Line(sb, 2, f.Pos, f.Bytes is { } b ? $"field {f.Name} hex {Convert.ToHexStringLower(b)}" : $"field {f.Name} {f.Value.ToString(CultureInfo.InvariantCulture)}");
                 }
 
                 break;

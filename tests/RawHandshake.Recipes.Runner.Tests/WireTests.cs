@@ -51,6 +51,39 @@ public sealed class WireTests
     }
 
     [Fact]
+    public void Fragment_fields_dscp_ecn_and_ip_options()
+    {
+        // Every IPv4 field the wire layer can set, from a recipe: MF, the evil bit, a fragment offset, DSCP and ECN apart,
+        // and IP options (a NOP and an end of list, padded to 32 bits: IHL 6).
+        var run = RunEcho("""
+            target 10.9.0.2:20000
+            send S 0:0(0) <mss 1460> tos 0xff dscp 46 ecn 1 mf evil frag-offset 185 ip.options hex 01 00
+            """);
+        run.ShouldPass();
+        var syn = run.Peer.Seen.Single(f => f.Parsed.IPv4 is not null); // a later fragment: IPv4, its TCP header not parsed
+        syn.Parsed.Tcp.ShouldBeNull("a fragment at offset 185 × 8 carries no TCP header");
+        syn.Ip.Tos.ShouldBe((byte)(46 << 2 | 1), "dscp and ecn replace their bits of tos");
+        syn.Ip.MoreFragments.ShouldBeTrue();
+        syn.Ip.ReservedFlag.ShouldBeTrue();
+        syn.Ip.FragmentOffset.ShouldBe((ushort)185);
+        syn.Ip.HeaderLength.ShouldBe(24);
+        syn.Frame.AsSpan(14 + 20, 4).ToArray().ShouldBe(new byte[] { 0x01, 0x00, 0x00, 0x00 });
+        syn.Parsed.IpOptions(syn.Frame).ToArray().ShouldBe(new byte[] { 0x01, 0x00, 0x00, 0x00 });
+        Checksum.Verify(syn.Frame.AsSpan(14, 24)).ShouldBe(ChecksumVerdict.Good, "the IP checksum covers the options");
+    }
+
+    [Fact]
+    public void Ecn_alone_keeps_the_dscp_of_tos()
+    {
+        var run = RunEcho("""
+            target 10.9.0.2:20000
+            send S 0:0(0) <mss 1460> tos 0xb8 ecn 2
+            """);
+        run.ShouldPass();
+        run.Sent.Single().Ip.Tos.ShouldBe((byte)0xba);
+    }
+
+    [Fact]
     public void Without_overrides_the_fields_are_the_flows_and_checksums_are_good()
     {
         var run = RunEcho("""

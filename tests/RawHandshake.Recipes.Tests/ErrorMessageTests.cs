@@ -8,6 +8,11 @@ public class ErrorMessageTests
 {
     [Theory]
     [InlineData("unexpected character", "connect @", "t.rh:1:9: unexpected character '@'")]
+    [InlineData("ip.options without bytes", "send S ip.options", "t.rh:1:8: ip.options needs its bytes: ip.options hex 01 01 01 00")]
+    [InlineData("ip.options not as hex", "send S ip.options 01", "t.rh:1:19: ip.options needs its bytes as hex: ip.options hex 01 01 01 00, not '01'")]
+    [InlineData("ip.options too long", "send S ip.options hex " + "01010101010101010101010101010101010101010101010101010101010101010101010101010101" + "01", "t.rh:1:19: ip.options: 41 bytes, but at most 40 fit in an IPv4 header")]
+    [InlineData("frag-offset out of range", "send S frag-offset 8192", "t.rh:1:20: frag-offset 8192 is out of range (0 to 8191)")]
+    [InlineData("mf twice", "send S mf mf", "t.rh:1:11: 'mf' given twice")]
     [InlineData("control character", "connect \u0001", "t.rh:1:9: unexpected character '\\x01'")]
     [InlineData("non-ASCII letter", "connect é", "t.rh:1:9: unexpected character 'é'")]
     [InlineData("backslash mid-line", "connect \\ foo", "t.rh:1:9: '\\' continues a line only at its end; inside strings write escapes such as \"\\n\"")]

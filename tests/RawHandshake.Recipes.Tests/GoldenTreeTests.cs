@@ -105,6 +105,24 @@ public class GoldenTreeTests
         """");
 
     [Fact]
+    public void Send_the_other_ip_fields() => Golden(
+        """"
+        send S 0:1(1) dscp 46 ecn 1 mf evil frag-offset 185 ip.options hex 0101 00 "x"
+        """",
+        """"
+        recipe t.rh
+        header
+        steps
+          1:1 send flags=S seq=0 len=1 ack=- win=- options=- payload="x"
+            1:15 field dscp 46
+            1:23 field ecn 1
+            1:29 field mf 1
+            1:32 field evil 1
+            1:37 field frag-offset 185
+            1:53 field ip.options hex 010100
+        """");
+
+    [Fact]
     public void Send_raw_numbers_variables_hex() => Golden(
         """"
         send S raw:1000

@@ -85,6 +85,7 @@ public sealed class LiveSetup : IDisposable
             var mac = link.HardwareAddress ?? route.InterfaceMac!.Value;
             if (guard == RstGuardMode.Phantom)
             {
+                ProbeUnused(engine, route, mac);
                 engine.PhantomAddresses.Add(route.Source);
             }
 
@@ -95,6 +96,23 @@ public sealed class LiveSetup : IDisposable
             link.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The phantom guard answers ARP for an address; it must not take one that someone on the link holds. An
+    /// ARP probe first (RFC 5227: sender address 0.0.0.0, so nobody's cache learns anything): an answer refuses the run.</summary>
+    private static void ProbeUnused(TcpEngine engine, RouteInfo route, MacAddress mac)
+    {
+        MacAddress holder;
+        try
+        {
+            holder = engine.Resolve(route.Source, IPv4Address.Any, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)");
+        }
+        catch (LinkException)
+        {
+            return; // no answer: the address is free
+        }
+
+        throw new LinkException($"--source {route.Source} is in use on {route.Interface} ({holder} answered an ARP probe for it): the phantom guard never takes an address someone holds; give an unused one");
     }
 
     private static RstGuardMode ChooseGuard(LiveRequest request, RouteInfo route)

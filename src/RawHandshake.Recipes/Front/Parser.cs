@@ -327,6 +327,9 @@ internal static class Parser
     {
         ["ttl"] = (0, 255),
         ["tos"] = (0, 255),
+        ["dscp"] = (0, 63),
+        ["ecn"] = (0, 3),
+        ["frag-offset"] = (0, 8191),
         ["ip.id"] = (0, 65535),
         ["ip.checksum"] = (0, 65535),
         ["tcp.checksum"] = (0, 65535),
@@ -448,6 +451,32 @@ internal static class Parser
                 Once(seen, "df", t);
                 c.Next();
                 fields.Add(new FieldOverride("df", word == "df" ? 1 : 0, t.Pos));
+            }
+            else if (word is "mf" or "evil")
+            {
+                Once(seen, word, t);
+                c.Next();
+                fields.Add(new FieldOverride(word, 1, t.Pos));
+            }
+            else if (word == "ip.options")
+            {
+                Once(seen, word, t);
+                c.Next();
+                if (!c.PeekWord("hex"))
+                {
+                    throw c.AtEnd
+                        ? Cursor.Fail(t, "ip.options needs its bytes: ip.options hex 01 01 01 00")
+                        : Cursor.Fail(c.Peek()!, $"ip.options needs its bytes as hex: ip.options hex 01 01 01 00, not '{c.Peek()!.Shown}'");
+                }
+
+                var hex = c.Next();
+                var bytes = c.HexRun(hex, stopAtDf: true);
+                if (bytes.Length > 40)
+                {
+                    throw Cursor.Fail(hex, $"ip.options: {bytes.Length} bytes, but at most 40 fit in an IPv4 header");
+                }
+
+                fields.Add(new FieldOverride(word, bytes.Length, t.Pos, bytes));
             }
             else if (word is not null && SendFields.TryGetValue(word, out var range))
             {

@@ -99,10 +99,12 @@ public sealed record FlagsMatch(TcpFlags? Exact, SourcePos Pos = default)
 }
 
 /// <summary>
-/// A header field set by hand on a <c>send</c>, sent exactly as set. Names: <c>ttl tos ip.id df ip.checksum
-/// tcp.checksum urg data-offset ip.len ihl reserved</c>; <c>df</c> is 1 and <c>nodf</c> is <c>df</c> 0.
+/// A header field set by hand on a <c>send</c>, sent exactly as set. Names: <c>ttl tos dscp ecn ip.id df mf evil
+/// frag-offset ip.checksum ip.len ihl ip.options tcp.checksum urg data-offset reserved</c>; <c>df</c> is 1 and
+/// <c>nodf</c> is <c>df</c> 0, <c>mf</c> and <c>evil</c> are 1. <c>ip.options</c> carries its bytes in
+/// <see cref="Bytes"/> (<see cref="Value"/> is their count).
 /// </summary>
-public sealed record FieldOverride(string Name, long Value, SourcePos Pos = default);
+public sealed record FieldOverride(string Name, long Value, SourcePos Pos = default, byte[]? Bytes = null);
 
 /// <summary>
 /// A header field tested by an <c>expect</c>: <see cref="Value"/> is a matcher, or for <c>tcp.checksum</c> a
