@@ -30,6 +30,46 @@ public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
     }
 
     [Fact]
+    public void EveryConnectAndDataOptionReachesTheWire()
+    {
+        // --isn across the 2^32 wrap, --mss, --window, --iface (the on-link veth), --time-wait, and the three data sources
+        // in their documented order: each --data, then --data-hex, then --data-file; all echoed intact.
+        var file = Path.Combine(Path.GetTempPath(), $"rh-data-{Guid.NewGuid():N}.bin");
+        var blob = Enumerable.Range(0, 3000).Select(i => (byte)('a' + (i % 26))).ToArray();
+        File.WriteAllBytes(file, blob);
+        try
+        {
+            var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.1.10:20000", "--iface", "eth1", "--isn", "4294967290",
+                "--mss", "1200", "--window", "30000", "--time-wait", "100ms", "--data", "one", "--data-hex", "74776f", "--data-file", file,
+                "--expect-echo", "--json");
+            r.Code.ShouldBe(0, r.ToString());
+            var events = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var packets = events.Where(e => e.GetProperty("event").GetString() == "packet" && e.TryGetProperty("flags", out _)).ToList();
+            var syn = packets[0];
+            syn.GetProperty("flags").GetString().ShouldBe("S");
+            syn.GetProperty("seq").GetUInt32().ShouldBe(4294967290u);
+            syn.GetProperty("win").GetInt32().ShouldBe(30000);
+            syn.GetProperty("options").GetProperty("mss").GetInt32().ShouldBe(1200);
+
+            // Our data segments never exceed the server's MSS, and sequence numbers wrapped past 2^32 on the way.
+            var ours = packets.Where(p => p.GetProperty("dir").GetString() == "out" && p.GetProperty("len").GetInt32() > 0).ToList();
+            ours.ShouldAllBe(p => p.GetProperty("len").GetInt32() <= 1460);
+            ours.ShouldContain(p => p.GetProperty("seq").GetUInt32() < 10000u);
+
+            var result = events[^1];
+            result.GetProperty("ok").GetBoolean().ShouldBeTrue();
+            var echoed = result.GetProperty("echoed").GetString()!;
+            echoed.ShouldBe("onetwo" + System.Text.Encoding.ASCII.GetString(blob));
+            r.Out.ShouldContain("TIME-WAIT");
+            r.Out.ShouldContain("198.18.1.1:");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void ClosedPortIsReportedPromptly()
     {
         var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20099");
