@@ -123,6 +123,11 @@ public sealed class TcpEngine
                 }
                 else
                 {
+                    if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
+                    {
+                        f.Session.ResetIfOpen(f); // a failed run does not leave the server holding the connection
+                    }
+
                     PublishResult(f);
                 }
             }

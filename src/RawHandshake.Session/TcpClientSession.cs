@@ -291,14 +291,38 @@ public sealed class TcpClientSession
             return;
         }
 
-        if (State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
-            or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck)
+        if (ServerHoldsItOpen)
         {
-            Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
-            Emit(output, new OutgoingSegment(TcpFlags.Rst | TcpFlags.Ack, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+            SendClosingReset(output);
         }
 
         Fail(kind, reason, output);
+    }
+
+    /// <summary>
+    /// The run is done with the session (its driver ended, e.g. a failed recipe step) while the server still holds the
+    /// connection open: one RST so that it does not keep it, then CLOSED. False (nothing sent) when the session is over
+    /// already or the server holds nothing.
+    /// </summary>
+    public bool ResetIfOpen(ISessionOutput output)
+    {
+        if (done || !ServerHoldsItOpen)
+        {
+            return false;
+        }
+
+        SendClosingReset(output);
+        Finish(output, "reset: the run ended while the server held the connection open", TcpState.Closed);
+        return true;
+    }
+
+    private bool ServerHoldsItOpen => State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
+        or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck;
+
+    private void SendClosingReset(ISessionOutput output)
+    {
+        Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
+        Emit(output, new OutgoingSegment(TcpFlags.Rst | TcpFlags.Ack, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
     }
 
     /// <summary>The run gave up on the session: it stops without sending anything (see <see cref="GiveUp"/>).</summary>

@@ -63,7 +63,23 @@ public sealed class FailPathTests
             """);
         var f = ShouldFailAt(run, 3, "the segment that came is S. 0:0(0) ack 1 win 65160");
         f.Diffs.ShouldBe(["tcp.ack: expected 3 (0x3) vs actual 1 (0x1)"]);
-        run.Sent.Count.ShouldBe(1, "the send after the failing expect never went out");
+        // The send after the failing expect never went out; the run reset the half-open connection the server held.
+        run.Sent.Count.ShouldBe(2);
+        run.Sent[1].Tcp.Flags.ShouldBe(TcpFlags.Rst | TcpFlags.Ack);
+        run.Sent[1].Tcp.Seq.ShouldBe(new Wire.Primitives.SeqNum(1001));
+    }
+
+    [Fact]
+    public void A_failed_step_before_the_servers_answer_sends_no_reset()
+    {
+        // Nothing open on the server (it never answered): nothing to reset.
+        var run = RunEcho("""
+            target 10.9.0.2:20099
+            send   S 0:0(0) <mss 1460>
+            expect S. 0:0(0) ack 1 within 1s
+            """);
+        ShouldFailAt(run, 3, "the segment that came is R. 0:0(0) ack 1 win 0");
+        run.Sent.Count.ShouldBe(1);
     }
 
     [Fact]
@@ -324,7 +340,8 @@ public sealed class FailPathTests
             """);
         var f = ShouldFailAt(run, 3, "expected nothing, got S. 0:0(0) ack 1 win 65160");
         f.Diffs.ShouldBeEmpty();
-        run.Sent.Count.ShouldBe(1);
+        run.Sent.Count.ShouldBe(2, "the recipe's RST never went out; the run's own RST did, for the connection the server held");
+        run.Sent[1].Tcp.Flags.ShouldBe(TcpFlags.Rst | TcpFlags.Ack);
     }
 
     [Fact]

@@ -343,4 +343,21 @@ public class ResetTests
         lab.ExpectNothing();
         lab.Events().ShouldBeEmpty();
     }
+
+    [Fact]
+    public void Reset_if_open_sends_one_rst_only_while_the_server_holds_the_connection()
+    {
+        var lab = new Lab().Established();
+        lab.Session.ResetIfOpen(lab.Out).ShouldBeTrue();
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(1), lab.S(1), 0, kind: SegmentKind.Reset);
+        lab.ExpectState(TcpState.Closed);
+        lab.Events().OfType<SessionFailed>().ShouldBeEmpty("the run's outcome says why it ended; this is only cleanup");
+        lab.Session.ResetIfOpen(lab.Out).ShouldBeFalse();
+        lab.ExpectNothing();
+
+        var before = new Lab().Connect();
+        before.Take();
+        before.Session.ResetIfOpen(before.Out).ShouldBeFalse();
+        before.ExpectNothing();
+    }
 }
