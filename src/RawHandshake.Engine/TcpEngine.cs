@@ -102,15 +102,8 @@ public sealed class TcpEngine
         {
             if (StopRequested)
             {
-                // Every flow still running ends here: its server is reset if it holds the connection open, and its
-                // result says so (the JSON's last object is a result, also after Ctrl-C).
-                foreach (var f in order.Where(f => !f.Driver.Finished))
-                {
-                    f.Session.GiveUp(FailureKind.Interrupted, $"interrupted in {f.Session.State.ToRfc()}", Clock.Now, f);
-                    f.Driver.AfterInput(f, Clock.Now);
-                    PublishResult(f);
-                }
-
+                // The JSON's last object is a result, also after Ctrl-C.
+                GiveUpUnfinished(FailureKind.Interrupted, state => $"interrupted in {state}", Clock.Now);
                 return RunEnd.Cancelled;
             }
 
@@ -140,12 +133,7 @@ public sealed class TcpEngine
             var now = Clock.Now;
             if (now >= deadline)
             {
-                foreach (var f in order.Where(f => !f.Driver.Finished))
-                {
-                    f.Session.GiveUp(FailureKind.Deadline, $"time limit of {limit.TotalSeconds:0.###} s reached in {f.Session.State.ToRfc()}", now, f);
-                    f.Driver.AfterInput(f, now);
-                    PublishResult(f);
-                }
+                GiveUpUnfinished(FailureKind.Deadline, state => $"time limit of {limit.TotalSeconds:0.###} s reached in {state}", now);
 
                 return RunEnd.TimedOut;
             }
@@ -202,6 +190,18 @@ public sealed class TcpEngine
         }
     }
 
+    /// <summary>Every flow still running ends here: its server is reset if it holds the connection open (see
+    /// <see cref="TcpClientSession.GiveUp"/>), and its result is published.</summary>
+    private void GiveUpUnfinished(FailureKind kind, Func<string, string> reason, TimeSpan now)
+    {
+        foreach (var f in order.Where(f => !f.Driver.Finished))
+        {
+            f.Session.GiveUp(kind, reason(f.Session.State.ToRfc()), f);
+            f.Driver.AfterInput(f, now);
+            PublishResult(f);
+        }
+    }
+
     private void PublishResult(Flow f)
     {
         if (f.ResultPublished || f.Driver.Outcome is not { } outcome)
@@ -248,7 +248,13 @@ public sealed class TcpEngine
     }
 
     /// <summary>Sends an ARP request for <paramref name="target"/> and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
-    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3, string purpose = "ARP for the next hop")
+    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3) =>
+        TryResolve(target, sender, localMac, perTry, tries, "ARP for the next hop") is { } mac
+            ? mac
+            : throw new LinkException($"no answer to ARP for {target} on {link.Name} ({tries} requests)");
+
+    /// <summary>As <see cref="Resolve"/>, with the note for the trace; null when nothing answered.</summary>
+    public MacAddress? TryResolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries, string purpose)
     {
         if (Arp.TryGet(target, out var known))
         {
@@ -283,7 +289,7 @@ public sealed class TcpEngine
             }
         }
 
-        throw new LinkException($"no answer to ARP for {target} on {link.Name} ({tries} requests)");
+        return null;
     }
 
     // ---- receiving --------------------------------------------------------------------------------------------

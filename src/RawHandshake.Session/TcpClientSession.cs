@@ -274,8 +274,7 @@ public sealed class TcpClientSession
             return;
         }
 
-        var flags = State == TcpState.SynSent ? TcpFlags.Rst : TcpFlags.Rst | TcpFlags.Ack;
-        Emit(output, new OutgoingSegment(flags, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+        SendReset(output);
         Finish(output, "aborted with RST", TcpState.Closed);
     }
 
@@ -284,7 +283,7 @@ public sealed class TcpClientSession
     /// synchronized state) is reset first, so the server is not left with it: one RST, as <see cref="Abort"/> sends.
     /// Before the handshake, or once closed or in TIME-WAIT, nothing is sent.
     /// </summary>
-    public void GiveUp(FailureKind kind, string reason, TimeSpan now, ISessionOutput output)
+    public void GiveUp(FailureKind kind, string reason, ISessionOutput output)
     {
         if (done)
         {
@@ -293,7 +292,8 @@ public sealed class TcpClientSession
 
         if (ServerHoldsItOpen)
         {
-            SendClosingReset(output);
+            Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
+            SendReset(output);
         }
 
         Fail(kind, reason, output);
@@ -311,7 +311,8 @@ public sealed class TcpClientSession
             return false;
         }
 
-        SendClosingReset(output);
+        Manual = false;
+        SendReset(output);
         Finish(output, "reset: the run ended while the server held the connection open", TcpState.Closed);
         return true;
     }
@@ -319,10 +320,11 @@ public sealed class TcpClientSession
     private bool ServerHoldsItOpen => State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
         or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck;
 
-    private void SendClosingReset(ISessionOutput output)
+    /// <summary>RST at SND.NXT; with ACK once the server's sequence is known (a RST in SYN-SENT carries none).</summary>
+    private void SendReset(ISessionOutput output)
     {
-        Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
-        Emit(output, new OutgoingSegment(TcpFlags.Rst | TcpFlags.Ack, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+        var flags = State == TcpState.SynSent ? TcpFlags.Rst : TcpFlags.Rst | TcpFlags.Ack;
+        Emit(output, new OutgoingSegment(flags, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
     }
 
     /// <summary>The run gave up on the session: it stops without sending anything (see <see cref="GiveUp"/>).</summary>

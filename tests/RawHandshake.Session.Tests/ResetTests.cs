@@ -302,7 +302,7 @@ public class ResetTests
         lab.Send("ab"u8.ToArray());
         lab.Take();
         lab.Deliver(lab.Server.Ack(3));
-        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Now, lab.Out);
+        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Out);
         lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(3), lab.S(1), 0, kind: SegmentKind.Reset);
         lab.ExpectState(TcpState.Closed);
         lab.Events().OfType<SessionFailed>().ShouldHaveSingleItem().Kind.ShouldBe(FailureKind.Deadline);
@@ -314,7 +314,7 @@ public class ResetTests
     {
         var lab = new Lab().Connect();
         lab.Take();
-        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Now, lab.Out);
+        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Out);
         lab.ExpectNothing();
         lab.ExpectState(TcpState.Closed);
         lab.Events().OfType<SessionFailed>().ShouldHaveSingleItem().Kind.ShouldBe(FailureKind.Interrupted);
@@ -328,7 +328,7 @@ public class ResetTests
         var lab = new Lab().Established();
         lab.Session.SetManual(true, lab.Now, lab.Out);
         lab.Take();
-        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Now, lab.Out);
+        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Out);
         lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(1), lab.S(1), 0, kind: SegmentKind.Reset);
     }
 
@@ -339,7 +339,7 @@ public class ResetTests
         lab.Session.Abort(lab.Now, lab.Out);
         lab.Take();
         lab.Events();
-        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Now, lab.Out);
+        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Out);
         lab.ExpectNothing();
         lab.Events().ShouldBeEmpty();
     }

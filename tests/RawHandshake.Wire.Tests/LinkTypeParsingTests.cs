@@ -1,12 +1,31 @@
 using RawHandshake.Wire.Capture;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
 using RawHandshake.Wire.Tests.Support;
 
 namespace RawHandshake.Wire.Tests;
 
 public class LinkTypeParsingTests
 {
+    [Fact]
+    public void Bytes_that_start_at_a_good_ipv4_header_are_told_from_a_frame()
+    {
+        var frame = SampleFrames.LinuxSyn();
+        IPv4Header.StartsWithValidHeader(frame[14..]).ShouldBeTrue();
+        IPv4Header.StartsWithValidHeader(frame).ShouldBeFalse("an Ethernet frame starts with a MAC address");
+
+        var badChecksum = frame[14..];
+        badChecksum[10] ^= 0xff;
+        IPv4Header.StartsWithValidHeader(badChecksum).ShouldBeFalse();
+        IPv4Header.StartsWithValidHeader(frame[14..33]).ShouldBeFalse("shorter than a header");
+
+        var withOptionsCut = frame[14..].ToArray();
+        withOptionsCut[0] = 0x46; // IHL 6: 24 bytes of header, the checksum no longer covers what it says
+        IPv4Header.StartsWithValidHeader(withOptionsCut).ShouldBeFalse();
+        IPv4Header.StartsWithValidHeader([0x44, .. frame[15..34]]).ShouldBeFalse("IHL below 5");
+    }
+
     [Fact]
     public void Null_link_reads_the_family_in_either_byte_order()
     {

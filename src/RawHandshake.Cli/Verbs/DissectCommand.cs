@@ -115,25 +115,13 @@ public sealed partial class DissectOptions : ICommand
             // Without --link-type, bytes that begin with a whole IPv4 header with a good checksum are taken as IP, as
             // tcpdump -x/-X (without -e) prints them; an Ethernet frame never passes that test by chance.
             return HexText.ParseFrames(text)
-                .Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, LinkType is null && StartsWithIPv4(b) ? Wire.Capture.LinkType.Raw : link, b, b.Length))
+                .Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, LinkType is null && Wire.Protocols.IPv4Header.StartsWithValidHeader(b) ? Wire.Capture.LinkType.Raw : link, b, b.Length))
                 .ToList();
         }
         catch (FormatException e)
         {
             throw new UsageException($"dissect: {(hexArgs is ["-"] ? "stdin" : "hex")}: {e.Message}");
         }
-    }
-
-    /// <summary>Whether <paramref name="b"/> starts with an IPv4 header (version 4, a length that fits) whose checksum is good.</summary>
-    public static bool StartsWithIPv4(ReadOnlySpan<byte> b)
-    {
-        if (b.Length < 20 || b[0] >> 4 != 4)
-        {
-            return false;
-        }
-
-        var ihl = (b[0] & 0x0f) * 4;
-        return ihl >= 20 && b.Length >= ihl && Wire.Primitives.Checksum.Verify(b[..ihl]) == Wire.Primitives.ChecksumVerdict.Good;
     }
 
     /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>

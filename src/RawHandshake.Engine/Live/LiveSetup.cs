@@ -102,12 +102,7 @@ public sealed class LiveSetup : IDisposable
     /// ARP probe first (RFC 5227: sender address 0.0.0.0, so nobody's cache learns anything): an answer refuses the run.</summary>
     private static void ProbeUnused(TcpEngine engine, RouteInfo route, MacAddress mac)
     {
-        MacAddress holder;
-        try
-        {
-            holder = engine.Resolve(route.Source, IPv4Address.Any, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)");
-        }
-        catch (LinkException)
+        if (engine.TryResolve(route.Source, IPv4Address.Any, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)") is not { } holder)
         {
             return; // no answer: the address is free
         }

@@ -78,6 +78,20 @@ public record struct IPv4Header
     }
 
     /// <summary>Reads the fixed 20 bytes; options are attached by the parser, which has checked the lengths.</summary>
+    /// <summary>Whether <paramref name="bytes"/> start with a whole IPv4 header (version 4, a header length that fits)
+    /// whose checksum is good: how bytes that begin at the IP header (tcpdump -x) are told from a frame that begins with
+    /// a link header, which passes this test only by a 1-in-65536 chance on top of its first byte.</summary>
+    public static bool StartsWithValidHeader(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length < MinLength || bytes[0] >> 4 != 4)
+        {
+            return false;
+        }
+
+        var length = (bytes[0] & 0x0f) * 4;
+        return length >= MinLength && bytes.Length >= length && Primitives.Checksum.Verify(bytes[..length]) == ChecksumVerdict.Good;
+    }
+
     public static IPv4Header ReadFixed(ReadOnlySpan<byte> s)
     {
         var fo = BinaryPrimitives.ReadUInt16BigEndian(s[6..]);
