@@ -9,7 +9,8 @@ public enum LabState
     /// <summary>Nothing of it exists: no state file, no namespace.</summary>
     Down,
 
-    /// <summary>Its three namespaces exist and every recorded server runs and listens.</summary>
+    /// <summary>Its namespaces exist, every recorded server runs and listens, and slirp4netns (when the lab has it) runs
+    /// with tap0 configured.</summary>
     Up,
 
     /// <summary>Some of it exists (see <see cref="LabInfo.Problems"/>): <c>lab up</c> re-creates it, <c>lab down</c> removes it.</summary>
@@ -34,6 +35,9 @@ public sealed record LabInfo
 
     public IReadOnlyList<LabServerInfo> Servers { get; init; } = [];
 
+    /// <summary>The second TCP stack (slirp4netns), or null when the lab was made without it.</summary>
+    public LabSlirpInfo? Slirp { get; init; }
+
     /// <summary>Namespaces named rh-NAME-* that exist now.</summary>
     public IReadOnlyList<string> ExistingNamespaces { get; init; } = [];
 
@@ -44,6 +48,15 @@ public sealed record LabInfo
     public string RouterNamespace => LabPlan.Namespace(Name, LabRole.Router);
 
     public string ServerNamespace => LabPlan.Namespace(Name, LabRole.Server);
+
+    /// <summary>rh-NAME-slirp: the client namespace of the second stack (tap0 198.19.64.100/24).</summary>
+    public string SlirpNamespace => LabPlan.Namespace(Name, LabRole.SlirpClient);
+
+    /// <summary>198.19.64.100 on tap0 in rh-NAME-slirp.</summary>
+    public IPAddress SlirpClientAddress => LabPlan.SlirpClientAddress;
+
+    /// <summary>198.19.64.2: slirp's own TCP, relaying to the server namespace's loopback.</summary>
+    public IPAddress SlirpGatewayAddress => LabPlan.SlirpGatewayAddress;
 
     /// <summary>198.18.0.1 on the client's eth0 (routed path).</summary>
     public IPAddress ClientAddress => LabPlan.ClientAddress;
@@ -68,6 +81,10 @@ public sealed record LabInfo
 
     /// <summary>A server's endpoint on the direct link, e.g. <c>OnLink(LabPorts.Echo)</c> = 198.18.1.10:20000.</summary>
     public IPEndPoint OnLink(int port) => new(ServerOnLinkAddress, port);
+
+    /// <summary>A server's endpoint through the second stack, from rh-NAME-slirp: <c>ViaSlirp(LabPorts.Echo)</c> =
+    /// 198.19.64.2:20000, answered by slirp's TCP and relayed to the same server on 127.0.0.1:20000 in rh-NAME-srv.</summary>
+    public IPEndPoint ViaSlirp(int port) => new(SlirpGatewayAddress, port);
 }
 
 /// <summary>One server process of a lab.</summary>
@@ -80,6 +97,10 @@ public sealed record LabServerInfo(
     long StartTime,
     bool Running,
     bool Listening);
+
+/// <summary>The slirp4netns process of a lab (it runs in the server namespace and serves <paramref name="Namespace"/>).</summary>
+/// <param name="Configured">Whether tap0 in <paramref name="Namespace"/> is up with 198.19.64.100/24.</param>
+public sealed record LabSlirpInfo(string Namespace, IReadOnlyList<string> Command, int Pid, long StartTime, bool Running, bool Configured);
 
 /// <summary>What <see cref="LabTopology.Down"/> removed.</summary>
 public sealed record LabDownResult(string Name, IReadOnlyList<string> RemovedNamespaces, int StoppedProcesses, bool RemovedStateFile)

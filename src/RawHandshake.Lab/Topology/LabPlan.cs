@@ -20,6 +20,13 @@ namespace RawHandshake.Lab.Topology;
 /// router solicitations or MLD reports.</para>
 /// <para>Servers (in rh-NAME-srv, listening on 0.0.0.0, so reachable at 198.18.2.10 through the router and at
 /// 198.18.1.10 on-link): see <see cref="LabPorts"/>.</para>
+/// <para>The second TCP stack: <c>slirp4netns</c> (libslirp, a BSD-derived user-space TCP) runs inside rh-NAME-srv and
+/// serves a fourth namespace, rh-NAME-slirp, through a tap device:
+/// <code>
+///  rh-NAME-slirp                          slirp4netns (a process in rh-NAME-srv)        rh-NAME-srv
+///  tap0 198.19.64.100/24  ── tap ──  198.19.64.2 (slirp's own TCP)  ── sockets ──  127.0.0.1:PORT (the same servers)
+/// </code>
+/// A connection to 198.19.64.2:PORT is answered by slirp's TCP and relayed to PORT on rh-NAME-srv's loopback.</para>
 /// </summary>
 public static class LabPlan
 {
@@ -53,17 +60,40 @@ public static class LabPlan
     public const string ServerMac = "02:52:48:00:02:0a";
     public const string ServerOnLinkMac = "02:52:48:00:01:0a";
 
+    /// <summary>slirp's virtual network (<c>slirp4netns --cidr</c>): a /24 of 198.19.0.0/16 the rest of the lab does not use.</summary>
+    public const string SlirpNetwork = "198.19.64.0/24";
+
+    /// <summary>The address of tap0 in rh-NAME-slirp (slirp's usual guest address, .100 of its network).</summary>
+    public static readonly IPAddress SlirpClientAddress = IPAddress.Parse("198.19.64.100");
+
+    /// <summary>slirp's gateway (.2 of its network): its own TCP answers here and relays to the server namespace's loopback.</summary>
+    public static readonly IPAddress SlirpGatewayAddress = IPAddress.Parse("198.19.64.2");
+
+    /// <summary>The tap device slirp4netns makes in rh-NAME-slirp.</summary>
+    public const string SlirpDevice = "tap0";
+
+    /// <summary>tap0's MAC (locally administered, <c>02:52:48</c> then 0x40 0x64 = 64.100, the address's last two octets).</summary>
+    public const string SlirpClientMac = "02:52:48:00:40:64";
+
+    /// <summary>slirp's gateway MAC: libslirp's 52:55 followed by the gateway's IPv4 address.</summary>
+    public const string SlirpGatewayMac = "52:55:c6:13:40:02";
+
+    /// <summary>The MTU of tap0 and of slirp's interface (<c>--mtu</c>): its SYN-ACK then carries MSS 1460.</summary>
+    public const int SlirpMtu = 1500;
+
     /// <summary>Every interface of the lab is called eth0 or eth1 inside its namespace.</summary>
     public const string Eth0 = "eth0";
 
     public const string Eth1 = "eth1";
 
-    /// <summary>The namespace of <paramref name="role"/> in lab <paramref name="name"/>: rh-NAME-cli, rh-NAME-rtr, rh-NAME-srv.</summary>
+    /// <summary>The namespace of <paramref name="role"/> in lab <paramref name="name"/>: rh-NAME-cli, rh-NAME-rtr, rh-NAME-srv,
+    /// rh-NAME-slirp.</summary>
     public static string Namespace(string name, LabRole role) => $"rh-{name}-" + role switch
     {
         LabRole.Client => "cli",
         LabRole.Router => "rtr",
-        _ => "srv",
+        LabRole.Server => "srv",
+        _ => "slirp",
     };
 
     /// <summary>Whether <paramref name="name"/> is a valid lab name: 1 to 8 characters a-z 0-9.</summary>
@@ -74,12 +104,15 @@ public static class LabPlan
     public static string BadName(string? name) => $"'{name}' is not a lab name (1 to 8 characters a-z 0-9)";
 }
 
-/// <summary>The three namespaces of a lab.</summary>
+/// <summary>The namespaces of a lab: the three of the Linux path, and the client of the second stack (slirp).</summary>
 public enum LabRole
 {
     Client,
     Router,
     Server,
+
+    /// <summary>rh-NAME-slirp: tap0 198.19.64.100/24, served by slirp4netns (which runs in rh-NAME-srv).</summary>
+    SlirpClient,
 }
 
 /// <summary>Where the lab's servers listen (in rh-NAME-srv, on every address).</summary>

@@ -35,6 +35,24 @@ internal sealed class LabStateFile
 
     public List<ServerEntry> Servers { get; set; } = [];
 
+    /// <summary>The second stack, when the lab has one: set before slirp4netns starts (with no PID yet), then again with
+    /// its PID.</summary>
+    public SlirpEntry? Slirp { get; set; }
+
+    public sealed class SlirpEntry
+    {
+        /// <summary>The namespace slirp serves (tap0 lives there); slirp4netns itself runs in the server namespace.</summary>
+        public string Namespace { get; set; } = "";
+
+        public List<string> Command { get; set; } = [];
+
+        public int Pid { get; set; }
+
+        public long StartTime { get; set; }
+
+        public string Log { get; set; } = "";
+    }
+
     public sealed class ServerEntry
     {
         public string Mode { get; set; } = "";

@@ -39,9 +39,17 @@ public static class LabText
         b.Append(CultureInfo.InvariantCulture, $"  client  {lab.ClientNamespace,-14} eth0 {lab.ClientAddress}/{len} (default via {lab.RouterClientSideAddress})   eth1 {lab.ClientOnLinkAddress}/{len} (on-link to the server)\n");
         b.Append(CultureInfo.InvariantCulture, $"  router  {lab.RouterNamespace,-14} eth0 {lab.RouterClientSideAddress}/{len}   eth1 {lab.RouterServerSideAddress}/{len}   (forwarding)\n");
         b.Append(CultureInfo.InvariantCulture, $"  server  {lab.ServerNamespace,-14} eth0 {lab.ServerAddress}/{len} (default via {lab.RouterServerSideAddress})   eth1 {lab.ServerOnLinkAddress}/{len}\n");
+        if (lab.Slirp is { } slirp)
+        {
+            var health = slirp.Running ? slirp.Configured ? "running" : $"RUNNING, {LabPlan.SlirpDevice} NOT UP" : "NOT RUNNING";
+            b.Append(CultureInfo.InvariantCulture, $"  slirp   {lab.SlirpNamespace,-14} {LabPlan.SlirpDevice} {lab.SlirpClientAddress}/{len}   gateway {lab.SlirpGatewayAddress}: slirp4netns (pid {slirp.Pid}, in {lab.ServerNamespace}) {health}\n");
+            b.Append(CultureInfo.InvariantCulture, $"          the second TCP stack (BSD-derived, no SACK/WS/TS): {lab.SlirpGatewayAddress}:PORT relays to the servers' PORT\n");
+        }
+
         if (lab.Servers.Count > 0)
         {
-            b.Append(CultureInfo.InvariantCulture, $"  servers on {lab.ServerAddress} (routed) and {lab.ServerOnLinkAddress} (on-link):\n");
+            var viaSlirp = lab.Slirp is null ? "" : $", {lab.SlirpGatewayAddress} (slirp, from {lab.SlirpNamespace})";
+            b.Append(CultureInfo.InvariantCulture, $"  servers on {lab.ServerAddress} (routed), {lab.ServerOnLinkAddress} (on-link){viaSlirp}:\n");
             foreach (var s in lab.Servers.OrderBy(s => s.Port))
             {
                 var health = s.Running ? s.Listening ? "listening" : "NOT LISTENING" : "NOT RUNNING";
@@ -78,6 +86,7 @@ public static class LabText
             w.WriteString("client", lab.ClientNamespace);
             w.WriteString("router", lab.RouterNamespace);
             w.WriteString("server", lab.ServerNamespace);
+            w.WriteString("slirp", lab.SlirpNamespace);
             w.WriteEndObject();
 
             w.WriteStartArray("existing_namespaces");
@@ -105,6 +114,30 @@ public static class LabText
             Interface(w, "eth1", lab.ServerOnLinkAddress, LabPlan.ServerOnLinkMac, "client eth1");
             w.WriteString("gateway", lab.RouterServerSideAddress.ToString());
             w.WriteEndObject();
+
+            if (lab.Slirp is { } slirp)
+            {
+                w.WriteStartObject("slirp");
+                w.WriteString("namespace", slirp.Namespace);
+                w.WriteString("runs_in", lab.ServerNamespace);
+                w.WriteStartObject(LabPlan.SlirpDevice);
+                w.WriteString("address", $"{lab.SlirpClientAddress}/{LabPlan.PrefixLength}");
+                w.WriteString("mac", LabPlan.SlirpClientMac);
+                w.WriteString("peer", "slirp4netns");
+                w.WriteEndObject();
+                w.WriteString("gateway", lab.SlirpGatewayAddress.ToString());
+                w.WriteString("network", LabPlan.SlirpNetwork);
+                w.WriteNumber("pid", slirp.Pid);
+                w.WriteNumber("start_time", slirp.StartTime);
+                w.WriteBoolean("running", slirp.Running);
+                w.WriteBoolean("configured", slirp.Configured);
+                Strings(w, "command", slirp.Command);
+                w.WriteEndObject();
+            }
+            else
+            {
+                w.WriteNull("slirp");
+            }
 
             w.WriteStartArray("servers");
             foreach (var s in lab.Servers.OrderBy(s => s.Port))

@@ -8,7 +8,8 @@ namespace RawHandshake.Lab.Topology;
 
 /// <summary>
 /// Creates, inspects and removes a lab: three network namespaces (client, router, server) joined by veth pairs, with
-/// real kernel-socket servers in the server namespace. The address plan is fixed (<see cref="LabPlan"/>); the name makes
+/// real kernel-socket servers in the server namespace, and (unless <see cref="LabUpOptions.Slirp"/> is off) a second TCP
+/// stack: slirp4netns, running in the server namespace, serving a fourth namespace (rh-NAME-slirp) through a tap device. The address plan is fixed (<see cref="LabPlan"/>); the name makes
 /// labs independent, so tests can each make a private one (<c>LabTopology.Up("t" + random)</c>, always
 /// <see cref="Down"/> in a finally).
 /// </summary>
@@ -195,9 +196,11 @@ public static class LabTopology
             problems.Add("lab up did not finish");
         }
 
-        foreach (var role in Enum.GetValues<LabRole>())
+        IReadOnlyList<string> expected = state is { Namespaces.Count: > 0 }
+            ? state.Namespaces
+            : [LabPlan.Namespace(name, LabRole.Client), LabPlan.Namespace(name, LabRole.Router), LabPlan.Namespace(name, LabRole.Server)];
+        foreach (var ns in expected)
         {
-            var ns = LabPlan.Namespace(name, role);
             if (!present.Contains(ns))
             {
                 problems.Add($"namespace {ns} is missing");
@@ -229,12 +232,30 @@ public static class LabTopology
             servers.Add(new LabServerInfo(mode, s.Port, s.Label, s.Arguments, s.Pid, s.StartTime, running, listens));
         }
 
+        LabSlirpInfo? slirp = null;
+        if (state?.Slirp is { } sl)
+        {
+            var running = ProcessTable.IsRunning(sl.Pid, sl.StartTime);
+            var configured = present.Contains(sl.Namespace) && SlirpConfigured(sl.Namespace, "lab status");
+            if (!running)
+            {
+                problems.Add(sl.Pid > 0 ? $"slirp4netns (pid {sl.Pid}) is not running" : "slirp4netns was not started");
+            }
+            else if (!configured)
+            {
+                problems.Add($"slirp4netns runs (pid {sl.Pid}) but {LabPlan.SlirpDevice} in {sl.Namespace} is not up with {LabPlan.SlirpClientAddress}/{LabPlan.PrefixLength}");
+            }
+
+            slirp = new LabSlirpInfo(sl.Namespace, sl.Command, sl.Pid, sl.StartTime, running, configured);
+        }
+
         return new LabInfo
         {
             Name = name,
             State = problems.Count == 0 ? LabState.Up : LabState.Broken,
             Problems = problems,
             Servers = servers,
+            Slirp = slirp,
             ExistingNamespaces = present,
             CreatedAt = state?.Created,
         };
@@ -249,6 +270,11 @@ public static class LabTopology
         foreach (var s in state?.Servers ?? [])
         {
             victims.Add((s.Pid, s.StartTime));
+        }
+
+        if (state?.Slirp is { Pid: > 0 } slirp)
+        {
+            victims.Add((slirp.Pid, slirp.StartTime));
         }
 
         foreach (var ns in present)
@@ -322,6 +348,10 @@ public static class LabTopology
             throw new LabException($"{what}: the serve command is empty");
         }
 
+        var slirpProgram = options.Slirp ? FindSlirp(options.SlirpCommand) : null;
+        var sl = LabPlan.Namespace(name, LabRole.SlirpClient);
+        string[] all = slirpProgram is null ? [cli, rtr, srv] : [cli, rtr, srv, sl];
+
         (string Ns, string Dev, string Cidr)[] addresses =
         [
             (cli, LabPlan.Eth0, $"{LabPlan.ClientAddress}/{LabPlan.PrefixLength}"),
@@ -331,6 +361,7 @@ public static class LabTopology
             (srv, LabPlan.Eth0, $"{LabPlan.ServerAddress}/{LabPlan.PrefixLength}"),
             (srv, LabPlan.Eth1, $"{LabPlan.ServerOnLinkAddress}/{LabPlan.PrefixLength}"),
         ];
+        var slirpCidr = $"{LabPlan.SlirpClientAddress}/{LabPlan.PrefixLength}";
 
         // First the record, so that a crash from here on leaves down something to go by.
         var state = new LabStateFile
@@ -338,10 +369,22 @@ public static class LabTopology
             Name = name,
             Created = DateTimeOffset.UtcNow,
             CreatedBy = Environment.ProcessId,
-            Namespaces = [cli, rtr, srv],
+            Namespaces = [.. all],
             Addresses = addresses.ToDictionary(a => $"{a.Ns} {a.Dev}", a => a.Cidr),
             ServeCommand = [.. serve],
         };
+        if (slirpProgram is not null)
+        {
+            state.Addresses[$"{sl} {LabPlan.SlirpDevice}"] = slirpCidr;
+            state.Slirp = new LabStateFile.SlirpEntry
+            {
+                Namespace = sl,
+                Command = [slirpProgram, $"--mtu={LabPlan.SlirpMtu}", $"--cidr={LabPlan.SlirpNetwork}", "--disable-dns", "--enable-sandbox",
+                    "--netns-type=path", Path.Combine(LabNetns.Directory, sl), LabPlan.SlirpDevice],
+                Log = Path.Combine(StateDirectory, $"lab-{name}-slirp.log"),
+            };
+        }
+
         state.Write(StatePath(name));
 
         void Step(params string[] argv)
@@ -351,7 +394,6 @@ public static class LabTopology
             Shell.Step(what, argv);
         }
 
-        string[] all = [cli, rtr, srv];
         foreach (var ns in all)
         {
             Step("ip", "netns", "add", ns);
@@ -392,6 +434,18 @@ public static class LabTopology
             state.Write(StatePath(name));
         }
 
+        // The second stack starts while the servers are still starting: it relays to their ports only when a client connects.
+        if (state.Slirp is { } slirp)
+        {
+            ct.ThrowIfCancellationRequested();
+            (slirp.Pid, slirp.StartTime) = Detach(name, srv, slirp.Command, slirp.Log, "slirp4netns", options);
+            state.Write(StatePath(name));
+            WaitForTap(srv, slirp, ct);
+            Step("ip", "-n", sl, "link", "set", LabPlan.SlirpDevice, "address", LabPlan.SlirpClientMac, "mtu", LabPlan.SlirpMtu.ToString(CultureInfo.InvariantCulture));
+            Step("ip", "-n", sl, "addr", "add", slirpCidr, "dev", LabPlan.SlirpDevice);
+            Step("ip", "-n", sl, "link", "set", LabPlan.SlirpDevice, "up");
+        }
+
         WaitReady(srv, state.Servers, options.ReadyTimeout, ct);
         state.Complete = true;
         state.Write(StatePath(name));
@@ -399,9 +453,26 @@ public static class LabTopology
 
     private static LabStateFile.ServerEntry Spawn(string name, string srv, IReadOnlyList<string> serve, LabServerSpec spec, LabUpOptions options)
     {
-        const string what = "lab up";
         var log = Path.Combine(StateDirectory, $"lab-{name}-{spec.Port}.log");
-        string[] inner = [Shell.Resolve("ip"), "netns", "exec", srv, Shell.Resolve("setsid"), .. serve, .. spec.Arguments];
+        var (pid, start) = Detach(name, srv, [.. serve, .. spec.Arguments], log, $"serve {spec.Label} --port {spec.Port}", options);
+        return new LabStateFile.ServerEntry
+        {
+            Mode = spec.Mode.ToString().ToLowerInvariant(),
+            Port = spec.Port,
+            Label = spec.Label,
+            Arguments = [.. serve, .. spec.Arguments],
+            Pid = pid,
+            StartTime = start,
+            Log = log,
+        };
+    }
+
+    /// <summary>Starts <paramref name="argv"/> detached inside <paramref name="ns"/> (own session, stdio to
+    /// <paramref name="log"/>, marked with the lab's name); its PID and start time.</summary>
+    private static (int Pid, long StartTime) Detach(string name, string ns, IReadOnlyList<string> argv, string log, string label, LabUpOptions options)
+    {
+        const string what = "lab up";
+        string[] inner = [Shell.Resolve("ip"), "netns", "exec", ns, Shell.Resolve("setsid"), .. argv];
         options.Progress?.Invoke(Shell.Text(inner));
         var psi = new ProcessStartInfo("/bin/sh")
         {
@@ -418,11 +489,11 @@ public static class LabTopology
         Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new LabException($"{what}: serve {spec.Label} --port {spec.Port} did not start");
+            process = Process.Start(psi) ?? throw new LabException($"{what}: {label} did not start");
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new LabException($"{what}: starting serve {spec.Label} --port {spec.Port} failed: {e.Message}");
+            throw new LabException($"{what}: starting {label} failed: {e.Message}");
         }
 
         // Keep the Process until it exits, so the runtime reaps it while this process lives (no zombies in tests).
@@ -438,17 +509,52 @@ public static class LabTopology
         };
 
         var start = ProcessTable.StartTime(pid)
-            ?? throw new LabException($"{what}: serve {spec.Label} --port {spec.Port} in {srv} exited at once: {LastLine(log)}");
-        return new LabStateFile.ServerEntry
+            ?? throw new LabException($"{what}: {label} in {ns} exited at once: {LastLine(log)}");
+        return (pid, start);
+    }
+
+    /// <summary>The full path of the slirp4netns program, checked before anything is made.</summary>
+    private static string FindSlirp(string command)
+    {
+        var path = Shell.Resolve(command);
+        return File.Exists(path)
+            ? path
+            : throw new LabException($"lab up: {command} not found: the lab's second TCP stack needs it (apt-get install slirp4netns)");
+    }
+
+    /// <summary>Waits until slirp4netns has made its tap device in the namespace it serves (a few ms).</summary>
+    private static void WaitForTap(string srv, LabStateFile.SlirpEntry slirp, CancellationToken ct)
+    {
+        const string what = "lab up";
+        var limit = TimeSpan.FromSeconds(10);
+        var deadline = DateTime.UtcNow + limit;
+        while (true)
         {
-            Mode = spec.Mode.ToString().ToLowerInvariant(),
-            Port = spec.Port,
-            Label = spec.Label,
-            Arguments = [.. serve, .. spec.Arguments],
-            Pid = pid,
-            StartTime = start,
-            Log = log,
-        };
+            ct.ThrowIfCancellationRequested();
+            if (Shell.Run(what, ["ip", "-n", slirp.Namespace, "link", "show", LabPlan.SlirpDevice]).Ok)
+            {
+                return;
+            }
+
+            if (!ProcessTable.IsRunning(slirp.Pid, slirp.StartTime))
+            {
+                throw new LabException($"{what}: slirp4netns in {srv} exited: {LastLine(slirp.Log)}");
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new LabException($"{what}: slirp4netns made no {LabPlan.SlirpDevice} in {slirp.Namespace} within {limit.TotalSeconds:0} s");
+            }
+
+            ct.WaitHandle.WaitOne(20);
+        }
+    }
+
+    /// <summary>Whether tap0 in <paramref name="ns"/> is up with the lab's slirp client address.</summary>
+    private static bool SlirpConfigured(string ns, string what)
+    {
+        var r = Shell.Run(what, ["ip", "-n", ns, "-o", "-4", "addr", "show", "dev", LabPlan.SlirpDevice, "up"]);
+        return r.Ok && r.Out.Contains($" {LabPlan.SlirpClientAddress}/{LabPlan.PrefixLength} ", StringComparison.Ordinal);
     }
 
     private static void WaitReady(string srv, IReadOnlyList<LabStateFile.ServerEntry> servers, TimeSpan timeout, CancellationToken ct)

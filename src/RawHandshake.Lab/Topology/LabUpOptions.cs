@@ -10,6 +10,13 @@ public sealed record LabUpOptions
     /// <summary>The servers to start; default <see cref="LabServerSpec.Defaults"/>. Tests that need only echo save time with fewer.</summary>
     public IReadOnlyList<LabServerSpec>? Servers { get; init; }
 
+    /// <summary>Whether to add the second TCP stack: slirp4netns in the server namespace, serving rh-NAME-slirp
+    /// (<see cref="LabPlan.SlirpNetwork"/>). On by default; needs Debian's <c>slirp4netns</c>.</summary>
+    public bool Slirp { get; init; } = true;
+
+    /// <summary>The slirp4netns program: default <c>slirp4netns</c> from PATH or the system directories.</summary>
+    public string SlirpCommand { get; init; } = "slirp4netns";
+
     /// <summary>How long the servers get to start listening (seven .NET servers start at once: a busy machine needs a while).</summary>
     public TimeSpan ReadyTimeout { get; init; } = TimeSpan.FromSeconds(90);
 

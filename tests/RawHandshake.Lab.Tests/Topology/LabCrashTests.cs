@@ -33,8 +33,8 @@ public sealed class LabCrashTests
             status.Servers.Count.ShouldBe(7);
 
             var down = LabTopology.Down(name);
-            down.StoppedProcesses.ShouldBe(7);
-            down.RemovedNamespaces.Count.ShouldBe(3);
+            down.StoppedProcesses.ShouldBe(8, "seven servers and slirp4netns");
+            down.RemovedNamespaces.Count.ShouldBe(4);
             Leftovers.ShouldBeNone(name);
         }
         finally
@@ -69,8 +69,8 @@ public sealed class LabCrashTests
             status.State.ShouldBe(LabState.Broken);
 
             var down = LabTopology.Down(name);
-            down.RemovedNamespaces.Count.ShouldBe(3);
-            down.StoppedProcesses.ShouldBe(1, "the one server started before the stall");
+            down.RemovedNamespaces.Count.ShouldBe(4);
+            down.StoppedProcesses.ShouldBe(1, "the one server started before the stall (slirp4netns starts after the servers)");
             Leftovers.ShouldBeNone(name);
             LabTopology.Status(name).State.ShouldBe(LabState.Down);
         }
@@ -93,7 +93,7 @@ public sealed class LabCrashTests
             LabTopology.Status(name).State.ShouldBe(LabState.Broken);
             var (downCode, downOut, _) = await TestDll.RunAsync(TimeSpan.FromSeconds(60), "lab", "down", "--name", name);
             downCode.ShouldBe(0);
-            downOut.ShouldBe($"lab {name}: down (removed 3 namespace(s), stopped 7 process(es))\n");
+            downOut.ShouldBe($"lab {name}: down (removed 4 namespace(s), stopped 8 process(es))\n");
             Leftovers.ShouldBeNone(name);
         }
         finally

@@ -22,7 +22,12 @@ public sealed class LabEndToEndTests(SharedLab lab)
         Info.ClientNamespace.ShouldBe($"rh-{lab.Name}-cli");
         Info.RouterNamespace.ShouldBe($"rh-{lab.Name}-rtr");
         Info.ServerNamespace.ShouldBe($"rh-{lab.Name}-srv");
-        Info.ExistingNamespaces.ShouldBe([Info.ClientNamespace, Info.RouterNamespace, Info.ServerNamespace], ignoreOrder: true);
+        Info.SlirpNamespace.ShouldBe($"rh-{lab.Name}-slirp");
+        Info.ExistingNamespaces.ShouldBe([Info.ClientNamespace, Info.RouterNamespace, Info.ServerNamespace, Info.SlirpNamespace], ignoreOrder: true);
+        var slirp = Info.Slirp.ShouldNotBeNull();
+        slirp.Running.ShouldBeTrue();
+        slirp.Configured.ShouldBeTrue();
+        slirp.Namespace.ShouldBe(Info.SlirpNamespace);
         Info.ServerAddress.ShouldBe(IPAddress.Parse("198.18.2.10"));
         Info.Servers.Select(s => s.Port).Order().ShouldBe([9, 19, 80, 20000, 20001, 20002, 20003]);
         Info.Servers.ShouldAllBe(s => s.Running && s.Listening && s.Pid > 0 && s.StartTime > 0);
@@ -44,6 +49,49 @@ public sealed class LabEndToEndTests(SharedLab lab)
         var (rest, _, reset) = await Kernel.ReadToEndAsync(client, Stopwatch.StartNew());
         rest.ShouldBeEmpty();
         reset.ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task Echo_and_http_answer_through_slirp()
+    {
+        using (var client = await Kernel.ConnectAsync(Info.ViaSlirp(LabPorts.Echo), Info.SlirpNamespace))
+        {
+            ((IPEndPoint)client.LocalEndPoint!).Address.ShouldBe(IPAddress.Parse("198.19.64.100"));
+            await Kernel.SendAsync(client, "AB");
+            (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+            client.Shutdown(SocketShutdown.Send);
+            var (rest, _, reset) = await Kernel.ReadToEndAsync(client, Stopwatch.StartNew());
+            rest.ShouldBeEmpty();
+            reset.ShouldBeFalse();
+        }
+
+        using var http = await Kernel.ConnectAsync(Info.ViaSlirp(LabPorts.Http), Info.SlirpNamespace);
+        await Kernel.SendAsync(http, "GET / HTTP/1.1\r\nHost: 198.19.64.2\r\n\r\n");
+        var (data, _, _) = await Kernel.ReadToEndAsync(http, Stopwatch.StartNew());
+        Kernel.Text(data).ShouldStartWith("HTTP/1.1 200 OK\r\n");
+    }
+
+    [Fact]
+    public void Slirp_runs_in_the_server_namespace_and_its_client_reaches_only_slirp()
+    {
+        var slirp = Info.Slirp.ShouldNotBeNull();
+
+        // slirp4netns relays from the server namespace: same network namespace (inode) as rh-NAME-srv, so its outbound
+        // sockets reach the lab's servers and nothing else (that namespace's only routes lead into the lab).
+        Run("stat", "-L", "-c", "%i", $"/proc/{slirp.Pid}/ns/net").Trim()
+            .ShouldBe(Run("stat", "-L", "-c", "%i", Path.Combine(LabNetns.Directory, Info.ServerNamespace)).Trim());
+        slirp.Command.ShouldContain("--disable-dns");
+        slirp.Command.ShouldContain("--enable-sandbox");
+        slirp.Command.ShouldContain("--cidr=198.19.64.0/24");
+        File.ReadAllText($"/proc/{slirp.Pid}/environ").ShouldContain($"RAWHANDSHAKE_LAB={lab.Name}\0");
+
+        // The client namespace has tap0 and one on-link route: no default route, no IPv6.
+        Run("ip", "-n", Info.SlirpNamespace, "-br", "addr", "show", "dev", "tap0").ShouldContain("198.19.64.100/24");
+        Run("ip", "-n", Info.SlirpNamespace, "link", "show", "tap0").ShouldContain(LabPlan.SlirpClientMac);
+        Run("ip", "-n", Info.SlirpNamespace, "route").Trim().ShouldBe("198.19.64.0/24 dev tap0 proto kernel scope link src 198.19.64.100");
+        Run("ip", "-n", Info.SlirpNamespace, "-6", "addr").Trim().ShouldBeEmpty();
+        var unreachable = Should.Throw<SocketException>(() => Kernel.ConnectAsync(new IPEndPoint(Info.ServerAddress, LabPorts.Echo), Info.SlirpNamespace).GetAwaiter().GetResult());
+        unreachable.SocketErrorCode.ShouldBe(SocketError.NetworkUnreachable);
     }
 
     [Fact]
@@ -124,6 +172,15 @@ public sealed class LabEndToEndTests(SharedLab lab)
         using var json = System.Text.Json.JsonDocument.Parse(LabText.ToJson(status));
         json.RootElement.GetProperty("state").GetString().ShouldBe("up");
         json.RootElement.GetProperty("servers").GetArrayLength().ShouldBe(7);
+        var slirp = json.RootElement.GetProperty("slirp");
+        slirp.GetProperty("namespace").GetString().ShouldBe(Info.SlirpNamespace);
+        slirp.GetProperty("runs_in").GetString().ShouldBe(Info.ServerNamespace);
+        slirp.GetProperty("tap0").GetProperty("address").GetString().ShouldBe("198.19.64.100/24");
+        slirp.GetProperty("gateway").GetString().ShouldBe("198.19.64.2");
+        slirp.GetProperty("pid").GetInt32().ShouldBe(Info.Slirp!.Pid);
+        slirp.GetProperty("running").GetBoolean().ShouldBeTrue();
+        var line = LabText.Describe(status).Split('\n').Single(l => l.StartsWith("  slirp   ", StringComparison.Ordinal));
+        line.ShouldBe($"  slirp   rh-{lab.Name}-slirp tap0 198.19.64.100/24   gateway 198.19.64.2: slirp4netns (pid {Info.Slirp.Pid}, in rh-{lab.Name}-srv) running");
     }
 
     [Fact]
@@ -163,7 +220,7 @@ public sealed class LabEndToEndTests(SharedLab lab)
             File.ReadAllText($"/proc/{s.Pid}/cmdline").ShouldContain("serve");
         }
 
-        Leftovers.Processes(lab.Name).Order().ShouldBe(Info.Servers.Select(s => s.Pid).Order());
+        Leftovers.Processes(lab.Name).Order().ShouldBe(Info.Servers.Select(s => s.Pid).Append(Info.Slirp!.Pid).Order());
     }
 
     private static string Run(params string[] argv)

@@ -32,8 +32,8 @@ public sealed class LabLifecycleTests
             }
 
             var down = LabTopology.Down(name);
-            down.RemovedNamespaces.ShouldBe([$"rh-{name}-cli", $"rh-{name}-rtr", $"rh-{name}-srv"], ignoreOrder: true);
-            down.StoppedProcesses.ShouldBe(1);
+            down.RemovedNamespaces.ShouldBe([$"rh-{name}-cli", $"rh-{name}-rtr", $"rh-{name}-srv", $"rh-{name}-slirp"], ignoreOrder: true);
+            down.StoppedProcesses.ShouldBe(2, "the echo server and slirp4netns");
             down.RemovedAnything.ShouldBeTrue();
             Leftovers.ShouldBeNone(name);
             LabTopology.Status(name).State.ShouldBe(LabState.Down);
@@ -73,6 +73,111 @@ public sealed class LabLifecycleTests
         {
             LabTopology.Down(name);
             Leftovers.ShouldBeNone(name);
+        }
+    }
+
+    [Fact]
+    public void A_dead_slirp_makes_it_broken_and_up_recreates_it()
+    {
+        var name = Names.Unique();
+        try
+        {
+            var first = LabTopology.Up(name, EchoOnly);
+            var pid = first.Slirp.ShouldNotBeNull().Pid;
+            Process.GetProcessById(pid).Kill();
+
+            // Its tap device goes as its files close, a moment before the process is gone: wait for the second.
+            var dead = $"slirp4netns (pid {pid}) is not running";
+            WaitUntil(() => LabTopology.Status(name).Problems.Contains(dead));
+
+            var broken = LabTopology.Status(name);
+            broken.State.ShouldBe(LabState.Broken);
+            broken.Problems.ShouldBe([dead]);
+            LabText.Describe(broken).ShouldContain($"slirp4netns (pid {pid}, in rh-{name}-srv) NOT RUNNING");
+
+            var repaired = LabTopology.Up(name, EchoOnly);
+            repaired.State.ShouldBe(LabState.Up);
+            repaired.Repaired.ShouldBe([dead]);
+            repaired.Slirp.ShouldNotBeNull().Pid.ShouldNotBe(pid);
+            repaired.Slirp.Running.ShouldBeTrue();
+            repaired.Slirp.Configured.ShouldBeTrue();
+        }
+        finally
+        {
+            LabTopology.Down(name);
+            Leftovers.ShouldBeNone(name);
+        }
+    }
+
+    [Fact]
+    public void A_slirp_tap_without_its_address_makes_it_broken()
+    {
+        var name = Names.Unique();
+        try
+        {
+            var lab = LabTopology.Up(name, EchoOnly);
+            using (var flush = Process.Start("ip", ["-n", lab.SlirpNamespace, "addr", "flush", "dev", LabPlan.SlirpDevice]))
+            {
+                flush.WaitForExit();
+            }
+
+            var status = LabTopology.Status(name);
+            status.State.ShouldBe(LabState.Broken);
+            status.Problems.ShouldBe([$"slirp4netns runs (pid {lab.Slirp!.Pid}) but tap0 in rh-{name}-slirp is not up with 198.19.64.100/24"]);
+            status.Slirp.ShouldNotBeNull().Configured.ShouldBeFalse();
+        }
+        finally
+        {
+            LabTopology.Down(name);
+            Leftovers.ShouldBeNone(name);
+        }
+    }
+
+    [Fact]
+    public void A_lab_without_slirp_has_three_namespaces()
+    {
+        var name = Names.Unique();
+        try
+        {
+            var lab = LabTopology.Up(name, EchoOnly with { Slirp = false });
+            lab.State.ShouldBe(LabState.Up);
+            lab.Slirp.ShouldBeNull();
+            lab.ExistingNamespaces.ShouldBe([$"rh-{name}-cli", $"rh-{name}-rtr", $"rh-{name}-srv"], ignoreOrder: true);
+            LabText.Describe(lab).ShouldNotContain("slirp");
+            using var json = System.Text.Json.JsonDocument.Parse(LabText.ToJson(lab));
+            json.RootElement.GetProperty("slirp").ValueKind.ShouldBe(System.Text.Json.JsonValueKind.Null);
+            LabTopology.Down(name).StoppedProcesses.ShouldBe(1);
+        }
+        finally
+        {
+            LabTopology.Down(name);
+            Leftovers.ShouldBeNone(name);
+        }
+    }
+
+    [Fact]
+    public void A_missing_slirp4netns_is_refused_in_one_line_before_anything_is_made()
+    {
+        var name = Names.Unique();
+        var e = Should.Throw<LabException>(() => LabTopology.Up(name, EchoOnly with { SlirpCommand = "/nonexistent/slirp4netns" }));
+        e.Message.ShouldBe("lab up: /nonexistent/slirp4netns not found: the lab's second TCP stack needs it (apt-get install slirp4netns)");
+        Leftovers.ShouldBeNone(name);
+    }
+
+    [Fact]
+    public void A_slirp4netns_that_exits_fails_in_one_line_and_rolls_back()
+    {
+        var name = Names.Unique();
+        try
+        {
+            var e = Should.Throw<LabException>(() => LabTopology.Up(name, EchoOnly with { SlirpCommand = "/bin/false" }));
+            e.Message.ShouldStartWith($"lab up: slirp4netns in rh-{name}-srv exited");
+            e.Message.ShouldNotContain("\n");
+            Leftovers.ShouldBeNone(name);
+        }
+        finally
+        {
+            LabTopology.Down(name);
         }
     }
 
