@@ -4,7 +4,7 @@
 #   ./run-as-root.sh test       set up, then run every test; ends with "N passed, N failed"
 #   ./run-as-root.sh run recipes/NAME.rh [--target …] [--netns …]   run one recipe (in the built-in lab unless --netns)
 #   ./run-as-root.sh ARGS...    set up (once), then run `rawhandshake ARGS...`
-# Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2), restores and
+# Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2, slirp4netns), restores and
 # builds once (a stamp over the sources decides), so a later call needs no network and starts fast.
 set -euo pipefail
 
@@ -23,7 +23,7 @@ need_root() {
 }
 
 install_packages() {
-  local pkgs=(libpcap0.8 nftables tshark tcpdump ethtool iproute2 procps)
+  local pkgs=(libpcap0.8 nftables tshark tcpdump ethtool iproute2 procps slirp4netns)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

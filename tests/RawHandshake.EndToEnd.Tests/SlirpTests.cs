@@ -6,17 +6,21 @@ namespace RawHandshake.EndToEnd.Tests;
 
 /// <summary>
 /// Issue 10 §6: the lab's second TCP stack. From rh-NAME-slirp, 198.19.64.2:PORT is answered by slirp4netns's own
-/// (BSD-derived) TCP, which relays to the same kernel-socket servers on the server namespace's loopback. The seed
-/// recipes and a 64 KiB echo run against it; where slirp differs from Linux by design (its SYN-ACK carries MSS 1460 and
-/// nothing else: no SACK, no window scaling, no timestamps, window 65535), the test asserts the difference.
+/// (BSD-derived) TCP, which relays to the same kernel-socket servers on the server namespace's loopback. The shipped
+/// recipes (seeds and probes) and a 64 KiB echo run against it; where slirp differs from Linux by design (its SYN-ACK
+/// carries MSS 1460 and nothing else: no SACK, no window scaling, no timestamps, window 65535; its window-update rule),
+/// the test asserts the difference.
 /// </summary>
 [Trait("Category", "Live")]
 public sealed class SlirpTests(LabFixture lab) : IClassFixture<LabFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
-    /// <summary>The one seed that differs on slirp: line 10 expects Linux's SYN-ACK options.</summary>
+    /// <summary>Differs on slirp: its SYN-ACK step expects Linux's SYN-ACK options.</summary>
     private const string Web = "seed-web.rh";
+
+    /// <summary>Differs on slirp: it expects Linux's empty zero-window probe.</summary>
+    private const string ZeroWindow = "probe-zero-window.rh";
 
     private string SlirpNs => lab.Info.SlirpNamespace;
 
@@ -24,52 +28,65 @@ public sealed class SlirpTests(LabFixture lab) : IClassFixture<LabFixture>
         $"{LabPlan.SlirpGatewayAddress}:{RecipePort(recipe).ToString(CultureInfo.InvariantCulture)}";
 
     [Fact]
-    public async Task EverySeedRecipeButTheWebOnePassesAgainstSlirp()
+    public async Task EveryShippedRecipeButTwoPassesAgainstSlirp()
     {
-        var seeds = RecipeTests.Shipped.Where(f => Path.GetFileName(f).StartsWith("seed-", StringComparison.Ordinal) && Path.GetFileName(f) != Web).ToList();
-        seeds.Count.ShouldBeGreaterThanOrEqualTo(6);
+        // The seeds and the probes; seed-web and probe-zero-window differ by slirp's design (their own tests below).
+        var seeds = RecipeTests.Shipped.Where(f => Path.GetFileName(f) is not (Web or ZeroWindow)).ToList();
+        seeds.Count(f => Path.GetFileName(f).StartsWith("seed-", StringComparison.Ordinal)).ShouldBeGreaterThanOrEqualTo(6);
 
-        // Each recipe names its Linux port in its target line; --target points it at the same port through slirp. Three
-        // flows of each at once, all recipes in parallel (the longest waits 3 s for its server's close).
+        // Each recipe names its Linux port in its target line; --target points it at the same port through slirp. One run
+        // per port (its recipes one after the other), the ports in parallel; three flows of each recipe at once.
         const int repeat = 3;
-        var runs = seeds.Select(f => Task.Run(() => (File: f, Result: Cli.Run(Bound, "run", "--netns", SlirpNs, "--target", Target(f), "--repeat", $"{repeat}", "--json", f)))).ToList();
-        foreach (var (file, r) in await Task.WhenAll(runs))
+        var runs = seeds.GroupBy(RecipePort).Select(g => Task.Run(() =>
+            (Files: g.ToList(), Result: Cli.Run(Bound, ["run", "--netns", SlirpNs, "--target", Target(g.First()), "--repeat", $"{repeat}", "--json", .. g])))).ToList();
+        var synAcks = 0;
+        foreach (var (files, r) in await Task.WhenAll(runs))
         {
+            var names = string.Join(", ", files.Select(Path.GetFileName));
             var events = Events(r.Out);
             var failed = events.Where(e => Kind(e) == "step" && !e.GetProperty("ok").GetBoolean()).Select(e => e.ToString()).ToList();
-            failed.ShouldBeEmpty($"{Path.GetFileName(file)} against slirp");
-            r.Code.ShouldBe(0, $"{Path.GetFileName(file)}: {r}");
-            events.Count(e => Kind(e) == "step").ShouldBe(repeat * File.ReadAllLines(file).Count(RecipeTests.IsStep), Path.GetFileName(file));
+            failed.ShouldBeEmpty($"{names} against slirp");
+            r.Code.ShouldBe(0, $"{names}: {r}");
+            events.Count(e => Kind(e) == "step").ShouldBe(repeat * files.Sum(f => File.ReadAllLines(f).Count(RecipeTests.IsStep)), names);
+            events.Count(e => Kind(e) == "result").ShouldBe(repeat * files.Count, names);
 
-            // It really was slirp that answered: its SYN-ACK offers nothing but MSS 1460, with window 65535.
-            var results = events.Where(e => Kind(e) == "result").ToList();
-            results.Count.ShouldBe(repeat);
-            results.ShouldAllBe(e => e.GetProperty("server_mss").GetInt32() == 1460 && e.GetProperty("server_window").GetInt32() == 65535
-                && !e.GetProperty("sack_perm").GetBoolean() && !e.GetProperty("timestamps").GetBoolean());
+            // It really was slirp that answered: every SYN-ACK offers nothing but MSS 1460, with window 65535.
+            foreach (var result in events.Where(e => Kind(e) == "result" && e.TryGetProperty("server_mss", out var mss) && mss.ValueKind == JsonValueKind.Number))
+            {
+                result.GetProperty("server_mss").GetInt32().ShouldBe(1460, names);
+                result.GetProperty("server_window").GetInt32().ShouldBe(65535, names);
+                result.GetProperty("sack_perm").GetBoolean().ShouldBeFalse(names);
+                result.GetProperty("timestamps").GetBoolean().ShouldBeFalse(names);
+                synAcks++;
+            }
         }
+
+        synAcks.ShouldBeGreaterThanOrEqualTo(repeat * (seeds.Count - 1), "every recipe but the closed-port probe gets a SYN-ACK");
     }
 
     [Fact]
     public void SeedWebDiffersOnlyInTheSynAcksOptions()
     {
         var recipe = Path.Combine(RecipeTests.RecipesDir, Web);
+        var lines = File.ReadAllLines(recipe);
+        const string linuxSynAck = "expect S. 0:0(0) ack 1 <mss 1460, sackOK, wscale *> within 1s";
+        var at = Array.FindIndex(lines, l => l.StartsWith(linuxSynAck, StringComparison.Ordinal));
+        at.ShouldBeGreaterThan(0, $"{Web} has no step '{linuxSynAck}'");
 
-        // As shipped: the SYN-ACK step (line 10, Linux's <mss 1460, sackOK, wscale *>) fails on slirp, for exactly the
-        // two options slirp does not offer; nothing before it fails.
+        // As shipped: the SYN-ACK step (Linux's <mss 1460, sackOK, wscale *>) fails on slirp, for exactly the two options
+        // slirp does not offer; nothing before it fails.
         var r = Cli.Run(Bound, "run", "--netns", SlirpNs, "--target", Target(recipe), "--json", recipe);
         r.Code.ShouldBe(1, r.ToString());
         var steps = Events(r.Out).Where(e => Kind(e) == "step").ToList();
         steps.Count(e => !e.GetProperty("ok").GetBoolean()).ShouldBe(1);
         var failed = steps.Single(e => !e.GetProperty("ok").GetBoolean());
-        failed.GetProperty("line").GetInt32().ShouldBe(10);
+        failed.GetProperty("line").GetInt32().ShouldBe(at + 1);
         failed.GetProperty("error").GetString().ShouldBe("the segment that came is S. 0:0(0) ack 1 win 65535");
         failed.GetProperty("diffs").EnumerateArray().Select(d => d.GetString()).ShouldBe(
             ["tcp.options: expected sackOK vs actual <mss 1460>", "tcp.options: expected wscale * vs actual <mss 1460>"]);
 
         // With that one line asking for what slirp sends, the rest of the exchange (GET, 200, the server's close) passes.
-        var lines = File.ReadAllLines(recipe);
-        lines[9].ShouldStartWith("expect S. 0:0(0) ack 1 <mss 1460, sackOK, wscale *> within 1s");
-        lines[9] = "expect S. 0:0(0) ack 1 win 65535 <mss 1460> within 1s";
+        lines[at] = "expect S. 0:0(0) ack 1 win 65535 <mss 1460> within 1s";
         var slirpWeb = Path.Combine(Path.GetTempPath(), $"rh-slirp-web-{Guid.NewGuid():N}.rh");
         File.WriteAllLines(slirpWeb, lines);
         try
@@ -84,6 +101,29 @@ public sealed class SlirpTests(LabFixture lab) : IClassFixture<LabFixture>
         {
             File.Delete(slirpWeb);
         }
+    }
+
+    [Fact]
+    public void ProbeZeroWindowDiffersInSlirpsAnswerToOurZeroWindow()
+    {
+        // Our Win=0 comes on the segment carrying "A", whose SEQ and ACK equal those of the handshake's last ACK: slirp's
+        // BSD window-update rule ignores a shrink on such a segment, so it echoes "A" at once (Seq=1 Len=1, into our zero
+        // window) where Linux holds it and sends an empty probe one below SND.UNA. The probe step fails; the echo shows.
+        var recipe = Path.Combine(RecipeTests.RecipesDir, ZeroWindow);
+        var lines = File.ReadAllLines(recipe);
+        var probe = Array.FindIndex(lines, l => l.StartsWith("expect . 0:0(0) ack 2", StringComparison.Ordinal));
+        var update = Array.FindIndex(lines, l => l.StartsWith("window 64240", StringComparison.Ordinal));
+        probe.ShouldBeGreaterThan(0, $"{ZeroWindow} has no Linux-style probe step");
+
+        var r = Cli.Run(Bound, "run", "--netns", SlirpNs, "--target", Target(recipe), "--json", recipe);
+        r.Code.ShouldBe(1, r.ToString());
+        var events = Events(r.Out);
+        var steps = events.Where(e => Kind(e) == "step").ToList();
+        steps.Single(e => !e.GetProperty("ok").GetBoolean()).GetProperty("line").GetInt32().ShouldBe(probe + 1);
+        steps.ShouldNotContain(e => e.GetProperty("line").GetInt32() == update + 1, "nothing runs after the failing step");
+        events.Any(e => Kind(e) == "packet" && e.GetProperty("dir").GetString() == "in" && e.TryGetProperty("flags", out _)
+                && e.GetProperty("rel_seq").GetInt64() == 1 && e.GetProperty("len").GetInt32() == 1)
+            .ShouldBeTrue($"slirp's echo of \"A\" into our zero window:\n{r.Out}");
     }
 
     [Fact]
