@@ -10,8 +10,8 @@ namespace RawHandshake.Lab.Topology;
 /// Creates, inspects and removes a lab: three network namespaces (client, router, server) joined by veth pairs, with
 /// real kernel-socket servers in the server namespace, and (unless <see cref="LabUpOptions.Slirp"/> is off) a second TCP
 /// stack: slirp4netns, running in the server namespace, serving a fourth namespace (rh-NAME-slirp) through a tap device.
-/// The address plan is fixed (<see cref="LabPlan"/>); the name makes labs independent, so tests can each make a private one (<c>LabTopology.Up("t" + random)</c>, always
-/// <see cref="Down"/> in a finally).
+/// The address plan is fixed (<see cref="LabPlan"/>); the name makes labs independent, so tests can each make a private
+/// one (<c>LabTopology.Up("t" + random)</c>, always <see cref="Down"/> in a finally).
 /// </summary>
 /// <remarks>
 /// <para>Every step shells out to the standard tools (<c>ip</c>, <c>ethtool</c>, <c>sysctl</c>, <c>ss</c>). A failing step
