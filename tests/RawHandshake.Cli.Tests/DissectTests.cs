@@ -169,7 +169,7 @@ public class DissectTests
         }
     }
 
-    private static string Tshark(params string[] args)
+    internal static string Tshark(params string[] args)
     {
         var psi = new ProcessStartInfo("tshark") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args)

@@ -66,7 +66,7 @@ public sealed partial class DissectOptions : ICommand
         return ExitCodes.Ok;
     }
 
-    private List<CapturedFrame> Load(CliContext context)
+    internal List<CapturedFrame> Load(CliContext context)
     {
         var hexArgs = Hex.ToList();
         if (Read is not null)
