@@ -69,6 +69,7 @@ public class ProbeTests
         var others = Answer(bed, (syn, _) => (TimeSpan.FromMilliseconds(syn.Tcp.SourcePort - BasePort + 1), SynAck(syn)));
         var template = new FrameTemplate(Syn(), 5, TemplateVary.SourcePort | TemplateVary.IpId);
         var result = Prober.Run(bed.Engine, new ProbeRequest(template) { Interval = 10 * Ms, Timeout = TimeSpan.FromSeconds(1) });
+        bed.Server.Step(); // the peer takes what the last turn sent (the last RST)
 
         result.End.ShouldBe(RunEnd.Completed);
         result.Sent.ShouldBe(5);
