@@ -89,11 +89,22 @@ public static class CraftSend
         }
 
         var route = live.Route;
-        var paceText = pace.Count == 1 ? "" : pace.Interval == TimeSpan.Zero ? ", as fast as possible" : string.Create(CultureInfo.InvariantCulture, $", one every {pace.Interval.TotalMilliseconds:0.###} ms");
-        var varied = frames.Vary == TemplateVary.None || pace.Count == 1 ? "" : $", {Varied(frames)} +1 per frame";
-        bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info,
-            $"{pace.Count} {(pace.Count == 1 ? "frame" : "frames")} to {target} via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, " +
-            $"guard {live.Guard.ToString().ToLowerInvariant()}{paceText}{varied}"));
+        var parts = new List<string> { $"{pace.Count} {(pace.Count == 1 ? "frame" : "frames")} to {target} via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}" };
+        if (tcp)
+        {
+            parts.Add($"guard {live.Guard.ToString().ToLowerInvariant()}");
+        }
+
+        if (pace.Count > 1)
+        {
+            parts.Add(pace.Interval == TimeSpan.Zero ? "as fast as possible" : string.Create(CultureInfo.InvariantCulture, $"one every {pace.Interval.TotalMilliseconds:0.###} ms"));
+            if (frames.Vary != TemplateVary.None)
+            {
+                parts.Add($"{Varied(frames)} +1 per frame");
+            }
+        }
+
+        bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info, string.Join(", ", parts)));
         if (tcp && live.Guard == RstGuardMode.None)
         {
             bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset what a SYN opens"));
@@ -165,10 +176,10 @@ public static class CraftSend
     {
         public static Pace From(CraftOptions o)
         {
-            var count = (int)(ArgParse.Optional(o.Count, "--count", MaxCount, v => (long)v) ?? 1);
-            if (count == 0)
+            var count = ArgParse.Optional(o.Count, "--count", ulong.MaxValue, v => v) ?? 1;
+            if (count is 0 or > MaxCount)
             {
-                throw new UsageException($"--count: must be 1 to {MaxCount}");
+                throw new UsageException($"--count: {o.Count} is out of range (1 to {MaxCount})");
             }
 
             if (o.Interval is not null && o.Rate is not null)
@@ -190,7 +201,7 @@ public static class CraftSend
                         : throw new UsageException($"--rate: '{rate}' is not a number of frames per second (more than 0, at most 10000000) or max");
             }
 
-            return new Pace(count, interval, LiveRun.Duration(o.Timeout, "--timeout", TimeSpan.FromSeconds(1)));
+            return new Pace((int)count, interval, LiveRun.Duration(o.Timeout, "--timeout", TimeSpan.FromSeconds(1)));
         }
     }
 

@@ -97,8 +97,7 @@ public sealed class ProbeJsonRenderer(TextWriter output) : ITraceSink
                 Write(w =>
                 {
                     var reply = r.Reply;
-                    w.WriteString("event", "reply");
-                    w.WriteNumber("time", Math.Round(r.Time.TotalSeconds, 6));
+                    w.WriteString("event", "reply"); // right after the packet object of the frame itself
                     w.WriteNumber("probe", reply.Index + 1);
                     w.WriteString("kind", reply.Kind switch { ProbeReplyKind.Answer => "answer", ProbeReplyKind.IcmpError => "icmp_error", _ => "kernel" });
                     w.WriteBoolean("duplicate", reply.Duplicate);
