@@ -183,13 +183,9 @@ public static class FrameJson
             w.WriteStartArray(OptionName(TcpOptionKind.Sack));
             foreach (var o in new TcpOptionReader(options))
             {
-                for (var i = 0; o.Kind == TcpOptionKind.Sack && i < o.SackBlockCount; i++)
+                if (o.Kind == TcpOptionKind.Sack)
                 {
-                    var (l, r) = o.SackBlock(i);
-                    w.WriteStartArray();
-                    w.WriteNumberValue(l);
-                    w.WriteNumberValue(r);
-                    w.WriteEndArray();
+                    WriteSackBlocks(w, o);
                 }
             }
 
@@ -228,15 +224,7 @@ public static class FrameJson
                     break;
                 case TcpOptionKind.Sack:
                     w.WriteStartArray("blocks");
-                    for (var i = 0; i < o.SackBlockCount; i++)
-                    {
-                        var (l, r) = o.SackBlock(i);
-                        w.WriteStartArray();
-                        w.WriteNumberValue(l);
-                        w.WriteNumberValue(r);
-                        w.WriteEndArray();
-                    }
-
+                    WriteSackBlocks(w, o);
                     w.WriteEndArray();
                     break;
                 case TcpOptionKind.Nop or TcpOptionKind.EndOfOptions or TcpOptionKind.SackPermitted:
@@ -250,6 +238,19 @@ public static class FrameJson
         }
 
         w.WriteEndArray();
+    }
+
+    /// <summary>Each block of one SACK option as <c>[left,right]</c>, into the array being written.</summary>
+    private static void WriteSackBlocks(Utf8JsonWriter w, TcpOption o)
+    {
+        for (var i = 0; i < o.SackBlockCount; i++)
+        {
+            var (l, r) = o.SackBlock(i);
+            w.WriteStartArray();
+            w.WriteNumberValue(l);
+            w.WriteNumberValue(r);
+            w.WriteEndArray();
+        }
     }
 
     /// <summary>The one JSON name of an option kind, in <c>options</c> and <c>options_list</c> alike: <c>eol nop mss
