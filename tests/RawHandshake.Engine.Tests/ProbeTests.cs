@@ -289,6 +289,64 @@ public class ProbeTests
     }
 }
 
+/// <summary>The sending path allocates nothing per frame: twice as many frames cost only the per-frame arrays.</summary>
+public class ProbeAllocationTests
+{
+    /// <summary>A link that takes frames and never answers; a wait moves the virtual clock on.</summary>
+    private sealed class SinkLink(ManualClock clock) : Link.IFrameLink
+    {
+        public long Sent { get; private set; }
+        public string Name => "sink";
+        public Wire.Capture.LinkType LinkType => Wire.Capture.LinkType.Ethernet;
+        public MacAddress? HardwareAddress => Lan.ClientMac;
+
+        public DateTimeOffset Send(ReadOnlySpan<byte> frame)
+        {
+            Sent++;
+            return clock.Wall;
+        }
+
+        public int Poll(Link.FrameHandler handler, int max = 64) => 0;
+
+        public bool WaitReadable(TimeSpan timeout)
+        {
+            clock.Advance(timeout);
+            return false;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static long Allocated(int count)
+    {
+        var clock = new ManualClock(Lan.Epoch);
+        var link = new SinkLink(clock);
+        var engine = new TcpEngine(link, clock, new TraceRecorder());
+        var syn = Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40000, Lan.ServerPort, TcpFlags.Syn, 1000, 0, 64240);
+        var template = new FrameTemplate(syn, count, TemplateVary.SourcePort | TemplateVary.IpId);
+        var request = new ProbeRequest(template) { Interval = TimeSpan.Zero, TraceEach = false, Timeout = TimeSpan.FromMilliseconds(10) };
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = Prober.Run(engine, request);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        result.Sent.ShouldBe(count);
+        link.Sent.ShouldBe(count);
+        return allocated;
+    }
+
+    [Fact]
+    public void SendingMoreFramesCostsOnlyTheirRowsInTheResultArrays()
+    {
+        Allocated(1_000); // compiled and warm
+        var small = Allocated(10_000);
+        var large = Allocated(110_000);
+
+        // Per frame: a send stamp and an RTT (8 bytes each) and an error flag (1 byte) — 17 bytes, nothing else.
+        (large - small).ShouldBeLessThanOrEqualTo((100_000 * 17) + 4096);
+    }
+}
+
 /// <summary>The frame template: patched frames are the frames built with those fields, without allocating.</summary>
 public class FrameTemplateTests
 {
