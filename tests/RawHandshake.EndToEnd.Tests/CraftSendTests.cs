@@ -24,8 +24,17 @@ public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFi
     [Fact]
     public void FiveSynsToAListenerEachSynAckMapsToItsFrameAndEveryConnectionIsReset()
     {
-        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20000", "--flags", "S", "--count", "5", "--interval", "10ms");
+        var file = Path.Combine(Path.GetTempPath(), $"rh-craft-send-{Guid.NewGuid():N}.pcapng");
+        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20000", "--flags", "S", "--count", "5", "--interval", "10ms", "-w", file);
+        var capture = RawHandshake.Link.CaptureFiles.Read(file);
+        File.Delete(file);
         r.Code.ShouldBe(0, r.ToString());
+
+        // -w holds every frame: 5 SYNs out, 5 SYN-ACKs in, our 5 RSTs out (and the ARP exchange for the next hop).
+        var flags = capture.Frames.Select(f => RawHandshake.Wire.Parsing.FrameParser.Parse(f.Data).Tcp?.Flags).Where(f => f is not null).ToList();
+        flags.Count(f => f == RawHandshake.Wire.Protocols.TcpFlags.Syn).ShouldBe(5);
+        flags.Count(f => f == (RawHandshake.Wire.Protocols.TcpFlags.Syn | RawHandshake.Wire.Protocols.TcpFlags.Ack)).ShouldBe(5);
+        flags.Count(f => f == RawHandshake.Wire.Protocols.TcpFlags.Rst).ShouldBe(5);
         r.Out.ShouldContain("5 frames to 198.18.2.10 via eth0 and gateway 198.18.0.254, guard nft, one every 10 ms, source port from ");
         var first = int.Parse(BasePort().Match(r.Out).Groups[1].Value, CultureInfo.InvariantCulture);
 
