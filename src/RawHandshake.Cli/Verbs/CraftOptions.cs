@@ -138,7 +138,7 @@ public sealed partial class CraftOptions
     [Option("arp-target-mac", HelpText = "ARP target hardware address (default 00:00:00:00:00:00).")]
     public string? ArpTargetMac { get; set; }
 
-    [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment).")]
+    [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment); with --send every frame sent and received.")]
     public string? Write { get; set; }
 
     [Option("send", HelpText = "Put the frame on the wire and print each reply (the frame it answers, its RTT) and the statistics (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP; an unset --sport is random.")]
@@ -165,7 +165,7 @@ public sealed partial class CraftOptions
     [Option("netns", HelpText = "With --send: run inside this network namespace.")]
     public string? Netns { get; set; }
 
-    [Option("json", HelpText = "Print the frame as one JSON object.")]
+    [Option("json", HelpText = "Print the frame as one JSON object; with --send JSON lines: packets, a reply object per reply, the statistics last.")]
     public bool Json { get; set; }
 
     [Option("hex-only", HelpText = "Print only the frame's bytes as a hex string.")]
