@@ -385,6 +385,10 @@ public sealed class TcpEngine
         }
     }
 
+    /// <summary>Polls the link once without waiting: frames go to flows, ARP and the <see cref="Observer"/> as in the
+    /// loop (for <see cref="Probe.Prober"/>, which interleaves this with its own sends). Returns how many frames came.</summary>
+    public int Receive(int max = 64) => link.Poll(handler, max);
+
     /// <summary>Sends a frame as it is, traced (for <c>craft --send</c> and probes).</summary>
     public DateTimeOffset SendRaw(ReadOnlySpan<byte> frame, string? note = null) => SendFrame(frame, note);
 

@@ -119,7 +119,7 @@ public class CraftTests
     [InlineData(new[] { "craft", "--ts", "5" }, "rawhandshake: --ts: '5' should be VAL:ECR, e.g. 12345:0")]
     [InlineData(new[] { "craft", "--sack", "1-2,3" }, "rawhandshake: --sack: '3' should be LEFT-RIGHT, e.g. 1001-2001")]
     [InlineData(new[] { "craft", "--ttl", "256" }, "rawhandshake: --ttl: 256 is out of range (0 to 255, 0xff)")]
-    [InlineData(new[] { "craft", "--timeout", "1s" }, "rawhandshake: --timeout, --iface and --netns go with --send")]
+    [InlineData(new[] { "craft", "--timeout", "1s" }, "rawhandshake: --timeout, --iface, --netns, --count, --interval, --rate and --rst-guard go with --send")]
     [InlineData(new[] { "craft", "--bogus" }, "rawhandshake: craft: unknown option '--bogus' (see rawhandshake craft --help)")]
     public void BadInputGivesOneLineAndExit2(string[] args, string expected)
     {

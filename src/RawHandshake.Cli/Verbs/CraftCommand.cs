@@ -17,9 +17,9 @@ public sealed partial class CraftOptions : ICommand
             return CraftSend.Run(this, context);
         }
 
-        if (Timeout is not null || Iface is not null || Netns is not null)
+        if (Timeout is not null || Iface is not null || Netns is not null || Count is not null || Interval is not null || Rate is not null || RstGuard is not null)
         {
-            throw new UsageException("--timeout, --iface and --netns go with --send");
+            throw new UsageException("--timeout, --iface, --netns, --count, --interval, --rate and --rst-guard go with --send");
         }
 
         var spec = FrameSpec.From(this);

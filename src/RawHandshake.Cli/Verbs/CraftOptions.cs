@@ -63,7 +63,7 @@ public sealed partial class CraftOptions
     [Option("ip-options", HelpText = "IP option bytes in hex (padded to 32 bits).")]
     public string? IpOptions { get; set; }
 
-    [Option("sport", HelpText = "TCP source port (default 40000).")]
+    [Option("sport", HelpText = "TCP source port (default 40000; with --send random).")]
     public string? Sport { get; set; }
 
     [Option("dport", HelpText = "TCP destination port (default 20000).")]
@@ -138,13 +138,25 @@ public sealed partial class CraftOptions
     [Option("arp-target-mac", HelpText = "ARP target hardware address (default 00:00:00:00:00:00).")]
     public string? ArpTargetMac { get; set; }
 
-    [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment).")]
+    [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment); with --send every frame sent and received.")]
     public string? Write { get; set; }
 
-    [Option("send", HelpText = "Put the frame on the wire and print the replies that answer it (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP.")]
+    [Option("send", HelpText = "Put the frame on the wire and print each reply (the frame it answers, its RTT) and the statistics (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP; an unset --sport is random.")]
     public bool Send { get; set; }
 
-    [Option("timeout", HelpText = "With --send: how long to wait for replies (default 1s).")]
+    [Option("count", HelpText = "With --send: send the frame this many times (default 1, at most 1000000), like hping3 -c. Unless set, the source port, IP ID and ICMP sequence go up by one per frame, so each reply maps to its frame.")]
+    public string? Count { get; set; }
+
+    [Option("interval", HelpText = "With --send: time between two frames (default 1s), e.g. 10ms.")]
+    public string? Interval { get; set; }
+
+    [Option("rate", HelpText = "With --send: frames per second instead of --interval, or max (as fast as possible). Above 1000 per second only the statistics are printed.")]
+    public string? Rate { get; set; }
+
+    [Option("rst-guard", HelpText = "With --send, for TCP: keep our own kernel from resetting what a SYN opens: nft, phantom (with --src an unused address), none. Default: nft when possible. A SYN-ACK is answered with our own RST.")]
+    public string? RstGuard { get; set; }
+
+    [Option("timeout", HelpText = "With --send: how long to wait for replies after the last frame (default 1s).")]
     public string? Timeout { get; set; }
 
     [Option("iface", HelpText = "With --send: the interface (default: from the route).")]
@@ -153,7 +165,7 @@ public sealed partial class CraftOptions
     [Option("netns", HelpText = "With --send: run inside this network namespace.")]
     public string? Netns { get; set; }
 
-    [Option("json", HelpText = "Print the frame as one JSON object.")]
+    [Option("json", HelpText = "Print the frame as one JSON object; with --send JSON lines: packets, a reply object per reply, the statistics last.")]
     public bool Json { get; set; }
 
     [Option("hex-only", HelpText = "Print only the frame's bytes as a hex string.")]

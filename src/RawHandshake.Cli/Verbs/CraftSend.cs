@@ -1,17 +1,26 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
 using RawHandshake.Cli.Args;
 using RawHandshake.Cli.Output;
 using RawHandshake.Engine;
+using RawHandshake.Engine.Live;
+using RawHandshake.Engine.Probe;
 using RawHandshake.Engine.Trace;
-using RawHandshake.Link;
-using RawHandshake.Wire.Matching;
 using RawHandshake.Wire.Parsing;
-using RawHandshake.Wire.Protocols;
 
 namespace RawHandshake.Cli.Verbs;
 
-/// <summary><c>craft --send</c>: one crafted frame on the wire and the replies that answer it (Scapy's sr1, hping3's everyday use).</summary>
+/// <summary>
+/// <c>craft --send</c>: the crafted frame on the wire, once or hping3-style <c>--count</c> times at <c>--interval</c> or
+/// <c>--rate</c>, through the engine's probe API (<see cref="Prober"/>); this verb parses options and picks renderers.
+/// </summary>
 public static class CraftSend
 {
+    /// <summary>Below this interval (above 1,000 frames a second) only the statistics are printed, not a line per reply.</summary>
+    private static readonly TimeSpan LinePerReply = TimeSpan.FromMilliseconds(1);
+
+    public const int MaxCount = 1_000_000;
+
     public static int Run(CraftOptions o, CliContext context)
     {
         if (NetnsExec.RunInside(o.Netns, context) is { } code)
@@ -19,107 +28,226 @@ public static class CraftSend
             return code;
         }
 
+        // Everything the user typed is checked before a frame goes out.
         var spec = FrameSpec.From(o);
-        var timeout = LiveRun.Duration(o.Timeout, "--timeout", TimeSpan.FromSeconds(1));
-        Privileges.RequireNetRaw("craft --send");
-        var dst = spec.IPv4.Destination;
-        var route = Routing.Resolve(dst, o.Iface, spec.SourceGiven ? spec.IPv4.Source : null);
-        if (route.InterfaceMac is null)
+        var pace = Pace.From(o);
+        var tcp = spec.Arp is null && spec.Icmp is null;
+        var guard = LiveRun.Guard(o.RstGuard);
+        if (tcp && o.Sport is null)
         {
-            throw new UsageException($"{dst} is reached over {route.Interface}, which has no Ethernet header: crafted Ethernet frames cannot go there (use a namespace of the lab)");
+            spec.Tcp = spec.Tcp with { SourcePort = (ushort)Random.Shared.Next(32768, 61000) };
         }
 
-        var clock = new SystemClock();
+        var perReply = pace.Interval >= LinePerReply || pace.Count == 1;
         var bus = new TraceBus();
-        var text = o.Json ? null : new TextTraceRenderer(context.Out, showStates: false);
-        if (text is not null)
+        bus.Add(o.Json ? new ProbeJsonRenderer(context.Out) : new ProbeTextRenderer(context.Out, perReply));
+        using var capture = o.Write is null ? null : CaptureSink(o.Write);
+        if (capture is not null)
         {
-            bus.Add(text);
+            bus.Add(capture);
         }
 
-        JsonTraceRenderer? json = o.Json ? new JsonTraceRenderer(context.Out) : null;
-        if (json is not null)
+        var target = spec.Arp is { } ask ? ask.TargetIp : spec.IPv4.Destination;
+        var request = new LiveRequest(target)
         {
-            bus.Add(json);
-        }
-
-        using var link = LiveLink.Open(route.Interface, spec.Arp is not null ? "arp" : $"arp or icmp or host {dst}");
-        var engine = new TcpEngine(link, clock, bus);
-        ConsoleCancelEventHandler cancel = (_, e) =>
-        {
-            e.Cancel = true;
-            engine.StopRequested = true;
+            Interface = o.Iface,
+            Source = spec.SourceGiven ? spec.IPv4.Source : null,
+            Guard = tcp ? guard : RstGuardMode.None, // only a SYN-ACK makes our kernel reset anything
+            Warmup = false, // RTTs come from the frames' own stamps, which compilation does not delay
         };
-        Console.CancelKeyPress += cancel;
+        using var signals = new Signals();
+        using var live = LiveSetup.Open(request, new SystemClock(), bus, "craft --send");
+        signals.Attach(live.Engine);
+        var eth = spec.Ethernet;
+        if (!spec.SourceMacGiven)
+        {
+            eth = eth with { Source = live.LocalMac };
+        }
+
+        if (!spec.SourceGiven)
+        {
+            spec.IPv4 = spec.IPv4 with { Source = live.Source };
+        }
+
+        if (spec.Arp is { } arp)
+        {
+            spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : live.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : live.LocalMac };
+        }
+        else if (!spec.DestinationMacGiven)
+        {
+            context.SentSomething = true;
+            eth = eth with { Destination = live.ResolveNextHop(request) };
+        }
+
+        spec.Ethernet = eth;
+        var vary = (o.Sport is null ? TemplateVary.SourcePort : 0) | (o.Id is null ? TemplateVary.IpId : 0) | (o.IcmpSeq is null ? TemplateVary.IcmpSequence : 0);
+        var frames = new FrameTemplate(spec.Build(), pace.Count, vary, ipChecksumAsSet: o.IpChecksum is not null, transportChecksumAsSet: o.TcpChecksum is not null || o.IcmpChecksum is not null);
+        if (tcp)
+        {
+            var ports = (frames.Vary & TemplateVary.SourcePort) != 0 ? pace.Count : 1;
+            ProbeGuard.Ports(live, spec.IPv4.Source, spec.Tcp.SourcePort, ports, spec.IPv4.Destination, spec.Tcp.DestinationPort);
+        }
+
+        var route = live.Route;
+        var parts = new List<string> { $"{pace.Count} {(pace.Count == 1 ? "frame" : "frames")} to {target} via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}" };
+        if (tcp)
+        {
+            parts.Add($"guard {live.Guard.ToString().ToLowerInvariant()}");
+        }
+
+        if (pace.Count > 1)
+        {
+            parts.Add(pace.Interval == TimeSpan.Zero ? "as fast as possible" : string.Create(CultureInfo.InvariantCulture, $"one every {pace.Interval.TotalMilliseconds:0.###} ms"));
+            if (frames.Vary != TemplateVary.None)
+            {
+                parts.Add($"{Varied(frames)} +1 per frame");
+            }
+        }
+
+        bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info, string.Join(", ", parts)));
+        if (tcp && live.Guard == RstGuardMode.None)
+        {
+            bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset what a SYN opens"));
+        }
+
+        context.SentSomething = true;
+        var result = Prober.Run(live.Engine, new ProbeRequest(frames)
+        {
+            Interval = pace.Interval,
+            Timeout = pace.Timeout,
+            Linger = TimeSpan.FromMilliseconds(50), // what follows an answer at once (a kernel's RST) is shown too
+            TraceEach = perReply || o.Write is not null,
+        });
+        bus.Complete();
+
+        if (pace.Count == 1 && !o.Json)
+        {
+            foreach (var reply in result.Replies.Where(r => r.Kind != ProbeReplyKind.Kernel && !r.Frame.IsEmpty))
+            {
+                var bytes = reply.Frame.Span;
+                context.Out.WriteLine();
+                context.Out.Write(FrameText.Render(1, null, 0, FrameParser.Parse(bytes), bytes, null));
+            }
+        }
+
+        if (result.End == RunEnd.Cancelled)
+        {
+            return signals.Interrupted ?? ExitCodes.Interrupted;
+        }
+
+        return result.Statistics.Answered > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    private static string Varied(FrameTemplate t)
+    {
+        var names = new List<string>();
+        if ((t.Vary & TemplateVary.SourcePort) != 0)
+        {
+            names.Add($"source port from {t.BasePort}");
+        }
+
+        if ((t.Vary & TemplateVary.IpId) != 0)
+        {
+            names.Add($"IP ID from {t.BaseId}");
+        }
+
+        if ((t.Vary & TemplateVary.IcmpSequence) != 0)
+        {
+            names.Add($"ICMP sequence from {t.BaseIcmpSequence}");
+        }
+
+        return string.Join(", ", names);
+    }
+
+    private static CaptureTraceWriter CaptureSink(string path)
+    {
         try
         {
-            var localMac = link.HardwareAddress ?? route.InterfaceMac.Value;
-            var eth = spec.Ethernet;
-            if (!spec.SourceMacGiven)
-            {
-                eth = eth with { Source = localMac };
-            }
-
-            if (!spec.SourceGiven)
-            {
-                spec.IPv4 = spec.IPv4 with { Source = route.Source };
-            }
-
-            if (!spec.DestinationMacGiven && spec.Arp is null)
-            {
-                context.SentSomething = true;
-                eth = eth with { Destination = engine.Resolve(route.NextHop, route.Source, localMac, TimeSpan.FromMilliseconds(700)) };
-            }
-
-            if (spec.Arp is { } arp)
-            {
-                spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : route.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : localMac };
-            }
-
-            spec.Ethernet = eth;
-            var frame = spec.Build();
-            var sent = FrameParser.Parse(frame);
-            var replies = new List<(byte[] Frame, bool Answer)>();
-            DateTimeOffset? firstAnswer = null;
-            engine.Observer = (ReadOnlySpan<byte> f, DateTimeOffset wall, in ParsedFrame p) =>
-            {
-                var answer = Answers.IsAnswer(sent, p);
-                var sameFlow = Answers.SameConnection(sent, p);
-                if (answer || sameFlow)
-                {
-                    replies.Add((f.ToArray(), answer));
-                    firstAnswer ??= answer ? DateTimeOffset.UtcNow : null;
-                    engine.TraceReceived(f, wall, Answers.FromOurSide(sent, p) ? Direction.Kernel : Direction.In);
-                }
-            };
-            context.SentSomething = true;
-            engine.SendRaw(frame, "crafted");
-            // Stop shortly after the first answer (what follows at once, such as our kernel's RST, is shown too), or at the timeout.
-            engine.Pump(timeout, () => firstAnswer is { } t && DateTimeOffset.UtcNow - t > TimeSpan.FromMilliseconds(50));
-            bus.Complete();
-
-            var answers = replies.Where(r => r.Answer).ToList();
-            if (!o.Json)
-            {
-                context.Out.WriteLine();
-                if (answers.Count == 0)
-                {
-                    context.Out.WriteLine($"no answer within {timeout.TotalMilliseconds:0} ms");
-                }
-
-                foreach (var (bytes, _) in answers)
-                {
-                    var parsed = FrameParser.Parse(bytes);
-                    context.Out.Write(FrameText.Render(1, null, 0, parsed, bytes, null));
-                    context.Out.WriteLine();
-                }
-            }
-
-            return answers.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+            return new CaptureTraceWriter(Link.CaptureFiles.Create(path));
         }
-        finally
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            Console.CancelKeyPress -= cancel;
+            throw new UsageException($"-w {path}: {e.Message}");
+        }
+    }
+
+    /// <summary>How many frames, how far apart, and how long to wait for answers after the last.</summary>
+    private sealed record Pace(int Count, TimeSpan Interval, TimeSpan Timeout)
+    {
+        public static Pace From(CraftOptions o)
+        {
+            var count = ArgParse.Optional(o.Count, "--count", ulong.MaxValue, v => v) ?? 1;
+            if (count is 0 or > MaxCount)
+            {
+                throw new UsageException($"--count: {o.Count} is out of range (1 to {MaxCount})");
+            }
+
+            if (o.Interval is not null && o.Rate is not null)
+            {
+                throw new UsageException("--interval and --rate: give one or the other");
+            }
+
+            var interval = LiveRun.Duration(o.Interval, "--interval", TimeSpan.FromSeconds(1));
+            if (o.Interval is not null && interval <= TimeSpan.Zero)
+            {
+                throw new UsageException("--interval: must be more than 0 (--rate max sends as fast as possible)");
+            }
+
+            if (o.Rate is { } rate)
+            {
+                interval = rate.Trim().Equals("max", StringComparison.OrdinalIgnoreCase) ? TimeSpan.Zero
+                    : double.TryParse(rate, NumberStyles.Float, CultureInfo.InvariantCulture, out var pps) && pps > 0 && pps <= 10_000_000
+                        ? ProbeRequest.IntervalForRate(pps)
+                        : throw new UsageException($"--rate: '{rate}' is not a number of frames per second (more than 0, at most 10000000) or max");
+            }
+
+            return new Pace((int)count, interval, LiveRun.Duration(o.Timeout, "--timeout", TimeSpan.FromSeconds(1)));
+        }
+    }
+
+    /// <summary>Ctrl-C and SIGTERM stop the probe at its next turn (statistics are still printed): 130 or 143, as in <see cref="LiveRun"/>.</summary>
+    private sealed class Signals : IDisposable
+    {
+        private readonly ConsoleCancelEventHandler onCancel;
+        private readonly PosixSignalRegistration term;
+        private TcpEngine? engine;
+
+        public Signals()
+        {
+            onCancel = (_, e) =>
+            {
+                e.Cancel = true;
+                Stop(ExitCodes.Interrupted);
+            };
+            Console.CancelKeyPress += onCancel;
+            term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+            {
+                c.Cancel = true;
+                Stop(ExitCodes.Terminated);
+            });
+        }
+
+        public int? Interrupted { get; private set; }
+
+        public void Attach(TcpEngine e)
+        {
+            engine = e;
+            e.StopRequested = Interrupted is not null;
+        }
+
+        private void Stop(int exit)
+        {
+            Interrupted = exit;
+            if (engine is not null)
+            {
+                engine.StopRequested = true;
+            }
+        }
+
+        public void Dispose()
+        {
+            Console.CancelKeyPress -= onCancel;
+            term.Dispose();
         }
     }
 }

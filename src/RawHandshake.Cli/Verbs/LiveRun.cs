@@ -88,14 +88,17 @@ public sealed class LiveRun : IDisposable
     {
         Interface = o.Iface,
         Source = o.Source is null ? null : ArgParse.Address(o.Source, "--source"),
-        Guard = (o.RstGuard?.ToLowerInvariant()) switch
-        {
-            null or "auto" => RstGuardMode.Auto,
-            "nft" => RstGuardMode.Nft,
-            "phantom" => RstGuardMode.Phantom,
-            "none" => RstGuardMode.None,
-            _ => throw new UsageException($"--rst-guard: '{o.RstGuard}' is not one of nft, phantom, none"),
-        },
+        Guard = Guard(o.RstGuard),
+    };
+
+    /// <summary>Parses <c>--rst-guard</c> (handshake, run, bench, craft --send).</summary>
+    public static RstGuardMode Guard(string? text) => (text?.ToLowerInvariant()) switch
+    {
+        null or "auto" => RstGuardMode.Auto,
+        "nft" => RstGuardMode.Nft,
+        "phantom" => RstGuardMode.Phantom,
+        "none" => RstGuardMode.None,
+        _ => throw new UsageException($"--rst-guard: '{text}' is not one of nft, phantom, none"),
     };
 
     /// <summary>Parses <c>IP:PORT</c> or <c>host:port</c> (IPv4 only), naming the option in errors.</summary>

@@ -88,6 +88,7 @@ public static class FrameJson
             w.WriteString("tcp_checksum", $"0x{tcp.Checksum:x4}");
             w.WriteString("tcp_checksum_status", Status(f.TransportChecksum(frame)));
             WriteOptions(w, f.TcpOptions(frame));
+            WriteOptionsList(w, f.TcpOptions(frame));
         }
         else if (f.Udp is { } udp)
         {
@@ -158,9 +159,9 @@ public static class FrameJson
             var o = e.Current;
             switch (o.Kind)
             {
-                case TcpOptionKind.Mss: w.WriteNumber("mss", o.Mss); break;
-                case TcpOptionKind.WindowScale: w.WriteNumber("wscale", o.WindowScale); break;
-                case TcpOptionKind.SackPermitted: w.WriteBoolean("sack_perm", true); break;
+                case TcpOptionKind.Mss: w.WriteNumber(OptionName(o.Kind), o.Mss); break;
+                case TcpOptionKind.WindowScale: w.WriteNumber(OptionName(o.Kind), o.WindowScale); break;
+                case TcpOptionKind.SackPermitted: w.WriteBoolean(OptionName(o.Kind), true); break;
                 case TcpOptionKind.Timestamps:
                     w.WriteNumber("tsval", o.TsVal);
                     w.WriteNumber("tsecr", o.TsEcr);
@@ -172,23 +173,19 @@ public static class FrameJson
                 case TcpOptionKind.EndOfOptions:
                     break;
                 default:
-                    w.WriteString($"kind_{(byte)o.Kind}", HexText.ToHex(o.Data));
+                    w.WriteString(OptionName(o.Kind), HexText.ToHex(o.Data));
                     break;
             }
         }
 
         if (sackOpen)
         {
-            w.WriteStartArray("sack");
+            w.WriteStartArray(OptionName(TcpOptionKind.Sack));
             foreach (var o in new TcpOptionReader(options))
             {
-                for (var i = 0; o.Kind == TcpOptionKind.Sack && i < o.SackBlockCount; i++)
+                if (o.Kind == TcpOptionKind.Sack)
                 {
-                    var (l, r) = o.SackBlock(i);
-                    w.WriteStartArray();
-                    w.WriteNumberValue(l);
-                    w.WriteNumberValue(r);
-                    w.WriteEndArray();
+                    WriteSackBlocks(w, o);
                 }
             }
 
@@ -202,6 +199,73 @@ public static class FrameJson
 
         w.WriteEndObject();
     }
+
+    /// <summary>
+    /// Options in wire order, each once, repeated kinds and NOPs included (exact comparisons need them; MPTCP repeats
+    /// kind 30): <c>[{"kind":2,"name":"mss","value":1460},{"kind":1,"name":"nop"},{"kind":8,"name":"timestamps",
+    /// "tsval":1,"tsecr":0},{"kind":5,"name":"sack","blocks":[[l,r]]},{"kind":30,"name":"kind_30","data":"hex"}]</c>.
+    /// An entry's name is the key the same option has in the <c>options</c> object (<see cref="OptionName"/>).
+    /// </summary>
+    public static void WriteOptionsList(Utf8JsonWriter w, ReadOnlySpan<byte> options)
+    {
+        w.WriteStartArray("options_list");
+        foreach (var o in new TcpOptionReader(options))
+        {
+            w.WriteStartObject();
+            w.WriteNumber("kind", (byte)o.Kind);
+            w.WriteString("name", OptionName(o.Kind));
+            switch (o.Kind)
+            {
+                case TcpOptionKind.Mss: w.WriteNumber("value", o.Mss); break;
+                case TcpOptionKind.WindowScale: w.WriteNumber("value", o.WindowScale); break;
+                case TcpOptionKind.Timestamps:
+                    w.WriteNumber("tsval", o.TsVal);
+                    w.WriteNumber("tsecr", o.TsEcr);
+                    break;
+                case TcpOptionKind.Sack:
+                    w.WriteStartArray("blocks");
+                    WriteSackBlocks(w, o);
+                    w.WriteEndArray();
+                    break;
+                case TcpOptionKind.Nop or TcpOptionKind.EndOfOptions or TcpOptionKind.SackPermitted:
+                    break;
+                default:
+                    w.WriteString("data", HexText.ToHex(o.Data));
+                    break;
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
+
+    /// <summary>Each block of one SACK option as <c>[left,right]</c>, into the array being written.</summary>
+    private static void WriteSackBlocks(Utf8JsonWriter w, TcpOption o)
+    {
+        for (var i = 0; i < o.SackBlockCount; i++)
+        {
+            var (l, r) = o.SackBlock(i);
+            w.WriteStartArray();
+            w.WriteNumberValue(l);
+            w.WriteNumberValue(r);
+            w.WriteEndArray();
+        }
+    }
+
+    /// <summary>The one JSON name of an option kind, in <c>options</c> and <c>options_list</c> alike: <c>eol nop mss
+    /// wscale sack_perm sack timestamps kind_N</c>.</summary>
+    public static string OptionName(TcpOptionKind kind) => kind switch
+    {
+        TcpOptionKind.EndOfOptions => "eol",
+        TcpOptionKind.Nop => "nop",
+        TcpOptionKind.Mss => "mss",
+        TcpOptionKind.WindowScale => "wscale",
+        TcpOptionKind.SackPermitted => "sack_perm",
+        TcpOptionKind.Sack => "sack",
+        TcpOptionKind.Timestamps => "timestamps",
+        _ => $"kind_{(byte)kind}",
+    };
 
     public static string Status(ChecksumVerdict v) => v switch
     {

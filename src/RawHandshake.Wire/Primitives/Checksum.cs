@@ -46,6 +46,46 @@ public static class Checksum
     /// <summary>The checksum to put in a header: the one's complement of the folded sum.</summary>
     public static ushort Compute(ReadOnlySpan<byte> data) => (ushort)~Fold(Add(0, data));
 
+    /// <summary>
+    /// RFC 1624 eqn. 3: the checksum <paramref name="checksum"/> after one 16-bit word of the data it covers changed from
+    /// <paramref name="oldWord"/> to <paramref name="newWord"/>: <c>HC' = ~(~HC + ~m + m')</c>, without summing the rest
+    /// again. Equal to a full recomputation whenever the data is not all zeros (a real header never is); a checksum that
+    /// was wrong stays wrong by the same amount.
+    /// </summary>
+    public static ushort Update(ushort checksum, ushort oldWord, ushort newWord)
+    {
+        var sum = (uint)(ushort)~checksum + (ushort)~oldWord + newWord;
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        sum = (sum & 0xFFFF) + (sum >> 16);
+        return (ushort)~sum;
+    }
+
+    /// <summary>RFC 1624 for a 32-bit field (two words), e.g. a sequence number or an address.</summary>
+    public static ushort Update(ushort checksum, uint oldValue, uint newValue) =>
+        Update(Update(checksum, (ushort)(oldValue >> 16), (ushort)(newValue >> 16)), (ushort)oldValue, (ushort)newValue);
+
+    /// <summary>
+    /// Rewrites the big-endian 16-bit word at <paramref name="offset"/> of <paramref name="data"/> and updates the
+    /// checksum stored at <paramref name="checksumOffset"/> (of the same span) to match (RFC 1624). The word must sit at
+    /// an even distance from the start of what the checksum covers, as every header field of IPv4, TCP, UDP and ICMP does.
+    /// </summary>
+    public static void Patch16(Span<byte> data, int offset, ushort value, int checksumOffset)
+    {
+        var old = BinaryPrimitives.ReadUInt16BigEndian(data[offset..]);
+        BinaryPrimitives.WriteUInt16BigEndian(data[offset..], value);
+        var field = data[checksumOffset..];
+        BinaryPrimitives.WriteUInt16BigEndian(field, Update(BinaryPrimitives.ReadUInt16BigEndian(field), old, value));
+    }
+
+    /// <summary>As <see cref="Patch16"/> for a 32-bit field (a sequence number, an address).</summary>
+    public static void Patch32(Span<byte> data, int offset, uint value, int checksumOffset)
+    {
+        var old = BinaryPrimitives.ReadUInt32BigEndian(data[offset..]);
+        BinaryPrimitives.WriteUInt32BigEndian(data[offset..], value);
+        var field = data[checksumOffset..];
+        BinaryPrimitives.WriteUInt16BigEndian(field, Update(BinaryPrimitives.ReadUInt16BigEndian(field), old, value));
+    }
+
     /// <summary>The pseudo-header sum (source, destination, zero, protocol, transport length).</summary>
     public static ulong PseudoHeader(IPv4Address source, IPv4Address destination, byte protocol, int transportLength) =>
         (ulong)source.Value + destination.Value + protocol + (uint)(ushort)transportLength;

@@ -1,0 +1,307 @@
+using RawHandshake.Engine.Trace;
+using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Matching;
+using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Engine.Probe;
+
+/// <summary>
+/// Runs a <see cref="ProbeRequest"/> on an engine: sends frame after frame on the engine's clock, and between two sends
+/// takes what the engine's one sniffer hands its <see cref="TcpEngine.Observer"/> (ARP is learnt and answered for a
+/// phantom source as in any run). A received frame is put to the one frame it can belong to (by the fields that vary,
+/// see <see cref="ProbeFrames.Candidate"/>) and judged by the wire layer's <see cref="Answers"/>; ICMP errors by the
+/// header they quote. Sending never waits for matching: a burst is interleaved with non-blocking polls, and a wait
+/// sleeps in the kernel until the next frame is due or a frame arrives. Single-threaded, like the engine.
+/// </summary>
+public sealed class Prober
+{
+    private const int PollEvery = 64;
+
+    /// <summary>Frames looked at for a reply when nothing tells the frames apart (they then answer alike anyway).</summary>
+    private const int ScanLimit = 64;
+    private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(200);
+
+    private readonly TcpEngine engine;
+    private readonly ProbeRequest request;
+    private readonly ProbeFrames frames;
+    private readonly long[] sentTicks;
+    private readonly long[] rttTicks;
+    private readonly bool[] errored;
+    private readonly List<ProbeReply> replies = [];
+    private readonly byte[] resetBuffer = new byte[128];
+    private RttAccumulator rtts;
+    private int sent;
+    private int answered;
+    private int errors;
+    private int duplicates;
+    private int oldestUnanswered;
+
+    private Prober(TcpEngine engine, ProbeRequest request)
+    {
+        this.engine = engine;
+        this.request = request;
+        frames = request.Frames;
+        sentTicks = new long[frames.Count];
+        rttTicks = new long[frames.Count];
+        errored = new bool[frames.Count];
+        Array.Fill(rttTicks, -1);
+    }
+
+    /// <summary>Sends every frame of <paramref name="request"/> and collects the answers until each frame has one (and
+    /// the linger passed), the timeout after the last frame passes, or a stop is requested. Publishes the statistics.</summary>
+    public static ProbeResult Run(TcpEngine engine, ProbeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(request);
+        return new Prober(engine, request).Run();
+    }
+
+    private ProbeResult Run()
+    {
+        var clock = engine.Clock;
+        var previous = engine.Observer;
+        engine.Observer = OnFrame;
+        var start = clock.Now;
+        var end = RunEnd.Completed;
+        try
+        {
+            var count = frames.Count;
+            var interval = request.Interval < TimeSpan.Zero ? TimeSpan.Zero : request.Interval;
+            TimeSpan? lastSentAt = null;
+            TimeSpan? allAnsweredAt = null;
+            while (true)
+            {
+                if (engine.StopRequested)
+                {
+                    end = RunEnd.Cancelled;
+                    break;
+                }
+
+                var now = clock.Now;
+
+                // Every frame that is due goes now: after a late wake-up a burst keeps the average rate.
+                while (sent < count && Due(start, interval, sent) <= now && !engine.StopRequested)
+                {
+                    Send(sent);
+                    if (sent % PollEvery == 0)
+                    {
+                        engine.Receive(PollEvery); // replies are taken while a burst goes out
+                    }
+                }
+
+                if (sent == count)
+                {
+                    lastSentAt ??= clock.Now;
+                }
+
+                var got = engine.Receive(PollEvery);
+                now = clock.Now;
+                TimeSpan wake;
+                if (sent < count)
+                {
+                    wake = Due(start, interval, sent);
+                }
+                else
+                {
+                    var deadline = lastSentAt!.Value + request.Timeout;
+                    if (answered + errors == count)
+                    {
+                        allAnsweredAt ??= now;
+                        var lingerEnd = allAnsweredAt.Value + request.Linger;
+                        deadline = lingerEnd < deadline ? lingerEnd : deadline;
+                    }
+
+                    if (now >= deadline)
+                    {
+                        end = answered + errors == count || count == 0 ? RunEnd.Completed : RunEnd.TimedOut;
+                        break;
+                    }
+
+                    wake = deadline;
+                }
+
+                if (got == 0 && wake > now)
+                {
+                    var wait = wake - now;
+                    engine.Link.WaitReadable(wait < MaxWait ? wait : MaxWait);
+                }
+            }
+        }
+        finally
+        {
+            engine.Observer = previous;
+        }
+
+        var stats = new ProbeStatistics(sent, answered, errors, duplicates, rtts.Min, rtts.Average, rtts.Max, rtts.Mdev, clock.Now - start);
+        engine.Trace.Publish(new ProbeStatisticsTraced(engine.Elapsed, Target(), end, stats));
+        return new ProbeResult(end, replies, rttTicks, sent, stats);
+    }
+
+    private static TimeSpan Due(TimeSpan start, TimeSpan interval, int index) => start + TimeSpan.FromTicks(interval.Ticks * index);
+
+    private void Send(int index)
+    {
+        var frame = frames.Frame(index);
+        var wall = request.TraceEach ? engine.SendRaw(frame) : engine.Link.Send(frame);
+        sentTicks[index] = wall.UtcTicks;
+        sent = index + 1;
+    }
+
+    private string Target()
+    {
+        if (frames.Count == 0)
+        {
+            return "nobody";
+        }
+
+        var f = FrameParser.Parse(frames.Frame(0), frames.LinkType);
+        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.IPv4 is { } ip ? ip.Destination.ToString() : "?";
+    }
+
+    // ---- receiving --------------------------------------------------------------------------------------------
+
+    private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset wall, in ParsedFrame reply)
+    {
+        if (sent == 0 || reply.Malformed is not null)
+        {
+            return;
+        }
+
+        var (index, kind) = Match(reply);
+        if (index < 0)
+        {
+            return;
+        }
+
+        var rtt = TimeSpan.FromTicks(wall.UtcTicks - sentTicks[index]);
+        var duplicate = false;
+        switch (kind)
+        {
+            case ProbeReplyKind.Answer when rttTicks[index] >= 0:
+                duplicate = true;
+                duplicates++;
+                break;
+            case ProbeReplyKind.Answer:
+                rttTicks[index] = rtt.Ticks;
+                rtts.Add(rtt);
+                answered++;
+                if (errored[index])
+                {
+                    errors--; // an answer after an error: the frame counts as answered
+                }
+
+                break;
+            case ProbeReplyKind.IcmpError when errored[index] || rttTicks[index] >= 0:
+                duplicate = true;
+                duplicates++;
+                break;
+            case ProbeReplyKind.IcmpError:
+                errored[index] = true;
+                errors++;
+                break;
+        }
+
+        while (oldestUnanswered < sent && (rttTicks[oldestUnanswered] >= 0 || errored[oldestUnanswered]))
+        {
+            oldestUnanswered++;
+        }
+
+        var r = new ProbeReply(index, kind, duplicate, wall, rtt);
+        if (request.TraceEach)
+        {
+            r = r with { Frame = frame.ToArray() };
+            engine.TraceReceived(frame, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
+            engine.Trace.Publish(new ProbeReplyTraced(engine.Elapsed, r, reply));
+        }
+
+        replies.Add(r);
+        if (kind == ProbeReplyKind.Answer && !duplicate && request.ResetOpened)
+        {
+            ResetIfOpened(index, reply);
+        }
+    }
+
+    /// <summary>The frame <paramref name="reply"/> belongs to and what it is to it; index -1 when to none.</summary>
+    private (int Index, ProbeReplyKind Kind) Match(in ParsedFrame reply)
+    {
+        foreach (var fromOurSide in (ReadOnlySpan<bool>)[false, true])
+        {
+            if (fromOurSide && reply.Tcp is null)
+            {
+                break; // only a TCP segment from our side can be our kernel's
+            }
+
+            if (frames.Candidate(reply, fromOurSide, sent) is { } candidate)
+            {
+                if (candidate >= 0 && Judge(candidate, reply, fromOurSide) is { } kind)
+                {
+                    return (candidate, kind);
+                }
+
+                continue;
+            }
+
+            // Nothing tells the frames apart: the oldest one still waiting that this answers, else the latest sent.
+            for (var i = oldestUnanswered; i < sent && i < oldestUnanswered + ScanLimit; i++)
+            {
+                if ((rttTicks[i] < 0 || fromOurSide) && Judge(i, reply, fromOurSide) is { } k)
+                {
+                    return (i, k);
+                }
+            }
+
+            if (Judge(sent - 1, reply, fromOurSide) is { } last)
+            {
+                return (sent - 1, last);
+            }
+        }
+
+        return (-1, ProbeReplyKind.Answer);
+    }
+
+    private ProbeReplyKind? Judge(int index, in ParsedFrame other, bool fromOurSide)
+    {
+        var ours = FrameParser.Parse(frames.Frame(index), frames.LinkType);
+        if (fromOurSide)
+        {
+            return Answers.FromOurSide(ours, other) ? ProbeReplyKind.Kernel : null;
+        }
+
+        if (!Answers.IsAnswer(ours, other))
+        {
+            return null;
+        }
+
+        return other.Icmp is { QuotesDatagram: true } && other.IcmpQuote is not null ? ProbeReplyKind.IcmpError : ProbeReplyKind.Answer;
+    }
+
+    /// <summary>A SYN-ACK to our SYN opened a connection on the server: a RST at its acknowledgment number closes it
+    /// (RFC 9293 §3.10.7.1: to a segment with ACK, the reset takes SEQ = SEG.ACK and no ACK).</summary>
+    private void ResetIfOpened(int index, in ParsedFrame reply)
+    {
+        if (reply.Tcp is not { } rt || !rt.Has(TcpFlags.Syn | TcpFlags.Ack) || rt.Has(TcpFlags.Rst))
+        {
+            return;
+        }
+
+        var ours = FrameParser.Parse(frames.Frame(index), frames.LinkType);
+        if (ours.Tcp is not { } st || ours.IPv4 is not { } sip || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
+        {
+            return;
+        }
+
+        var ip = new IPv4Header { Source = sip.Source, Destination = sip.Destination, Ttl = sip.Ttl, Id = 0, DontFragment = true };
+        var rst = new TcpHeader(st.SourcePort, st.DestinationPort, rt.Ack, new SeqNum(0), TcpFlags.Rst, 0);
+        var n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip, rst, default, default);
+        if (request.TraceEach)
+        {
+            engine.SendRaw(resetBuffer.AsSpan(0, n), "resetting the connection this SYN-ACK opened on the server");
+        }
+        else
+        {
+            engine.Link.Send(resetBuffer.AsSpan(0, n));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace RawHandshake.EndToEnd.Tests;
+
+/// <summary><c>craft --send --count</c> against the real Linux stack in a private lab: hping3's repeated sends on the
+/// engine's probe API.</summary>
+[Trait("Category", "Live")]
+public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFixture>
+{
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    [GeneratedRegex(@"source port from (\d+)")]
+    private static partial Regex BasePort();
+
+    [GeneratedRegex(@"^#(\d+) +(\d+\.\d{3}) ms  (.*)$", RegexOptions.Multiline)]
+    private static partial Regex ReplyLine();
+
+    [GeneratedRegex(@"^(\d+) sent, (\d+) answered, 0% loss, rtt min/avg/max/mdev = (\d+\.\d+)/(\d+\.\d+)/(\d+\.\d+)/(\d+\.\d+) ms$", RegexOptions.Multiline)]
+    private static partial Regex Statistics();
+
+    private static double Number(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
+
+    [Fact]
+    public void FiveSynsToAListenerEachSynAckMapsToItsFrameAndEveryConnectionIsReset()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"rh-craft-send-{Guid.NewGuid():N}.pcapng");
+        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20000", "--flags", "S", "--count", "5", "--interval", "10ms", "-w", file);
+        var capture = RawHandshake.Link.CaptureFiles.Read(file);
+        File.Delete(file);
+        r.Code.ShouldBe(0, r.ToString());
+
+        // -w holds every frame: 5 SYNs out, 5 SYN-ACKs in, our 5 RSTs out (and the ARP exchange for the next hop).
+        var flags = capture.Frames.Select(f => RawHandshake.Wire.Parsing.FrameParser.Parse(f.Data).Tcp?.Flags).Where(f => f is not null).ToList();
+        flags.Count(f => f == RawHandshake.Wire.Protocols.TcpFlags.Syn).ShouldBe(5);
+        flags.Count(f => f == (RawHandshake.Wire.Protocols.TcpFlags.Syn | RawHandshake.Wire.Protocols.TcpFlags.Ack)).ShouldBe(5);
+        flags.Count(f => f == RawHandshake.Wire.Protocols.TcpFlags.Rst).ShouldBe(5);
+        r.Out.ShouldContain("5 frames to 198.18.2.10 via eth0 and gateway 198.18.0.254, guard nft, one every 10 ms, source port from ");
+        var first = int.Parse(BasePort().Match(r.Out).Groups[1].Value, CultureInfo.InvariantCulture);
+
+        // One line per SYN-ACK, each on the port of the frame it names (the port goes up by one per frame).
+        var replies = ReplyLine().Matches(r.Out).ToList();
+        replies.Count.ShouldBe(5, r.ToString());
+        replies.Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order().ShouldBe([1, 2, 3, 4, 5]);
+        foreach (var m in replies)
+        {
+            var frame = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            m.Groups[3].Value.ShouldContain($"198.18.2.10 → 198.18.0.1 TCP 58 20000 → {first + frame - 1} [SYN, ACK]");
+        }
+
+        // The statistics agree with the lines: min ≤ avg ≤ max over the five RTTs printed.
+        var rtts = replies.Select(m => Number(m.Groups[2])).ToList();
+        var s = Statistics().Match(r.Out);
+        s.Success.ShouldBeTrue(r.ToString());
+        (s.Groups[1].Value, s.Groups[2].Value).ShouldBe(("5", "5"));
+        Number(s.Groups[3]).ShouldBe(rtts.Min(), 0.0005);
+        Number(s.Groups[5]).ShouldBe(rtts.Max(), 0.0005);
+        Number(s.Groups[4]).ShouldBe(rtts.Average(), 0.0011);
+
+        // Our RST closed every connection a SYN-ACK opened (the guard kept our kernel from doing it), and the guard is gone.
+        ServerHolds(first, first + 4).ShouldBeEmpty();
+        Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
+    }
+
+    [Fact]
+    public void AClosedPortAnswersEverySynWithARst()
+    {
+        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20099", "--count", "3", "--interval", "10ms", "--json");
+        r.Code.ShouldBe(0, r.ToString());
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var replies = lines.Where(e => e.GetProperty("event").GetString() == "reply").ToList();
+        replies.Select(e => e.GetProperty("probe").GetInt32()).Order().ShouldBe([1, 2, 3]);
+        replies.ShouldAllBe(e => e.GetProperty("summary").GetString()!.Contains("[RST, ACK]") && e.GetProperty("kind").GetString() == "answer");
+        var stats = lines[^1];
+        stats.GetProperty("event").GetString().ShouldBe("statistics");
+        (stats.GetProperty("sent").GetInt32(), stats.GetProperty("answered").GetInt32(), stats.GetProperty("loss").GetDouble()).ShouldBe((3, 3, 0.0));
+        lines.Count(e => e.GetProperty("event").GetString() == "packet" && e.GetProperty("dir").GetString() == "out" && e.TryGetProperty("flags", out var f) && f.GetString() == "R")
+            .ShouldBe(0, "a RST answer opened nothing to reset");
+    }
+
+    [Fact]
+    public void AnUnreachableTargetGetsTheRoutersIcmpErrorForEveryFrame()
+    {
+        // The router has no route to 198.19.0.0/16 and says so at once; its per-peer ICMP rate limit is off so every frame gets its error.
+        Sh.Run("ip", "netns", "exec", lab.Router, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0");
+        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.19.7.7", "--dport", "80", "--count", "3", "--interval", "10ms", "--timeout", "500ms");
+        r.Code.ShouldBe(1, r.ToString());
+        var replies = ReplyLine().Matches(r.Out).ToList();
+        replies.Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order().ToList().ShouldBe([1, 2, 3], r.ToString());
+        replies.ShouldAllBe(m => m.Groups[3].Value.StartsWith("198.18.0.254 → 198.18.0.1 ICMP", StringComparison.Ordinal) && m.Groups[3].Value.Contains("Destination unreachable (Network unreachable)"));
+        r.Out.ShouldContain("3 sent, 0 answered, +3 errors, 100% loss");
+    }
+
+    private string ServerHolds(int firstPort, int lastPort)
+    {
+        // Bounded: the RSTs went out before the process ended; the server has handled them by the time we look, or very soon.
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        string held;
+        do
+        {
+            held = Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", $"( sport = :20000 and dport >= :{firstPort} and dport <= :{lastPort} )").Trim();
+        }
+        while (held.Length > 0 && DateTime.UtcNow < until && Sleep());
+
+        return held;
+    }
+
+    private static bool Sleep()
+    {
+        Thread.Sleep(100);
+        return true;
+    }
+}
