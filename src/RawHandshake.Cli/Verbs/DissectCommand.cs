@@ -12,7 +12,7 @@ public sealed partial class DissectOptions : ICommand
 {
     public int Execute(CliContext context)
     {
-        var frames = Load(context);
+        var (frames, timeKnown, warning) = Load(context);
         var count = ArgParse.Optional(Count, "-c", int.MaxValue, v => (int)v);
         var only = ArgParse.Optional(Frame, "--frame", int.MaxValue, v => (int)v);
         if (only is 0)
@@ -23,6 +23,11 @@ public sealed partial class DissectOptions : ICommand
         if (only > frames.Count)
         {
             throw new UsageException($"--frame: there are only {frames.Count} frames");
+        }
+
+        if (warning is not null)
+        {
+            context.Err.WriteLine("rawhandshake: warning: " + warning);
         }
 
         var tracker = new ConversationTracker();
@@ -41,9 +46,10 @@ public sealed partial class DissectOptions : ICommand
             }
 
             var seconds = (cf.Timestamp - first).TotalSeconds;
+            DateTimeOffset? time = timeKnown ? cf.Timestamp : null;
             if (Json)
             {
-                context.Out.WriteLine(ToJson(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, cf.Comment, tags));
+                context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags));
             }
             else if (Summary)
             {
@@ -57,7 +63,7 @@ public sealed partial class DissectOptions : ICommand
                     context.Out.WriteLine();
                 }
 
-                context.Out.Write(FrameText.Render(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags));
+                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags));
             }
 
             shown++;
@@ -66,7 +72,7 @@ public sealed partial class DissectOptions : ICommand
         return ExitCodes.Ok;
     }
 
-    private List<CapturedFrame> Load(CliContext context)
+    private (List<CapturedFrame> Frames, bool TimeKnown, string? Warning) Load(CliContext context)
     {
         var hexArgs = Hex.ToList();
         if (Read is not null)
@@ -87,12 +93,7 @@ public sealed partial class DissectOptions : ICommand
                 throw new UsageException($"-r {Read}: {result.Error}");
             }
 
-            if (result.Error is not null)
-            {
-                context.Err.WriteLine($"rawhandshake: warning: {Read}: {result.Error} (showing the {result.Frames.Count} frames before it)");
-            }
-
-            return [.. result.Frames];
+            return ([.. result.Frames], true, result.Error is null ? null : $"{Read}: {result.Error} (showing the {result.Frames.Count} frames before it)");
         }
 
         if (hexArgs.Count == 0)
@@ -101,40 +102,46 @@ public sealed partial class DissectOptions : ICommand
         }
 
         var text = hexArgs is ["-"] ? context.In.ReadToEnd() : string.Join(" ", hexArgs);
-        var link = (LinkType?.ToLowerInvariant()) switch
+        Wire.Capture.LinkType? link = (LinkType?.ToLowerInvariant()) switch
         {
-            null or "ethernet" or "eth" or "en10mb" => Wire.Capture.LinkType.Ethernet,
+            null => null,
+            "ethernet" or "eth" or "en10mb" => Wire.Capture.LinkType.Ethernet,
             "raw" or "ip" or "ipv4" => Wire.Capture.LinkType.Raw,
             "sll" or "linux_sll" => Wire.Capture.LinkType.LinuxSll,
             "sll2" or "linux_sll2" => Wire.Capture.LinkType.LinuxSll2,
             _ => throw new UsageException($"--link-type: '{LinkType}' is not one of ethernet, raw, sll, sll2"),
         };
+        var where = hexArgs is ["-"] ? "stdin" : "hex";
         try
         {
-            // Hex has no time: frames get the epoch, which the renderers leave out.
-            // Without --link-type, bytes that begin with a whole IPv4 header with a good checksum are taken as IP, as
-            // tcpdump -x/-X (without -e) prints them; an Ethernet frame never passes that test by chance.
-            return HexText.ParseFrames(text)
-                .Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, LinkType is null && Wire.Protocols.IPv4Header.StartsWithValidHeader(b) ? Wire.Capture.LinkType.Raw : link, b, b.Length))
-                .ToList();
+            // Without --link-type: tcpdump's "link-type" line if it came along, else what the bytes show (see HexCapture).
+            var result = HexCapture.Read(text, link);
+            var warning = result.LinkTypeSource == "default"
+                ? $"{where}: no frame has an IPv4, ARP or IPv6 header where Ethernet, Linux cooked (sll, sll2) or raw IP would put it; decoding as Ethernet (give --link-type)"
+                : null;
+            return ([.. result.Frames], result.DateKnown, warning);
         }
         catch (FormatException e)
         {
-            throw new UsageException($"dissect: {(hexArgs is ["-"] ? "stdin" : "hex")}: {e.Message}");
+            throw new UsageException($"dissect: {where}: {e.Message}");
         }
     }
 
     /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>
-    public static string ToJson(int number, DateTimeOffset time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null)
+    public static string ToJson(int number, DateTimeOffset? time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("frame", number);
-            if (time != DateTimeOffset.UnixEpoch)
+            if (time is { } at)
             {
-                w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("time", at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                w.WriteNull("time"); // hex input without tcpdump's date
             }
 
             w.WriteNumber("rel_time", Math.Round(seconds, 6));
