@@ -1,6 +1,7 @@
 using System.Text;
 using RawHandshake.Engine.Tests.Infra;
 using RawHandshake.Engine.Trace;
+using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;

@@ -30,16 +30,13 @@ public sealed partial class DissectOptions : ICommand
             context.Err.WriteLine("rawhandshake: warning: " + warning);
         }
 
-        var tracker = new ConversationTracker();
-        var analyzer = new Engine.Trace.TcpAnalyzer();
+        var analysis = new CaptureAnalysis();
         var first = frames.Count > 0 ? frames[0].Timestamp : default;
         var shown = 0;
         for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
         {
             var cf = frames[i];
-            var parsed = FrameParser.Parse(cf.Data, cf.LinkType);
-            var rel = parsed.Tcp is not null ? tracker.Track(parsed, cf.Data) : (RelativeSeq?)null;
-            var tags = analyzer.Analyze(parsed, cf.Data, i + 1, cf.Timestamp);
+            var (_, parsed, rel, tags) = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
             if (only is not null && only != i + 1)
             {
                 continue;

@@ -254,7 +254,7 @@ public static class Dissector
         r.Note($"TCP Segment Len: {f.PayloadLength}");
         r.Add(at + 4, 4, relSeq is { } rs ? $"Sequence Number: {rs}    (relative sequence number)" : $"Sequence Number: {t.Seq}");
         r.Add(at + 4, 4, $"Sequence Number (raw): {t.Seq}");
-        r.Note($"Next Sequence Number: {(relSeq ?? t.Seq.Value) + (uint)f.PayloadLength + (t.Has(TcpFlags.Syn) ? 1u : 0) + (t.Has(TcpFlags.Fin) ? 1u : 0)}");
+        r.Note($"Next Sequence Number: {(relSeq ?? t.Seq.Value) + (uint)SequenceSpace.Of(t.Flags, f.PayloadLength)}");
         r.Add(at + 8, 4, rel is { AckKnown: true } rr ? $"Acknowledgment Number: {rr.Ack}    (relative ack number)" : $"Acknowledgment Number: {(t.Has(TcpFlags.Ack) ? t.Ack.Value.ToString(CultureInfo.InvariantCulture) : "0")}");
         r.Add(at + 8, 4, $"Acknowledgment number (raw): {t.Ack}");
         var word = BinaryPrimitives.ReadUInt16BigEndian(frame[(at + 12)..]);

@@ -2,7 +2,7 @@ using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
-namespace RawHandshake.Engine.Trace;
+namespace RawHandshake.Wire.Dissection;
 
 /// <summary>
 /// Wireshark's TCP sequence analysis, for the tags in the trace: <c>[TCP Retransmission]</c>, <c>[TCP Fast Retransmission]</c>,
@@ -86,7 +86,7 @@ public sealed class TcpAnalyzer
         var fin = tcp.Has(TcpFlags.Fin);
         var rst = tcp.Has(TcpFlags.Rst);
         var ack = tcp.Has(TcpFlags.Ack);
-        var segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        var segLen = SequenceSpace.Of(tcp.Flags, len);
 
         // A SYN with another ISN is a new connection on the same ports (tshark: Port numbers reused); the same ISN again,
         // even after data, is a retransmission in the same connection.
