@@ -36,7 +36,8 @@ public sealed partial class DissectOptions : ICommand
         for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
         {
             var cf = frames[i];
-            var (_, parsed, rel, tags) = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
+            var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
+            var (_, parsed, rel, tags) = a;
             if (only is not null && only != i + 1)
             {
                 continue;
@@ -44,13 +45,14 @@ public sealed partial class DissectOptions : ICommand
 
             var seconds = (cf.Timestamp - first).TotalSeconds;
             DateTimeOffset? time = timeKnown ? cf.Timestamp : null;
+            var info = PacketSummary.Info(a, cf.Data);
             if (Json)
             {
-                context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags));
+                context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags, info));
             }
             else if (Summary)
             {
-                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags));
+                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info));
             }
             else
             {
@@ -60,7 +62,7 @@ public sealed partial class DissectOptions : ICommand
                     context.Out.WriteLine();
                 }
 
-                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags));
+                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags, info));
             }
 
             shown++;
@@ -125,7 +127,7 @@ public sealed partial class DissectOptions : ICommand
     }
 
     /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>
-    public static string ToJson(int number, DateTimeOffset? time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null)
+    public static string ToJson(int number, DateTimeOffset? time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null, string? info = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -143,7 +145,7 @@ public sealed partial class DissectOptions : ICommand
 
             w.WriteNumber("rel_time", Math.Round(seconds, 6));
             w.WriteNumber("caplen", frame.Length);
-            w.WriteString("summary", FrameText.Info(parsed, frame, rel, tags));
+            w.WriteString("summary", info ?? FrameText.Info(parsed, frame, rel, tags));
             if (tags is { Count: > 0 })
             {
                 w.WriteStartArray("analysis");

@@ -81,7 +81,7 @@ public sealed class TcpAnalyzer
         }
 
         var tags = new List<string>(2);
-        var len = f.PayloadLength;
+        var len = f.SegmentLength;
         var syn = tcp.Has(TcpFlags.Syn);
         var fin = tcp.Has(TcpFlags.Fin);
         var rst = tcp.Has(TcpFlags.Rst);
@@ -152,7 +152,7 @@ public sealed class TcpAnalyzer
         var windowUpdate = false;
         if (ack && plain && len == 0 && !keepAlive && !keepAliveAck && d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack == d.LastAck)
         {
-            if (tcp.Window == d.LastWindow && tcp.Window != 0 && (r?.HasNext ?? false))
+            if (tcp.Window == d.LastWindow && tcp.Window != 0)
             {
                 d.DupAcks = d.DupAcks == -1 ? 1 : d.DupAcks + 1; // -1: see ACKed unseen segment below
                 dupAck = true;
