@@ -25,9 +25,22 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException($"--frame: there are only {frames.Count} frames");
         }
 
+        using var filter = Filter is null ? null
+            : Link.BpfFilter.TryCreate(Filter, frames.Count > 0 ? frames[0].LinkType : Wire.Capture.LinkType.Ethernet, out var filterError)
+                ?? throw new UsageException($"-f '{Filter}': {filterError}");
         if (warning is not null)
         {
             context.Err.WriteLine("rawhandshake: warning: " + warning);
+        }
+
+        if (Follow is not null || Conversations)
+        {
+            return Streams(context, frames, filter);
+        }
+
+        if (FollowHex)
+        {
+            throw new UsageException("--hex: only with --follow");
         }
 
         var analysis = new CaptureAnalysis();
@@ -38,7 +51,7 @@ public sealed partial class DissectOptions : ICommand
             var cf = frames[i];
             var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
             var (_, parsed, rel, tags) = a;
-            if (only is not null && only != i + 1)
+            if ((only is not null && only != i + 1) || (filter is not null && !filter.Matches(cf.Data, cf.LinkType, cf.OriginalLength)))
             {
                 continue;
             }
@@ -68,6 +81,55 @@ public sealed partial class DissectOptions : ICommand
             shown++;
         }
 
+        return ExitCodes.Ok;
+    }
+
+    /// <summary>--follow and --conversations: every frame through the analysis and the stream table, then one report.</summary>
+    private int Streams(CliContext context, List<CapturedFrame> frames, Link.BpfFilter? filter)
+    {
+        if (Follow is not null && Conversations)
+        {
+            throw new UsageException("--follow and --conversations: give one of them");
+        }
+
+        var analysis = new CaptureAnalysis();
+        var streams = new TcpStreams();
+        foreach (var cf in frames)
+        {
+            var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
+            if (filter is null || filter.Matches(cf.Data, cf.LinkType, cf.OriginalLength))
+            {
+                streams.Add(a, cf.Data, cf.Timestamp);
+            }
+        }
+
+        if (Conversations)
+        {
+            var start = frames.Count > 0 ? frames[0].Timestamp : default;
+            foreach (var s in streams.All)
+            {
+                context.Out.WriteLine(TcpStreams.ConversationLine(s, start));
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        TcpStream? stream;
+        if (int.TryParse(Follow, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+        {
+            stream = index < streams.All.Count ? streams.All[index]
+                : throw new UsageException($"--follow {Follow}: there {(streams.All.Count == 1 ? "is 1 TCP stream (0)" : $"are {streams.All.Count} TCP streams{(streams.All.Count > 0 ? $" (0 to {streams.All.Count - 1})" : "")}")}");
+        }
+        else if (Follow!.Split(',') is [var x, var y] && TcpEndpoint.TryParse(x.Trim(), out var ex) && TcpEndpoint.TryParse(y.Trim(), out var ey))
+        {
+            stream = streams.Find(ex, ey) ?? throw new UsageException($"--follow {Follow}: no TCP conversation between {ex} and {ey}");
+        }
+        else
+        {
+            throw new UsageException($"--follow {Follow}: give a stream number (0, 1, …) or ADDR:PORT,ADDR:PORT");
+        }
+
+        context.Out.Write(TcpStreams.Follow(stream, FollowHex));
         return ExitCodes.Ok;
     }
 

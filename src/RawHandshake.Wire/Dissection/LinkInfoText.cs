@@ -137,7 +137,14 @@ public static class LinkInfoText
         {
             var func = (control & ~0x10) switch
             {
-                0x03 => "UI", 0x6F => "SABME", 0x43 => "DISC", 0x63 => "UA", 0x0F => "DM", 0x87 => "FRMR", 0xAF => "XID", 0xE3 => "TEST",
+                0x03 => "UI",
+                0x6F => "SABME",
+                0x43 => "DISC",
+                0x63 => "UA",
+                0x0F => "DM",
+                0x87 => "FRMR",
+                0xAF => "XID",
+                0xE3 => "TEST",
                 var v => string.Create(CultureInfo.InvariantCulture, $"Unknown 0x{v:x2}"),
             };
             c = $"U{PollFinal(llc, (control >> 4) & 1)}, func={func}";

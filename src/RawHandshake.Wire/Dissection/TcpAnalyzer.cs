@@ -9,7 +9,7 @@ namespace RawHandshake.Wire.Dissection;
 /// <c>[TCP Spurious Retransmission]</c>, <c>[TCP Out-Of-Order]</c>, <c>[TCP Dup ACK n#m]</c>, <c>[TCP Window Update]</c>,
 /// <c>[TCP Window Full]</c>, <c>[TCP ZeroWindow]</c>, <c>[TCP ZeroWindowProbe]</c>, <c>[TCP ZeroWindowProbeAck]</c>,
 /// <c>[TCP Keep-Alive]</c>, <c>[TCP Keep-Alive ACK]</c>, <c>[TCP Previous segment not captured]</c>,
-/// <c>[TCP ACKed unseen segment]</c>. One instance per capture; directions are keyed by the sender's address and port.
+/// <c>[TCP ACKed unseen segment]</c>, <c>[TCP Port numbers reused]</c>. One instance per capture; directions are keyed by the sender's address and port.
 /// The rules follow packet-tcp.c (tcp_analyze_sequence_number), checked against tshark 4.0 frame by frame; a frame's tags
 /// come in the order tshark puts them in its Info column.
 /// </summary>
@@ -90,7 +90,8 @@ public sealed class TcpAnalyzer
 
         // A SYN with another ISN is a new connection on the same ports (tshark: Port numbers reused); the same ISN again,
         // even after data, is a retransmission in the same connection.
-        if (syn && !ack && d.HasNext && tcp.Seq != d.BaseSeq)
+        var reused = syn && !ack && d.HasNext && tcp.Seq != d.BaseSeq;
+        if (reused)
         {
             dirs[key] = d = new DirState(new Conversation());
             if (r is not null)
@@ -204,7 +205,9 @@ public sealed class TcpAnalyzer
             }
         }
 
-        // tshark's Info column order (tcp_print_sequence_number_analysis prepends each in turn).
+        // tshark's Info column order (tcp_print_sequence_number_analysis prepends each in turn); a new connection on the
+        // ports of an old one comes first.
+        AddIf(tags, reused, "TCP Port numbers reused");
         AddIf(tags, zeroProbeAck, "TCP ZeroWindowProbeAck");
         if (tcp.Window == 0 && !syn && !fin && !rst)
         {
@@ -265,7 +268,9 @@ public sealed class TcpAnalyzer
             // Dup ACKs count from the frame that first carried this ack; data with the same ack does not restart them.
             if (!d.HasAck || tcp.Ack != d.LastAck)
             {
-                d.DupAcks = 0;
+                // A new ack restarts the count, but keeps the mark of an ACKed unseen segment reported the other way
+                // (-1): tshark 4.0 does not report the same unseen data again after this side's next new ack.
+                d.DupAcks = d.DupAcks == -1 ? -1 : 0;
                 d.LastAckFrame = number;
             }
 

@@ -27,6 +27,14 @@ internal static class TransportTshark
         return stdout.TrimEnd('\n').Split('\n');
     }
 
+    /// <summary>tshark's Follow TCP Stream output (<c>-q -z follow,tcp,ascii|hex,N</c>) for stream <paramref name="stream"/>.</summary>
+    public static string Follow(string path, int stream, bool hex)
+    {
+        var (code, stdout, stderr) = Run(Home.Value, "-n", "-r", path, "-q", "-z", $"follow,tcp,{(hex ? "hex" : "ascii")},{stream}");
+        code.ShouldBe(0, stderr);
+        return stdout;
+    }
+
     private static string CreateHome()
     {
         File.Exists(Tshark).ShouldBeTrue("tshark not installed (expected /usr/bin/tshark; apt-get install tshark)");
