@@ -14,6 +14,9 @@ public sealed record AnalyzedFrame(int Number, ParsedFrame Parsed, RelativeSeq? 
     public IPv4Address? ArpDuplicate { get; init; }
 
     public int? EchoRequestFrame { get; init; }
+
+    /// <summary>The IPv4 datagram this fragment completed; then the other fields describe it, not the fragment alone.</summary>
+    public ReassembledDatagram? Reassembled { get; init; }
 }
 
 /// <summary>
@@ -27,6 +30,7 @@ public sealed class CaptureAnalysis
     private readonly TcpAnalyzer analyzer = new();
     private readonly Dictionary<uint, (MacAddress Mac, int Frame)> arpBindings = [];
     private readonly Dictionary<(uint From, uint To, uint IdSeq), int> echoRequests = [];
+    private readonly IPv4Reassembler fragments = new();
 
     /// <summary>Frames seen so far (the last one's number).</summary>
     public int Count { get; private set; }
@@ -39,12 +43,25 @@ public sealed class CaptureAnalysis
     {
         var parsed = FrameParser.Parse(frame, link);
         var number = ++Count;
-        var rel = parsed.Tcp is not null ? tracker.Track(parsed, frame) : (RelativeSeq?)null;
-        var tags = analyzer.Analyze(parsed, frame, number, time);
+        ReassembledDatagram? whole = null;
+        if (IPv4Reassembler.IsFragment(parsed))
+        {
+            // A fragment is analyzed only as part of the datagram it completes, as in tshark.
+            whole = fragments.Add(frame, parsed, link, number);
+            if (whole is null)
+            {
+                return new AnalyzedFrame(number, parsed, null, []);
+            }
+        }
+
+        var (p, bytes) = whole is null ? (parsed, frame) : (whole.Parsed, whole.Bytes);
+        var rel = p.Tcp is not null ? tracker.Track(p, bytes) : (RelativeSeq?)null;
+        var tags = analyzer.Analyze(p, bytes, number, time);
         return new AnalyzedFrame(number, parsed, rel, tags)
         {
-            ArpDuplicate = parsed.Arp is { } arp ? ArpDuplicate(arp, number) : null,
-            EchoRequestFrame = parsed.Icmp is { } icmp && parsed.IPv4 is { } ip ? Echo(icmp, ip, number) : null,
+            ArpDuplicate = p.Arp is { } arp ? ArpDuplicate(arp, number) : null,
+            EchoRequestFrame = p.Icmp is { } icmp && p.IPv4 is { } ip ? Echo(icmp, ip, number) : null,
+            Reassembled = whole,
         };
     }
 

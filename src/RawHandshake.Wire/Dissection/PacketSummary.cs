@@ -16,7 +16,8 @@ public static class PacketSummary
         f.IPv4 is { } ip ? ip.Destination.ToString() : f.Ethernet is { } e ? (e.Destination.IsBroadcast ? "Broadcast" : e.Destination.ToString()) : "?";
 
     public static string Protocol(in ParsedFrame f) =>
-        f.Tcp is not null ? "TCP"
+        IPv4Reassembler.IsFragment(f) ? "IPv4"
+        : f.Tcp is not null ? "TCP"
         : f.Udp is not null ? "UDP"
         : f.Icmp is not null ? "ICMP"
         : f.Arp is { } arp ? LinkInfoText.ArpProtocol(arp.Operation)
@@ -36,7 +37,7 @@ public static class PacketSummary
             sb.Append('[').Append(t).Append("] ");
         }
 
-        sb.Append(Info(a.Parsed, frame, a.Rel, a.EchoRequestFrame));
+        sb.Append(a.Reassembled is { } whole ? Info(whole.Parsed, whole.Bytes, a.Rel, a.EchoRequestFrame) : Info(a.Parsed, frame, a.Rel, a.EchoRequestFrame));
         if (a.ArpDuplicate is { } ip)
         {
             sb.Append(CultureInfo.InvariantCulture, $" (duplicate use of {ip} detected!)");
@@ -49,7 +50,12 @@ public static class PacketSummary
     public static string Info(in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel = null, int? echoRequestFrame = null)
     {
         var sb = new StringBuilder();
-        if (f.Tcp is { } tcp)
+        if (f.IPv4 is { } frag && IPv4Reassembler.IsFragment(f))
+        {
+            var p = frag.Protocol ?? 0;
+            sb.Append(CultureInfo.InvariantCulture, $"Fragmented IP protocol (proto={Describe.IpProtocolName(p)} {p}, off={frag.FragmentOffset * 8}, ID={frag.Id:x4})");
+        }
+        else if (f.Tcp is { } tcp)
         {
             TcpInfo(sb, f, tcp, frame, rel);
         }
@@ -68,10 +74,6 @@ public static class PacketSummary
         else if (f.IPv4 is { } ip)
         {
             sb.Append(CultureInfo.InvariantCulture, $"IPv4 protocol {ip.Protocol}, {f.IpPayloadLength} bytes");
-            if (ip.FragmentOffset != 0 || ip.MoreFragments)
-            {
-                sb.Append(CultureInfo.InvariantCulture, $" (fragment offset {ip.FragmentOffset * 8}{(ip.MoreFragments ? ", more fragments" : "")})");
-            }
         }
         else if (f.Llc is { } llc && f.EtherType == 0)
         {
