@@ -25,6 +25,8 @@ public sealed class HexCaptureTests
         { "http-get.X-ttt.txt", "http-get.pcap", LinkType.Raw },
         { "icmp.xx-tttt.txt", "icmp.pcap", LinkType.Ethernet },
         { "icmp.x-tt.txt", "icmp.pcap", LinkType.Raw },
+        { "live-options-any.xx-tttt.txt", "corpus/live-options-any.pcap", LinkType.LinuxSll2 },
+        { "live-options.x.txt", "corpus/live-options.pcap", LinkType.Raw },
     };
 
     private static string Text(string name) => File.ReadAllText(Fixtures.PathOf(Path.Combine("tcpdump-text", name)));
