@@ -20,6 +20,12 @@ public class DissectFragmentTests
             lines[0].ShouldEndWith("IPv4 74 Fragmented IP protocol (proto=TCP 6, off=0, ID=1234)");
             lines[1].ShouldEndWith("IPv4 74 Fragmented IP protocol (proto=TCP 6, off=40, ID=1234)");
             lines[2].ShouldEndWith("40000 → 20000 [PSH, ACK] Seq=1 Ack=1 Win=64240 Len=100");
+            var tree = CliRunner.Run("dissect", "-r", path, "--frame", "3").Out;
+            tree.ShouldContain("[3 IPv4 Fragments (120 bytes): #1(40), #2(40), #3(40)]");
+            tree.ShouldContain("Reassembled: Transmission Control Protocol, Src Port: 40000, Dst Port: 20000, Seq: 1, Ack: 1, Len: 100");
+            var json = System.Text.Json.JsonDocument.Parse(CliRunner.Run("dissect", "-r", path, "--json", "--frame", "3").Out).RootElement;
+            json.GetProperty("reassembled").GetProperty("len").GetInt32().ShouldBe(120);
+            json.GetProperty("reassembled").GetProperty("fragments").EnumerateArray().Select(e => e.GetInt32()).ShouldBe([1, 2, 3]);
         }
         finally
         {

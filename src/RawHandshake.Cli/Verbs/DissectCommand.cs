@@ -61,7 +61,7 @@ public sealed partial class DissectOptions : ICommand
             var info = PacketSummary.Info(a, cf.Data);
             if (Json)
             {
-                context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags, info));
+                context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags, info, a.Reassembled));
             }
             else if (Summary)
             {
@@ -70,6 +70,15 @@ public sealed partial class DissectOptions : ICommand
             else
             {
                 var extra = ForeignDecoder.Applies(parsed) ? ForeignDecoder.Decode(cf.Data, cf.LinkType) : null;
+                if (a.Reassembled is { } whole)
+                {
+                    // tshark's line for the fragments that made the datagram, then the datagram's own layers.
+                    var parts = string.Join(", ", whole.Fragments.Select(x => $"#{x.Frame}({x.Length})"));
+                    var reassembled = Dissector.Dissect(whole.Bytes, whole.Parsed, rel).SkipWhile(l => l.Key is "eth" or "sll" or "ip");
+                    extra = [.. extra ?? [], $"[{whole.Fragments.Count} IPv4 Fragments ({whole.Fragments.Sum(x => x.Length)} bytes): {parts}]",
+                        .. reassembled.Select(l => "Reassembled: " + l.Root.Text)];
+                }
+
                 if (shown > 0)
                 {
                     context.Out.WriteLine();
@@ -189,7 +198,7 @@ public sealed partial class DissectOptions : ICommand
     }
 
     /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>
-    public static string ToJson(int number, DateTimeOffset? time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null, string? info = null)
+    public static string ToJson(int number, DateTimeOffset? time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null, string? info = null, ReassembledDatagram? whole = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -224,6 +233,20 @@ public sealed partial class DissectOptions : ICommand
             }
 
             FrameJson.WriteFields(w, parsed, frame, rel);
+            if (whole is not null)
+            {
+                w.WriteStartObject("reassembled");
+                w.WriteNumber("len", whole.Fragments.Sum(x => x.Length));
+                w.WriteStartArray("fragments");
+                foreach (var (f, _, _) in whole.Fragments)
+                {
+                    w.WriteNumberValue(f);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 

@@ -36,6 +36,24 @@ public static class Describe
         _ => "Ethernet II",
     };
 
+    /// <summary>tshark's Info column for an IPv4 payload it does not dissect further: the protocol's long name.</summary>
+    public static string IpProtocolInfo(byte p) => p switch
+    {
+        2 => "IGMP",
+        33 => "Datagram Congestion Control Protocol",
+        46 => "Reservation Protocol",
+        47 => "Generic Routing Encapsulation",
+        50 => "Encap Security Payload",
+        51 => "Authentication Header",
+        89 => "OSPF IGP",
+        103 => "PIM",
+        112 => "VRRP",
+        115 => "Layer 2 Tunneling",
+        132 => "SCTP",
+        136 => "UDPLite",
+        _ => "Unknown",
+    };
+
     public static string IpProtocolName(byte p) => p switch
     {
         1 => "ICMP",

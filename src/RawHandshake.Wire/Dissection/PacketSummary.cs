@@ -73,7 +73,7 @@ public static class PacketSummary
         }
         else if (f.IPv4 is { } ip)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"IPv4 protocol {ip.Protocol}, {f.IpPayloadLength} bytes");
+            sb.Append(CultureInfo.InvariantCulture, $"{Describe.IpProtocolInfo(ip.Protocol ?? 0)} ({ip.Protocol})"); // tshark: "SCTP (132)"
         }
         else if (f.Llc is { } llc && f.EtherType == 0)
         {
