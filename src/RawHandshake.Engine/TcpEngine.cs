@@ -31,14 +31,12 @@ public sealed class TcpEngine
     private readonly IFrameLink link;
     private readonly Dictionary<FlowKey, Flow> flows = [];
     private readonly List<Flow> order = [];
-    private readonly TcpAnalyzer analyzer = new();
-    private readonly ConversationTracker tracker = new();
+    private readonly CaptureAnalysis analysis = new();
     private readonly HashSet<ulong> recentlySent = [];
     private readonly HashSet<IPv4Address> resolving = [];
     private readonly Queue<ulong> recentOrder = new();
     private readonly FrameHandler handler;
     private readonly TimeSpan origin;
-    private int frameNumber;
     private DateTimeOffset? firstWall;
 
     public TcpEngine(IFrameLink link, IClock clock, ITraceSink trace)
@@ -436,12 +434,9 @@ public sealed class TcpEngine
     private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)
     {
         var copy = frame.ToArray();
-        var parsed = FrameParser.Parse(copy, link.LinkType);
-        var number = ++frameNumber;
-        var rel = parsed.Tcp is not null ? tracker.Track(parsed, copy) : (RelativeSeq?)null;
-        var tags = analyzer.Analyze(parsed, copy, number, wall);
+        var a = analysis.Next(copy, link.LinkType, wall);
         firstWall ??= wall;
-        Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });
+        Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, a.Number, dir, copy, a.Parsed, a.Rel, a.Tags) { Note = note });
     }
 
     private void Remember(ReadOnlySpan<byte> frame)
