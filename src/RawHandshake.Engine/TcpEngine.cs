@@ -87,10 +87,11 @@ public sealed class TcpEngine
         return flow;
     }
 
-    /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.</summary>
-    public RunEnd Run(TimeSpan limit)
+    /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.
+    /// <paramref name="grace"/> lets drivers that wait up to the limit report first; the trace still names <paramref name="limit"/>.</summary>
+    public RunEnd Run(TimeSpan limit, TimeSpan grace = default)
     {
-        var deadline = Clock.Now + limit;
+        var deadline = Clock.Now + limit + grace;
         foreach (var f in order)
         {
             f.StartedAt = Elapsed;
@@ -222,7 +223,7 @@ public sealed class TcpEngine
             ServerWindow = h?.PeerWindow,
             SackPermitted = h?.SackPermitted ?? false,
             Timestamps = h?.Timestamps ?? false,
-            BytesSent = s.QueuedCount,
+            BytesSent = s.SentCount,
             BytesAcknowledged = s.AcknowledgedCount,
             BytesReceived = s.ReceivedCount,
             Received = s.Received.ToArray(),

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using RawHandshake.Cli.Args;
@@ -51,63 +49,40 @@ public sealed partial class BenchOptions : ICommand
         };
 
         using var bench = SessionBench.Open(request, "bench");
-        var interrupted = new StrongBox<int>(0);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
+        using var interrupt = context.Interrupts.OnInterrupt(bench.RequestStop);
+        bench.ResolveNextHop();
+        context.SentSomething = true;
+        var result = bench.Run();
+        if (result.Stopped)
         {
-            e.Cancel = true;
-            Interlocked.CompareExchange(ref interrupted.Value, ExitCodes.Interrupted, 0);
-            bench.RequestStop();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            Interlocked.CompareExchange(ref interrupted.Value, ExitCodes.Terminated, 0);
-            bench.RequestStop();
-        });
-        try
-        {
-            bench.ResolveNextHop();
-            context.SentSomething = true;
-            var result = bench.Run();
-            if (result.Stopped)
-            {
-                // The guard's own exit hooks may have seen the signal before our handler did: give it a moment.
-                SpinWait.SpinUntil(() => Volatile.Read(ref interrupted.Value) != 0, TimeSpan.FromSeconds(1));
-                var signal = Volatile.Read(ref interrupted.Value);
-                return CliApp.Fail(context, "bench: interrupted", signal != 0 ? signal : ExitCodes.Terminated);
-            }
-
-            if (result.Failure is { } failure)
-            {
-                if (Json)
-                {
-                    context.Out.WriteLine(ToJson(request, bench, result));
-                }
-
-                return CliApp.Fail(context, $"bench: {failure}", ExitCodes.Failed);
-            }
-
-            context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
-            if (bench.GuardWarning is { } warning)
-            {
-                context.Err.WriteLine($"rawhandshake: bench: warning: {warning}");
-            }
-
-            var (low, high) = BenchPorts.EphemeralRange();
-            var kernelSessions = result.WarmupSessions + result.Kernel.Count;
-            if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))
-            {
-                context.Err.WriteLine($"rawhandshake: bench: warning: {tw} sockets were in TIME-WAIT here and the run left {kernelSessions} more, in {high - low + 1} ephemeral ports: " +
-                                      "the kernel's connect() slows down as they fill up, so its times are too high (wait 60 s, or run fewer sessions)");
-            }
-
-            return ExitCodes.Ok;
+            return CliApp.Fail(context, "bench: interrupted", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
         }
-        finally
+
+        if (result.Failure is { } failure)
         {
-            Console.CancelKeyPress -= onCancel;
+            if (Json)
+            {
+                context.Out.WriteLine(ToJson(request, bench, result));
+            }
+
+            return CliApp.Fail(context, $"bench: {failure}", ExitCodes.Failed);
         }
+
+        context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
+        if (bench.GuardWarning is { } warning)
+        {
+            context.Err.WriteLine($"rawhandshake: bench: warning: {warning}");
+        }
+
+        var (low, high) = BenchPorts.EphemeralRange();
+        var kernelSessions = result.WarmupSessions + result.Kernel.Count;
+        if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))
+        {
+            context.Err.WriteLine($"rawhandshake: bench: warning: {tw} sockets were in TIME-WAIT here and the run left {kernelSessions} more, in {high - low + 1} ephemeral ports: " +
+                                  "the kernel's connect() slows down as they fill up, so its times are too high (wait 60 s, or run fewer sessions)");
+        }
+
+        return ExitCodes.Ok;
     }
 
     private static int Whole(string? text, string option, int min, int max, int fallback)

@@ -12,7 +12,6 @@ public sealed partial class DissectOptions : ICommand
 {
     public int Execute(CliContext context)
     {
-        var frames = Load(context);
         var count = ArgParse.Optional(Count, "-c", int.MaxValue, v => (int)v);
         var only = ArgParse.Optional(Frame, "--frame", int.MaxValue, v => (int)v);
         if (only is 0)
@@ -20,18 +19,17 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException("--frame: frames are numbered from 1");
         }
 
-        if (only > frames.Count)
-        {
-            throw new UsageException($"--frame: there are only {frames.Count} frames");
-        }
-
+        // Frames come one at a time (stdin is streamed: any amount of tcpdump text, in bounded memory).
+        using var frames = Load(context).GetEnumerator();
         var tracker = new ConversationTracker();
         var analyzer = new Engine.Trace.TcpAnalyzer();
-        var first = frames.Count > 0 ? frames[0].Timestamp : default;
+        DateTimeOffset? first = null;
         var shown = 0;
-        for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
+        var i = 0;
+        for (; (count is null || shown < count) && (only is null || i < only) && Next(frames); i++)
         {
-            var cf = frames[i];
+            var cf = frames.Current;
+            first ??= cf.Timestamp;
             var parsed = FrameParser.Parse(cf.Data, cf.LinkType);
             var rel = parsed.Tcp is not null ? tracker.Track(parsed, cf.Data) : (RelativeSeq?)null;
             var tags = analyzer.Analyze(parsed, cf.Data, i + 1, cf.Timestamp);
@@ -40,7 +38,7 @@ public sealed partial class DissectOptions : ICommand
                 continue;
             }
 
-            var seconds = (cf.Timestamp - first).TotalSeconds;
+            var seconds = (cf.Timestamp - first.Value).TotalSeconds;
             if (Json)
             {
                 context.Out.WriteLine(ToJson(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, cf.Comment, tags));
@@ -63,10 +61,27 @@ public sealed partial class DissectOptions : ICommand
             shown++;
         }
 
+        if (only > i)
+        {
+            throw new UsageException($"--frame: there are only {i} frames");
+        }
+
         return ExitCodes.Ok;
+
+        bool Next(IEnumerator<CapturedFrame> e)
+        {
+            try
+            {
+                return e.MoveNext();
+            }
+            catch (FormatException x)
+            {
+                throw new UsageException($"dissect: {(Hex.ToList() is ["-"] ? "stdin" : "hex")}: {x.Message}");
+            }
+        }
     }
 
-    private List<CapturedFrame> Load(CliContext context)
+    private IEnumerable<CapturedFrame> Load(CliContext context)
     {
         var hexArgs = Hex.ToList();
         if (Read is not null)
@@ -100,7 +115,6 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException("dissect: give frame bytes as hex, '-' to read hex from stdin, or -r FILE");
         }
 
-        var text = hexArgs is ["-"] ? context.In.ReadToEnd() : string.Join(" ", hexArgs);
         var link = (LinkType?.ToLowerInvariant()) switch
         {
             null or "ethernet" or "eth" or "en10mb" => Wire.Capture.LinkType.Ethernet,
@@ -109,18 +123,23 @@ public sealed partial class DissectOptions : ICommand
             "sll2" or "linux_sll2" => Wire.Capture.LinkType.LinuxSll2,
             _ => throw new UsageException($"--link-type: '{LinkType}' is not one of ethernet, raw, sll, sll2"),
         };
+        // Hex has no time: frames get the epoch, which the renderers leave out.
+        // Without --link-type, bytes that begin with a whole IPv4 header with a good checksum are taken as IP, as
+        // tcpdump -x/-X (without -e) prints them; an Ethernet frame never passes that test by chance.
+        // Stdin is read as a stream, bounded per line and per frame; hex on the command line is read whole first.
+        IEnumerable<byte[]> bytes = hexArgs is ["-"] ? HexText.ReadFrames(context.In) : ParseWhole(string.Join(" ", hexArgs));
+        return bytes.Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, LinkType is null && Wire.Protocols.IPv4Header.StartsWithValidHeader(b) ? Wire.Capture.LinkType.Raw : link, b, b.Length));
+    }
+
+    private static List<byte[]> ParseWhole(string text)
+    {
         try
         {
-            // Hex has no time: frames get the epoch, which the renderers leave out.
-            // Without --link-type, bytes that begin with a whole IPv4 header with a good checksum are taken as IP, as
-            // tcpdump -x/-X (without -e) prints them; an Ethernet frame never passes that test by chance.
-            return HexText.ParseFrames(text)
-                .Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, LinkType is null && Wire.Protocols.IPv4Header.StartsWithValidHeader(b) ? Wire.Capture.LinkType.Raw : link, b, b.Length))
-                .ToList();
+            return HexText.ParseFrames(text);
         }
         catch (FormatException e)
         {
-            throw new UsageException($"dissect: {(hexArgs is ["-"] ? "stdin" : "hex")}: {e.Message}");
+            throw new UsageException($"dissect: hex: {e.Message}");
         }
     }
 

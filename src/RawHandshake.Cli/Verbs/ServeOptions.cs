@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using CommandLine;
 using RawHandshake.Cli.Args;
 using RawHandshake.Lab;
@@ -45,18 +44,10 @@ public sealed partial class ServeOptions : ICommand
         ArgumentNullException.ThrowIfNull(context);
         var options = ToServerOptions(Quiet ? null : context.Err);
 
-        // The handlers come first, so a signal that arrives as soon as the port listens already stops the server cleanly.
+        // Subscribed first, so a signal that arrives as soon as the port listens already stops the server cleanly; the
+        // exit code (130/143) comes from the interrupt, like every verb's.
         LabServer? server = null;
-        var stopRequested = 0;
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            Volatile.Write(ref stopRequested, 1);
-            Volatile.Read(ref server)?.Stop();
-        }
-
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var interrupt = context.Interrupts.OnInterrupt(() => Volatile.Read(ref server)?.Stop());
         try
         {
             // The listening line is written before the first accept, so it is always the first line.
@@ -75,7 +66,7 @@ public sealed partial class ServeOptions : ICommand
 
         using (server)
         {
-            if (Volatile.Read(ref stopRequested) == 1)
+            if (context.Interrupts.Requested)
             {
                 server.Stop();
             }
