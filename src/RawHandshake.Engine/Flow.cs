@@ -188,7 +188,7 @@ public sealed class Flow : ISessionOutput
                     visited.Add(s.To);
                 }
 
-                engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason));
+                engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason) { Flow = Key });
                 break;
             case HandshakeCompleted h:
                 Handshake = h;

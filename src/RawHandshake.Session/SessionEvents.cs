@@ -37,7 +37,7 @@ public enum FailureKind
 /// <summary>Something the session did or saw, for the trace and for drivers.</summary>
 public abstract record SessionEvent;
 
-public sealed record StateChanged(Side Side, TcpState From, TcpState To, string? Reason = null) : SessionEvent;
+public sealed record StateChanged(Side Side, TcpState? From, TcpState To, string? Reason = null) : SessionEvent;
 
 public sealed record HandshakeCompleted(TimeSpan? Rtt, ushort PeerMss, byte? PeerWindowScale, bool SackPermitted, bool Timestamps, uint PeerWindow) : SessionEvent;
 

@@ -82,4 +82,55 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
 
         Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
     }
+
+    private static string TempRecipe(string text)
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"rh-robust-{Guid.NewGuid():N}.rh");
+        File.WriteAllText(file, text);
+        return file;
+    }
+
+    private static IEnumerable<string> SynLines(string output) =>
+        output.Split('\n').Where(l => l.Contains("[SYN]", StringComparison.Ordinal) && l.Contains(" | ", StringComparison.Ordinal));
+
+    [Fact]
+    public void A_closed_port_and_an_absent_host_are_never_listen()
+    {
+        var closed = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20099");
+        closed.Code.ShouldBe(1, closed.ToString());
+        SynLines(closed.Out).First().ShouldEndWith("| SYN-SENT · ?");
+        closed.Out.ShouldContain("server ? → CLOSED");
+        closed.Out.ShouldContain("server CLOSED (inferred)");
+        closed.Out.ShouldNotContain("LISTEN");
+
+        // Nobody holds 198.18.2.77 behind the router: our SYNs go unanswered.
+        var absent = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.77:80", "--timeout", "1500ms");
+        absent.Code.ShouldBe(1, absent.ToString());
+        absent.Out.ShouldContain("server ? (inferred)");
+        absent.Out.ShouldNotContain("LISTEN");
+    }
+
+    [Fact]
+    public void Nothing_carries_over_between_the_recipes_of_one_run()
+    {
+        // Two recipes in one run: the first ends with the server in TIME-WAIT (it closed first), the second must start
+        // from its own flow's states, not from the first one's.
+        var first = TempRecipe("target 198.18.2.10:20001\nconnect\nwait-close within 3s\nexpect server-state TIME-WAIT\n");
+        var second = TempRecipe("target 198.18.2.10:20000\nconnect\nclose\n");
+        try
+        {
+            var r = Cli.Run(Bound, "run", "--netns", lab.Client, first, second);
+            r.Code.ShouldBe(0, r.ToString());
+            var syns = SynLines(r.Out).ToList();
+            syns.Count.ShouldBe(2, r.Out);
+            syns.ShouldAllBe(l => l.EndsWith("| SYN-SENT · ?", StringComparison.Ordinal), r.Out);
+        }
+        finally
+        {
+            File.Delete(first);
+            File.Delete(second);
+        }
+
+        Sh.InNs(lab.Server, "ss", "-tanH", "state", "established", "( sport = :20000 or sport = :20001 )").Trim().ShouldBeEmpty();
+    }
 }
