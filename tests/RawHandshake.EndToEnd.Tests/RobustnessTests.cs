@@ -133,4 +133,104 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
 
         Sh.InNs(lab.Server, "ss", "-tanH", "state", "established", "( sport = :20000 or sport = :20001 )").Trim().ShouldBeEmpty();
     }
+
+    private static string Repo()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "run-as-root.sh")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new DirectoryNotFoundException("run-as-root.sh not found above the test assembly");
+    }
+
+    /// <summary>The README's front door, <c>./run-as-root.sh ARGS</c>, run inside <paramref name="ns"/> with this build.</summary>
+    private static (int Code, string Out, string Err) Wrapper(string ns, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in (string[])["netns", "exec", ns, "bash", Path.Combine(Repo(), "run-as-root.sh"), .. args])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        psi.Environment["RAWHANDSHAKE_CLI_DLL"] = Cli.Dll; // this build: no second build inside the test
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        var o = p.StandardOutput.ReadToEndAsync();
+        var e = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(90_000))
+        {
+            p.Kill(true);
+            throw new TimeoutException($"run-as-root.sh {string.Join(' ', args)} hung");
+        }
+
+        p.WaitForExit();
+        return (p.ExitCode, o.Result, e.Result);
+    }
+
+    [Fact]
+    public void The_front_door_runs_a_recipe_here_against_the_target_given()
+    {
+        // Inside the (test) lab's client namespace, as on a host with a real server: --target runs here, no lab made.
+        var recipe = TempRecipe("target 198.18.2.10:20000\nconnect\npush \"hi\"\nrecv \"hi\" within 2s\nclose\n");
+        try
+        {
+            var r = Wrapper(lab.Client, "run", recipe, "--target", "198.18.2.10:20000");
+            r.Code.ShouldBe(0, r.Out + r.Err);
+            r.Out.ShouldContain("pass");
+            r.Err.ShouldNotContain("in lab");
+        }
+        finally
+        {
+            File.Delete(recipe);
+        }
+    }
+
+    [Fact]
+    public void The_front_door_runs_a_recipe_aimed_at_another_server_here()
+    {
+        // 198.18.2.11 is not the lab's server address: the recipe runs in the current namespace, no lab is brought up.
+        Sh.InNs(lab.Server, "ip", "addr", "add", "198.18.2.11/24", "dev", "eth0");
+        var recipe = TempRecipe("target 198.18.2.11:20000\nconnect\nclose\n");
+        try
+        {
+            var r = Wrapper(lab.Client, "run", recipe);
+            r.Code.ShouldBe(0, r.Out + r.Err);
+            r.Err.ShouldNotContain("in lab");
+        }
+        finally
+        {
+            File.Delete(recipe);
+            Sh.InNs(lab.Server, "ip", "addr", "del", "198.18.2.11/24", "dev", "eth0");
+        }
+    }
+
+    [Fact]
+    public void A_lab_is_never_made_from_another_namespace()
+    {
+        // From inside 'ip netns exec' the lab's namespaces would be unreachable from outside (setns: EINVAL): refused in
+        // one line before anything is made, both by 'lab up' and by the front door for a recipe aimed at the lab.
+        var name = "x" + Guid.NewGuid().ToString("N")[..5];
+        var inside = Sh.RunAllowingFailure("ip", "netns", "exec", lab.Client, "dotnet", Cli.Dll, "lab", "up", "--name", name);
+        inside.Code.ShouldBe(2, inside.Output);
+        var line = inside.Output.Trim();
+        line.Split('\n').Length.ShouldBe(1, line);
+        line.ShouldStartWith("rawhandshake: lab up: this process runs in another network namespace");
+
+        var recipe = TempRecipe("target 198.18.2.10:20000\nconnect\n");
+        try
+        {
+            var front = Wrapper(lab.Client, "run", recipe);
+            front.Code.ShouldBe(2, front.Out + front.Err);
+            front.Err.Trim().ShouldStartWith("rawhandshake: run --lab lab: this process runs in another network namespace");
+        }
+        finally
+        {
+            File.Delete(recipe);
+        }
+
+        Sh.Run("ip", "netns", "list").ShouldNotContain($"rh-{name}-");
+        File.Exists($"/run/rawhandshake/lab-{name}.json").ShouldBeFalse();
+        Cli.Run(Bound, "lab", "status", "--name", name).Out.ShouldContain("down");
+    }
 }

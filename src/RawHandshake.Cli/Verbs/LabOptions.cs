@@ -58,6 +58,7 @@ public sealed partial class LabOptions : ICommand
 
     private int Up(CliContext context, string name)
     {
+        LabFront.RequireInitialNamespaces("lab up"); // never a half-made lab that only this namespace can see
         LabInfo lab;
         try
         {

@@ -15,6 +15,11 @@ public sealed partial class RunOptions : ICommand
 {
     public int Execute(CliContext context)
     {
+        if (Lab is not null && Netns is not null)
+        {
+            throw new UsageException("--lab and --netns cannot be combined (--lab runs in the lab's client namespace)");
+        }
+
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {
             return code;
@@ -80,9 +85,10 @@ public sealed partial class RunOptions : ICommand
         }
 
         // Before anything is sent: every target and time limit, privilege (like handshake, exit 2) and every output path.
-        foreach (var recipe in recipes)
+        var targets = recipes.Select(r => Plan(r).Target).ToList();
+        if (Lab is not null && WhereToRun(recipes, targets, context) is { } labCode)
         {
-            Plan(recipe);
+            return labCode;
         }
 
         Link.Privileges.RequireNetRaw("run");
@@ -140,6 +146,37 @@ public sealed partial class RunOptions : ICommand
         }
 
         return table.All(t => t.Error is null) && table.Count == recipes.Count ? ExitCodes.Ok : ExitCodes.Failed;
+    }
+
+    /// <summary>
+    /// <c>--lab NAME</c>: recipes aimed at the lab's server (or any <c>--target</c>) run in lab NAME's client namespace,
+    /// brought up if needed; recipes aimed elsewhere run here. Returns the exit code when the run happened in the lab,
+    /// null to run here.
+    /// </summary>
+    private int? WhereToRun(List<Recipe> recipes, List<IPv4Address> targets, CliContext context)
+    {
+        var name = Lab!;
+        var client = global::RawHandshake.Lab.Topology.LabPlan.Namespace(name, global::RawHandshake.Lab.Topology.LabRole.Client);
+        if (Environment.GetEnvironmentVariable(NetnsExec.Marker) == client)
+        {
+            return null; // already inside the lab
+        }
+
+        var lab = Target is not null ? recipes.Count : targets.Count(LabFront.IsLabServer);
+        if (lab == 0)
+        {
+            return null;
+        }
+
+        if (lab < recipes.Count)
+        {
+            var other = recipes[targets.FindIndex(t => !LabFront.IsLabServer(t))];
+            throw new UsageException($"--lab {name}: {other.File} aims at {targets[recipes.IndexOf(other)]}, not the lab's server: run recipes for the lab and for other servers separately");
+        }
+
+        var info = LabFront.Up(name, context, $"run --lab {name}");
+        context.Err.WriteLine($"rawhandshake: run: in lab {name}'s client namespace {info.ClientNamespace}{(info.AlreadyUp ? "" : $" (brought up; 'lab down --name {name}' removes it)")}");
+        return NetnsExec.RunInside(info.ClientNamespace, context);
     }
 
     /// <summary>Where a recipe goes and for how long: checked for every recipe before the first is sent.</summary>
