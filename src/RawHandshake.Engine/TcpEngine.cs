@@ -108,6 +108,13 @@ public sealed class TcpEngine
                 return RunEnd.Cancelled;
             }
 
+            foreach (var f in order.Where(f => f.SendError is not null && !f.Driver.Finished))
+            {
+                // A segment the link refused: the run cannot go on; the server is reset and the result says why.
+                f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, f);
+                f.Driver.AfterInput(f, Clock.Now);
+            }
+
             var pending = false;
             foreach (var f in order)
             {
@@ -223,7 +230,7 @@ public sealed class TcpEngine
             ServerWindow = h?.PeerWindow,
             SackPermitted = h?.SackPermitted ?? false,
             Timestamps = h?.Timestamps ?? false,
-            BytesSent = s.SentCount,
+            BytesSent = f.BytesSent,
             BytesAcknowledged = s.AcknowledgedCount,
             BytesReceived = s.ReceivedCount,
             Received = s.Received.ToArray(),

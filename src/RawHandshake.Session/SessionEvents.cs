@@ -32,6 +32,9 @@ public enum FailureKind
 
     /// <summary>The user stopped the run (Ctrl-C, SIGTERM).</summary>
     Interrupted,
+
+    /// <summary>A segment could not be put on the wire (the link refused it, e.g. a frame larger than the MTU).</summary>
+    SendFailed,
 }
 
 /// <summary>Something the session did or saw, for the trace and for drivers.</summary>

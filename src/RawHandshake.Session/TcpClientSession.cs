@@ -102,9 +102,6 @@ public sealed class TcpClientSession
     public int AcknowledgedCount => Math.Max(0, Math.Min(sendLength, (sndUna - (iss + 1))));
     public int QueuedCount => sendLength;
 
-    /// <summary>Bytes of the stream that went out at least once (up to SND.NXT, without SYN and FIN), not those only queued.</summary>
-    public int SentCount => Math.Clamp((sndNxt - (iss + 1)) - (finSent ? 1 : 0), 0, sendLength);
-
     /// <summary>True once the session has ended (closed, reset, failed, or TIME-WAIT over).</summary>
     public bool IsDone => done;
     public bool PeerFinReceived { get; private set; }

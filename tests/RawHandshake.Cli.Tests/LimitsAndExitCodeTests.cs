@@ -208,4 +208,33 @@ public class LimitsAndExitCodeTests
         r.Code.ShouldBe(143);
         r.Err.TrimEnd('\n').ShouldBe("rawhandshake: interrupted");
     }
+
+    [Theory]
+    [InlineData(new[] { "serve", "echo", "--port", "0", "--backlog", "0" }, "rawhandshake: --backlog: 0 would queue nobody (1 or more)")]
+    [InlineData(new[] { "serve", "echo", "--port", "0", "--backlog", "70000" }, "rawhandshake: --backlog: 70000 is out of range (0 to 65535, 0xffff)")]
+    [InlineData(new[] { "run", "x.rh", "--lab", "lab", "--netns", "somewhere" }, "rawhandshake: --lab and --netns cannot be combined (--lab runs in the lab's client namespace)")]
+    public void Serve_and_run_options_are_checked_in_one_line(string[] args, string expected)
+    {
+        var r = CliRunner.Run(args);
+        r.Err.TrimEnd('\n').ShouldBe(expected);
+        r.Code.ShouldBe(2);
+    }
+
+    [Fact]
+    public void Run_with_a_lab_refuses_to_mix_lab_and_other_targets()
+    {
+        var lab = TempRecipe("target 198.18.2.10:20000\nconnect\n");
+        var other = TempRecipe("target 192.0.2.7:80\nconnect\n");
+        try
+        {
+            var r = CliRunner.Run("run", "--lab", "lab", lab, other);
+            r.Code.ShouldBe(2);
+            r.Err.TrimEnd('\n').ShouldBe($"rawhandshake: --lab lab: {other} aims at 192.0.2.7, not the lab's server: run recipes for the lab and for other servers separately");
+        }
+        finally
+        {
+            File.Delete(lab);
+            File.Delete(other);
+        }
+    }
 }

@@ -233,4 +233,91 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
         File.Exists($"/run/rawhandshake/lab-{name}.json").ShouldBeFalse();
         Cli.Run(Bound, "lab", "status", "--name", name).Out.ShouldContain("down");
     }
+
+    /// <summary>What the server namespace holds for <paramref name="port"/> (every state but LISTEN), waiting up to
+    /// <paramref name="patience"/> for closing states to end.</summary>
+    private string ServerHolds(int port, TimeSpan patience)
+    {
+        var until = DateTime.UtcNow + patience;
+        while (true)
+        {
+            var left = Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", "exclude", "listening", $"( sport = :{port} )").Trim();
+            if (left.Length == 0 || DateTime.UtcNow > until)
+            {
+                return left;
+            }
+
+            Thread.Sleep(200);
+        }
+    }
+
+    [Fact]
+    public void A_send_error_ends_with_the_result_and_leaves_nothing_on_the_server()
+    {
+        // The client's link takes at most 1000-byte frames, the server offers MSS 1460: our first full segment is refused
+        // by the link (EMSGSIZE). The run must still end with its result, and the server must be reset.
+        var data = Path.Combine(Path.GetTempPath(), $"rh-senderr-{Guid.NewGuid():N}.bin");
+        File.WriteAllText(data, new string('x', 3000));
+        Sh.InNs(lab.Client, "ip", "link", "set", "eth0", "mtu", "1000");
+        try
+        {
+            var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--sport", "41120", "--data-file", data, "--close", "passive", "--json");
+            r.Code.ShouldBe(1, r.ToString());
+            var events = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var result = events[^1];
+            result.GetProperty("event").GetString().ShouldBe("result", r.ToString());
+            result.GetProperty("ok").GetBoolean().ShouldBeFalse();
+            result.GetProperty("ending").GetString().ShouldBe("a send failed");
+            result.GetProperty("error").GetString()!.ShouldContain("Message too long");
+            result.GetProperty("bytes_sent").GetInt32().ShouldBe(0, "nothing of the data went out");
+            events.Count(e => e.GetProperty("event").GetString() == "packet" && e.TryGetProperty("flags", out var f) && f.GetString() == "RA"
+                              && e.GetProperty("dir").GetString() == "out").ShouldBe(1, "one RST to the server");
+            r.Err.ShouldBeEmpty();
+            ServerHolds(20000, TimeSpan.Zero).ShouldNotContain(":41120");
+        }
+        finally
+        {
+            Sh.InNs(lab.Client, "ip", "link", "set", "eth0", "mtu", "1500");
+            File.Delete(data);
+        }
+    }
+
+    [Fact]
+    public void Many_flows_against_a_small_backlog_leave_nothing_on_the_server()
+    {
+        // serve --backlog 2: most of 60 flows at once find the accept queue full (their SYN or ACK is dropped), some
+        // give up. Whatever each flow's fate, the server holds nothing of ours afterwards.
+        var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in (string[])["netns", "exec", lab.Server, "dotnet", Cli.Dll, "serve", "echo", "--port", "20010", "--backlog", "2", "-q"])
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using var serve = System.Diagnostics.Process.Start(psi)!;
+        var recipe = TempRecipe("target 198.18.2.10:20010\nconnect\npush \"x\"\nrecv \"x\" within 2s\nclose\n");
+        try
+        {
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!Sh.InNs(lab.Server, "ss", "-tlnH", "( sport = :20010 )").Contains("20010", StringComparison.Ordinal) && DateTime.UtcNow < until)
+            {
+                Thread.Sleep(100);
+            }
+
+            var r = Cli.Run(Bound, "run", "--netns", lab.Client, recipe, "--repeat", "60", "--timeout", "8s");
+            r.Code.ShouldBeOneOf([0, 1], r.ToString());
+            r.Out.ShouldContain("runs");
+            ServerHolds(20010, TimeSpan.FromSeconds(15)).ShouldBeEmpty();
+        }
+        finally
+        {
+            File.Delete(recipe);
+            Sh.RunAllowingFailure("kill", "-TERM", serve.Id.ToString(CultureInfo.InvariantCulture));
+            if (!serve.WaitForExit(10_000))
+            {
+                serve.Kill(true);
+            }
+        }
+
+        serve.ExitCode.ShouldBe(143, "serve exits like every verb on SIGTERM");
+    }
 }

@@ -36,6 +36,9 @@ public sealed partial class ServeOptions : ICommand
     [Option("max-clients", HelpText = "Serve at most N clients at a time; later ones wait in the listen backlog.")]
     public string? MaxClients { get; set; }
 
+    [Option("backlog", HelpText = "Listen backlog: how many connections the kernel completes and queues before accept (default 128; Linux caps it at net.core.somaxconn).")]
+    public string? Backlog { get; set; }
+
     [Option('q', "quiet", HelpText = "Print nothing per connection.")]
     public bool Quiet { get; set; }
 
@@ -111,8 +114,15 @@ public sealed partial class ServeOptions : ICommand
             throw new UsageException("--max-clients: 0 would serve nobody (1 or more)");
         }
 
+        var backlog = Backlog is null ? 128 : (int)ArgParse.Number(Backlog, "--backlog", 65535);
+        if (backlog == 0)
+        {
+            throw new UsageException("--backlog: 0 would queue nobody (1 or more)");
+        }
+
         return new LabServerOptions
         {
+            Backlog = backlog,
             Mode = mode,
             Port = port,
             Bind = bind,
