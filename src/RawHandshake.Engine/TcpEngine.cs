@@ -31,21 +31,19 @@ public sealed class TcpEngine
     private readonly IFrameLink link;
     private readonly Dictionary<FlowKey, Flow> flows = [];
     private readonly List<Flow> order = [];
-    private readonly TcpAnalyzer analyzer = new();
-    private readonly ConversationTracker tracker = new();
     private readonly HashSet<ulong> recentlySent = [];
     private readonly HashSet<IPv4Address> resolving = [];
     private readonly Queue<ulong> recentOrder = new();
     private readonly FrameHandler handler;
+    private readonly CaptureOrder captureOrder;
     private readonly TimeSpan origin;
-    private int frameNumber;
-    private DateTimeOffset? firstWall;
 
     public TcpEngine(IFrameLink link, IClock clock, ITraceSink trace)
     {
         this.link = link;
         Clock = clock;
-        Trace = trace;
+        captureOrder = new CaptureOrder(trace, clock.Wall);
+        Trace = captureOrder; // every event, also the flows' and drivers', goes through the one capture-order stage
         handler = OnFrame;
         origin = clock.Now;
     }
@@ -105,6 +103,7 @@ public sealed class TcpEngine
             {
                 // The JSON's last object is a result, also after Ctrl-C.
                 GiveUpUnfinished(FailureKind.Interrupted, state => $"interrupted in {state}", Clock.Now);
+                captureOrder.ReleaseAll();
                 return RunEnd.Cancelled;
             }
 
@@ -135,6 +134,7 @@ public sealed class TcpEngine
 
             if (!pending)
             {
+                captureOrder.ReleaseAll();
                 return RunEnd.Completed;
             }
 
@@ -142,6 +142,8 @@ public sealed class TcpEngine
             if (now >= deadline)
             {
                 GiveUpUnfinished(FailureKind.Deadline, state => $"time limit of {limit.TotalSeconds:0.###} s reached in {state}", now);
+
+                captureOrder.ReleaseAll();
 
                 return RunEnd.TimedOut;
             }
@@ -192,7 +194,7 @@ public sealed class TcpEngine
                 if (wait > TimeSpan.Zero)
                 {
                     // Sleep in the kernel until a frame or the next timer; capped so a stop request is seen promptly.
-                    link.WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
+                    WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
                 }
             }
         }
@@ -287,16 +289,18 @@ public sealed class TcpEngine
             {
                 if (link.Poll(handler, 64) == 0)
                 {
-                    link.WaitReadable(until - Clock.Now);
+                    WaitReadable(until - Clock.Now);
                 }
 
                 if (Arp.TryGet(target, out var mac))
                 {
+                    captureOrder.ReleaseAll();
                     return mac;
                 }
             }
         }
 
+        captureOrder.ReleaseAll();
         return null;
     }
 
@@ -388,9 +392,11 @@ public sealed class TcpEngine
             if (link.Poll(handler, 64) == 0)
             {
                 var left = end - Clock.Now;
-                link.WaitReadable(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+                WaitReadable(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
             }
         }
+
+        captureOrder.ReleaseAll();
     }
 
     /// <summary>Sends a frame as it is, traced (for <c>craft --send</c> and probes).</summary>
@@ -440,12 +446,15 @@ public sealed class TcpEngine
     private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)
     {
         var copy = frame.ToArray();
-        var parsed = FrameParser.Parse(copy, link.LinkType);
-        var number = ++frameNumber;
-        var rel = parsed.Tcp is not null ? tracker.Track(parsed, copy) : (RelativeSeq?)null;
-        var tags = analyzer.Analyze(parsed, copy, number, wall);
-        firstWall ??= wall;
-        Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });
+        captureOrder.Packet(dir, copy, FrameParser.Parse(copy, link.LinkType), wall, note); // numbered and analysed in capture order
+    }
+
+    /// <summary>Idle (the link has nothing queued): every frame captured so far has been handled, so the trace can
+    /// release them all in order before waiting.</summary>
+    private void WaitReadable(TimeSpan timeout)
+    {
+        captureOrder.ReleaseAll();
+        link.WaitReadable(timeout);
     }
 
     private void Remember(ReadOnlySpan<byte> frame)

@@ -320,4 +320,41 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
 
         serve.ExitCode.ShouldBe(143, "serve exits like every verb on SIGTERM");
     }
+
+    [Fact]
+    public void Traces_are_in_capture_order_in_text_json_and_pcap()
+    {
+        // A busy session (data both ways, many frames close together): frame numbers follow the stamps, and time never
+        // goes backwards, in every output.
+        var pcap = Path.Combine(Path.GetTempPath(), $"rh-order-{Guid.NewGuid():N}.pcap");
+        var data = Path.Combine(Path.GetTempPath(), $"rh-order-{Guid.NewGuid():N}.bin");
+        File.WriteAllText(data, new string('z', 20000));
+        try
+        {
+            var json = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--data-file", data, "--expect-echo", "--json", "-w", pcap);
+            json.Code.ShouldBe(0, json.ToString());
+            var events = json.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+            var timed = events.Where(e => e.TryGetProperty("time", out _)).Select(e => e.GetProperty("time").GetDouble()).ToList();
+            timed.ShouldBeInOrder(SortDirection.Ascending, "JSON times (packets and state events)");
+            var numbers = events.Where(e => e.GetProperty("event").GetString() == "packet").Select(e => e.GetProperty("no").GetInt32()).ToList();
+            numbers.ShouldBe(Enumerable.Range(1, numbers.Count).ToList());
+
+            var stamps = Sh.Run("tshark", "-r", pcap, "-T", "fields", "-e", "frame.time_epoch").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => !l.StartsWith("Running as", StringComparison.Ordinal))
+                .Select(l => decimal.Parse(l, CultureInfo.InvariantCulture)).ToList();
+            stamps.Count.ShouldBe(numbers.Count, "the pcap holds every traced frame");
+            stamps.ShouldBeInOrder(SortDirection.Ascending, "pcap timestamps");
+
+            var text = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--data-file", data, "--expect-echo");
+            text.Code.ShouldBe(0, text.ToString());
+            var rows = text.Out.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^\s*(\d+)\s+(\d+\.\d{6})\s")).Where(m => m.Success).ToList();
+            rows.Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).ShouldBe(Enumerable.Range(1, rows.Count).ToList());
+            rows.Select(m => double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture)).ShouldBeInOrder(SortDirection.Ascending, "text times");
+        }
+        finally
+        {
+            File.Delete(pcap);
+            File.Delete(data);
+        }
+    }
 }

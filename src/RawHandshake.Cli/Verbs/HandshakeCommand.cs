@@ -59,7 +59,7 @@ public sealed partial class HandshakeOptions : ICommand
         live.GuardFlow(live.Source, sport, target, port);
         if (live.Guard == RstGuardMode.None)
         {
-            run.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset this flow"));
+            live.Engine.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset this flow"));
         }
 
         var config = new SessionConfig(flowKey, new SeqNum(isn))
@@ -77,7 +77,7 @@ public sealed partial class HandshakeOptions : ICommand
         };
         var driver = new HandshakeDriver(items, ExpectEcho, mode);
         var flow = live.Engine.AddFlow(config, driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = ttl });
-        run.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info,
+        live.Engine.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info, // through the engine: in capture order
             $"{flowKey} via {live.Route.Interface}{(live.Route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, next hop {live.NextHopMac}, guard {live.Guard.ToString().ToLowerInvariant()}"));
 
         var end = live.Engine.Run(limit);
