@@ -449,12 +449,12 @@ public sealed class TcpEngine
         captureOrder.Packet(dir, copy, FrameParser.Parse(copy, link.LinkType), wall, note); // numbered and analysed in capture order
     }
 
-    /// <summary>Idle (the link has nothing queued): every frame captured so far has been handled, so the trace can
-    /// release them all in order before waiting.</summary>
+    /// <summary>Idle (the link has nothing queued): frames stamped a reorder window ago leave the trace in order; while
+    /// some wait, the wait is cut to the window so they leave promptly.</summary>
     private void WaitReadable(TimeSpan timeout)
     {
-        captureOrder.ReleaseAll();
-        link.WaitReadable(timeout);
+        captureOrder.ReleaseIdle(Clock.Wall);
+        link.WaitReadable(captureOrder.Holding && timeout > CaptureOrder.Window ? CaptureOrder.Window : timeout);
     }
 
     private void Remember(ReadOnlySpan<byte> frame)

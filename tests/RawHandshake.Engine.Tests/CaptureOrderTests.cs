@@ -61,4 +61,24 @@ public sealed class CaptureOrderTests
         recorder.Events.OfType<PacketTraced>().Count().ShouldBe(3);
         recorder.Events[^1].ShouldBeOfType<ResultTraced>().Time.ShouldBeGreaterThanOrEqualTo(recorder.Events[^2].Time, "never backwards");
     }
+
+    [Fact]
+    public void Idle_releases_after_the_window_and_a_later_frame_never_goes_back_in_time()
+    {
+        var recorder = new TraceRecorder();
+        var order = new CaptureOrder(recorder, T0);
+        Packet(order, Direction.Out, Out(TcpFlags.Syn, 100, 0), 0);
+        order.ReleaseIdle(T0 + TimeSpan.FromMilliseconds(10));
+        order.Holding.ShouldBeTrue("the kernel may still hand us a frame it stamped earlier");
+        order.ReleaseIdle(T0 + CaptureOrder.Window + TimeSpan.FromMilliseconds(1));
+        order.Holding.ShouldBeFalse();
+
+        // A frame the kernel stamped before the released one, handled beyond the window: next number, same time.
+        Packet(order, Direction.In, In(TcpFlags.Syn | TcpFlags.Ack, 500, 101), -5);
+        order.ReleaseAll();
+        var packets = recorder.Events.OfType<PacketTraced>().ToList();
+        packets.Select(p => p.Number).ShouldBe([1, 2]);
+        packets[1].Wall.ShouldBe(packets[0].Wall);
+        packets[1].Time.ShouldBe(packets[0].Time);
+    }
 }

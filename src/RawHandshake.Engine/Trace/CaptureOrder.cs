@@ -7,15 +7,16 @@ namespace RawHandshake.Engine.Trace;
 /// The one place the trace gets capture order, for every output (text, JSON, ladder, pcap): frames are numbered, timed,
 /// tracked (relative numbers) and analysed in timestamp order, not in the order the engine handled them. Sent frames are
 /// stamped in the process just before sending, received ones by the kernel, so a frame that arrived before one of our
-/// sends can be handled after it. Frames wait here in a small reorder window and leave sorted by timestamp: when a
-/// later frame is <see cref="Window"/> newer, when the engine goes idle (everything captured has been handled), or before
-/// a timer, step or result. The events a frame causes (state changes, notes) travel with it and carry its time; every
+/// sends can be handled after it (under load the kernel stamps a frame well before it reaches the capture ring). Frames
+/// wait here in a small reorder window and leave sorted by timestamp once a later frame, or the clock while the engine
+/// is idle, is <see cref="Window"/> past them, and all of them before a timer, step or result. A frame later still is
+/// stamped no earlier than the one before it. The events a frame causes (state changes, notes) travel with it and carry its time; every
 /// time is on one base (seconds since the first frame) and never goes backwards.
 /// </summary>
 public sealed class CaptureOrder : ITraceSink
 {
     /// <summary>How much later a frame may be handled than one stamped after it.</summary>
-    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(20);
+    public static readonly TimeSpan Window = TimeSpan.FromMilliseconds(50);
 
     private readonly ITraceSink next;
     private readonly DateTimeOffset origin;
@@ -25,6 +26,7 @@ public sealed class CaptureOrder : ITraceSink
     private Held? lastHandled;
     private DateTimeOffset? newest;
     private DateTimeOffset? firstWall;
+    private DateTimeOffset? lastWall;
     private TimeSpan lastTime;
     private long arrival;
     private int number;
@@ -72,7 +74,14 @@ public sealed class CaptureOrder : ITraceSink
         }
     }
 
-    /// <summary>Everything held goes out (the engine is idle: every frame captured so far has been handled).</summary>
+    /// <summary>Whether frames wait in the window (the engine then wakes up within <see cref="Window"/> to release them).</summary>
+    public bool Holding => held.Count > 0;
+
+    /// <summary>The engine is idle at wall time <paramref name="now"/>: frames stamped more than a window ago go out. (A
+    /// frame the kernel stamped can reach the capture ring some time later under load, so idle is not enough.)</summary>
+    public void ReleaseIdle(DateTimeOffset now) => Release(now - Window);
+
+    /// <summary>Everything held goes out (before a timer, step or result, and when the engine stops).</summary>
     public void ReleaseAll() => Release(DateTimeOffset.MaxValue);
 
     public void Complete()
@@ -104,12 +113,16 @@ public sealed class CaptureOrder : ITraceSink
         held.RemoveRange(0, n);
         foreach (var h in going)
         {
-            firstWall ??= h.Wall;
+            // A frame that reached us more than a window late is stamped no earlier than the one before it: the pcap,
+            // too, never goes backwards.
+            var wall = lastWall is { } lw && h.Wall < lw ? lw : h.Wall;
+            lastWall = wall;
+            firstWall ??= wall;
             var num = ++number;
             var rel = h.Parsed.Tcp is not null ? tracker.Track(h.Parsed, h.Frame) : (RelativeSeq?)null;
-            var tags = analyzer.Analyze(h.Parsed, h.Frame, num, h.Wall);
-            var time = Monotonic(h.Wall - firstWall.Value);
-            next.Publish(new PacketTraced(time, h.Wall, num, h.Dir, h.Frame, h.Parsed, rel, tags) { Note = h.Note });
+            var tags = analyzer.Analyze(h.Parsed, h.Frame, num, wall);
+            var time = Monotonic(wall - firstWall.Value);
+            next.Publish(new PacketTraced(time, wall, num, h.Dir, h.Frame, h.Parsed, rel, tags) { Note = h.Note });
             foreach (var f in h.Followers)
             {
                 next.Publish(f with { Time = time });

@@ -32,7 +32,10 @@ public sealed class ServeOptionsTests
             CloseAfter = "1.5s",
             SendAfterEof = "late\\r\\n",
             MaxClients = "4",
+            Backlog = "5",
         }.ToServerOptions(null);
+        o.Backlog.ShouldBe(5);
+        new ServeOptions { Mode = "echo", Port = "1" }.ToServerOptions(null).Backlog.ShouldBe(128);
         o.Port.ShouldBe(20002);
         o.Bind.ShouldBe(IPAddress.Loopback);
         o.Once.ShouldBeTrue();
