@@ -49,40 +49,47 @@ public sealed partial class BenchOptions : ICommand
         };
 
         using var bench = SessionBench.Open(request, "bench");
-        using var interrupt = context.Interrupts.OnInterrupt(bench.RequestStop);
-        bench.ResolveNextHop();
-        context.SentSomething = true;
-        var result = bench.Run();
-        if (result.Stopped)
+        var interrupt = context.Interrupts.OnInterrupt(bench.RequestStop); // the one interrupt mechanism
+        try
         {
-            return CliApp.Fail(context, "bench: interrupted", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
-        }
-
-        if (result.Failure is { } failure)
-        {
-            if (Json)
+            bench.ResolveNextHop();
+            context.SentSomething = true;
+            var result = bench.Run();
+            if (result.Stopped)
             {
-                context.Out.WriteLine(ToJson(request, bench, result));
+                return CliApp.Fail(context, "bench: interrupted", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
             }
 
-            return CliApp.Fail(context, $"bench: {failure}", ExitCodes.Failed);
-        }
+            if (result.Failure is { } failure)
+            {
+                if (Json)
+                {
+                    context.Out.WriteLine(ToJson(request, bench, result));
+                }
 
-        context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
-        if (bench.GuardWarning is { } warning)
+                return CliApp.Fail(context, $"bench: {failure}", ExitCodes.Failed);
+            }
+
+            context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
+            if (bench.GuardWarning is { } warning)
+            {
+                context.Err.WriteLine($"rawhandshake: bench: warning: {warning}");
+            }
+
+            var (low, high) = BenchPorts.EphemeralRange();
+            var kernelSessions = result.WarmupSessions + result.Kernel.Count;
+            if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))
+            {
+                context.Err.WriteLine($"rawhandshake: bench: warning: {tw} sockets were in TIME-WAIT here and the run left {kernelSessions} more, in {high - low + 1} ephemeral ports: " +
+                                      "the kernel's connect() slows down as they fill up, so its times are too high (wait 60 s, or run fewer sessions)");
+            }
+
+            return ExitCodes.Ok;
+        }
+        finally
         {
-            context.Err.WriteLine($"rawhandshake: bench: warning: {warning}");
+            interrupt.Dispose();
         }
-
-        var (low, high) = BenchPorts.EphemeralRange();
-        var kernelSessions = result.WarmupSessions + result.Kernel.Count;
-        if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))
-        {
-            context.Err.WriteLine($"rawhandshake: bench: warning: {tw} sockets were in TIME-WAIT here and the run left {kernelSessions} more, in {high - low + 1} ephemeral ports: " +
-                                  "the kernel's connect() slows down as they fill up, so its times are too high (wait 60 s, or run fewer sessions)");
-        }
-
-        return ExitCodes.Ok;
     }
 
     private static int Whole(string? text, string option, int min, int max, int fallback)

@@ -45,69 +45,76 @@ public static class CraftSend
 
         using var link = LiveLink.Open(route.Interface, spec.Arp is not null ? "arp" : $"arp or icmp or host {dst}");
         var engine = new TcpEngine(link, clock, bus);
-        using var interrupt = context.Interrupts.OnInterrupt(() => engine.StopRequested = true);
-        var localMac = link.HardwareAddress ?? route.InterfaceMac.Value;
-        var eth = spec.Ethernet;
-        if (!spec.SourceMacGiven)
+        var interrupt = context.Interrupts.OnInterrupt(() => engine.StopRequested = true); // the one interrupt mechanism
+        try
         {
-            eth = eth with { Source = localMac };
-        }
+            var localMac = link.HardwareAddress ?? route.InterfaceMac.Value;
+            var eth = spec.Ethernet;
+            if (!spec.SourceMacGiven)
+            {
+                eth = eth with { Source = localMac };
+            }
 
-        if (!spec.SourceGiven)
-        {
-            spec.IPv4 = spec.IPv4 with { Source = route.Source };
-        }
+            if (!spec.SourceGiven)
+            {
+                spec.IPv4 = spec.IPv4 with { Source = route.Source };
+            }
 
-        if (!spec.DestinationMacGiven && spec.Arp is null)
-        {
+            if (!spec.DestinationMacGiven && spec.Arp is null)
+            {
+                context.SentSomething = true;
+                eth = eth with { Destination = engine.Resolve(route.NextHop, route.Source, localMac, TimeSpan.FromMilliseconds(700)) };
+            }
+
+            if (spec.Arp is { } arp)
+            {
+                spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : route.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : localMac };
+            }
+
+            spec.Ethernet = eth;
+            var frame = spec.Build();
+            var sent = FrameParser.Parse(frame);
+            var replies = new List<(byte[] Frame, bool Answer)>();
+            DateTimeOffset? firstAnswer = null;
+            engine.Observer = (ReadOnlySpan<byte> f, DateTimeOffset wall, in ParsedFrame p) =>
+            {
+                var answer = Answers.IsAnswer(sent, p);
+                var sameFlow = Answers.SameConnection(sent, p);
+                if (answer || sameFlow)
+                {
+                    replies.Add((f.ToArray(), answer));
+                    firstAnswer ??= answer ? DateTimeOffset.UtcNow : null;
+                    engine.TraceReceived(f, wall, Answers.FromOurSide(sent, p) ? Direction.Kernel : Direction.In);
+                }
+            };
             context.SentSomething = true;
-            eth = eth with { Destination = engine.Resolve(route.NextHop, route.Source, localMac, TimeSpan.FromMilliseconds(700)) };
-        }
+            engine.SendRaw(frame, "crafted");
+            // Stop shortly after the first answer (what follows at once, such as our kernel's RST, is shown too), or at the timeout.
+            engine.Pump(timeout, () => firstAnswer is { } t && DateTimeOffset.UtcNow - t > TimeSpan.FromMilliseconds(50));
+            bus.Complete();
 
-        if (spec.Arp is { } arp)
-        {
-            spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : route.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : localMac };
-        }
-
-        spec.Ethernet = eth;
-        var frame = spec.Build();
-        var sent = FrameParser.Parse(frame);
-        var replies = new List<(byte[] Frame, bool Answer)>();
-        DateTimeOffset? firstAnswer = null;
-        engine.Observer = (ReadOnlySpan<byte> f, DateTimeOffset wall, in ParsedFrame p) =>
-        {
-            var answer = Answers.IsAnswer(sent, p);
-            var sameFlow = Answers.SameConnection(sent, p);
-            if (answer || sameFlow)
+            var answers = replies.Where(r => r.Answer).ToList();
+            if (!o.Json)
             {
-                replies.Add((f.ToArray(), answer));
-                firstAnswer ??= answer ? DateTimeOffset.UtcNow : null;
-                engine.TraceReceived(f, wall, Answers.FromOurSide(sent, p) ? Direction.Kernel : Direction.In);
-            }
-        };
-        context.SentSomething = true;
-        engine.SendRaw(frame, "crafted");
-        // Stop shortly after the first answer (what follows at once, such as our kernel's RST, is shown too), or at the timeout.
-        engine.Pump(timeout, () => firstAnswer is { } t && DateTimeOffset.UtcNow - t > TimeSpan.FromMilliseconds(50));
-        bus.Complete();
-
-        var answers = replies.Where(r => r.Answer).ToList();
-        if (!o.Json)
-        {
-            context.Out.WriteLine();
-            if (answers.Count == 0)
-            {
-                context.Out.WriteLine($"no answer within {timeout.TotalMilliseconds:0} ms");
-            }
-
-            foreach (var (bytes, _) in answers)
-            {
-                var parsed = FrameParser.Parse(bytes);
-                context.Out.Write(FrameText.Render(1, null, 0, parsed, bytes, null));
                 context.Out.WriteLine();
-            }
-        }
+                if (answers.Count == 0)
+                {
+                    context.Out.WriteLine($"no answer within {timeout.TotalMilliseconds:0} ms");
+                }
 
-        return answers.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+                foreach (var (bytes, _) in answers)
+                {
+                    var parsed = FrameParser.Parse(bytes);
+                    context.Out.Write(FrameText.Render(1, null, 0, parsed, bytes, null));
+                    context.Out.WriteLine();
+                }
+            }
+
+            return answers.Count > 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        }
+        finally
+        {
+            interrupt.Dispose();
+        }
     }
 }
