@@ -171,7 +171,6 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException("dissect: give frame bytes as hex, '-' to read hex from stdin, or -r FILE");
         }
 
-        var text = hexArgs is ["-"] ? context.In.ReadToEnd() : string.Join(" ", hexArgs);
         Wire.Capture.LinkType? link = (LinkType?.ToLowerInvariant()) switch
         {
             null => null,
@@ -185,7 +184,8 @@ public sealed partial class DissectOptions : ICommand
         try
         {
             // Without --link-type: tcpdump's "link-type" line if it came along, else what the bytes show (see HexCapture).
-            var result = HexCapture.Read(text, link);
+            // Stdin is read bounded per line and per frame (endless input is refused in one line); hex arguments whole.
+            var result = hexArgs is ["-"] ? HexCapture.Read(context.In, link) : HexCapture.Read(string.Join(" ", hexArgs), link);
             var warning = result.LinkTypeSource == "default"
                 ? $"{where}: no frame has an IPv4, ARP or IPv6 header where Ethernet, Linux cooked (sll, sll2) or raw IP would put it; decoding as Ethernet (give --link-type)"
                 : null;

@@ -36,18 +36,31 @@ public static partial class HexCapture
     private static partial Regex LinkTypeLine();
 
     /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> as <see cref="HexText.ParseFrames"/> does.</summary>
-    public static HexCaptureResult Read(string text, LinkType? given = null)
+    public static HexCaptureResult Read(string text, LinkType? given = null) => Read(new StringReader(text), given);
+
+    /// <summary>
+    /// As <see cref="Read(string, LinkType?)"/>, from a reader: bounded per line and per frame as
+    /// <see cref="HexText.ReadBlocks"/> is, so endless input without line ends is refused in one line.
+    /// </summary>
+    public static HexCaptureResult Read(TextReader reader, LinkType? given = null)
     {
-        var blocks = HexText.ParseBlocks(text);
+        LinkType? named = null;
+        var blocks = HexText.ReadBlocks(reader, line =>
+        {
+            if (named is null && LinkTypeLine().Match(line) is { Success: true } m)
+            {
+                named = FromTcpdumpName(m.Groups["name"].Value);
+            }
+        }).ToList();
         string source;
         LinkType link;
         if (given is { } g)
         {
             (link, source) = (g, "given");
         }
-        else if (LinkTypeLine().Match(text) is { Success: true } m && FromTcpdumpName(m.Groups["name"].Value) is { } named)
+        else if (named is { } fromLine)
         {
-            (link, source) = (named, "tcpdump's link-type line");
+            (link, source) = (fromLine, "tcpdump's link-type line");
         }
         else if (blocks.Select(b => Recognise(b.Bytes)).FirstOrDefault(l => l is not null) is { } seen)
         {

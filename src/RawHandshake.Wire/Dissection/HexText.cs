@@ -16,103 +16,13 @@ public static partial class HexText
     /// at offset 0 starts a new frame and ASCII columns are ignored. Throws <see cref="FormatException"/> with the line
     /// and column of the first bad character.
     /// </summary>
-    public static List<byte[]> ParseFrames(string text) => [.. ParseBlocks(text).Select(b => b.Bytes)];
+    public static List<byte[]> ParseFrames(string text) => [.. ReadFrames(new StringReader(text))];
 
     /// <summary>
     /// As <see cref="ParseFrames"/>, each frame with the last text line before its first hex line that is not hex itself
     /// (tcpdump's header line with the time stamp and decode), or null when there is none.
     /// </summary>
-    public static List<(byte[] Bytes, string? Header)> ParseBlocks(string text)
-    {
-        var lines = text.Replace("\r", "", StringComparison.Ordinal).Split('\n');
-        var dump = lines.Any(l => OffsetLine().Match(l) is var m && IsDumpLine(m)
-            && int.Parse(m.Groups["off"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) == 0);
-        var frames = new List<(byte[] Bytes, string? Header)>();
-        var current = new List<byte>();
-        string? header = null, currentHeader = null;
-        for (var n = 0; n < lines.Length; n++)
-        {
-            var line = lines[n];
-            if (dump)
-            {
-                var m = OffsetLine().Match(line);
-                if (!IsDumpLine(m))
-                {
-                    // A header line between frames (tcpdump's decode, its -v continuation lines start with blanks), or blank.
-                    if ((line.Length > 0 && !char.IsWhiteSpace(line[0])) || (line.StartsWith(' ') && line.Length > 1 && char.IsAsciiDigit(line[1])))
-                    {
-                        header = line;
-                    }
-
-                    continue;
-                }
-
-                var offset = int.Parse(m.Groups["off"].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                if (offset == 0)
-                {
-                    if (current.Count > 0)
-                    {
-                        frames.Add(([.. current], currentHeader));
-                        current.Clear();
-                    }
-
-                    currentHeader = header;
-                    header = null;
-                }
-
-                if (offset != current.Count)
-                {
-                    throw new FormatException($"line {n + 1}: offset 0x{offset:x4} does not follow the {current.Count} bytes before it");
-                }
-
-                // Hex tokens of 2 or 4 digits, at most 16 bytes a line; what follows is an ASCII column.
-                var body = m.Groups["rest"].Value;
-                var taken = 0;
-                var end = 0;
-                foreach (Match tok in Regex.Matches(body, @"\S+"))
-                {
-                    var v = tok.Value;
-                    if (taken >= 16 || v.Length is not (2 or 4) || !v.All(char.IsAsciiHexDigit))
-                    {
-                        break;
-                    }
-
-                    taken += v.Length / 2;
-                    end = tok.Index + v.Length;
-                }
-
-                AppendHex(current, body[..end], n + 1, m.Groups["rest"].Index + 1);
-            }
-            else
-            {
-                var t = line.Trim();
-                if (t.Length == 0 || t.StartsWith('#'))
-                {
-                    if (current.Count > 0 && t.Length == 0)
-                    {
-                        frames.Add(([.. current], null));
-                        current.Clear();
-                    }
-
-                    continue;
-                }
-
-                AppendHex(current, line, n + 1, 1);
-            }
-        }
-
-        if (current.Count > 0)
-        {
-            frames.Add(([.. current], dump ? currentHeader : null));
-        }
-
-        if (frames.Count == 0)
-        {
-            throw new FormatException("no hex bytes found");
-        }
-
-        return frames;
-    }
+    public static List<(byte[] Bytes, string? Header)> ParseBlocks(string text) => [.. ReadBlocks(new StringReader(text))];
 
     // An offset of 4 hex digits followed by bytes: a dump line when more than one group follows, or when the offset has
     // tcpdump's 0x prefix or colon (its last line may hold a single group: "0x0040:  8330").
