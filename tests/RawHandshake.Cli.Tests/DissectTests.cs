@@ -142,7 +142,7 @@ public class DissectTests
     [InlineData(new[] { "dissect", "-r", "/nonexistent/x.pcap" }, "rawhandshake: -r /nonexistent/x.pcap: no such file")]
     [InlineData(new[] { "dissect", "00", "-r", "x.pcap" }, "rawhandshake: dissect: give hex bytes or -r FILE, not both")]
     [InlineData(new[] { "dissect", "0000", "--frame", "0" }, "rawhandshake: --frame: frames are numbered from 1")]
-    [InlineData(new[] { "dissect", "0000", "--frame", "5" }, "rawhandshake: --frame: there are only 1 frames")]
+    [InlineData(new[] { "dissect", "0000", "--frame", "5" }, "rawhandshake: --frame: there is only 1 frame")]
     [InlineData(new[] { "dissect", "0000", "--link-type", "ppp" }, "rawhandshake: --link-type: 'ppp' is not one of ethernet, raw, sll, sll2")]
     public void BadInputGivesOneLineAndExit2(string[] args, string expected)
     {

@@ -37,21 +37,21 @@ public sealed class HexCaptureTests
     {
         var want = Fixtures.Read(pcap);
         var got = HexCapture.Read(Text(text));
-        got.Frames.Count.ShouldBe(want.Count);
+        got.Frames.Count().ShouldBe(want.Count);
         for (var i = 0; i < want.Count; i++)
         {
-            var g = got.Frames[i];
+            var g = got.Frames.ElementAt(i);
             g.LinkType.ShouldBe(link, $"frame {i + 1}");
             var bytes = link == LinkType.Raw ? want[i].Data.AsSpan(FrameParser.Parse(want[i].Data, want[i].LinkType).NetworkOffset).ToArray() : want[i].Data;
             g.Data.ShouldBe(bytes, $"frame {i + 1}: every byte, the last line's lone 2-byte group too");
             FrameParser.Parse(g.Data, g.LinkType).Malformed.ShouldBeNull($"frame {i + 1}");
-            (g.Timestamp - got.Frames[0].Timestamp).ShouldBe(want[i].Timestamp - want[0].Timestamp, $"frame {i + 1}: time since the first");
+            (g.Timestamp - got.Frames.ElementAt(0).Timestamp).ShouldBe(want[i].Timestamp - want[0].Timestamp, $"frame {i + 1}: time since the first");
         }
 
         got.DateKnown.ShouldBe(text.Contains("-tttt") || text.Contains("-tt."));
         if (got.DateKnown)
         {
-            got.Frames[0].Timestamp.ShouldBe(want[0].Timestamp);
+            got.Frames.ElementAt(0).Timestamp.ShouldBe(want[0].Timestamp);
         }
 
         got.LinkTypeSource.ShouldBe(text.Contains("stderr") ? "tcpdump's link-type line" : "recognised from the bytes");
@@ -79,7 +79,7 @@ public sealed class HexCaptureTests
             + " 00:00:00.500000 IP a > b\n\t0x0000:  4500 0014 0000 0000 4001 0000 0a00 0001\n\t0x0010:  0a00 0002\n"
             + " 00:00:00.250000 IP a > b\n\t0x0000:  4500 0014 0000 0000 4001 0000 0a00 0001\n\t0x0010:  0a00 0002\n";
         var got = HexCapture.Read(text, LinkType.Raw);
-        got.Frames.Select(f => (f.Timestamp - got.Frames[0].Timestamp).TotalMilliseconds).ShouldBe([0, 500, 750]);
+        got.Frames.Select(f => (f.Timestamp - got.Frames.ElementAt(0).Timestamp).TotalMilliseconds).ShouldBe([0, 500, 750]);
         got.DateKnown.ShouldBeFalse();
         got.LinkTypeSource.ShouldBe("given");
     }
@@ -90,7 +90,7 @@ public sealed class HexCaptureTests
         var text = "23:59:59.900000 IP a > b\n\t0x0000:  4500 0014 0000 0000 4001 0000 0a00 0001\n\t0x0010:  0a00 0002\n"
             + "00:00:00.100000 IP a > b\n\t0x0000:  4500 0014 0000 0000 4001 0000 0a00 0001\n\t0x0010:  0a00 0002\n";
         var got = HexCapture.Read(text, LinkType.Raw);
-        (got.Frames[1].Timestamp - got.Frames[0].Timestamp).TotalMilliseconds.ShouldBe(200, 0.001);
+        (got.Frames.ElementAt(1).Timestamp - got.Frames.ElementAt(0).Timestamp).TotalMilliseconds.ShouldBe(200, 0.001);
     }
 
     [Fact]

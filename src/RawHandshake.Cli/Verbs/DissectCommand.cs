@@ -20,22 +20,15 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException("--frame: frames are numbered from 1");
         }
 
-        if (only > frames.Count)
-        {
-            throw new UsageException($"--frame: there are only {frames.Count} frames");
-        }
-
+        using var stream = frames.GetEnumerator();
+        var any = stream.MoveNext();
         using var filter = Filter is null ? null
-            : Link.BpfFilter.TryCreate(Filter, frames.Count > 0 ? frames[0].LinkType : Wire.Capture.LinkType.Ethernet, out var filterError)
+            : Link.BpfFilter.TryCreate(Filter, any ? stream.Current.LinkType : Wire.Capture.LinkType.Ethernet, out var filterError)
                 ?? throw new UsageException($"-f '{Filter}': {filterError}");
-        if (warning is not null)
-        {
-            context.Err.WriteLine("rawhandshake: warning: " + warning);
-        }
-
         if (Follow is not null || Conversations)
         {
-            return Streams(context, frames, filter);
+            Warn();
+            return Streams(context, Rest(stream, any), filter);
         }
 
         if (FollowHex)
@@ -44,11 +37,12 @@ public sealed partial class DissectOptions : ICommand
         }
 
         var analysis = new CaptureAnalysis();
-        var first = frames.Count > 0 ? frames[0].Timestamp : default;
+        var first = any ? stream.Current.Timestamp : default;
         var shown = 0;
-        for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
+        var i = 0;
+        for (var more = any; more && (count is null || shown < count) && (only is null || i < only); more = stream.MoveNext(), i++)
         {
-            var cf = frames[i];
+            var cf = stream.Current;
             var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
             var (_, parsed, rel, tags) = a;
             if ((only is not null && only != i + 1) || (filter is not null && !filter.Matches(cf.Data, cf.LinkType, cf.OriginalLength)))
@@ -56,6 +50,7 @@ public sealed partial class DissectOptions : ICommand
                 continue;
             }
 
+            Warn(); // before the first frame shown (an input error found first is the one line that counts)
             var seconds = (cf.Timestamp - first).TotalSeconds;
             DateTimeOffset? time = timeKnown ? cf.Timestamp : null;
             var info = PacketSummary.Info(a, cf.Data);
@@ -90,11 +85,35 @@ public sealed partial class DissectOptions : ICommand
             shown++;
         }
 
+        if (only > i)
+        {
+            throw new UsageException($"--frame: there {(i == 1 ? "is only 1 frame" : $"are only {i} frames")}");
+        }
+
+        Warn();
         return ExitCodes.Ok;
+
+        void Warn()
+        {
+            if (warning is not null)
+            {
+                context.Err.WriteLine("rawhandshake: warning: " + warning);
+                warning = null;
+            }
+        }
+    }
+
+    /// <summary>The frames of <paramref name="stream"/> from its current one (when <paramref name="any"/>) on.</summary>
+    private static IEnumerable<CapturedFrame> Rest(IEnumerator<CapturedFrame> stream, bool any)
+    {
+        for (var more = any; more; more = stream.MoveNext())
+        {
+            yield return stream.Current;
+        }
     }
 
     /// <summary>--follow and --conversations: every frame through the analysis and the stream table, then one report.</summary>
-    private int Streams(CliContext context, List<CapturedFrame> frames, Link.BpfFilter? filter)
+    private int Streams(CliContext context, IEnumerable<CapturedFrame> frames, Link.BpfFilter? filter)
     {
         if (Follow is not null && Conversations)
         {
@@ -103,8 +122,10 @@ public sealed partial class DissectOptions : ICommand
 
         var analysis = new CaptureAnalysis();
         var streams = new TcpStreams();
+        DateTimeOffset? first = null;
         foreach (var cf in frames)
         {
+            first ??= cf.Timestamp;
             var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
             if (filter is null || filter.Matches(cf.Data, cf.LinkType, cf.OriginalLength))
             {
@@ -114,7 +135,7 @@ public sealed partial class DissectOptions : ICommand
 
         if (Conversations)
         {
-            var start = frames.Count > 0 ? frames[0].Timestamp : default;
+            var start = first ?? default;
             foreach (var s in streams.All)
             {
                 context.Out.WriteLine(TcpStreams.ConversationLine(s, start));
@@ -142,7 +163,8 @@ public sealed partial class DissectOptions : ICommand
         return ExitCodes.Ok;
     }
 
-    internal (List<CapturedFrame> Frames, bool TimeKnown, string? Warning) Load(CliContext context)
+    /// <summary>The frames to show, as a stream (stdin is read as it comes), whether their times are real, and a warning.</summary>
+    internal (IEnumerable<CapturedFrame> Frames, bool TimeKnown, string? Warning) Load(CliContext context)
     {
         var hexArgs = Hex.ToList();
         if (Read is not null)
@@ -189,11 +211,33 @@ public sealed partial class DissectOptions : ICommand
             var warning = result.LinkTypeSource == "default"
                 ? $"{where}: no frame has an IPv4, ARP or IPv6 header where Ethernet, Linux cooked (sll, sll2) or raw IP would put it; decoding as Ethernet (give --link-type)"
                 : null;
-            return ([.. result.Frames], result.DateKnown, warning);
+            return (Guarded(result.Frames, where), result.DateKnown, warning);
         }
         catch (FormatException e)
         {
             throw new UsageException($"dissect: {where}: {e.Message}");
+        }
+    }
+
+    /// <summary>Frames read on as they are used: a format error further in the input becomes the same one-line error.</summary>
+    private static IEnumerable<CapturedFrame> Guarded(IEnumerable<CapturedFrame> frames, string where)
+    {
+        using var e = frames.GetEnumerator();
+        while (true)
+        {
+            try
+            {
+                if (!e.MoveNext())
+                {
+                    yield break;
+                }
+            }
+            catch (FormatException x)
+            {
+                throw new UsageException($"dissect: {where}: {x.Message}");
+            }
+
+            yield return e.Current;
         }
     }
 

@@ -24,7 +24,7 @@ public sealed partial class ExplainOptions : ICommand
             throw new UsageException("explain checksum: give the frame as hex, '-' to read hex text from stdin, or -r FILE [--frame N]");
         }
 
-        var (frames, _, warning) = new DissectOptions { Hex = Hex, Read = Read, LinkType = LinkType }.Load(context);
+        var (all, _, warning) = new DissectOptions { Hex = Hex, Read = Read, LinkType = LinkType }.Load(context);
         if (warning is not null)
         {
             context.Err.WriteLine("rawhandshake: warning: " + warning);
@@ -36,6 +36,7 @@ public sealed partial class ExplainOptions : ICommand
             throw new UsageException("--frame: frames are numbered from 1");
         }
 
+        var frames = all.Take(number).ToList(); // stdin is a stream: read no further than the frame asked for
         if (number > frames.Count)
         {
             throw new UsageException($"--frame: there {(frames.Count == 1 ? "is only 1 frame" : $"are only {frames.Count} frames")}");

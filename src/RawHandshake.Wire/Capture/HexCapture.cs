@@ -10,7 +10,7 @@ namespace RawHandshake.Wire.Capture;
 /// <param name="Frames">One frame per hex block, with the time of its tcpdump header line where there was one.</param>
 /// <param name="LinkTypeSource">"given", "tcpdump's link-type line", "recognised from the bytes" or "default".</param>
 /// <param name="DateKnown">False when the times are a time of day or deltas (tcpdump without -tttt/-tt): only differences count.</param>
-public sealed record HexCaptureResult(IReadOnlyList<CapturedFrame> Frames, string LinkTypeSource, bool DateKnown);
+public sealed record HexCaptureResult(IEnumerable<CapturedFrame> Frames, string LinkTypeSource, bool DateKnown);
 
 /// <summary>
 /// Reads hex text as a capture: plain hex, Wireshark's hex dump, or tcpdump's <c>-x</c>/<c>-xx</c>/<c>-X</c> output with
@@ -35,12 +35,22 @@ public static partial class HexCapture
     [GeneratedRegex(@"link-type (?<name>[A-Z0-9_]+)")]
     private static partial Regex LinkTypeLine();
 
+    /// <summary>How many frames are read ahead to decide the link type and the kind of time stamps.</summary>
+    public const int Lookahead = 16;
+
     /// <summary>Parses <paramref name="text"/>; throws <see cref="FormatException"/> as <see cref="HexText.ParseFrames"/> does.</summary>
-    public static HexCaptureResult Read(string text, LinkType? given = null) => Read(new StringReader(text), given);
+    public static HexCaptureResult Read(string text, LinkType? given = null)
+    {
+        var r = Read(new StringReader(text), given);
+        return r with { Frames = [.. r.Frames] };
+    }
 
     /// <summary>
-    /// As <see cref="Read(string, LinkType?)"/>, from a reader: bounded per line and per frame as
-    /// <see cref="HexText.ReadBlocks"/> is, so endless input without line ends is refused in one line.
+    /// As <see cref="Read(string, LinkType?)"/>, from a reader, as a stream: the link type and the kind of time stamps are
+    /// decided from the first <see cref="Lookahead"/> frames, then frames come one at a time as their lines are read
+    /// (bounded per line and per frame as <see cref="HexText.ReadBlocks"/> is, so any amount of tcpdump text streams
+    /// through and endless input without line ends is refused in one line). <see cref="FormatException"/>s after the
+    /// look-ahead come out of the enumeration.
     /// </summary>
     public static HexCaptureResult Read(TextReader reader, LinkType? given = null)
     {
@@ -51,7 +61,13 @@ public static partial class HexCapture
             {
                 named = FromTcpdumpName(m.Groups["name"].Value);
             }
-        }).ToList();
+        }).GetEnumerator();
+        var ahead = new List<(byte[] Bytes, string? Header)>();
+        while (ahead.Count < Lookahead && blocks.MoveNext())
+        {
+            ahead.Add(blocks.Current);
+        }
+
         string source;
         LinkType link;
         if (given is { } g)
@@ -62,7 +78,7 @@ public static partial class HexCapture
         {
             (link, source) = (fromLine, "tcpdump's link-type line");
         }
-        else if (blocks.Select(b => Recognise(b.Bytes)).FirstOrDefault(l => l is not null) is { } seen)
+        else if (ahead.Select(b => Recognise(b.Bytes)).FirstOrDefault(l => l is not null) is { } seen)
         {
             (link, source) = (seen, "recognised from the bytes");
         }
@@ -71,9 +87,25 @@ public static partial class HexCapture
             (link, source) = (LinkType.Ethernet, "default");
         }
 
-        var (times, dateKnown) = Times(blocks.Select(b => b.Header).ToList());
-        var frames = blocks.Select((b, i) => new CapturedFrame(times[i], link, b.Bytes, b.Bytes.Length)).ToList();
-        return new HexCaptureResult(frames, source, dateKnown);
+        var clock = new StampClock(ahead.Select(b => b.Header));
+        return new HexCaptureResult(Frames(ahead, blocks, link, clock), source, clock.DateKnown);
+    }
+
+    private static IEnumerable<CapturedFrame> Frames(List<(byte[] Bytes, string? Header)> ahead, IEnumerator<(byte[] Bytes, string? Header)> rest, LinkType link, StampClock clock)
+    {
+        using (rest)
+        {
+            foreach (var b in ahead)
+            {
+                yield return new CapturedFrame(clock.Next(b.Header), link, b.Bytes, b.Bytes.Length);
+            }
+
+            while (rest.MoveNext())
+            {
+                var b = rest.Current;
+                yield return new CapturedFrame(clock.Next(b.Header), link, b.Bytes, b.Bytes.Length);
+            }
+        }
     }
 
     /// <summary>libpcap's DLT names as tcpdump prints them ("link-type LINUX_SLL2 (Linux cooked v2)").</summary>
@@ -138,74 +170,63 @@ public static partial class HexCapture
     }
 
     /// <summary>
-    /// Time stamps from the header lines. A date (<c>-tttt</c>) or epoch seconds (<c>-tt</c>) give the time itself; a time
-    /// of day (the default) gives times on 1970-01-01 whose differences count (a stamp earlier than the one before is
-    /// taken to be past midnight); a delta (<c>-ttt</c>, since the previous frame, or <c>-ttttt</c>, since the first; both
-    /// printed with a leading blank) is summed when the deltas ever go down, else taken since the first. Frames without a
-    /// stamp get the epoch, which the renderers leave out.
+    /// Time stamps from the header lines, one frame after another. A date (<c>-tttt</c>) or epoch seconds (<c>-tt</c>)
+    /// give the time itself; a time of day (the default) gives times on 1970-01-01 whose differences count (a stamp
+    /// earlier than the one before is taken to be past midnight); a delta (<c>-ttt</c>, since the previous frame, or
+    /// <c>-ttttt</c>, since the first; both printed with a leading blank) is summed when the deltas go down within the
+    /// look-ahead, else taken since the first. Frames without a stamp get the epoch, which the renderers leave out.
     /// </summary>
-    private static (DateTimeOffset[] Times, bool DateKnown) Times(List<string?> headers)
+    private sealed class StampClock
     {
-        var times = new DateTimeOffset[headers.Count];
-        Array.Fill(times, DateTimeOffset.UnixEpoch);
-        var absolute = new DateTimeOffset?[headers.Count];
-        var tods = new TimeSpan?[headers.Count];
-        var deltas = false;
-        for (var i = 0; i < headers.Count; i++)
+        private readonly bool summed;
+        private TimeSpan day;
+        private TimeSpan? previous;
+        private TimeSpan running;
+
+        public StampClock(IEnumerable<string?> lookahead)
         {
-            var h = headers[i];
-            if (h is null)
+            var deltas = new List<TimeSpan>();
+            foreach (var h in lookahead)
             {
-                continue;
+                switch (Parse(h))
+                {
+                    case (DateTimeOffset, _, _):
+                        DateKnown = true;
+                        break;
+                    case (null, TimeSpan t, true):
+                        deltas.Add(t);
+                        break;
+                }
             }
 
-            if (DateTimeStamp().Match(h) is { Success: true } dt
-                && DateTimeOffset.TryParse(dt.Groups["date"].Value + "T" + dt.Groups["tod"].Value + "Z", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
-            {
-                absolute[i] = at;
-            }
-            else if (EpochStamp().Match(h) is { Success: true } ep && decimal.TryParse(ep.Groups["epoch"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var secs))
-            {
-                absolute[i] = DateTimeOffset.UnixEpoch.AddTicks((long)(secs * TimeSpan.TicksPerSecond));
-            }
-            else if (TimeOfDayStamp().Match(h) is { Success: true } td && TimeSpan.TryParse(td.Groups["tod"].Value, CultureInfo.InvariantCulture, out var tod))
-            {
-                tods[i] = tod;
-                deltas |= td.Groups["delta"].Success;
-            }
+            summed = deltas.Zip(deltas.Skip(1)).Any(p => p.Second < p.First);
         }
 
-        if (absolute.Any(a => a is not null))
+        /// <summary>The stamps carry a date (-tttt, -tt): times are real, not only their differences.</summary>
+        public bool DateKnown { get; }
+
+        public DateTimeOffset Next(string? header)
         {
-            for (var i = 0; i < times.Length; i++)
+            var (absolute, tod, delta) = Parse(header);
+            if (absolute is { } at)
             {
-                times[i] = absolute[i] ?? DateTimeOffset.UnixEpoch;
+                return at;
             }
 
-            return (times, true);
-        }
-
-        var stamped = tods.Where(t => t is not null).Select(t => t!.Value).ToList();
-        var summed = deltas && stamped.Zip(stamped.Skip(1)).Any(p => p.Second < p.First);
-        var day = TimeSpan.Zero;
-        TimeSpan? previous = null;
-        var running = TimeSpan.Zero;
-        for (var i = 0; i < times.Length; i++)
-        {
-            if (tods[i] is not { } t)
+            if (DateKnown || tod is not { } t)
             {
-                continue;
+                return DateTimeOffset.UnixEpoch;
             }
 
             TimeSpan offset;
-            if (summed)
+            if (delta && summed)
             {
                 running += t;
                 offset = running;
             }
             else
             {
-                if (!deltas && previous is { } p && t < p)
+                if (!delta && previous is { } p && t < p)
                 {
                     day += TimeSpan.FromDays(1); // past midnight
                 }
@@ -214,9 +235,33 @@ public static partial class HexCapture
                 previous = t;
             }
 
-            times[i] = DateTimeOffset.UnixEpoch + offset;
+            return DateTimeOffset.UnixEpoch + offset;
         }
 
-        return (times, false);
+        private static (DateTimeOffset? Absolute, TimeSpan? TimeOfDay, bool Delta) Parse(string? h)
+        {
+            if (h is null)
+            {
+                return (null, null, false);
+            }
+
+            if (DateTimeStamp().Match(h) is { Success: true } dt
+                && DateTimeOffset.TryParse(dt.Groups["date"].Value + "T" + dt.Groups["tod"].Value + "Z", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at))
+            {
+                return (at, null, false);
+            }
+
+            if (EpochStamp().Match(h) is { Success: true } ep && decimal.TryParse(ep.Groups["epoch"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var secs))
+            {
+                return (DateTimeOffset.UnixEpoch.AddTicks((long)(secs * TimeSpan.TicksPerSecond)), null, false);
+            }
+
+            if (TimeOfDayStamp().Match(h) is { Success: true } td && TimeSpan.TryParse(td.Groups["tod"].Value, CultureInfo.InvariantCulture, out var tod))
+            {
+                return (null, tod, td.Groups["delta"].Success);
+            }
+
+            return (null, null, false);
+        }
     }
 }
