@@ -69,6 +69,9 @@ public sealed class TcpEngine
     /// <summary>Sees every frame no flow took (after ARP handling): probes and <c>craft --send</c> match replies here.</summary>
     public FrameObserver? Observer { get; set; }
 
+    /// <summary>The MTU of the link the flows leave by: a flow's path MTU until something smaller is learnt (ICMP).</summary>
+    public int? LinkMtu { get; set; }
+
     /// <summary>Whether we trace ARP and frames of no flow (off for benchmarks).</summary>
     public bool TraceArp { get; init; } = true;
 
@@ -79,6 +82,11 @@ public sealed class TcpEngine
         if (flows.ContainsKey(config.Flow))
         {
             throw new InvalidOperationException($"flow {config.Flow} exists already");
+        }
+
+        if (config.PathMtu is null && LinkMtu is { } mtu)
+        {
+            config = config with { PathMtu = mtu };
         }
 
         var flow = new Flow(this, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());

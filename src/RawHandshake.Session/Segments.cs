@@ -22,7 +22,7 @@ public readonly ref struct TcpSegment
     public SeqNum Ack => Header.Ack;
 
     /// <summary>Sequence space the segment occupies: data plus one for SYN and one for FIN.</summary>
-    public int SeqLength => Payload.Length + (Has(TcpFlags.Syn) ? 1 : 0) + (Has(TcpFlags.Fin) ? 1 : 0);
+    public int SeqLength => SequenceSpace.Of(Header.Flags, Payload.Length);
 
     public bool Has(TcpFlags f) => (Header.Flags & f) == f;
 }
@@ -47,5 +47,5 @@ public readonly record struct OutgoingSegment(TcpFlags Flags, SeqNum Seq, SeqNum
     /// <summary>SACK blocks (absolute), at most 3 beside timestamps.</summary>
     public (uint Left, uint Right)[]? SackBlocks { get; init; }
 
-    public int SeqLength => Payload.Length + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+    public int SeqLength => SequenceSpace.Of(Flags, Payload.Length);
 }

@@ -16,6 +16,12 @@ public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
     /// <summary>Added to the millisecond clock in our TSval (a random offset, as Linux does).</summary>
     public uint TsOffset { get; init; }
 
+    /// <summary>
+    /// The largest IP packet the path takes (the link MTU when nothing smaller is known; ICMP "fragmentation needed"
+    /// lowers it for the flow). Null: unknown, only the peer's MSS limits a segment.
+    /// </summary>
+    public int? PathMtu { get; init; }
+
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(30);
 

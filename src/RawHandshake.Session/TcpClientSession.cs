@@ -33,6 +33,7 @@ public sealed class TcpClientSession
     private SeqNum finSeq;
 
     private ushort peerMss = SessionConfig.DefaultPeerMss;
+    private int? pathMtu;
     private byte? peerWs;
     private bool wsOn;
     private bool sackOn;
@@ -46,7 +47,8 @@ public sealed class TcpClientSession
     private int rtxCount;
     private TimeSpan? timeWaitDeadline;
     private TimeSpan? persistDeadline;
-    private SeqNum lastAckSent;
+    private SeqNum? lastAckSent;       // null until we acknowledge anything
+    private bool synchronized;         // the server's ISN is known (IRS, RCV.NXT mean something)
     private TimeSpan persistBackoff;
     private bool zeroWindowReported;
     private bool ackedThisInput;
@@ -61,6 +63,7 @@ public sealed class TcpClientSession
         iss = config.Isn;
         sndUna = sndNxt = iss;
         rto = config.InitialRto;
+        pathMtu = config.PathMtu;
         SetReceiveWindow(config.ReceiveWindow);
     }
 
@@ -72,10 +75,12 @@ public sealed class TcpClientSession
     public TcpState PeerState => peer.State;
 
     public SeqNum Iss => iss;
-    public SeqNum Irs => irs;
+    /// <summary>The server's ISN; null until its SYN arrived.</summary>
+    public SeqNum? Irs => synchronized ? irs : null;
     public SeqNum SndUna => sndUna;
     public SeqNum SndNxt => sndNxt;
-    public SeqNum RcvNxt => rcvNxt;
+    /// <summary>The next sequence number we expect from the server; null until its SYN arrived.</summary>
+    public SeqNum? RcvNxt => synchronized ? rcvNxt : null;
     public uint PeerWindow => sndWnd;
 
     /// <summary>The options our SYN carries now (what the configuration offers).</summary>
@@ -84,8 +89,9 @@ public sealed class TcpClientSession
     /// <summary>The options an ordinary segment carries now: timestamps when they were agreed, else none.</summary>
     public TcpOptionSet SegmentOptionSet(TimeSpan now) => TsOnly(now);
 
-    /// <summary>The acknowledgment number of the last ACK we sent (by the session or, in manual mode, by the user).</summary>
-    public SeqNum LastAckSent => lastAckSent;
+    /// <summary>The acknowledgment number of the last ACK we sent (by the session or, in manual mode, by the user); null
+    /// while we have sent none.</summary>
+    public SeqNum? LastAckSent => lastAckSent;
 
     /// <summary>The window field we put in segments now (scaled down when window scaling is on).</summary>
     public ushort AdvertisedWindow => advertisedWindow;
@@ -93,6 +99,25 @@ public sealed class TcpClientSession
     /// <summary>Whether window scaling, SACK and timestamps were agreed in the handshake.</summary>
     public bool WindowScaling => wsOn;
     public ushort PeerMss => peerMss;
+
+    /// <summary>The largest IP packet the path takes now, as far as we know (null: unknown).</summary>
+    public int? PathMtu => pathMtu;
+
+    /// <summary>
+    /// Payload bytes one data segment may carry now: the smaller of the peer's MSS and what the path takes (its MTU less
+    /// the 20-byte IPv4 and TCP headers), less the option bytes each segment carries (RFC 9293 §3.7.1, RFC 6691).
+    /// </summary>
+    public int SegmentPayloadLimit(TimeSpan now)
+    {
+        var mss = (int)peerMss;
+        if (pathMtu is { } mtu)
+        {
+            mss = Math.Min(mss, mtu - IPv4Header.MinLength - TcpHeader.MinLength);
+        }
+
+        Span<byte> options = stackalloc byte[40];
+        return Math.Max(1, mss - TcpOptionLayout.Write(options, TsOnly(now)));
+    }
 
     /// <summary>Bytes received in order, in full.</summary>
     public ReadOnlySpan<byte> Received => received.AsSpan(0, ReceivedCount);
@@ -409,7 +434,7 @@ public sealed class TcpClientSession
             var pending = Math.Min(sendLength - offset, sentData);
             if (pending > 0)
             {
-                var n = Math.Min(pending, peerMss);
+                var n = Math.Min(pending, SegmentPayloadLimit(now));
                 var fin = finSent && sndUna + n == finSeq;
                 output.Raise(new Retransmitting("data", rtxCount, rto));
                 var flags = TcpFlags.Ack | TcpFlags.Psh | (fin ? TcpFlags.Fin : 0);
@@ -666,6 +691,7 @@ public sealed class TcpClientSession
 
         irs = seg.Seq;
         rcvNxt = irs + 1;
+        synchronized = true;
         peerMss = seg.Options.Mss ?? SessionConfig.DefaultPeerMss;
         wsOn = config.WindowScale is not null && seg.Options.WindowScale is not null;
         peerWs = wsOn ? Math.Min(seg.Options.WindowScale ?? (byte)0, (byte)14) : null;
@@ -857,7 +883,7 @@ public sealed class TcpClientSession
             }
 
             persistDeadline = null;
-            var n = Math.Min(Math.Min(unsent, peerMss), room);
+            var n = Math.Min(Math.Min(unsent, SegmentPayloadLimit(now)), room);
             var flags = TcpFlags.Ack | (offset + n == sendPushMark ? TcpFlags.Psh : 0);
             Emit(output, new OutgoingSegment(flags, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), sendBuffer.AsMemory(offset, n)));
             sndNxt += n;
