@@ -112,6 +112,7 @@ public sealed class TcpEngine
             {
                 // The JSON's last object is a result, also after Ctrl-C.
                 GiveUpUnfinished(FailureKind.Interrupted, state => $"interrupted in {state}", Clock.Now);
+                Linger();
                 return RunEnd.Cancelled;
             }
 
@@ -126,7 +127,7 @@ public sealed class TcpEngine
                 {
                     if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
                     {
-                        f.Session.ResetIfOpen(f); // a failed run does not leave the server holding the connection
+                        f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
                     }
 
                     PublishResult(f);
@@ -135,6 +136,7 @@ public sealed class TcpEngine
 
             if (!pending)
             {
+                Linger();
                 return RunEnd.Completed;
             }
 
@@ -142,7 +144,7 @@ public sealed class TcpEngine
             if (now >= deadline)
             {
                 GiveUpUnfinished(FailureKind.Deadline, state => $"time limit of {limit.TotalSeconds:0.###} s reached in {state}", now);
-
+                Linger();
                 return RunEnd.TimedOut;
             }
 
@@ -198,13 +200,55 @@ public sealed class TcpEngine
         }
     }
 
+    /// <summary>The longest the loop goes on after the run for the RSTs of reset flows (see <see cref="Linger"/>).</summary>
+    public static readonly TimeSpan LingerLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// After the run, while a flow we reset may still need its RST again (it may have been lost) or a challenge ACK
+    /// answered (RFC 5961 §3.2), the loop goes on receiving and firing those timers: at most <see cref="LingerLimit"/>,
+    /// and not at all when no flow was reset. Nothing is traced as a result any more.
+    /// </summary>
+    private void Linger()
+    {
+        var end = Clock.Now + LingerLimit;
+        while (Clock.Now < end && order.Exists(f => f.Session.Lingering))
+        {
+            if (link.Poll(handler, 64) == 0)
+            {
+                var next = end;
+                foreach (var f in order)
+                {
+                    if (f.Session.NextDeadline is { } d && d < next)
+                    {
+                        next = d;
+                    }
+                }
+
+                var wait = next - Clock.Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    link.WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
+                }
+            }
+
+            var now = Clock.Now;
+            foreach (var f in order)
+            {
+                if (f.Session.NextDeadline is { } d && d <= now)
+                {
+                    f.Session.OnTimer(now, f);
+                }
+            }
+        }
+    }
+
     /// <summary>Every flow still running ends here: its server is reset if it holds the connection open (see
     /// <see cref="TcpClientSession.GiveUp"/>), and its result is published.</summary>
     private void GiveUpUnfinished(FailureKind kind, Func<string, string> reason, TimeSpan now)
     {
         foreach (var f in order.Where(f => !f.Driver.Finished))
         {
-            f.Session.GiveUp(kind, reason(f.Session.State.ToRfc()), f);
+            f.Session.GiveUp(kind, reason(f.Session.State.ToRfc()), now, f);
             f.Driver.AfterInput(f, now);
             PublishResult(f);
         }
@@ -334,7 +378,7 @@ public sealed class TcpEngine
                 }
 
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
-                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame));
+                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame) };
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
                 return;
@@ -367,8 +411,11 @@ public sealed class TcpEngine
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
                 {
+                    // The session decides (RFC 5927): soft errors are reported, hard ones end it only when the quoted
+                    // sequence number is ours in flight, fragmentation needed lowers the path MTU.
                     var from = f.IPv4!.Value.Source;
-                    flow.Session.Fail(FailureKind.Unreachable, $"ICMP {Describe.IcmpType(icmp.Type, icmp.Code)} from {from}", flow);
+                    var nextHopMtu = icmp.Type == IcmpHeader.DestinationUnreachable && icmp.Code == 4 ? (int)(icmp.RestOfHeader & 0xFFFF) : (int?)null;
+                    flow.Session.OnIcmpError(icmp.Type, icmp.Code, q.TcpSeq, nextHopMtu, q.Ip.TotalLength ?? 0, $"ICMP {Describe.IcmpType(icmp.Type, icmp.Code)} from {from}", Clock.Now, flow);
                     flow.Driver.AfterInput(flow, Clock.Now);
                 }
 

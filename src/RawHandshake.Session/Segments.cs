@@ -17,6 +17,9 @@ public readonly ref struct TcpSegment
     public TcpOptionsSummary Options { get; }
     public ReadOnlySpan<byte> Payload { get; }
 
+    /// <summary>The option bytes as received (for SACK blocks); empty when the caller has none.</summary>
+    public ReadOnlySpan<byte> OptionBytes { get; init; }
+
     public TcpFlags Flags => Header.Flags;
     public SeqNum Seq => Header.Seq;
     public SeqNum Ack => Header.Ack;

@@ -25,6 +25,10 @@ public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The lowest the RTT estimate may bring the timeout (Linux's TCP_RTO_MIN, 200 ms; RFC 6298 says 1 s). A
+    /// smaller <see cref="InitialRto"/> lowers it to that.</summary>
+    public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>Retransmissions of one segment before the session gives up.</summary>
     public int Retries { get; init; } = 4;
 

@@ -111,12 +111,12 @@ public class RetransmissionTests
         }
 
         lab.FireTimer();
-        lab.ExpectNothing();
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(101), lab.S(1), 0, kind: SegmentKind.Reset, because: "giving up resets a server that may still hold the connection");
         var failed = Single<SessionFailed>(lab.Events());
         failed.Kind.ShouldBe(FailureKind.Timeout);
         failed.Reason.ShouldContain("data");
         lab.ExpectState(TcpState.Closed);
-        lab.ExpectDeadline(null);
+        lab.ExpectDeadline(lab.Now + Ms(200), "the RST goes again in case it was lost");
     }
 
     [Theory]
@@ -139,11 +139,12 @@ public class RetransmissionTests
         }
 
         lab.FireTimer();
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(2), lab.S(1), 0, kind: SegmentKind.Reset, because: "giving up resets a server that may still hold the connection");
         var failed = Single<SessionFailed>(lab.Events());
         failed.Kind.ShouldBe(FailureKind.Timeout);
         failed.Reason.ShouldContain("FIN");
         lab.ExpectState(TcpState.Closed);
-        lab.ExpectDeadline(null);
+        lab.ExpectDeadline(lab.Now + Ms(200), "the RST goes again in case it was lost");
     }
 
     [Fact]
@@ -173,8 +174,11 @@ public class RetransmissionTests
 
         lab.RunUntil(Ms(1500));
         lab.Deliver(lab.Server.Ack(537));
-        lab.ExpectNothing();
-        lab.ExpectDeadline(Ms(2500), "the ACK restarts the timer with the initial RTO");
+        var again = lab.ExpectCount(2, "after a timeout everything outstanding is lost: slow start sends it again, cwnd two segments now");
+        again.ShouldAllBe(s => s.Kind == SegmentKind.Retransmission);
+        again[0].Seq.ShouldBe(lab.C(537));
+        again[1].Seq.ShouldBe(lab.C(1073));
+        lab.ExpectDeadline(Ms(2500), "the ACK restarts the timer with the initial RTO (Karn: no sample from a retransmitted segment)");
         lab.Events();
 
         lab.FireTimer();
