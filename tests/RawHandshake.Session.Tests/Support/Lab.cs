@@ -79,7 +79,7 @@ public sealed class Lab
     {
         var header = s.Header;
         var options = s.Options;
-        Session.OnSegment(new TcpSegment(header, options, s.Payload), Now, Out);
+        Session.OnSegment(new TcpSegment(header, options, s.Payload) { OptionBytes = s.OptionBytes }, Now, Out);
         CheckInvariants($"OnSegment({s})");
         return this;
     }
