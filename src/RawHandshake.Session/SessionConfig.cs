@@ -29,8 +29,12 @@ public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
     /// smaller <see cref="InitialRto"/> lowers it to that.</summary>
     public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Retransmissions of one segment before the session gives up.</summary>
+    /// <summary>Retransmissions of our SYN (or SYN-ACK) before the session gives up.</summary>
     public int Retries { get; init; } = 4;
+
+    /// <summary>Timeouts in a row without progress before the session gives up on its data or FIN (Linux's tcp_retries2,
+    /// 15): under loss a hole may need several tries, each after a doubled RTO; the run's time limit ends it sooner.</summary>
+    public int DataRetries { get; init; } = 15;
 
     /// <summary>How long TIME-WAIT is held (2·MSL is 60 s on Linux; a probe needs far less).</summary>
     public TimeSpan TimeWait { get; init; } = TimeSpan.FromMilliseconds(500);

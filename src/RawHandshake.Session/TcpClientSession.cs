@@ -568,13 +568,14 @@ public sealed class TcpClientSession
 
     private void Retransmit(TimeSpan now, ISessionOutput output)
     {
-        if (rtxCount >= config.Retries)
+        var limit = State is TcpState.SynSent or TcpState.SynReceived ? config.Retries : config.DataRetries;
+        if (rtxCount >= limit)
         {
             rtxDeadline = null;
             var what = State == TcpState.SynSent ? "SYN" : finSent && sndUna == finSeq ? "FIN" : "data";
             var reason = State == TcpState.SynSent
-                ? $"no answer to SYN after {config.Retries} retransmissions (filtered port or unreachable host)"
-                : $"no acknowledgment of our {what} after {config.Retries} retransmissions";
+                ? $"no answer to SYN after {limit} retransmissions (filtered port or unreachable host)"
+                : $"no acknowledgment of our {what} after {limit} retransmissions";
             if (State == TcpState.SynSent)
             {
                 Fail(FailureKind.Timeout, reason, output);

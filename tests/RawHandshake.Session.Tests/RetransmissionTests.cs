@@ -93,7 +93,7 @@ public class RetransmissionTests
     [MemberData(nameof(Isns.All), MemberType = typeof(Isns))]
     public void Unacknowledged_data_is_retransmitted_with_backoff_then_times_out(uint clientIsn, uint serverIsn)
     {
-        var lab = new Lab(clientIsn, serverIsn).Established();
+        var lab = new Lab(clientIsn, serverIsn, c => c with { DataRetries = 4 }).Established();
         var data = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
         lab.Send(data);
         lab.Take();
@@ -123,7 +123,7 @@ public class RetransmissionTests
     [MemberData(nameof(Isns.All), MemberType = typeof(Isns))]
     public void Unacknowledged_fin_is_retransmitted_with_backoff_then_times_out(uint clientIsn, uint serverIsn)
     {
-        var lab = new Lab(clientIsn, serverIsn).Established();
+        var lab = new Lab(clientIsn, serverIsn, c => c with { DataRetries = 4 }).Established();
         lab.Close();
         lab.Take();
         lab.Events();
