@@ -53,6 +53,8 @@ public sealed class TcpClientSession
     private SeqNum lossEnd;            // data below this (and at or above rtxNext) is taken as lost
     private SeqNum rtxNext;            // where retransmission of lost data goes on
     private bool retransmitNow;        // fast retransmit: the first lost segment goes at once, whatever cwnd says
+    private TimeSpan? probeDeadline;   // tail loss probe (RFC 8985 §7), with SACK
+    private bool probeSent;            // a probe is out and no ACK has moved SND.UNA since
     private int resetsLeft;            // after giving up: the RST is sent again this many times (it may be lost)
     private TimeSpan? resetDeadline;
     private SeqNum resetSeq;           // our RST's sequence number (a challenge ACK tells the exact one)
@@ -147,7 +149,7 @@ public sealed class TcpClientSession
     public bool PeerFinReceived { get; private set; }
 
     /// <summary>When <see cref="OnTimer"/> must next be called; null when no timer runs.</summary>
-    public TimeSpan? NextDeadline => Min(resetDeadline, Manual ? timeWaitDeadline : Min(Min(rtxDeadline, timeWaitDeadline), persistDeadline));
+    public TimeSpan? NextDeadline => Min(resetDeadline, Manual ? timeWaitDeadline : Min(Min(Min(rtxDeadline, timeWaitDeadline), persistDeadline), probeDeadline));
 
     /// <summary>
     /// Manual mode (a recipe's low-level steps): the session keeps tracking both sides' state from what arrives and from
@@ -552,6 +554,12 @@ public sealed class TcpClientSession
             return; // the user is in charge: nothing is retransmitted or probed
         }
 
+        if (probeDeadline is { } pr && now >= pr && !done)
+        {
+            probeDeadline = null;
+            Probe(now, output);
+        }
+
         if (rtxDeadline is { } rd && now >= rd)
         {
             Retransmit(now, output);
@@ -590,6 +598,7 @@ public sealed class TcpClientSession
 
         rtxCount++;
         rtt.Backoff();
+        probeDeadline = null;
         if (State == TcpState.SynSent)
         {
             synRetransmitted = true;
@@ -955,6 +964,9 @@ public sealed class TcpClientSession
             board.Advance(sndUna);
             rtxCount = 0;
             dupAcks = 0;
+            var probeAnswered = probeSent;
+            probeSent = false;
+            sackNews |= probeAnswered && board.SackedBytes > 0;
             if (recovery != Recovery.None && sndUna >= recoveryPoint)
             {
                 if (recovery is Recovery.DupAcks or Recovery.Sack)
@@ -993,7 +1005,11 @@ public sealed class TcpClientSession
             lossEnd = SeqNum.Max(lossEnd, high); // every hole below the highest SACKed byte is lost (RFC 6675's IsLost, no reordering)
         }
 
-        if (recovery is Recovery.None or Recovery.PathMtu && sndNxt != sndUna && cc is not null && (dupAcks >= 3 || (sackNews && board.SackedBytes >= 3L * smss)))
+        // Loss: three duplicate ACKs; or SACK showing three segments beyond a hole, or all but one segment of a small
+        // flight (RFC 5827's early retransmit), or the answer to a tail loss probe (RFC 8985) showing a hole.
+        var sackSaysLost = sackNews && board.SackedBytes > 0
+            && (board.SackedBytes >= 3L * smss || (sndNxt - sndUna) - board.SackedBytes <= smss || probeSent);
+        if (recovery is Recovery.None or Recovery.PathMtu && sndNxt != sndUna && cc is not null && (dupAcks >= 3 || sackSaysLost))
         {
             // Fast retransmit (RFC 5681 §3.2, RFC 6675 §5): half the flight, and the first hole goes at once.
             cc.OnLoss(sndNxt - sndUna, smss);
@@ -1002,7 +1018,60 @@ public sealed class TcpClientSession
             rtxNext = sndUna;
             lossEnd = SeqNum.Max(SeqNum.Min(sndUna + smss, sndNxt), board.HighestSacked ?? sndUna);
             retransmitNow = true;
+            probeDeadline = null;
         }
+
+        ScheduleProbe(now);
+    }
+
+    /// <summary>
+    /// RFC 8985 §7: with SACK, data outstanding and no recovery under way, a probe goes after two round trips (at least
+    /// 10 ms; with one segment out, at least 1.5 RTT + 200 ms for the server's delayed ACK), before the RTO: a lost tail
+    /// then shows up in the probe's SACK at once instead of after a timeout.
+    /// </summary>
+    private void ScheduleProbe(TimeSpan now)
+    {
+        probeDeadline = null;
+        if (!sackOn || Manual || done || recovery != Recovery.None || probeSent || sndNxt == sndUna || rtt.Srtt is not { } srtt || rtxDeadline is not { } rto)
+        {
+            return;
+        }
+
+        var pto = srtt * 2 < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : srtt * 2;
+        if (sndNxt - sndUna <= SegmentPayloadLimit(now))
+        {
+            var delayed = (srtt * 1.5) + TimeSpan.FromMilliseconds(200);
+            pto = pto > delayed ? pto : delayed;
+        }
+
+        if (now + pto < rto)
+        {
+            probeDeadline = now + pto;
+        }
+    }
+
+    /// <summary>The tail loss probe: one new segment when the windows allow it, else the last segment again.</summary>
+    private void Probe(TimeSpan now, ISessionOutput output)
+    {
+        probeSent = true;
+        var smss = SegmentPayloadLimit(now);
+        var offset = sndNxt - (iss + 1);
+        var unsent = sendLength - offset;
+        var inFlight = (uint)(sndNxt - sndUna);
+        var room = sndWnd > inFlight ? (int)Math.Min(sndWnd - inFlight, int.MaxValue) : 0;
+        if (unsent > 0 && room > 0 && State is TcpState.Established or TcpState.CloseWait && !finSent)
+        {
+            var n = Math.Min(Math.Min(unsent, smss), room);
+            output.Raise(new SessionNote("tail loss probe (RFC 8985): one new segment, its ACK will show what is missing"));
+            Emit(output, new OutgoingSegment(TcpFlags.Ack | (offset + n == sendPushMark ? TcpFlags.Psh : 0), sndNxt, rcvNxt, advertisedWindow, TsOnly(now), sendBuffer.AsMemory(offset, n)));
+            sndNxt += n;
+            return;
+        }
+
+        var dataEnd = finSent ? finSeq : sndNxt;
+        var length = Math.Min(smss, dataEnd - sndUna);
+        var start = dataEnd - length;
+        SendLost(start, length + (finSent ? 1 : 0), now, output, "tail loss probe (RFC 8985): the last segment again, its ACK will show what is missing");
     }
 
     private bool Acceptable(in TcpSegment seg, uint window) => Acceptability.SegmentInWindow(seg.Seq, seg.SeqLength, rcvNxt, window);
@@ -1179,6 +1248,10 @@ public sealed class TcpClientSession
             timed ??= (sndNxt + n, now);
             sndNxt += n;
             ArmRtx(now);
+            if (probeDeadline is null)
+            {
+                ScheduleProbe(now);
+            }
         }
 
         if (finQueued && !finSent && State is TcpState.Established or TcpState.CloseWait && sndNxt - (iss + 1) >= sendLength)
@@ -1224,7 +1297,7 @@ public sealed class TcpClientSession
     }
 
     /// <summary>Sends a range again (its data, with the FIN when it ends there), visible in the trace with its reason.</summary>
-    private void SendLost(SeqNum start, int length, TimeSpan now, ISessionOutput output)
+    private void SendLost(SeqNum start, int length, TimeSpan now, ISessionOutput output, string? why = null)
     {
         var dataEnd = finSent ? finSeq : sndNxt;
         var n = Math.Max(0, Math.Min(length, dataEnd - start));
@@ -1236,14 +1309,14 @@ public sealed class TcpClientSession
         }
 
         var what = n > 0 ? "data" : "FIN";
-        var reason = recovery switch
+        var reason = why ?? recovery switch
         {
             Recovery.Timeout => null, // the note says "next timeout"
             Recovery.Sack => "SACK recovery: the server holds data beyond this hole",
             Recovery.PathMtu => $"the path MTU fell to {pathMtu}: sent again in smaller segments",
             _ => "fast retransmit: 3 duplicate ACKs",
         };
-        output.Raise(new Retransmitting(what, recovery == Recovery.Timeout ? Math.Max(1, rtxCount) : 1, rtt.Rto, reason));
+        output.Raise(new Retransmitting(what, recovery == Recovery.Timeout && why is null ? Math.Max(1, rtxCount) : 1, rtt.Rto, reason));
         if (timed is { } t && t.End > start)
         {
             timed = null; // Karn: an RTT measured over a retransmitted segment is ambiguous
@@ -1369,6 +1442,7 @@ public sealed class TcpClientSession
     private void EnterTimeWait(TimeSpan now, ISessionOutput output, string why)
     {
         rtxDeadline = null;
+        probeDeadline = null;
         persistDeadline = null;
         Move(TcpState.TimeWait, output, why);
         output.Raise(new SessionNote($"holding TIME-WAIT for {config.TimeWait.TotalMilliseconds:0} ms (2·MSL is 60 s on Linux)"));
@@ -1378,6 +1452,7 @@ public sealed class TcpClientSession
     private void Finish(ISessionOutput output, string? how, TcpState final)
     {
         rtxDeadline = null;
+        probeDeadline = null;
         persistDeadline = null;
         timeWaitDeadline = null;
         Move(final, output, how);

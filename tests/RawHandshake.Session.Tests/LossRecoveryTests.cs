@@ -89,6 +89,32 @@ public class LossRecoveryTests
     }
 
     [Fact]
+    public void A_lost_tail_is_found_by_a_probe_after_two_round_trips_not_by_the_timeout()
+    {
+        // RFC 8985 §7: with SACK, the last segment goes again after 2·SRTT; its SACK shows the holes, which go at once.
+        var lab = new Lab(configure: c => c with { SackPermitted = true }).Established(mss: 1000, sack: true);
+        lab.Send("a");
+        lab.Take();
+        lab.Advance(Ms(50));
+        lab.Deliver(lab.Server.Ack(2)); // SRTT 50 ms: RTO 200 ms, probe after 100 ms
+        var data = Bytes(3000);
+        lab.Send(data);
+        lab.Take().Count.ShouldBe(3);
+        lab.ExpectDeadline(lab.Now + Ms(100), "the probe comes before the RTO");
+
+        lab.FireTimer();
+        lab.ExpectOne(TcpFlags.Psh | TcpFlags.Ack, lab.C(2002), lab.S(1), 64240, payload: data[2000..], kind: SegmentKind.Retransmission);
+        lab.Events().OfType<Retransmitting>().ShouldHaveSingleItem().Reason!.ShouldStartWith("tail loss probe (RFC 8985)");
+
+        lab.Advance(Ms(50));
+        lab.Deliver(lab.Server.SackAck(2, (2002, 3002)));
+        var holes = lab.Take();
+        holes.Select(h => h.Seq).ShouldBe([lab.C(2), lab.C(1002)]);
+        holes.ShouldAllBe(h => h.Kind == SegmentKind.Retransmission);
+        lab.Now.ShouldBe(Ms(200), "recovered in four round trips, before the first RTO would have fired");
+    }
+
+    [Fact]
     public void An_rtt_sample_sets_the_timeout_and_a_retransmitted_segment_gives_none()
     {
         var lab = new Lab().Established(mss: 1000);
