@@ -32,7 +32,7 @@ public sealed class TcpEngine
     private readonly Dictionary<FlowKey, Flow> flows = [];
     private readonly List<Flow> order = [];
     private readonly TcpAnalyzer analyzer = new();
-    private readonly ConversationTracker tracker = new();
+    private readonly ConversationTracker tracker = new() { FromStart = true }; // a flow's trace starts with the flow
     private readonly HashSet<ulong> recentlySent = [];
     private readonly HashSet<IPv4Address> resolving = [];
     private readonly Queue<ulong> recentOrder = new();

@@ -121,3 +121,33 @@ public sealed class UnknownIsnTests
         RecipeDriver.FrameTooLarge(recipe, 63, "eth1").ShouldBe("syn.rh:3:1: send: the frame does not fit the link: an IP packet of 64 bytes, the MTU of eth1 is 63 (at most 0 payload bytes with these headers)");
     }
 }
+
+/// <summary>Issue 9 §2 in the trace: before the handshake, a bare ACK's numbers are not guessed.</summary>
+public sealed class UnknownInTheTraceTests
+{
+    [Fact]
+    public void A_bare_ack_before_any_syn_is_traced_at_seq_0_with_its_ack_unknown()
+    {
+        var bench = new Bench();
+        bench.Peer.Listen(20000);
+        var run = bench.Run("""
+            target 10.9.0.2:20000
+            send   . 0:0(0) ack raw:0
+            expect R raw:0:raw:0(0) within 1s
+            """);
+        run.ShouldPass();
+        var first = bench.Trace.Events.OfType<Engine.Trace.PacketTraced>().First(p => p.Parsed.Tcp is not null);
+        first.Rel.ShouldNotBeNull();
+        first.Rel.Value.Seq.ShouldBe(0u, "our ISN is relative 0, as the recipe writes it");
+        first.Rel.Value.AckKnown.ShouldBeFalse("the server has sent nothing: its relative numbers are unknown, not 1");
+        using var buffer = new MemoryStream();
+        using (var w = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            Wire.Dissection.FrameJson.WriteFields(w, first.Parsed, first.Frame, first.Rel);
+            w.WriteEndObject();
+        }
+
+        System.Text.Encoding.UTF8.GetString(buffer.ToArray()).ShouldContain("\"rel_ack\":null");
+    }
+}
