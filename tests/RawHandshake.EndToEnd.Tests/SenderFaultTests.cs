@@ -166,6 +166,73 @@ public sealed class SenderFaultTests(LabFixture lab) : IClassFixture<LabFixture>
     }
 
     [Fact]
+    public void Data_injected_with_an_ack_far_below_snd_una_never_enters_the_stream()
+    {
+        // Issue 9 §4: from the router, a segment at exactly the right sequence number but with Ack = SND.NXT − 2^30 (a
+        // blind attacker's guess) was accepted: the stream read "helloEVIL". RFC 5961 §5.2 drops it, with an ACK.
+        var file = TempFile(".rh");
+        File.WriteAllText(file, """
+            target 198.18.2.10:20000
+            option isn 1000
+            option sport 45207
+            connect
+            push "hello"
+            recv "hello" within 2s
+            sleep 3s
+            push "world"
+            recv "world" within 2s
+            close
+            """);
+        var synAck = Process("ip", "netns", "exec", lab.Client, "tcpdump", "-i", "eth0", "-n", "-c", "1", "-l", "-S",
+            "src host 198.18.2.10 and tcp src port 20000 and tcp dst port 45207 and tcp[tcpflags] & (tcp-syn|tcp-ack) == (tcp-syn|tcp-ack)");
+        try
+        {
+            Thread.Sleep(500); // tcpdump listening
+            var run = Cli.Start("run", file, "--netns", lab.Client);
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+            while (!run.OutputSoFar.Contains("recv \"hello\"", StringComparison.Ordinal) && DateTime.UtcNow < until && !run.Process.HasExited)
+            {
+                Thread.Sleep(50);
+            }
+
+            synAck.WaitForExit(10_000).ShouldBeTrue("tcpdump saw no SYN-ACK");
+            var line = synAck.StandardOutput.ReadToEnd();
+            var seqText = System.Text.RegularExpressions.Regex.Match(line, @"seq (\d+)").Groups[1].Value;
+            var serverIsn = uint.Parse(seqText, System.Globalization.CultureInfo.InvariantCulture);
+            var evilAck = unchecked(1000u + 6 - (1u << 30));
+            Cli.Run(Bound, "craft", "--send", "--netns", lab.Router, "--src", "198.18.2.10", "--dst", "198.18.0.1", "--sport", "20000", "--dport", "45207",
+                "--flags", "PA", "--seq", unchecked(serverIsn + 6).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--ack", evilAck.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data", "EVIL", "--timeout", "100ms");
+            var r = run.Finish(Bound);
+            r.Code.ShouldBe(0, r.ToString());
+            r.Out.ShouldContain("Len=4");
+            r.Out.ShouldContain("with an unacceptable ACK");
+            r.Out.ShouldContain("recv \"world\"");
+        }
+        finally
+        {
+            if (!synAck.HasExited)
+            {
+                synAck.Kill(true);
+            }
+
+            synAck.Dispose();
+            File.Delete(file);
+        }
+    }
+
+    private static System.Diagnostics.Process Process(string file, params string[] args)
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return System.Diagnostics.Process.Start(psi)!;
+    }
+
+    [Fact]
     public void A_time_limit_in_syn_sent_leaves_no_half_open_connection_on_the_server()
     {
         // Issue 10 §1: the server's SYN-ACKs are dropped in the router, so it holds SYN-RECEIVED; our RST at ISS + 1 on
