@@ -113,6 +113,7 @@ public sealed class TcpEngine
                 // The JSON's last object is a result, also after Ctrl-C.
                 GiveUpUnfinished(FailureKind.Interrupted, state => $"interrupted in {state}", Clock.Now);
                 Linger();
+                PublishResults();
                 return RunEnd.Cancelled;
             }
 
@@ -130,13 +131,20 @@ public sealed class TcpEngine
                         f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
                     }
 
-                    PublishResult(f);
+                    f.EndedAt ??= Elapsed;
+                    if (f.Session.Lingering)
+                    {
+                        pending = true; // its RST may go again: the result comes after (the JSON's last object)
+                    }
+                    else
+                    {
+                        PublishResult(f);
+                    }
                 }
             }
 
             if (!pending)
             {
-                Linger();
                 return RunEnd.Completed;
             }
 
@@ -145,6 +153,7 @@ public sealed class TcpEngine
             {
                 GiveUpUnfinished(FailureKind.Deadline, state => $"time limit of {limit.TotalSeconds:0.###} s reached in {state}", now);
                 Linger();
+                PublishResults();
                 return RunEnd.TimedOut;
             }
 
@@ -183,7 +192,7 @@ public sealed class TcpEngine
                 }
             }
 
-            if (order.TrueForAll(f => f.Driver.Finished))
+            if (order.TrueForAll(f => f.Driver.Finished && !f.Session.Lingering))
             {
                 continue; // a timer just finished the last flow: report it now, not after an idle wait
             }
@@ -206,7 +215,7 @@ public sealed class TcpEngine
     /// <summary>
     /// After the run, while a flow we reset may still need its RST again (it may have been lost) or a challenge ACK
     /// answered (RFC 5961 §3.2), the loop goes on receiving and firing those timers: at most <see cref="LingerLimit"/>,
-    /// and not at all when no flow was reset. Nothing is traced as a result any more.
+    /// and not at all when no flow was reset. (A flow that ends while others run lingers in the main loop instead.)
     /// </summary>
     private void Linger()
     {
@@ -242,14 +251,23 @@ public sealed class TcpEngine
         }
     }
 
-    /// <summary>Every flow still running ends here: its server is reset if it holds the connection open (see
-    /// <see cref="TcpClientSession.GiveUp"/>), and its result is published.</summary>
+    /// <summary>Every flow still running ends here: its server is reset if it may hold the connection (see
+    /// <see cref="TcpClientSession.GiveUp"/>); its result is published after the linger.</summary>
     private void GiveUpUnfinished(FailureKind kind, Func<string, string> reason, TimeSpan now)
     {
         foreach (var f in order.Where(f => !f.Driver.Finished))
         {
             f.Session.GiveUp(kind, reason(f.Session.State.ToRfc()), now, f);
             f.Driver.AfterInput(f, now);
+            f.EndedAt ??= Elapsed;
+        }
+    }
+
+    /// <summary>Every result not yet published, after the lingering RSTs (so that a result is the JSON's last object).</summary>
+    private void PublishResults()
+    {
+        foreach (var f in order)
+        {
             PublishResult(f);
         }
     }

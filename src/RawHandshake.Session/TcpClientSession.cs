@@ -1032,7 +1032,7 @@ public sealed class TcpClientSession
     private void ScheduleProbe(TimeSpan now)
     {
         probeDeadline = null;
-        if (!sackOn || Manual || done || recovery != Recovery.None || probeSent || sndNxt == sndUna || rtt.Srtt is not { } srtt || rtxDeadline is not { } rto)
+        if (!sackOn || Manual || done || config.CorruptFirstFin || recovery != Recovery.None || probeSent || sndNxt == sndUna || rtt.Srtt is not { } srtt || rtxDeadline is not { } rto)
         {
             return;
         }
@@ -1261,6 +1261,12 @@ public sealed class TcpClientSession
             Emit(output, new OutgoingSegment(TcpFlags.Fin | TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty) { CorruptChecksum = config.CorruptFirstFin });
             sndNxt += 1;
             ArmRtx(now);
+            if (config.CorruptFirstFin && rtxDeadline is { } armed && armed < now + config.InitialRto)
+            {
+                // The FIN the server never sees is a deliberate wait for it to close first: the configured RTO, not the
+                // RTT estimate's (which on a LAN is 200 ms, before the server closes by itself).
+                rtxDeadline = now + config.InitialRto;
+            }
             Move(State == TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1, output, "FIN sent");
         }
     }
