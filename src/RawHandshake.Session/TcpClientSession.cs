@@ -777,6 +777,14 @@ public sealed class TcpClientSession
             else if (newWnd != 0)
             {
                 zeroWindowReported = false;
+                if (sndWnd == 0 && rtt.Backoffs > 0)
+                {
+                    // The window opens after timeouts spent against a closed one: they were no loss, the backoff ends
+                    // (as Linux clears icsk_backoff) and what is outstanding is timed afresh.
+                    rtt.ResetBackoff();
+                    rtxCount = 0;
+                    rtxDeadline = sndUna == sndNxt ? null : now + rtt.Rto;
+                }
             }
 
             sndWnd = newWnd;

@@ -43,7 +43,8 @@ public sealed class SenderLossTests(LabFixture lab) : IClassFixture<LabFixture>
             // Twenty flows at once, one process, one sniffer; the run's default time limit (30 s) applies to each.
             var r = Cli.Run(TimeSpan.FromSeconds(90), "run", file, "--netns", lab.Client, "--repeat", Runs.ToString(System.Globalization.CultureInfo.InvariantCulture));
             var summary = r.Out[Math.Max(0, r.Out.Length - 3000)..];
-            var failures = string.Join("\n", r.Out.Split('\n').Where(l => l.Contains("error:", StringComparison.Ordinal) || l.Contains("result ", StringComparison.Ordinal) || l.Contains("duration", StringComparison.Ordinal)));
+            var failures = string.Join("\n", r.Out.Split('\n').Where(l => l.Contains("error:", StringComparison.Ordinal) || l.Contains("FAIL", StringComparison.Ordinal)
+                                                                         || l.Contains("→ fail", StringComparison.Ordinal) || l.Contains("time limit", StringComparison.Ordinal)));
             r.Code.ShouldBe(0, failures + "\n" + summary + r.Err);
             r.Out.ShouldContain($"{Runs}/{Runs}   pass");
 

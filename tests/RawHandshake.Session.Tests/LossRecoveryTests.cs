@@ -115,6 +115,23 @@ public class LossRecoveryTests
     }
 
     [Fact]
+    public void Timeouts_against_a_closed_window_end_their_backoff_when_it_opens()
+    {
+        // A slow server closes its window with our data in flight: our timeouts back off; when the window opens they
+        // were no loss, and the data is timed afresh (a lost window update then costs one RTO, not a backed-off one).
+        var lab = new Lab().Established(mss: 1000);
+        lab.Send(Bytes(1000));
+        lab.Take();
+        lab.Deliver(lab.Server.Ack(1, window: 0));
+        lab.FireTimer();
+        lab.FireTimer();
+        lab.Take().Count.ShouldBe(2);
+        lab.ExpectDeadline(lab.Now + TimeSpan.FromSeconds(4), "backed off twice");
+        lab.Deliver(lab.Server.Ack(1, window: 65535));
+        lab.ExpectDeadline(lab.Now + TimeSpan.FromSeconds(1), "the window opened: the backoff ends");
+    }
+
+    [Fact]
     public void An_rtt_sample_sets_the_timeout_and_a_retransmitted_segment_gives_none()
     {
         var lab = new Lab().Established(mss: 1000);
