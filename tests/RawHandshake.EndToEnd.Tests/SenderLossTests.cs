@@ -6,8 +6,13 @@ namespace RawHandshake.EndToEnd.Tests;
 /// run must finish within the default time limit with its data intact, and leave nothing on the server.
 /// </summary>
 [Trait("Category", "Live")]
+[Collection(Collection)]
 public sealed class SenderLossTests(LabFixture lab) : IClassFixture<LabFixture>
 {
+    /// <summary>The lossy-router tests run one after the other: each loads the machine, and the chargen test judges
+    /// timing rules (tshark's) that a busy machine bends.</summary>
+    public const string Collection = "lossy router";
+
     private const int Runs = 20;
 
     /// <summary>The recipe: a kernel-like client (SACK, timestamps, window scaling) pushes 64 KiB and reads it back.</summary>
