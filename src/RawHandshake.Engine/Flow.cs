@@ -245,11 +245,15 @@ public sealed class Flow : ISessionOutput
             case SessionNote n:
                 engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, n.Text));
                 break;
+            case IcmpReported i:
+                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Warning, i.Text));
+                break;
             case ZeroWindow z:
                 engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, z.Peer ? "the server's window is zero: waiting, probing" : "our window is zero"));
                 break;
             case Retransmitting r:
-                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, $"retransmitting our {r.What} (attempt {r.Attempt}, next timeout {r.NextTimeout.TotalMilliseconds:0} ms)"));
+                // A timeout is the reason when none is given; any other (fast retransmit, SACK, path MTU) is named.
+                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, $"retransmitting our {r.What} (attempt {r.Attempt}, next timeout {r.NextTimeout.TotalMilliseconds:0} ms){(r.Reason is null or "timeout" ? "" : ": " + r.Reason)}"));
                 break;
         }
     }

@@ -67,6 +67,9 @@ public sealed class TcpEngine
     /// <summary>Sees every frame no flow took (after ARP handling): probes and <c>craft --send</c> match replies here.</summary>
     public FrameObserver? Observer { get; set; }
 
+    /// <summary>The MTU of the link the flows leave by: a flow's path MTU until something smaller is learnt (ICMP).</summary>
+    public int? LinkMtu { get; set; }
+
     /// <summary>Whether we trace ARP and frames of no flow (off for benchmarks).</summary>
     public bool TraceArp { get; init; } = true;
 
@@ -77,6 +80,11 @@ public sealed class TcpEngine
         if (flows.ContainsKey(config.Flow))
         {
             throw new InvalidOperationException($"flow {config.Flow} exists already");
+        }
+
+        if (config.PathMtu is null && LinkMtu is { } mtu)
+        {
+            config = config with { PathMtu = mtu };
         }
 
         var flow = new Flow(this, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());
@@ -103,14 +111,16 @@ public sealed class TcpEngine
             {
                 // The JSON's last object is a result, also after Ctrl-C.
                 GiveUpUnfinished(FailureKind.Interrupted, state => $"interrupted in {state}", Clock.Now);
+                Linger();
                 captureOrder.ReleaseAll();
+                PublishResults();
                 return RunEnd.Cancelled;
             }
 
             foreach (var f in order.Where(f => f.SendError is not null && !f.Driver.Finished))
             {
                 // A segment the link refused: the run cannot go on; the server is reset and the result says why.
-                f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, f);
+                f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, Clock.Now, f);
                 f.Driver.AfterInput(f, Clock.Now);
             }
 
@@ -125,10 +135,18 @@ public sealed class TcpEngine
                 {
                     if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
                     {
-                        f.Session.ResetIfOpen(f); // a failed run does not leave the server holding the connection
+                        f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
                     }
 
-                    PublishResult(f);
+                    f.EndedAt ??= Elapsed;
+                    if (f.Session.Lingering)
+                    {
+                        pending = true; // its RST may go again: the result comes after (the JSON's last object)
+                    }
+                    else
+                    {
+                        PublishResult(f);
+                    }
                 }
             }
 
@@ -142,9 +160,9 @@ public sealed class TcpEngine
             if (now >= deadline)
             {
                 GiveUpUnfinished(FailureKind.Deadline, state => $"time limit of {limit.TotalSeconds:0.###} s reached in {state}", now);
-
+                Linger();
                 captureOrder.ReleaseAll();
-
+                PublishResults();
                 return RunEnd.TimedOut;
             }
 
@@ -183,7 +201,7 @@ public sealed class TcpEngine
                 }
             }
 
-            if (order.TrueForAll(f => f.Driver.Finished))
+            if (order.TrueForAll(f => f.Driver.Finished && !f.Session.Lingering))
             {
                 continue; // a timer just finished the last flow: report it now, not after an idle wait
             }
@@ -200,14 +218,65 @@ public sealed class TcpEngine
         }
     }
 
-    /// <summary>Every flow still running ends here: its server is reset if it holds the connection open (see
-    /// <see cref="TcpClientSession.GiveUp"/>), and its result is published.</summary>
+    /// <summary>The longest the loop goes on after the run for the RSTs of reset flows (see <see cref="Linger"/>).</summary>
+    public static readonly TimeSpan LingerLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// After the run, while a flow we reset may still need its RST again (it may have been lost) or a challenge ACK
+    /// answered (RFC 5961 §3.2), the loop goes on receiving and firing those timers: at most <see cref="LingerLimit"/>,
+    /// and not at all when no flow was reset. (A flow that ends while others run lingers in the main loop instead.)
+    /// </summary>
+    private void Linger()
+    {
+        var end = Clock.Now + LingerLimit;
+        while (Clock.Now < end && order.Exists(f => f.Session.Lingering))
+        {
+            if (link.Poll(handler, 64) == 0)
+            {
+                var next = end;
+                foreach (var f in order)
+                {
+                    if (f.Session.NextDeadline is { } d && d < next)
+                    {
+                        next = d;
+                    }
+                }
+
+                var wait = next - Clock.Now;
+                if (wait > TimeSpan.Zero)
+                {
+                    link.WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
+                }
+            }
+
+            var now = Clock.Now;
+            foreach (var f in order)
+            {
+                if (f.Session.NextDeadline is { } d && d <= now)
+                {
+                    f.Session.OnTimer(now, f);
+                }
+            }
+        }
+    }
+
+    /// <summary>Every flow still running ends here: its server is reset if it may hold the connection (see
+    /// <see cref="TcpClientSession.GiveUp"/>); its result is published after the linger.</summary>
     private void GiveUpUnfinished(FailureKind kind, Func<string, string> reason, TimeSpan now)
     {
         foreach (var f in order.Where(f => !f.Driver.Finished))
         {
-            f.Session.GiveUp(kind, reason(f.Session.State.ToRfc()), f);
+            f.Session.GiveUp(kind, reason(f.Session.State.ToRfc()), now, f);
             f.Driver.AfterInput(f, now);
+            f.EndedAt ??= Elapsed;
+        }
+    }
+
+    /// <summary>Every result not yet published, after the lingering RSTs (so that a result is the JSON's last object).</summary>
+    private void PublishResults()
+    {
+        foreach (var f in order)
+        {
             PublishResult(f);
         }
     }
@@ -338,7 +407,7 @@ public sealed class TcpEngine
                 }
 
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
-                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame));
+                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame) };
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
                 return;
@@ -371,8 +440,11 @@ public sealed class TcpEngine
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
                 {
+                    // The session decides (RFC 5927): soft errors are reported, hard ones end it only when the quoted
+                    // sequence number is ours in flight, fragmentation needed lowers the path MTU.
                     var from = f.IPv4!.Value.Source;
-                    flow.Session.Fail(FailureKind.Unreachable, $"ICMP {Describe.IcmpType(icmp.Type, icmp.Code)} from {from}", flow);
+                    var nextHopMtu = icmp.Type == IcmpHeader.DestinationUnreachable && icmp.Code == 4 ? (int)(icmp.RestOfHeader & 0xFFFF) : (int?)null;
+                    flow.Session.OnIcmpError(icmp.Type, icmp.Code, q.TcpSeq, nextHopMtu, q.Ip.TotalLength ?? 0, $"ICMP {Describe.IcmpType(icmp.Type, icmp.Code)} from {from}", Clock.Now, flow);
                     flow.Driver.AfterInput(flow, Clock.Now);
                 }
 

@@ -75,11 +75,11 @@ public sealed class RecipeDriver : IFlowDriver
             // A segment we had already acknowledged (the server retransmitting because our ACK was slow under load: a
             // tail-loss probe, an RTO) is traced but not offered to expectations. One we never acknowledged is: a recipe
             // may withhold its ACK to watch the server retransmit.
-            var seqLength = parsed.PayloadLength + (tcp.Has(TcpFlags.Syn) ? 1 : 0) + (tcp.Has(TcpFlags.Fin) ? 1 : 0);
+            var seqLength = SequenceSpace.Of(tcp.Flags, parsed.PayloadLength);
             var s = flow.Session;
-            if (seqLength > 0 && s.State is not (TcpState.Closed or TcpState.SynSent) && tcp.Seq + seqLength <= s.LastAckSent && !tcp.Has(TcpFlags.Rst))
+            if (seqLength > 0 && s.State is not (TcpState.Closed or TcpState.SynSent) && s.LastAckSent is { } acked && tcp.Seq + seqLength <= acked && !tcp.Has(TcpFlags.Rst))
             {
-                flow.Note($"the server retransmitted what we had acknowledged (Seq={tcp.Seq.RelativeTo(serverIsn ?? tcp.Seq)}, Len={parsed.PayloadLength}): not offered to expect");
+                flow.Note($"the server retransmitted what we had acknowledged (Seq={(serverIsn is { } si ? tcp.Seq.RelativeTo(si).ToString(CultureInfo.InvariantCulture) : "raw:" + tcp.Seq.Value.ToString(CultureInfo.InvariantCulture))}, Len={parsed.PayloadLength}): not offered to expect");
                 return;
             }
 
@@ -102,7 +102,16 @@ public sealed class RecipeDriver : IFlowDriver
         for (var guard = 0; guard < 10_000 && !Finished; guard++)
         {
             var step = recipe.Steps[index];
-            var verdict = Evaluate(step, flow, now);
+            Verdict? verdict;
+            try
+            {
+                verdict = Evaluate(step, flow, now);
+            }
+            catch (UnknownValueException u)
+            {
+                verdict = Verdict.Fail(u.Message);
+            }
+
             if (verdict is null)
             {
                 return; // waiting
@@ -218,7 +227,7 @@ public sealed class RecipeDriver : IFlowDriver
             case ExpectStep e:
                 if (inbound.TryDequeue(out var seg))
                 {
-                    var diffs = StepMatch.Diff(e, seg, serverIsn ?? seg.Tcp.Seq, s.Iss, Value(flow));
+                    var diffs = StepMatch.Diff(e, seg, serverIsn, s.Iss, Value(flow));
                     return diffs.Count == 0 ? Verdict.Pass : Verdict.Fail($"the segment that came is {Describe(seg, s.Iss)}", diffs);
                 }
 
@@ -390,12 +399,12 @@ public sealed class RecipeDriver : IFlowDriver
 
         var ourIsn = s.Iss;
         var seq = send.Seq is { } q ? Absolute(q, flow, ourIsn) : s.State == TcpState.Closed ? ourIsn : s.SndNxt;
-        var srv = serverIsn ?? default;
+        var srv = serverIsn ?? default; // before the SYN-ACK the server's numbers have no origin: taken raw
         var flags = send.Flags;
 
         // Without "ack N" an ACK acknowledges what we have (RCV.NXT); without <…> a SYN offers the recipe's options and
         // later segments carry the agreed timestamps.
-        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt : default;
+        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt ?? default : default; // before the SYN-ACK: 0, as written
         var now = flow.Now;
         var optionSet = send.Options is null
             ? (flags & TcpFlags.Syn) != 0 ? s.SynOptionSet(now) : s.SegmentOptionSet(now)
@@ -504,6 +513,51 @@ public sealed class RecipeDriver : IFlowDriver
         return flow.Session;
     }
 
+    /// <summary>
+    /// The first <c>send</c> whose frame cannot fit the link (its IP packet longer than <paramref name="mtu"/>), as a
+    /// one-line error with <c>file:line:col</c> and the limit; null when every frame fits. Checked at run start, once the
+    /// route and the interface are known, so that nothing is sent.
+    /// </summary>
+    public static string? FrameTooLarge(Recipe recipe, int mtu, string linkName)
+    {
+        var config = RecipeSession.Config(recipe, default, 0);
+        Span<byte> scratch = stackalloc byte[64];
+        foreach (var step in recipe.Steps)
+        {
+            if (step is not SendStep send)
+            {
+                continue;
+            }
+
+            var ipOptions = send.Fields.LastOrDefault(f => f.Name == "ip.options")?.Bytes?.Length ?? 0;
+            var ipHeader = IPv4Header.MinLength + ((ipOptions + 3) & ~3);
+            int tcpOptions;
+            if (send.Options is { } opts)
+            {
+                tcpOptions = (opts.Sum(o => o.WireLength) + 3) & ~3;
+            }
+            else if ((send.Flags & TcpFlags.Syn) != 0)
+            {
+                tcpOptions = TcpOptionLayout.Write(scratch, new TcpOptionSet(config.Mss, config.WindowScale, config.SackPermitted, config.Timestamps ? (0u, 0u) : null));
+            }
+            else
+            {
+                // Later segments carry the timestamps when they were agreed.
+                tcpOptions = config.Timestamps ? TcpOptionLayout.Write(scratch, new TcpOptionSet(Timestamps: (0u, 0u))) : 0;
+            }
+
+            var packet = ipHeader + TcpHeader.MinLength + tcpOptions + send.Payload.Length;
+            if (packet > mtu)
+            {
+                var room = Math.Max(0, mtu - (packet - send.Payload.Length));
+                return string.Create(CultureInfo.InvariantCulture,
+                    $"{recipe.File}:{send.Pos}: send: the frame does not fit the link: an IP packet of {packet} bytes, the MTU of {linkName} is {mtu} (at most {room} payload bytes with these headers)");
+            }
+        }
+
+        return null;
+    }
+
     // ---- numbers ----------------------------------------------------------------------------------------------
 
     private Func<NumberExpr, SeqNum?, long> Value(Flow flow) => (e, origin) => origin is { } o ? Relative(e, flow, o) : Evaluate(e, flow);
@@ -531,10 +585,10 @@ public sealed class RecipeDriver : IFlowDriver
         var s = flow.Session;
         return name.ToLowerInvariant() switch
         {
-            "$srv.isn" => (serverIsn ?? default).Value,
+            "$srv.isn" => serverIsn?.Value ?? throw new UnknownValueException("$srv.isn is unknown: the server's SYN-ACK has not come"),
             "$our.isn" => s.Iss.Value,
             "$snd.nxt" => s.SndNxt.Value,
-            "$rcv.nxt" => s.RcvNxt.Value,
+            "$rcv.nxt" => s.RcvNxt?.Value ?? throw new UnknownValueException("$rcv.nxt is unknown: the server's SYN has not come"),
             "$srv.win" => srvWin ?? 0,
             "$srv.mss" => flow.Handshake?.PeerMss ?? s.PeerMss,
             "$srv.wscale" => flow.Handshake?.PeerWindowScale ?? 0,
@@ -557,11 +611,14 @@ public sealed class RecipeDriver : IFlowDriver
     private string Describe(Inbound seg, SeqNum ourIsn)
     {
         var tcp = seg.Tcp;
-        var origin = serverIsn ?? tcp.Seq;
-        var rel = tcp.Seq.RelativeTo(origin);
+        // Before the server's SYN-ACK its numbers have no origin: shown as they are on the wire (origin 0).
+        var rel = serverIsn is { } origin ? (long)tcp.Seq.RelativeTo(origin) : tcp.Seq.Value;
         return string.Create(CultureInfo.InvariantCulture,
-            $"{tcp.Flags.ToTcpdump()} {rel}:{rel + (uint)seg.Parsed.PayloadLength}({seg.Parsed.PayloadLength}){(tcp.Has(TcpFlags.Ack) ? $" ack {tcp.Ack.RelativeTo(ourIsn)}" : "")} win {tcp.Window}");
+            $"{tcp.Flags.ToTcpdump()} {rel}:{rel + seg.Parsed.PayloadLength}({seg.Parsed.PayloadLength}){(tcp.Has(TcpFlags.Ack) ? $" ack {tcp.Ack.RelativeTo(ourIsn)}" : "")} win {tcp.Window}");
     }
+
+    /// <summary>A recipe number that needs a value nobody knows yet (the server's ISN before its SYN-ACK): the step fails.</summary>
+    private sealed class UnknownValueException(string message) : Exception(message);
 
     private static string Ms(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0} ms");
 }

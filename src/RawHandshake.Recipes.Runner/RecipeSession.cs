@@ -55,6 +55,7 @@ public static class RecipeSession
             ReceiveWindow = d.Window ?? 64240,
             InitialRto = d.Rto ?? TimeSpan.FromSeconds(1),
             Retries = d.Retries ?? 4,
+            DataRetries = d.Retries ?? 15, // a recipe's "retries N" is for data too
             TimeWait = d.TimeWait ?? TimeSpan.FromMilliseconds(500),
             TsOffset = (uint)Random.Shared.Next(),
         };

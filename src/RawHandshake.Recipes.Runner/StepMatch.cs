@@ -12,10 +12,11 @@ namespace RawHandshake.Recipes.Runner;
 /// </summary>
 public static class StepMatch
 {
-    /// <param name="serverIsn">The server's ISN (its sequence numbers are relative to it).</param>
+    /// <param name="serverIsn">The server's ISN (its sequence numbers are relative to it); null before its SYN-ACK, when
+    /// its sequence numbers are compared raw (a closed port's RST has Seq 0).</param>
     /// <param name="ourIsn">Our ISN (the server's acknowledgments are relative to it).</param>
     /// <param name="value">Evaluates a number of the recipe in a slot whose origin is the given ISN.</param>
-    public static List<string> Diff(ExpectStep e, Inbound seg, SeqNum serverIsn, SeqNum ourIsn, Func<NumberExpr, SeqNum?, long> value)
+    public static List<string> Diff(ExpectStep e, Inbound seg, SeqNum? serverIsn, SeqNum ourIsn, Func<NumberExpr, SeqNum?, long> value)
     {
         var diffs = new List<string>();
         var tcp = seg.Tcp;
@@ -24,7 +25,17 @@ public static class StepMatch
             diffs.Add($"tcp.flags: expected {e.Flags} vs actual {tcp.Flags.ToTcpdump()} {tcp.Flags.ToWireshark()}");
         }
 
-        Check(diffs, "tcp.seq", e.Seq, tcp.Seq.RelativeTo(serverIsn), x => value(x, serverIsn));
+        if (serverIsn is { } isn)
+        {
+            Check(diffs, "tcp.seq", e.Seq, tcp.Seq.RelativeTo(isn), x => value(x, isn));
+        }
+        else if (e.Seq is { } m && !m.Matches(tcp.Seq.Value, x => value(x, null)))
+        {
+            // No SYN-ACK yet: the server's sequence space has no origin (a RST from a closed port has none at all), so
+            // its numbers are compared as they are on the wire: "0" is raw 0.
+            diffs.Add(Mismatch("tcp.seq", m, tcp.Seq.Value, x => value(x, null)) + " (raw: the server's ISN is unknown before its SYN-ACK)");
+        }
+
         Check(diffs, "tcp.len", e.Length, seg.Parsed.PayloadLength, x => value(x, null));
         if (e.Ack is not null && !tcp.Has(TcpFlags.Ack) && e.Ack.Kind != MatchKind.Any)
         {

@@ -17,12 +17,15 @@ public readonly ref struct TcpSegment
     public TcpOptionsSummary Options { get; }
     public ReadOnlySpan<byte> Payload { get; }
 
+    /// <summary>The option bytes as received (for SACK blocks); empty when the caller has none.</summary>
+    public ReadOnlySpan<byte> OptionBytes { get; init; }
+
     public TcpFlags Flags => Header.Flags;
     public SeqNum Seq => Header.Seq;
     public SeqNum Ack => Header.Ack;
 
     /// <summary>Sequence space the segment occupies: data plus one for SYN and one for FIN.</summary>
-    public int SeqLength => Payload.Length + (Has(TcpFlags.Syn) ? 1 : 0) + (Has(TcpFlags.Fin) ? 1 : 0);
+    public int SeqLength => SequenceSpace.Of(Header.Flags, Payload.Length);
 
     public bool Has(TcpFlags f) => (Header.Flags & f) == f;
 }
@@ -47,5 +50,5 @@ public readonly record struct OutgoingSegment(TcpFlags Flags, SeqNum Seq, SeqNum
     /// <summary>SACK blocks (absolute), at most 3 beside timestamps.</summary>
     public (uint Left, uint Right)[]? SackBlocks { get; init; }
 
-    public int SeqLength => Payload.Length + ((Flags & TcpFlags.Syn) != 0 ? 1 : 0) + ((Flags & TcpFlags.Fin) != 0 ? 1 : 0);
+    public int SeqLength => SequenceSpace.Of(Flags, Payload.Length);
 }

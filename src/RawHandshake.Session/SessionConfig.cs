@@ -16,11 +16,25 @@ public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
     /// <summary>Added to the millisecond clock in our TSval (a random offset, as Linux does).</summary>
     public uint TsOffset { get; init; }
 
+    /// <summary>
+    /// The largest IP packet the path takes (the link MTU when nothing smaller is known; ICMP "fragmentation needed"
+    /// lowers it for the flow). Null: unknown, only the peer's MSS limits a segment.
+    /// </summary>
+    public int? PathMtu { get; init; }
+
     public TimeSpan InitialRto { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan MaxRto { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Retransmissions of one segment before the session gives up.</summary>
+    /// <summary>The lowest the RTT estimate may bring the timeout (Linux's TCP_RTO_MIN, 200 ms; RFC 6298 says 1 s). A
+    /// smaller <see cref="InitialRto"/> lowers it to that.</summary>
+    public TimeSpan MinRto { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Retransmissions of our SYN (or SYN-ACK) before the session gives up.</summary>
     public int Retries { get; init; } = 4;
+
+    /// <summary>Timeouts in a row without progress before the session gives up on its data or FIN (Linux's tcp_retries2,
+    /// 15): under loss a hole may need several tries, each after a doubled RTO; the run's time limit ends it sooner.</summary>
+    public int DataRetries { get; init; } = 15;
 
     /// <summary>How long TIME-WAIT is held (2·MSL is 60 s on Linux; a probe needs far less).</summary>
     public TimeSpan TimeWait { get; init; } = TimeSpan.FromMilliseconds(500);

@@ -48,7 +48,11 @@ public sealed record DataReceived(SeqNum Seq, int Length, int TotalReceived) : S
 
 public sealed record DataAcknowledged(int Bytes, int TotalAcknowledged) : SessionEvent;
 
-public sealed record Retransmitting(string What, int Attempt, TimeSpan NextTimeout) : SessionEvent;
+/// <summary>We send something again; <paramref name="Reason"/> says why (timeout, fast retransmit, SACK recovery, path MTU).</summary>
+public sealed record Retransmitting(string What, int Attempt, TimeSpan NextTimeout, string? Reason = null) : SessionEvent;
+
+/// <summary>An ICMP error about the flow that did not end it (a soft error, a stale or forged quote, a smaller path MTU).</summary>
+public sealed record IcmpReported(string Text) : SessionEvent;
 
 public sealed record PeerRetransmission(SeqNum Seq, int Length) : SessionEvent;
 

@@ -33,6 +33,7 @@ public sealed class TcpClientSession
     private SeqNum finSeq;
 
     private ushort peerMss = SessionConfig.DefaultPeerMss;
+    private int? pathMtu;
     private byte? peerWs;
     private bool wsOn;
     private bool sackOn;
@@ -41,12 +42,30 @@ public sealed class TcpClientSession
     private ushort advertisedWindow;
     private int receiveWindowBytes;
 
-    private TimeSpan rto;
+    private readonly RttEstimator rtt;
+    private readonly SackScoreboard board = new();
+    private CongestionControl? cc;     // from ESTABLISHED on
+    private (SeqNum End, TimeSpan At)? timed;   // the segment being timed for an RTT sample (Karn: none retransmitted)
+    private uint maxSndWnd;            // the largest window the server offered (RFC 5961 §5.2's MAX.SND.WND)
+    private int dupAcks;
+    private Recovery recovery;         // how lost data is being recovered, if it is
+    private SeqNum recoveryPoint;      // SND.NXT when recovery began: it ends once that is acknowledged
+    private SeqNum lossEnd;            // data below this (and at or above rtxNext) is taken as lost
+    private SeqNum rtxNext;            // where retransmission of lost data goes on
+    private bool retransmitNow;        // fast retransmit: the first lost segment goes at once, whatever cwnd says
+    private TimeSpan? probeDeadline;   // tail loss probe (RFC 8985 §7), with SACK
+    private bool probeSent;            // a probe is out and no ACK has moved SND.UNA since
+    private int resetsLeft;            // after giving up: the RST is sent again this many times (it may be lost)
+    private TimeSpan? resetDeadline;
+    private SeqNum resetSeq;           // our RST's sequence number (a challenge ACK tells the exact one)
+    private SeqNum? resetAlt;          // the other candidate (SND.UNA while data was unacknowledged)
+    private bool aborted;              // we reset the connection: whatever of it still comes gets a RST
     private TimeSpan? rtxDeadline;
     private int rtxCount;
     private TimeSpan? timeWaitDeadline;
     private TimeSpan? persistDeadline;
-    private SeqNum lastAckSent;
+    private SeqNum? lastAckSent;       // null until we acknowledge anything
+    private bool synchronized;         // the server's ISN is known (IRS, RCV.NXT mean something)
     private TimeSpan persistBackoff;
     private bool zeroWindowReported;
     private bool ackedThisInput;
@@ -60,7 +79,8 @@ public sealed class TcpClientSession
         this.config = config;
         iss = config.Isn;
         sndUna = sndNxt = iss;
-        rto = config.InitialRto;
+        rtt = new RttEstimator(config.InitialRto, config.MinRto < config.InitialRto ? config.MinRto : config.InitialRto, config.MaxRto);
+        pathMtu = config.PathMtu;
         SetReceiveWindow(config.ReceiveWindow);
     }
 
@@ -72,10 +92,12 @@ public sealed class TcpClientSession
     public TcpState? PeerState => peer.State;
 
     public SeqNum Iss => iss;
-    public SeqNum Irs => irs;
+    /// <summary>The server's ISN; null until its SYN arrived.</summary>
+    public SeqNum? Irs => synchronized ? irs : null;
     public SeqNum SndUna => sndUna;
     public SeqNum SndNxt => sndNxt;
-    public SeqNum RcvNxt => rcvNxt;
+    /// <summary>The next sequence number we expect from the server; null until its SYN arrived.</summary>
+    public SeqNum? RcvNxt => synchronized ? rcvNxt : null;
     public uint PeerWindow => sndWnd;
 
     /// <summary>The options our SYN carries now (what the configuration offers).</summary>
@@ -84,8 +106,9 @@ public sealed class TcpClientSession
     /// <summary>The options an ordinary segment carries now: timestamps when they were agreed, else none.</summary>
     public TcpOptionSet SegmentOptionSet(TimeSpan now) => TsOnly(now);
 
-    /// <summary>The acknowledgment number of the last ACK we sent (by the session or, in manual mode, by the user).</summary>
-    public SeqNum LastAckSent => lastAckSent;
+    /// <summary>The acknowledgment number of the last ACK we sent (by the session or, in manual mode, by the user); null
+    /// while we have sent none.</summary>
+    public SeqNum? LastAckSent => lastAckSent;
 
     /// <summary>The window field we put in segments now (scaled down when window scaling is on).</summary>
     public ushort AdvertisedWindow => advertisedWindow;
@@ -93,6 +116,25 @@ public sealed class TcpClientSession
     /// <summary>Whether window scaling, SACK and timestamps were agreed in the handshake.</summary>
     public bool WindowScaling => wsOn;
     public ushort PeerMss => peerMss;
+
+    /// <summary>The largest IP packet the path takes now, as far as we know (null: unknown).</summary>
+    public int? PathMtu => pathMtu;
+
+    /// <summary>
+    /// Payload bytes one data segment may carry now: the smaller of the peer's MSS and what the path takes (its MTU less
+    /// the 20-byte IPv4 and TCP headers), less the option bytes each segment carries (RFC 9293 §3.7.1, RFC 6691).
+    /// </summary>
+    public int SegmentPayloadLimit(TimeSpan now)
+    {
+        var mss = (int)peerMss;
+        if (pathMtu is { } mtu)
+        {
+            mss = Math.Min(mss, mtu - IPv4Header.MinLength - TcpHeader.MinLength);
+        }
+
+        Span<byte> options = stackalloc byte[40];
+        return Math.Max(1, mss - TcpOptionLayout.Write(options, TsOnly(now)));
+    }
 
     /// <summary>Bytes received in order, in full.</summary>
     public ReadOnlySpan<byte> Received => received.AsSpan(0, ReceivedCount);
@@ -107,7 +149,7 @@ public sealed class TcpClientSession
     public bool PeerFinReceived { get; private set; }
 
     /// <summary>When <see cref="OnTimer"/> must next be called; null when no timer runs.</summary>
-    public TimeSpan? NextDeadline => Manual ? timeWaitDeadline : Min(Min(rtxDeadline, timeWaitDeadline), persistDeadline);
+    public TimeSpan? NextDeadline => Min(resetDeadline, Manual ? timeWaitDeadline : Min(Min(Min(rtxDeadline, timeWaitDeadline), persistDeadline), probeDeadline));
 
     /// <summary>
     /// Manual mode (a recipe's low-level steps): the session keeps tracking both sides' state from what arrives and from
@@ -266,7 +308,7 @@ public sealed class TcpClientSession
         }
     }
 
-    /// <summary>Abort: RST now, CLOSED, nothing more is sent.</summary>
+    /// <summary>Abort: RST now, CLOSED. Whatever of the connection still arrives is answered with a RST.</summary>
     public void Abort(TimeSpan now, ISessionOutput output)
     {
         if (State is TcpState.Closed or TcpState.TimeWait || done)
@@ -275,56 +317,106 @@ public sealed class TcpClientSession
         }
 
         SendReset(output);
+        aborted = true;
         Finish(output, "aborted with RST", TcpState.Closed);
     }
 
     /// <summary>
-    /// The run gives up on the session (its time limit, an interrupt). A connection the server holds open (any
-    /// synchronized state) is reset first, so the server is not left with it: one RST, as <see cref="Abort"/> sends.
-    /// Before the handshake, or once closed or in TIME-WAIT, nothing is sent.
+    /// The run gives up on the session (its time limit, an interrupt, no acknowledgment). A connection the server may
+    /// hold (any synchronized state, and SYN-SENT, where our SYN may have reached it and its SYN-ACK be on the way or
+    /// lost) is reset: see <see cref="ResetServer"/>. Once closed or in TIME-WAIT nothing is sent.
     /// </summary>
-    public void GiveUp(FailureKind kind, string reason, ISessionOutput output)
+    public void GiveUp(FailureKind kind, string reason, TimeSpan now, ISessionOutput output)
     {
         if (done)
         {
             return;
         }
 
-        if (ServerHoldsItOpen)
+        if (ServerHoldsItOpen || State == TcpState.SynSent)
         {
-            Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
-            SendReset(output);
+            ResetServer(now, output);
         }
 
         Fail(kind, reason, output);
     }
 
     /// <summary>
-    /// The run is done with the session (its driver ended, e.g. a failed recipe step) while the server still holds the
-    /// connection open: one RST so that it does not keep it, then CLOSED. False (nothing sent) when the session is over
-    /// already or the server holds nothing.
+    /// The run is done with the session (its driver ended, e.g. a failed recipe step) while the server may still hold
+    /// the connection: it is reset (<see cref="ResetServer"/>), then CLOSED. False (nothing sent) when the session is
+    /// over already or the server holds nothing.
     /// </summary>
-    public bool ResetIfOpen(ISessionOutput output)
+    public bool ResetIfOpen(TimeSpan now, ISessionOutput output)
     {
-        if (done || !ServerHoldsItOpen)
+        if (done || !(ServerHoldsItOpen || State == TcpState.SynSent))
         {
             return false;
         }
 
-        Manual = false;
-        SendReset(output);
+        ResetServer(now, output);
         Finish(output, "reset: the run ended while the server held the connection open", TcpState.Closed);
         return true;
     }
 
+    /// <summary>True while a reset server may still need another RST (the session is done, its timer still runs).</summary>
+    public bool Lingering => resetDeadline is not null;
+
     private bool ServerHoldsItOpen => State is TcpState.SynReceived or TcpState.Established or TcpState.FinWait1 or TcpState.FinWait2
         or TcpState.CloseWait or TcpState.Closing or TcpState.LastAck;
 
-    /// <summary>RST at SND.NXT; with ACK once the server's sequence is known (a RST in SYN-SENT carries none).</summary>
-    private void SendReset(ISessionOutput output)
+    /// <summary>How many times a RST that leaves a connection goes again, and how long apart (it may be lost).</summary>
+    private const int ResetRepeats = 2;
+
+    private static readonly TimeSpan ResetInterval = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>
+    /// Leaves a connection the server may hold so that it holds nothing: a RST at SND.NXT (in SYN-SENT at ISS + 1, which
+    /// is what a server in SYN-RECEIVED expects), sent again twice 200 ms apart in case it is lost — while data is
+    /// unacknowledged, alternately at SND.UNA, since the server's RCV.NXT is one of the two. A challenge ACK (RFC 5961
+    /// §3.2) and any later segment of the connection are answered with a RST at their acknowledgment number.
+    /// </summary>
+    private void ResetServer(TimeSpan now, ISessionOutput output)
     {
-        var flags = State == TcpState.SynSent ? TcpFlags.Rst : TcpFlags.Rst | TcpFlags.Ack;
-        Emit(output, new OutgoingSegment(flags, sndNxt, rcvNxt, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+        Manual = false; // also after a recipe's hand-made segments: this one the session sends itself
+        resetSeq = sndNxt;
+        resetAlt = State != TcpState.SynSent && sndUna != sndNxt ? sndUna : null;
+        SendReset(output);
+        aborted = true;
+        resetsLeft = ResetRepeats;
+        resetDeadline = now + ResetInterval;
+    }
+
+    /// <summary>RST at SND.NXT (or <paramref name="seq"/>); with ACK once the server's sequence is known (a RST in SYN-SENT carries none).</summary>
+    private void SendReset(ISessionOutput output, SeqNum? seq = null)
+    {
+        var flags = synchronized ? TcpFlags.Rst | TcpFlags.Ack : TcpFlags.Rst;
+        Emit(output, new OutgoingSegment(flags, seq ?? sndNxt, synchronized ? rcvNxt : default, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+    }
+
+    /// <summary>
+    /// A segment of a connection we reset: answered as a kernel answers one for which it has no socket (RFC 9293
+    /// §3.10.7.1): a RST at its acknowledgment number (this is how a challenge ACK to our RST is answered, RFC 5961
+    /// §3.2), or, without ACK, a RST acknowledging it. A RST is never answered.
+    /// </summary>
+    private void AnswerAborted(in TcpSegment seg, ISessionOutput output)
+    {
+        if (seg.Has(TcpFlags.Rst) || Manual)
+        {
+            return;
+        }
+
+        if (seg.Has(TcpFlags.Ack))
+        {
+            output.Raise(new SessionNote($"a segment of the connection we reset (Ack={seg.Ack.RelativeTo(iss)}): answered with a RST at its acknowledgment number"));
+            resetSeq = seg.Ack; // the server's RCV.NXT exactly: later repeats use it
+            resetAlt = null;
+            Emit(output, new OutgoingSegment(TcpFlags.Rst, seg.Ack, default, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+        }
+        else
+        {
+            output.Raise(new SessionNote("a segment of the connection we reset, without ACK: answered with RST, ACK"));
+            Emit(output, new OutgoingSegment(TcpFlags.Rst | TcpFlags.Ack, default, seg.Seq + seg.SeqLength, 0, default, ReadOnlyMemory<byte>.Empty, SegmentKind.Reset));
+        }
     }
 
     /// <summary>The run gave up on the session: it stops without sending anything (see <see cref="GiveUp"/>).</summary>
@@ -339,10 +431,112 @@ public sealed class TcpClientSession
         Finish(output, null, TcpState.Closed);
     }
 
+    // ---- ICMP -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// An ICMP error whose quoted header names this flow (the engine matched the 4-tuple). Before the handshake an error
+    /// quoting our SYN ends the attempt, as on Linux. Afterwards it must quote a sequence number in SND.UNA ..= SND.NXT or
+    /// it is stale or forged and ignored (RFC 5927); then soft errors are only reported (RFC 1122 §4.2.3.9), a smaller
+    /// path MTU (RFC 1191) makes the data go again in smaller segments, and a hard error ends the session, resetting the
+    /// server.
+    /// </summary>
+    /// <param name="quotedSeq">The sequence number in the quoted TCP header (null when the quote is too short for it).</param>
+    /// <param name="nextHopMtu">Fragmentation needed: the MTU the router gave (0 or null: none given).</param>
+    /// <param name="quotedLength">The quoted IP packet's total length (for RFC 1191's plateaus).</param>
+    /// <param name="description">The message for the trace, e.g. "ICMP Destination unreachable (Host unreachable) from 10.0.0.254".</param>
+    public void OnIcmpError(byte type, byte code, SeqNum? quotedSeq, int? nextHopMtu, int quotedLength, string description, TimeSpan now, ISessionOutput output)
+    {
+        var kind = IcmpErrors.Classify(type, code);
+        if (done || kind == IcmpErrorKind.None)
+        {
+            return;
+        }
+
+        if (State is TcpState.SynSent or TcpState.Closed)
+        {
+            if (quotedSeq is { } q0 && q0 != iss)
+            {
+                output.Raise(new IcmpReported($"{description}: it quotes Seq={q0.RelativeTo(iss)}, not our SYN: ignored"));
+            }
+            else if (kind == IcmpErrorKind.FragmentationNeeded)
+            {
+                LowerPathMtu(nextHopMtu, quotedLength, description, output);
+            }
+            else if (State == TcpState.SynSent)
+            {
+                Fail(FailureKind.Unreachable, description, output);
+            }
+
+            return;
+        }
+
+        if (quotedSeq is not { } q || !Acceptability.QuotedSeqInFlight(q, sndUna, sndNxt))
+        {
+            var what = quotedSeq is { } qs ? $"Seq={qs.RelativeTo(iss)}, outside SND.UNA..SND.NXT ({sndUna.RelativeTo(iss)}..{sndNxt.RelativeTo(iss)})" : "no sequence number";
+            output.Raise(new IcmpReported($"{description}: it quotes {what}: stale or forged, ignored (RFC 5927)"));
+            return;
+        }
+
+        switch (kind)
+        {
+            case IcmpErrorKind.Soft:
+                output.Raise(new IcmpReported($"{description}: a soft error, reported; the connection goes on (RFC 1122 4.2.3.9)"));
+                break;
+            case IcmpErrorKind.FragmentationNeeded:
+                if (LowerPathMtu(nextHopMtu, quotedLength, description, output) && sndNxt != sndUna && recovery == Recovery.None)
+                {
+                    // What was sent at the old size is dropped on the way: everything outstanding goes again, smaller.
+                    recovery = Recovery.PathMtu;
+                    recoveryPoint = sndNxt;
+                    lossEnd = sndNxt;
+                    rtxNext = sndUna;
+                    timed = null;
+                    retransmitNow = true;
+                    Pump(now, output);
+                }
+
+                break;
+            default:
+                GiveUp(FailureKind.Unreachable, description, now, output);
+                break;
+        }
+    }
+
+    /// <summary>RFC 1191: the path MTU only ever falls on an ICMP message, never below <see cref="IcmpErrors.MinPathMtu"/>. True when it fell.</summary>
+    private bool LowerPathMtu(int? nextHopMtu, int quotedLength, string description, ISessionOutput output)
+    {
+        var mtu = Math.Max(IcmpErrors.MinPathMtu, nextHopMtu is { } m && m > 0 ? m : IcmpErrors.Plateau(quotedLength));
+        if (pathMtu is { } current && mtu >= current)
+        {
+            output.Raise(new IcmpReported($"{description}: next-hop MTU {nextHopMtu}, not below the path MTU of {current}: nothing changes"));
+            return false;
+        }
+
+        pathMtu = mtu;
+        output.Raise(new IcmpReported($"{description}: the path MTU is now {mtu} (RFC 1191); segments carry at most {mtu - IPv4Header.MinLength - TcpHeader.MinLength} bytes with their options"));
+        return true;
+    }
+
     // ---- time -------------------------------------------------------------------------------------------------
 
     public void OnTimer(TimeSpan now, ISessionOutput output)
     {
+        if (resetDeadline is { } rd0 && now >= rd0)
+        {
+            if (resetsLeft > 0)
+            {
+                resetsLeft--;
+                var seq = resetAlt is { } alt && resetsLeft % 2 == 1 ? alt : resetSeq;
+                output.Raise(new SessionNote("our RST again, in case it was lost"));
+                SendReset(output, seq);
+                resetDeadline = now + ResetInterval;
+            }
+            else
+            {
+                resetDeadline = null; // the last RST had its time to be answered
+            }
+        }
+
         if (done)
         {
             return;
@@ -360,6 +554,12 @@ public sealed class TcpClientSession
             return; // the user is in charge: nothing is retransmitted or probed
         }
 
+        if (probeDeadline is { } pr && now >= pr && !done)
+        {
+            probeDeadline = null;
+            Probe(now, output);
+        }
+
         if (rtxDeadline is { } rd && now >= rd)
         {
             Retransmit(now, output);
@@ -369,68 +569,78 @@ public sealed class TcpClientSession
         {
             // Zero window: probe with an ACK one byte below what the server has (Linux's tcp_xmit_probe_skb).
             Emit(output, new OutgoingSegment(TcpFlags.Ack, sndUna - 1, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty, SegmentKind.WindowProbe));
-            persistBackoff = Backoff(persistBackoff);
+            persistBackoff = persistBackoff * 2 > config.MaxRto ? config.MaxRto : persistBackoff * 2;
             persistDeadline = now + persistBackoff;
         }
     }
 
     private void Retransmit(TimeSpan now, ISessionOutput output)
     {
-        if (rtxCount >= config.Retries)
+        var limit = State is TcpState.SynSent or TcpState.SynReceived ? config.Retries : config.DataRetries;
+        if (rtxCount >= limit)
         {
             rtxDeadline = null;
             var what = State == TcpState.SynSent ? "SYN" : finSent && sndUna == finSeq ? "FIN" : "data";
             var reason = State == TcpState.SynSent
-                ? $"no answer to SYN after {config.Retries} retransmissions (filtered port or unreachable host)"
-                : $"no acknowledgment of our {what} after {config.Retries} retransmissions";
-            Fail(FailureKind.Timeout, reason, output);
+                ? $"no answer to SYN after {limit} retransmissions (filtered port or unreachable host)"
+                : $"no acknowledgment of our {what} after {limit} retransmissions";
+            if (State == TcpState.SynSent)
+            {
+                Fail(FailureKind.Timeout, reason, output);
+            }
+            else
+            {
+                GiveUp(FailureKind.Timeout, reason, now, output); // the server may still hold it: it gets our RST
+            }
+
             return;
         }
 
         rtxCount++;
-        rto = Backoff(rto);
+        rtt.Backoff();
+        probeDeadline = null;
         if (State == TcpState.SynSent)
         {
             synRetransmitted = true;
-            output.Raise(new Retransmitting("SYN", rtxCount, rto));
+            output.Raise(new Retransmitting("SYN", rtxCount, rtt.Rto));
             SendSyn(now, output, SegmentKind.Retransmission);
         }
         else if (State == TcpState.SynReceived)
         {
-            output.Raise(new Retransmitting("SYN-ACK", rtxCount, rto));
+            output.Raise(new Retransmitting("SYN-ACK", rtxCount, rtt.Rto));
             SendSynAck(now, output, SegmentKind.Retransmission);
         }
-        else
+        else if (sndNxt != sndUna)
         {
-            // Go back to the oldest unacknowledged byte and resend one segment's worth (or the FIN alone): never more than
-            // was sent before (SND.NXT), so never past the window the server offered.
-            var offset = sndUna - (iss + 1);
-            var sentData = (sndNxt - sndUna) - (finSent ? 1 : 0);
-            var pending = Math.Min(sendLength - offset, sentData);
-            if (pending > 0)
-            {
-                var n = Math.Min(pending, peerMss);
-                var fin = finSent && sndUna + n == finSeq;
-                output.Raise(new Retransmitting("data", rtxCount, rto));
-                var flags = TcpFlags.Ack | TcpFlags.Psh | (fin ? TcpFlags.Fin : 0);
-                Emit(output, new OutgoingSegment(flags, sndUna, rcvNxt, advertisedWindow, TsOnly(now), sendBuffer.AsMemory(offset, n), SegmentKind.Retransmission));
-            }
-            else if (finSent && sndUna == finSeq)
-            {
-                output.Raise(new Retransmitting("FIN", rtxCount, rto));
-                Emit(output, new OutgoingSegment(TcpFlags.Fin | TcpFlags.Ack, finSeq, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty, SegmentKind.Retransmission));
-            }
+            // RFC 6298 §5.4-5.6 and RFC 5681 §3.1: everything outstanding is taken as lost, cwnd drops to one segment, and
+            // the oldest unacknowledged data goes again; what the server SACKed is not sent again.
+            var smss = SegmentPayloadLimit(now);
+            cc?.OnTimeout(sndNxt - sndUna, smss);
+            timed = null;
+            dupAcks = 0;
+            recovery = Recovery.Timeout;
+            recoveryPoint = sndNxt;
+            lossEnd = sndNxt;
+            rtxNext = sndUna;
+            retransmitNow = true;
+            rtxDeadline = null;
+            Pump(now, output);
         }
 
-        rtxDeadline = now + rto;
+        rtxDeadline = now + rtt.Rto;
     }
 
-    private TimeSpan Backoff(TimeSpan t) => t * 2 > config.MaxRto ? config.MaxRto : t * 2;
 
     // ---- segments ---------------------------------------------------------------------------------------------
 
     public void OnSegment(in TcpSegment seg, TimeSpan now, ISessionOutput output)
     {
+        if (done && aborted)
+        {
+            AnswerAborted(seg, output);
+            return;
+        }
+
         if (done && State != TcpState.TimeWait)
         {
             return;
@@ -524,6 +734,14 @@ public sealed class TcpClientSession
             return;
         }
 
+        if (Acceptability.AckTooOld(seg.Ack, sndUna, maxSndWnd))
+        {
+            // RFC 5961 §5.2: an ACK below SND.UNA − MAX.SND.WND is blind or forged: the segment (and its data) is dropped.
+            output.Raise(new SessionNote($"segment with an unacceptable ACK (Ack={seg.Ack.RelativeTo(iss)}, below SND.UNA − MAX.SND.WND): discarded, ACK sent"));
+            SendAck(now, output, SegmentKind.ChallengeAck);
+            return;
+        }
+
         if (State == TcpState.SynReceived)
         {
             if (seg.Ack <= iss)
@@ -533,8 +751,10 @@ public sealed class TcpClientSession
             }
 
             sndWnd = (uint)seg.Header.Window << (wsOn ? peerWs ?? 0 : 0);
+            maxSndWnd = sndWnd;
             sndWl1 = seg.Seq;
             sndWl2 = seg.Ack;
+            cc = new CongestionControl(SegmentPayloadLimit(now));
             Move(TcpState.Established, output, "our SYN-ACK acknowledged (simultaneous open)");
             output.Raise(new HandshakeCompleted(synRetransmitted ? null : now - synSentAt, peerMss, peerWs, sackOn, tsOn, sndWnd));
         }
@@ -544,18 +764,7 @@ public sealed class TcpClientSession
             tsRecent = tv;
         }
 
-        if (seg.Ack > sndUna)
-        {
-            var ackedBefore = AcknowledgedCount;
-            sndUna = seg.Ack;
-            rtxCount = 0;
-            rto = config.InitialRto;
-            rtxDeadline = sndUna == sndNxt ? null : now + rto;
-            if (AcknowledgedCount > ackedBefore)
-            {
-                output.Raise(new DataAcknowledged(AcknowledgedCount - ackedBefore, AcknowledgedCount));
-            }
-        }
+        OnAck(seg, now, output);
 
         if (sndWl1 < seg.Seq || (sndWl1 == seg.Seq && sndWl2 <= seg.Ack))
         {
@@ -568,9 +777,18 @@ public sealed class TcpClientSession
             else if (newWnd != 0)
             {
                 zeroWindowReported = false;
+                if (sndWnd == 0 && rtt.Backoffs > 0)
+                {
+                    // The window opens after timeouts spent against a closed one: they were no loss, the backoff ends
+                    // (as Linux clears icsk_backoff) and what is outstanding is timed afresh.
+                    rtt.ResetBackoff();
+                    rtxCount = 0;
+                    rtxDeadline = sndUna == sndNxt ? null : now + rtt.Rto;
+                }
             }
 
             sndWnd = newWnd;
+            maxSndWnd = Math.Max(maxSndWnd, newWnd);
             sndWl1 = seg.Seq;
             sndWl2 = seg.Ack;
         }
@@ -666,6 +884,7 @@ public sealed class TcpClientSession
 
         irs = seg.Seq;
         rcvNxt = irs + 1;
+        synchronized = true;
         peerMss = seg.Options.Mss ?? SessionConfig.DefaultPeerMss;
         wsOn = config.WindowScale is not null && seg.Options.WindowScale is not null;
         peerWs = wsOn ? Math.Min(seg.Options.WindowScale ?? (byte)0, (byte)14) : null;
@@ -687,34 +906,183 @@ public sealed class TcpClientSession
 
         sndUna = seg.Ack;
         sndWnd = seg.Header.Window; // the window in a SYN is never scaled (RFC 7323 §2.2)
+        maxSndWnd = sndWnd;
         sndWl1 = seg.Seq;
         sndWl2 = seg.Ack;
         rtxDeadline = null;
         rtxCount = 0;
-        rto = config.InitialRto;
+        rtt.ResetBackoff();
+        cc = new CongestionControl(SegmentPayloadLimit(now));
         Move(TcpState.Established, output, "SYN-ACK received");
         SendAck(now, output, SegmentKind.Normal);
         output.Raise(new HandshakeCompleted(synRetransmitted ? null : now - synSentAt, peerMss, peerWs, sackOn, tsOn, sndWnd));
         Pump(now, output);
     }
 
-    private bool Acceptable(in TcpSegment seg, uint window)
+    /// <summary>
+    /// An acceptable ACK: RTT sample (timestamps, or the timed segment — Karn's rule), SND.UNA, the SACK scoreboard,
+    /// duplicate ACKs, congestion window, and entering or leaving loss recovery (RFC 5681, 6582, 6675, 6298).
+    /// </summary>
+    private void OnAck(in TcpSegment seg, TimeSpan now, ISessionOutput output)
     {
-        // RFC 9293 §3.10.7.4 table: zero-length segments at RCV.NXT are always acceptable; others must overlap the window.
-        var len = seg.SeqLength;
-        if (len == 0)
+        var smss = SegmentPayloadLimit(now);
+        var sackNews = false;
+        if (sackOn && seg.Options.SackBlocks > 0)
         {
-            return window == 0 ? seg.Seq == rcvNxt : seg.Seq.InWindow(rcvNxt, window) || seg.Seq == rcvNxt;
+            foreach (var o in new TcpOptionReader(seg.OptionBytes))
+            {
+                for (var b = 0; o.Kind == TcpOptionKind.Sack && b < o.SackBlockCount; b++)
+                {
+                    var (l, r) = o.SackBlock(b);
+                    sackNews |= board.Add(new SeqNum(l), new SeqNum(r), SeqNum.Max(sndUna, seg.Ack), sndNxt);
+                }
+            }
         }
 
-        if (window == 0)
+        if (seg.Ack > sndUna)
         {
-            return false;
+            var ackedBefore = AcknowledgedCount;
+            var acked = seg.Ack - sndUna;
+            TimeSpan? sample = null;
+            if (tsOn && seg.Options.TsEcr is { } ecr && ecr != 0)
+            {
+                var ms = unchecked((int)(TsVal(now) - ecr));
+                sample = ms is >= 0 and < 600_000 ? TimeSpan.FromMilliseconds(ms) : null;
+            }
+            else if (timed is { } t && seg.Ack >= t.End)
+            {
+                sample = now - t.At;
+            }
+
+            if (timed is { } tt && seg.Ack >= tt.End)
+            {
+                timed = null;
+            }
+
+            if (sample is { } rttSample)
+            {
+                rtt.Sample(rttSample);
+            }
+            else
+            {
+                rtt.ResetBackoff();
+            }
+
+            sndUna = seg.Ack;
+            board.Advance(sndUna);
+            rtxCount = 0;
+            dupAcks = 0;
+            var probeAnswered = probeSent;
+            probeSent = false;
+            sackNews |= probeAnswered && board.SackedBytes > 0;
+            if (recovery != Recovery.None && sndUna >= recoveryPoint)
+            {
+                if (recovery is Recovery.DupAcks or Recovery.Sack)
+                {
+                    cc?.OnRecoveryEnd(smss);
+                }
+
+                recovery = Recovery.None;
+            }
+            else if (recovery == Recovery.DupAcks)
+            {
+                // NewReno (RFC 6582): a partial ACK means the segment at the new SND.UNA was lost too.
+                lossEnd = SeqNum.Max(lossEnd, SeqNum.Min(sndUna + smss, sndNxt));
+                rtxNext = SeqNum.Max(rtxNext, sndUna);
+                retransmitNow = true;
+            }
+
+            if (recovery is not (Recovery.DupAcks or Recovery.Sack))
+            {
+                cc?.OnAck(acked, smss);
+            }
+
+            rtxDeadline = sndUna == sndNxt ? null : now + rtt.Rto;
+            if (AcknowledgedCount > ackedBefore)
+            {
+                output.Raise(new DataAcknowledged(AcknowledgedCount - ackedBefore, AcknowledgedCount));
+            }
+        }
+        else if (seg.Ack == sndUna && sndNxt != sndUna && seg.Payload.Length == 0 && !seg.Has(TcpFlags.Fin) && !seg.Has(TcpFlags.Syn))
+        {
+            dupAcks++; // RFC 5681 §2's duplicate ACK
         }
 
-        var last = seg.Seq + (len - 1);
-        return seg.Seq.InWindow(rcvNxt, window) || last.InWindow(rcvNxt, window);
+        if (recovery == Recovery.Sack && board.HighestSacked is { } high)
+        {
+            lossEnd = SeqNum.Max(lossEnd, high); // every hole below the highest SACKed byte is lost (RFC 6675's IsLost, no reordering)
+        }
+
+        // Loss: three duplicate ACKs; or SACK showing three segments beyond a hole, or all but one segment of a small
+        // flight (RFC 5827's early retransmit), or the answer to a tail loss probe (RFC 8985) showing a hole.
+        var sackSaysLost = sackNews && board.SackedBytes > 0
+            && (board.SackedBytes >= 3L * smss || (sndNxt - sndUna) - board.SackedBytes <= smss || probeSent);
+        if (recovery is Recovery.None or Recovery.PathMtu && sndNxt != sndUna && cc is not null && (dupAcks >= 3 || sackSaysLost))
+        {
+            // Fast retransmit (RFC 5681 §3.2, RFC 6675 §5): half the flight, and the first hole goes at once.
+            cc.OnLoss(sndNxt - sndUna, smss);
+            recovery = sackOn ? Recovery.Sack : Recovery.DupAcks;
+            recoveryPoint = sndNxt;
+            rtxNext = sndUna;
+            lossEnd = SeqNum.Max(SeqNum.Min(sndUna + smss, sndNxt), board.HighestSacked ?? sndUna);
+            retransmitNow = true;
+            probeDeadline = null;
+        }
+
+        ScheduleProbe(now);
     }
+
+    /// <summary>
+    /// RFC 8985 §7: with SACK, data outstanding and no recovery under way, a probe goes after two round trips (at least
+    /// 10 ms; with one segment out, at least 1.5 RTT + 200 ms for the server's delayed ACK), before the RTO: a lost tail
+    /// then shows up in the probe's SACK at once instead of after a timeout.
+    /// </summary>
+    private void ScheduleProbe(TimeSpan now)
+    {
+        probeDeadline = null;
+        if (!sackOn || Manual || done || config.CorruptFirstFin || recovery != Recovery.None || probeSent || sndNxt == sndUna || rtt.Srtt is not { } srtt || rtxDeadline is not { } rto)
+        {
+            return;
+        }
+
+        var pto = srtt * 2 < TimeSpan.FromMilliseconds(10) ? TimeSpan.FromMilliseconds(10) : srtt * 2;
+        if (sndNxt - sndUna <= SegmentPayloadLimit(now))
+        {
+            var delayed = (srtt * 1.5) + TimeSpan.FromMilliseconds(200);
+            pto = pto > delayed ? pto : delayed;
+        }
+
+        if (now + pto < rto)
+        {
+            probeDeadline = now + pto;
+        }
+    }
+
+    /// <summary>The tail loss probe: one new segment when the windows allow it, else the last segment again.</summary>
+    private void Probe(TimeSpan now, ISessionOutput output)
+    {
+        probeSent = true;
+        var smss = SegmentPayloadLimit(now);
+        var offset = sndNxt - (iss + 1);
+        var unsent = sendLength - offset;
+        var inFlight = (uint)(sndNxt - sndUna);
+        var room = sndWnd > inFlight ? (int)Math.Min(sndWnd - inFlight, int.MaxValue) : 0;
+        if (unsent > 0 && room > 0 && State is TcpState.Established or TcpState.CloseWait && !finSent)
+        {
+            var n = Math.Min(Math.Min(unsent, smss), room);
+            output.Raise(new SessionNote("tail loss probe (RFC 8985): one new segment, its ACK will show what is missing"));
+            Emit(output, new OutgoingSegment(TcpFlags.Ack | (offset + n == sendPushMark ? TcpFlags.Psh : 0), sndNxt, rcvNxt, advertisedWindow, TsOnly(now), sendBuffer.AsMemory(offset, n)));
+            sndNxt += n;
+            return;
+        }
+
+        var dataEnd = finSent ? finSeq : sndNxt;
+        var length = Math.Min(smss, dataEnd - sndUna);
+        var start = dataEnd - length;
+        SendLost(start, length + (finSent ? 1 : 0), now, output, "tail loss probe (RFC 8985): the last segment again, its ACK will show what is missing");
+    }
+
+    private bool Acceptable(in TcpSegment seg, uint window) => Acceptability.SegmentInWindow(seg.Seq, seg.SeqLength, rcvNxt, window);
 
     private bool Receive(in TcpSegment seg, TimeSpan now, ISessionOutput output)
     {
@@ -820,16 +1188,36 @@ public sealed class TcpClientSession
 
     // ---- sending ----------------------------------------------------------------------------------------------
 
-    /// <summary>Sends what the window and MSS allow, then the FIN when a close is queued and the data is out.</summary>
+    /// <summary>
+    /// Sends what the congestion window lets into the network: first data taken as lost (after a timeout, three
+    /// duplicate ACKs or SACK holes), then new data as the server's window and the segment size allow, then the FIN when
+    /// a close is queued and the data is out.
+    /// </summary>
     private void Pump(TimeSpan now, ISessionOutput output)
     {
-        if (State is not (TcpState.Established or TcpState.CloseWait) || done || Manual)
+        if (done || Manual || State is not (TcpState.Established or TcpState.CloseWait or TcpState.FinWait1 or TcpState.Closing or TcpState.LastAck))
         {
             return;
         }
 
-        while (true)
+        var smss = SegmentPayloadLimit(now);
+        for (var guard = 0; guard < 100_000; guard++)
         {
+            var cwnd = cc?.Cwnd ?? long.MaxValue;
+            var pipe = Pipe(smss);
+            if (NextLost(smss) is { } lost && (retransmitNow || pipe < cwnd))
+            {
+                retransmitNow = false;
+                SendLost(lost.Start, lost.Length, now, output);
+                continue;
+            }
+
+            retransmitNow = false;
+            if (State is not (TcpState.Established or TcpState.CloseWait))
+            {
+                return;
+            }
+
             var offset = sndNxt - (iss + 1);
             var unsent = sendLength - offset;
             if (unsent <= 0)
@@ -849,30 +1237,127 @@ public sealed class TcpClientSession
                         output.Raise(new ZeroWindow(true));
                     }
 
-                    persistBackoff = rto;
+                    persistBackoff = rtt.Rto;
                     persistDeadline = now + persistBackoff;
                 }
 
                 return;
             }
 
+            if (pipe >= cwnd)
+            {
+                return; // the congestion window is full: ACKs will open it
+            }
+
             persistDeadline = null;
-            var n = Math.Min(Math.Min(unsent, peerMss), room);
+            var n = Math.Min(Math.Min(unsent, smss), room);
             var flags = TcpFlags.Ack | (offset + n == sendPushMark ? TcpFlags.Psh : 0);
             Emit(output, new OutgoingSegment(flags, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), sendBuffer.AsMemory(offset, n)));
+            timed ??= (sndNxt + n, now);
             sndNxt += n;
             ArmRtx(now);
+            if (probeDeadline is null)
+            {
+                ScheduleProbe(now);
+            }
         }
 
-        if (finQueued && !finSent)
+        if (finQueued && !finSent && State is TcpState.Established or TcpState.CloseWait && sndNxt - (iss + 1) >= sendLength)
         {
             finSent = true;
             finSeq = sndNxt;
             Emit(output, new OutgoingSegment(TcpFlags.Fin | TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty) { CorruptChecksum = config.CorruptFirstFin });
             sndNxt += 1;
             ArmRtx(now);
+            if (config.CorruptFirstFin && rtxDeadline is { } armed && armed < now + config.InitialRto)
+            {
+                // The FIN the server never sees is a deliberate wait for it to close first: the configured RTO, not the
+                // RTT estimate's (which on a LAN is 200 ms, before the server closes by itself).
+                rtxDeadline = now + config.InitialRto;
+            }
             Move(State == TcpState.CloseWait ? TcpState.LastAck : TcpState.FinWait1, output, "FIN sent");
         }
+    }
+
+    /// <summary>
+    /// Bytes in the network (RFC 6675's pipe): what is outstanding, less what the server holds (SACKed, or one segment
+    /// per duplicate ACK without SACK) and less what is taken as lost and not yet sent again.
+    /// </summary>
+    private long Pipe(int smss)
+    {
+        long outstanding = sndNxt - sndUna;
+        var held = sackOn ? board.SackedBytes : Math.Min((long)dupAcks * smss, outstanding);
+        return Math.Max(0, outstanding - held - LostNotResent());
+    }
+
+    private long LostNotResent()
+    {
+        var from = SeqNum.Max(rtxNext, sndUna);
+        var to = SeqNum.Min(lossEnd, sndNxt);
+        return to > from ? (to - from) - board.SackedBetween(from, to) : 0;
+    }
+
+    /// <summary>The next range taken as lost and not yet sent again (at most one segment), skipping what the server SACKed.</summary>
+    private (SeqNum Start, int Length)? NextLost(int smss)
+    {
+        if (recovery == Recovery.None)
+        {
+            return null;
+        }
+
+        var from = SeqNum.Max(rtxNext, sndUna);
+        var to = SeqNum.Min(lossEnd, sndNxt);
+        return from < to ? board.NextHole(from, to, smss) : null;
+    }
+
+    /// <summary>Sends a range again (its data, with the FIN when it ends there), visible in the trace with its reason.</summary>
+    private void SendLost(SeqNum start, int length, TimeSpan now, ISessionOutput output, string? why = null)
+    {
+        var dataEnd = finSent ? finSeq : sndNxt;
+        var n = Math.Max(0, Math.Min(length, dataEnd - start));
+        var fin = finSent && start + n == finSeq && start + length > finSeq;
+        if (n == 0 && !fin)
+        {
+            rtxNext = start + length;
+            return;
+        }
+
+        var what = n > 0 ? "data" : "FIN";
+        var reason = why ?? recovery switch
+        {
+            Recovery.Timeout => null, // the note says "next timeout"
+            Recovery.Sack => "SACK recovery: the server holds data beyond this hole",
+            Recovery.PathMtu => $"the path MTU fell to {pathMtu}: sent again in smaller segments",
+            _ => "fast retransmit: 3 duplicate ACKs",
+        };
+        output.Raise(new Retransmitting(what, recovery == Recovery.Timeout && why is null ? Math.Max(1, rtxCount) : 1, rtt.Rto, reason));
+        if (timed is { } t && t.End > start)
+        {
+            timed = null; // Karn: an RTT measured over a retransmitted segment is ambiguous
+        }
+
+        var flags = n > 0 ? TcpFlags.Ack | TcpFlags.Psh | (fin ? TcpFlags.Fin : 0) : TcpFlags.Fin | TcpFlags.Ack;
+        Emit(output, new OutgoingSegment(flags, start, rcvNxt, advertisedWindow, TsOnly(now), sendBuffer.AsMemory(start - (iss + 1), n), SegmentKind.Retransmission));
+        rtxNext = start + n + (fin ? 1 : 0);
+        ArmRtx(now);
+    }
+
+    /// <summary>How lost data is being recovered.</summary>
+    private enum Recovery
+    {
+        None,
+
+        /// <summary>Three duplicate ACKs (RFC 5681 §3.2, NewReno's partial ACKs: RFC 6582).</summary>
+        DupAcks,
+
+        /// <summary>SACK-based loss recovery (RFC 6675).</summary>
+        Sack,
+
+        /// <summary>The retransmission timer expired (RFC 6298 §5).</summary>
+        Timeout,
+
+        /// <summary>ICMP said the path takes smaller packets (RFC 1191).</summary>
+        PathMtu,
     }
 
     // The window in a SYN or SYN-ACK is never scaled (RFC 7323 §2.2).
@@ -957,11 +1442,12 @@ public sealed class TcpClientSession
         }
     }
 
-    private void ArmRtx(TimeSpan now) => rtxDeadline ??= now + rto;
+    private void ArmRtx(TimeSpan now) => rtxDeadline ??= now + rtt.Rto;
 
     private void EnterTimeWait(TimeSpan now, ISessionOutput output, string why)
     {
         rtxDeadline = null;
+        probeDeadline = null;
         persistDeadline = null;
         Move(TcpState.TimeWait, output, why);
         output.Raise(new SessionNote($"holding TIME-WAIT for {config.TimeWait.TotalMilliseconds:0} ms (2·MSL is 60 s on Linux)"));
@@ -971,6 +1457,7 @@ public sealed class TcpClientSession
     private void Finish(ISessionOutput output, string? how, TcpState final)
     {
         rtxDeadline = null;
+        probeDeadline = null;
         persistDeadline = null;
         timeWaitDeadline = null;
         Move(final, output, how);

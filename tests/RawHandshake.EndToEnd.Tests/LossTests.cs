@@ -8,6 +8,7 @@ namespace RawHandshake.EndToEnd.Tests;
 /// retransmissions, and end with the byte stream exactly as sent — all tagged in the trace as Wireshark would.
 /// </summary>
 [Trait("Category", "Live")]
+[Collection(SenderLossTests.Collection)]
 public sealed class LossTests(LabFixture lab) : IClassFixture<LabFixture>
 {
     [Fact]

@@ -196,7 +196,7 @@ public sealed class HandshakeDriverTests
         fins[0].TcpChecksum.ShouldBe(ChecksumVerdict.Bad);
         fins[1].TcpChecksum.ShouldBe(ChecksumVerdict.Good);
         fins[1].Tcp.Seq.ShouldBe(fins[0].Tcp.Seq);
-        (fins[1].Stamp - fins[0].Stamp).ShouldBe(TimeSpan.FromMilliseconds(300));
+        (fins[1].Stamp - fins[0].Stamp).ShouldBe(TimeSpan.FromMilliseconds(300), "the deliberate wait is the configured RTO, not the RTT estimate's 200 ms");
         var notes = bench.Events<PacketTraced>().Where(p => p.Parsed.Tcp is { } t && t.Has(TcpFlags.Fin) && p.Dir == Direction.Out).Select(p => p.Note).ToList();
         notes.ShouldBe(["deliberately wrong checksum: the server will not see it", "our retransmission"]);
         flow.Driver.Outcome!.Ok.ShouldBeTrue();

@@ -285,8 +285,12 @@ public class CloseTests
         Single<SessionFinished>(events);
         Transitions(events, Side.Server).ShouldBe(["ESTABLISHED→CLOSED"]);
 
+        // What the server still sends is answered as a kernel without a socket answers it (issue 10 §1): a RST at its
+        // acknowledgment number, nothing else.
         lab.Deliver(lab.Server.Data("more", ackRel: 6));
-        lab.ExpectNothing("nothing more is sent after an abort");
+        lab.ExpectOne(TcpFlags.Rst, lab.C(6), new SeqNum(0), 0, kind: SegmentKind.Reset, because: "a segment of the aborted connection");
+        lab.Deliver(lab.Server.Rst(lab.S(7)));
+        lab.ExpectNothing("a RST is never answered");
         lab.Abort();
         lab.ExpectNothing("a second abort is a no-op");
     }

@@ -302,7 +302,7 @@ public class ResetTests
         lab.Send("ab"u8.ToArray());
         lab.Take();
         lab.Deliver(lab.Server.Ack(3));
-        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Out);
+        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Now, lab.Out);
         lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(3), lab.S(1), 0, kind: SegmentKind.Reset);
         lab.ExpectState(TcpState.Closed);
         lab.Events().OfType<SessionFailed>().ShouldHaveSingleItem().Kind.ShouldBe(FailureKind.Deadline);
@@ -310,12 +310,14 @@ public class ResetTests
     }
 
     [Fact]
-    public void Giving_up_before_the_handshake_sends_nothing()
+    public void Giving_up_in_syn_sent_resets_a_server_that_may_hold_syn_received()
     {
+        // Issue 10 §1: our SYN may have reached the server and its SYN-ACK be lost: a bare RST at ISS + 1 (its RCV.NXT)
+        // removes the half-open connection; to a listener it is nothing.
         var lab = new Lab().Connect();
         lab.Take();
-        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Out);
-        lab.ExpectNothing();
+        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Now, lab.Out);
+        lab.ExpectOne(TcpFlags.Rst, lab.C(1), new SeqNum(0), 0, kind: SegmentKind.Reset);
         lab.ExpectState(TcpState.Closed);
         lab.Events().OfType<SessionFailed>().ShouldHaveSingleItem().Kind.ShouldBe(FailureKind.Interrupted);
     }
@@ -328,7 +330,7 @@ public class ResetTests
         var lab = new Lab().Established();
         lab.Session.SetManual(true, lab.Now, lab.Out);
         lab.Take();
-        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Out);
+        lab.Session.GiveUp(FailureKind.Interrupted, "interrupted", lab.Now, lab.Out);
         lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(1), lab.S(1), 0, kind: SegmentKind.Reset);
     }
 
@@ -339,25 +341,25 @@ public class ResetTests
         lab.Session.Abort(lab.Now, lab.Out);
         lab.Take();
         lab.Events();
-        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Out);
+        lab.Session.GiveUp(FailureKind.Deadline, "time limit", lab.Now, lab.Out);
         lab.ExpectNothing();
         lab.Events().ShouldBeEmpty();
     }
 
     [Fact]
-    public void Reset_if_open_sends_one_rst_only_while_the_server_holds_the_connection()
+    public void Reset_if_open_sends_a_rst_only_while_the_server_may_hold_the_connection()
     {
         var lab = new Lab().Established();
-        lab.Session.ResetIfOpen(lab.Out).ShouldBeTrue();
+        lab.Session.ResetIfOpen(lab.Now, lab.Out).ShouldBeTrue();
         lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(1), lab.S(1), 0, kind: SegmentKind.Reset);
         lab.ExpectState(TcpState.Closed);
         lab.Events().OfType<SessionFailed>().ShouldBeEmpty("the run's outcome says why it ended; this is only cleanup");
-        lab.Session.ResetIfOpen(lab.Out).ShouldBeFalse();
+        lab.Session.ResetIfOpen(lab.Now, lab.Out).ShouldBeFalse();
         lab.ExpectNothing();
 
         var before = new Lab().Connect();
         before.Take();
-        before.Session.ResetIfOpen(before.Out).ShouldBeFalse();
-        before.ExpectNothing();
+        before.Session.ResetIfOpen(before.Now, before.Out).ShouldBeTrue("in SYN-SENT the server may hold SYN-RECEIVED");
+        before.ExpectOne(TcpFlags.Rst, before.C(1), new SeqNum(0), 0, kind: SegmentKind.Reset);
     }
 }

@@ -93,7 +93,7 @@ public class RetransmissionTests
     [MemberData(nameof(Isns.All), MemberType = typeof(Isns))]
     public void Unacknowledged_data_is_retransmitted_with_backoff_then_times_out(uint clientIsn, uint serverIsn)
     {
-        var lab = new Lab(clientIsn, serverIsn).Established();
+        var lab = new Lab(clientIsn, serverIsn, c => c with { DataRetries = 4 }).Established();
         var data = Enumerable.Range(0, 100).Select(i => (byte)i).ToArray();
         lab.Send(data);
         lab.Take();
@@ -111,19 +111,19 @@ public class RetransmissionTests
         }
 
         lab.FireTimer();
-        lab.ExpectNothing();
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(101), lab.S(1), 0, kind: SegmentKind.Reset, because: "giving up resets a server that may still hold the connection");
         var failed = Single<SessionFailed>(lab.Events());
         failed.Kind.ShouldBe(FailureKind.Timeout);
         failed.Reason.ShouldContain("data");
         lab.ExpectState(TcpState.Closed);
-        lab.ExpectDeadline(null);
+        lab.ExpectDeadline(lab.Now + Ms(200), "the RST goes again in case it was lost");
     }
 
     [Theory]
     [MemberData(nameof(Isns.All), MemberType = typeof(Isns))]
     public void Unacknowledged_fin_is_retransmitted_with_backoff_then_times_out(uint clientIsn, uint serverIsn)
     {
-        var lab = new Lab(clientIsn, serverIsn).Established();
+        var lab = new Lab(clientIsn, serverIsn, c => c with { DataRetries = 4 }).Established();
         lab.Close();
         lab.Take();
         lab.Events();
@@ -139,11 +139,12 @@ public class RetransmissionTests
         }
 
         lab.FireTimer();
+        lab.ExpectOne(TcpFlags.Rst | TcpFlags.Ack, lab.C(2), lab.S(1), 0, kind: SegmentKind.Reset, because: "giving up resets a server that may still hold the connection");
         var failed = Single<SessionFailed>(lab.Events());
         failed.Kind.ShouldBe(FailureKind.Timeout);
         failed.Reason.ShouldContain("FIN");
         lab.ExpectState(TcpState.Closed);
-        lab.ExpectDeadline(null);
+        lab.ExpectDeadline(lab.Now + Ms(200), "the RST goes again in case it was lost");
     }
 
     [Fact]
@@ -173,8 +174,11 @@ public class RetransmissionTests
 
         lab.RunUntil(Ms(1500));
         lab.Deliver(lab.Server.Ack(537));
-        lab.ExpectNothing();
-        lab.ExpectDeadline(Ms(2500), "the ACK restarts the timer with the initial RTO");
+        var again = lab.ExpectCount(2, "after a timeout everything outstanding is lost: slow start sends it again, cwnd two segments now");
+        again.ShouldAllBe(s => s.Kind == SegmentKind.Retransmission);
+        again[0].Seq.ShouldBe(lab.C(537));
+        again[1].Seq.ShouldBe(lab.C(1073));
+        lab.ExpectDeadline(Ms(2500), "the ACK restarts the timer with the initial RTO (Karn: no sample from a retransmitted segment)");
         lab.Events();
 
         lab.FireTimer();

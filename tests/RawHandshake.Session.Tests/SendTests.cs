@@ -26,7 +26,7 @@ public class SendTests
 
         lab.Send("AB");
         lab.ExpectOne(TcpFlags.Psh | TcpFlags.Ack, lab.C(2), lab.S(1), 64240, payload: "AB"u8.ToArray());
-        lab.ExpectDeadline(lab.Now + TimeSpan.FromSeconds(1));
+        lab.ExpectDeadline(lab.Now + Ms(200), "RFC 6298 after a 20 ms sample: SRTT + 4·RTTVAR = 60 ms, at least 200 ms");
 
         lab.Advance(Ms(20));
         lab.Deliver(lab.Server.Ack(4));
@@ -146,15 +146,15 @@ public class SendTests
         lab.Deliver(lab.Server.Ack(1001, window: 0));
         lab.ExpectNothing("the window is shut: nothing may go out");
         lab.Events().OfType<ZeroWindow>().ShouldNotBeEmpty();
-        lab.ExpectDeadline(t0 + TimeSpan.FromSeconds(1), "persist timer, one RTO");
+        lab.ExpectDeadline(t0 + Ms(200), "persist timer, one RTO (the 30 ms RTT sample gives RFC 6298's RTO, at least 200 ms)");
 
         lab.FireTimer();
         lab.ExpectOne(TcpFlags.Ack, lab.C(1000), lab.S(1), 64240, kind: SegmentKind.WindowProbe, because: "probe at SND.UNA-1");
-        lab.ExpectDeadline(t0 + TimeSpan.FromSeconds(3), "persist timer backed off to 2 s");
+        lab.ExpectDeadline(t0 + Ms(600), "persist timer backed off to 400 ms");
 
         lab.FireTimer();
         lab.ExpectOne(TcpFlags.Ack, lab.C(1000), lab.S(1), 64240, kind: SegmentKind.WindowProbe);
-        lab.ExpectDeadline(t0 + TimeSpan.FromSeconds(7), "persist timer backed off to 4 s");
+        lab.ExpectDeadline(t0 + Ms(1400), "persist timer backed off to 800 ms");
 
         lab.Advance(Ms(5));
         lab.Deliver(lab.Server.Ack(1001, window: 1000)); // the answer to the probe opens the window
@@ -190,12 +190,12 @@ public class SendTests
         lab.Deliver(lab.Server.Ack(537, window: 0));
         lab.FireTimer();
         lab.FireTimer();
-        lab.FireTimer(); // three probes: the persist interval is now 8 s
+        lab.FireTimer(); // three probes: the persist interval is now 1.6 s
         lab.Take();
 
         lab.Deliver(lab.Server.Ack(537, window: 1000));
         lab.ExpectOne(TcpFlags.Psh | TcpFlags.Ack, lab.C(537), lab.S(1), 64240, len: 464);
-        lab.ExpectDeadline(lab.Now + TimeSpan.FromSeconds(1), "retransmission timer for the new data at the initial RTO");
+        lab.ExpectDeadline(lab.Now + Ms(200), "retransmission timer for the new data at the RTO of the RTT estimate (200 ms minimum)");
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public class WrapTests
         {
             trace.AddRange(lab.Take().Select(s => $"{lab.Now.TotalMilliseconds} out {Relative(lab, s)}"));
             trace.AddRange(lab.Events().Select(e => $"{lab.Now.TotalMilliseconds} ev {Relative(lab, e)}"));
-            trace.Add($"{lab.Now.TotalMilliseconds} state {lab.Session.State.ToRfc()}/{lab.Session.PeerState.ToRfc()} una=C+{lab.Session.SndUna.RelativeTo(lab.ClientIsn)} nxt=C+{lab.Session.SndNxt.RelativeTo(lab.ClientIsn)} rcv={(lab.Session.State == TcpState.SynSent ? "-" : $"S+{lab.Session.RcvNxt.RelativeTo(lab.ServerIsn)}")} deadline={lab.Session.NextDeadline?.TotalMilliseconds}");
+            trace.Add($"{lab.Now.TotalMilliseconds} state {lab.Session.State.ToRfc()}/{lab.Session.PeerState.ToRfc()} una=C+{lab.Session.SndUna.RelativeTo(lab.ClientIsn)} nxt=C+{lab.Session.SndNxt.RelativeTo(lab.ClientIsn)} rcv={(lab.Session.State == TcpState.SynSent ? "-" : $"S+{lab.Session.RcvNxt?.RelativeTo(lab.ServerIsn)}")} deadline={lab.Session.NextDeadline?.TotalMilliseconds}");
         }
 
         lab.Connect();

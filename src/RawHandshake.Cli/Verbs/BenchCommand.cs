@@ -11,6 +11,9 @@ public sealed partial class BenchOptions : ICommand
 {
     public const int MaxSessions = 100_000;
 
+    /// <summary>What <c>bench loss</c> echoes: 64 KiB, as issue 9's measurements.</summary>
+    public const int LossPayloadBytes = 65536;
+
     public int Execute(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
@@ -23,9 +26,10 @@ public sealed partial class BenchOptions : ICommand
         }
 
         var (target, port) = LiveRun.Target(Target, "bench: --target");
-        var sessions = Whole(Count, "-n", 1, MaxSessions, 100);
-        var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, 20);
-        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(10));
+        var loss = benchmark == "loss";
+        var sessions = Whole(Count, "-n", 1, MaxSessions, loss ? 5 : 100);
+        var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, loss ? 0 : 20);
+        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(loss ? 30 : 10));
         if (timeout <= TimeSpan.Zero)
         {
             throw new UsageException("bench: --timeout must be more than 0");
@@ -47,6 +51,13 @@ public sealed partial class BenchOptions : ICommand
             Warmup = warmup,
             SessionTimeout = timeout,
         };
+        if (loss)
+        {
+            // 64 KiB that no compression or pattern helps, the same for both kinds of session.
+            var data = new byte[LossPayloadBytes];
+            new Random(64).NextBytes(data);
+            request = request with { Payload = data, KernelLikeOptions = true };
+        }
 
         using var bench = SessionBench.Open(request, "bench");
         var interrupt = context.Interrupts.OnInterrupt(bench.RequestStop); // the one interrupt mechanism
@@ -119,21 +130,23 @@ public sealed partial class BenchOptions : ICommand
         var e = result.EngineStats!;
         var k = result.KernelStats!;
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"bench session: {Where(request, bench)}");
+        var loss = request.KernelLikeOptions;
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bench {(loss ? "loss" : "session")}: {Where(request, bench)}");
         var settle = result.WarmupSessions > request.Warmup
             ? $" (+{result.WarmupSessions - request.Warmup} until the JIT {(result.JitSettled ? "settled" : "still compiled: measured anyway")})"
             : "";
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{request.Sessions} sessions of each kind, alternating, after {request.Warmup} warm-up of each{settle}; \"{Encoding.ASCII.GetString(request.Payload.Span)}\" echoed, active close");
-        sb.AppendLine("time from our SYN until the server's FIN is acknowledged, in µs:");
+        var what = loss ? $"{request.Payload.Length} bytes echoed (SYN with MSS, SACK, timestamps, window scale 7 on both)" : $"\"{Encoding.ASCII.GetString(request.Payload.Span)}\" echoed";
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{request.Sessions} sessions of each kind, alternating, after {request.Warmup} warm-up of each{settle}; {what}, active close");
+        sb.AppendLine(loss ? "time from our SYN until the server's FIN is acknowledged, in ms:" : "time from our SYN until the server's FIN is acknowledged, in µs:");
         sb.AppendLine("            median      p10      p90      min      max");
-        Row(sb, "engine", e);
-        Row(sb, "kernel", k);
+        Row(sb, "engine", e, loss ? 1000 : 1);
+        Row(sb, "kernel", k, loss ? 1000 : 1);
         sb.Append(CultureInfo.InvariantCulture, $"ratio engine/kernel (medians): {result.Ratio:0.00}");
         return sb.ToString();
     }
 
-    private static void Row(StringBuilder sb, string name, LatencyStats s) =>
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-8}{s.Median,10:0.0}{s.P10,9:0.0}{s.P90,9:0.0}{s.Min,9:0.0}{s.Max,9:0.0}");
+    private static void Row(StringBuilder sb, string name, LatencyStats s, double unit) =>
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-8}{s.Median / unit,10:0.0}{s.P10 / unit,9:0.0}{s.P90 / unit,9:0.0}{s.Min / unit,9:0.0}{s.Max / unit,9:0.0}");
 
     private static string ToJson(SessionBenchRequest request, SessionBench bench, SessionBenchResult result)
     {
@@ -141,7 +154,8 @@ public sealed partial class BenchOptions : ICommand
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
-            w.WriteString("benchmark", "session");
+            w.WriteString("benchmark", request.KernelLikeOptions ? "loss" : "session");
+            w.WriteNumber("payload_bytes", request.Payload.Length);
             w.WriteBoolean("ok", result.Ok);
             if (result.Failure is { } f)
             {

@@ -72,6 +72,7 @@ public sealed partial class HandshakeOptions : ICommand
             ReceiveWindow = window,
             InitialRto = rto,
             Retries = retries,
+            DataRetries = Retries is null ? 15 : retries, // --retries N is for data too
             TimeWait = timeWait,
             CorruptFirstFin = mode == CloseMode.Simultaneous,
         };

@@ -200,6 +200,12 @@ public sealed partial class RunOptions : ICommand
             var trace = new TraceBus().Add(run.Trace).Add(recorder);
             using var live = LiveSetup.Open(request, run.Clock, trace, "run");
             run.Attach(live.Engine);
+            if (RecipeDriver.FrameTooLarge(recipe, live.Route.Mtu, live.Route.Interface) is { } tooLarge)
+            {
+                // Refused before anything of this recipe is sent (exit 2 when nothing was sent at all).
+                return context.SentSomething ? ([], tooLarge, 0) : throw new UsageException(tooLarge);
+            }
+
             live.ResolveNextHop(request);
             context.SentSomething = true;
             var result = RecipeRun.Execute(recipe, live, target, port, repeat, limit);

@@ -41,7 +41,7 @@ public sealed class FinAckSink : ITraceSink
         if (p.Dir == Direction.In && tcp.Has(TcpFlags.Fin))
         {
             // The FIN occupies the sequence number after the segment's data.
-            var end = tcp.Seq + p.Parsed.PayloadLength + (tcp.Has(TcpFlags.Syn) ? 2 : 1);
+            var end = tcp.Seq + SequenceSpace.Of(tcp.Flags, p.Parsed.PayloadLength);
             if (peerFinEnd is not { } known || end > known)
             {
                 peerFinEnd = end;

@@ -86,7 +86,7 @@ public sealed class LiveSetup : IDisposable
         var link = LiveLink.Open(route.Interface, filter);
         try
         {
-            var engine = new TcpEngine(link, clock, trace);
+            var engine = new TcpEngine(link, clock, trace) { LinkMtu = route.Mtu };
             var mac = link.HardwareAddress ?? route.InterfaceMac!.Value;
             if (guard == RstGuardMode.Phantom)
             {

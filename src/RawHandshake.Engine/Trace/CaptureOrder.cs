@@ -20,7 +20,7 @@ public sealed class CaptureOrder : ITraceSink
 
     private readonly ITraceSink next;
     private readonly DateTimeOffset origin;
-    private readonly CaptureAnalysis analysis = new();
+    private readonly CaptureAnalysis analysis = new(conversationsFromStart: true); // a flow's trace starts with the flow
     private readonly List<Held> held = [];
     private Held? lastHandled;
     private DateTimeOffset? newest;

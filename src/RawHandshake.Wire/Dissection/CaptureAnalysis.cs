@@ -24,9 +24,10 @@ public sealed record AnalyzedFrame(int Number, ParsedFrame Parsed, RelativeSeq? 
 /// numbers, window scale), analyze (Wireshark's tags). One instance per capture or trace, fed frames in order; the
 /// engine's trace and <c>dissect</c> both use it.
 /// </summary>
-public sealed class CaptureAnalysis
+public sealed class CaptureAnalysis(bool conversationsFromStart = false)
 {
-    private readonly ConversationTracker tracker = new();
+    /// <summary>Relative numbers from each conversation's first frame (a live trace, <see cref="ConversationTracker.FromStart"/>) or as tshark counts them in a capture.</summary>
+    private readonly ConversationTracker tracker = new() { FromStart = conversationsFromStart };
     private readonly TcpAnalyzer analyzer = new();
     private readonly Dictionary<uint, (MacAddress Mac, int Frame)> arpBindings = [];
     private readonly Dictionary<(uint From, uint To, uint IdSeq), int> echoRequests = [];

@@ -31,6 +31,13 @@ public sealed class ConversationTracker
 
     public int Count => bases.Count / 2;
 
+    /// <summary>
+    /// The trace saw the conversation from its start (the engine's own flows), so nothing is guessed as in a mid-stream
+    /// capture: a direction without a SYN starts at relative 0 with its first segment, and an acknowledgment of a side
+    /// that has sent nothing yet has no relative value (unknown, not 1).
+    /// </summary>
+    public bool FromStart { get; init; }
+
     public RelativeSeq Track(in ParsedFrame f, ReadOnlySpan<byte> frame)
     {
         if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
@@ -65,11 +72,11 @@ public sealed class ConversationTracker
         }
         else if (!bases.ContainsKey(fwd))
         {
-            bases[fwd] = tcp.Seq - 1;
+            bases[fwd] = FromStart ? tcp.Seq : tcp.Seq - 1;
         }
 
         var known = bases.TryGetValue(rev, out var revBase);
-        if (!known && ack)
+        if (!known && ack && !FromStart)
         {
             revBase = tcp.Ack - 1;
             bases[rev] = revBase;

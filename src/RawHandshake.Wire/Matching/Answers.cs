@@ -55,7 +55,7 @@ public static class Answers
 
     private static bool TcpAnswers(in ParsedFrame sent, TcpHeader st, TcpHeader rt)
     {
-        var seqLen = sent.PayloadLength + (st.Has(TcpFlags.Syn) ? 1 : 0) + (st.Has(TcpFlags.Fin) ? 1 : 0);
+        var seqLen = SequenceSpace.Of(st.Flags, sent.PayloadLength);
         var expectedAck = st.Seq + seqLen;
         if (rt.Has(TcpFlags.Rst))
         {

@@ -7,6 +7,9 @@ namespace RawHandshake.Session.Tests.Support;
 /// <summary>A segment the fake server sends: what <see cref="TcpSegment"/> is built from.</summary>
 public sealed record ServerSeg(TcpFlags Flags, SeqNum Seq, SeqNum Ack, ushort Window, TcpOptionsSummary Options, byte[] Payload)
 {
+    /// <summary>The option bytes as sent (SACK blocks); null: none beyond the summary.</summary>
+    public byte[]? OptionBytes { get; init; }
+
     public TcpHeader Header => new(80, 40000, Seq, Ack, Flags, Window);
 
     public override string ToString() => $"{Flags.ToWireshark()} seq={Seq} ack={Ack} win={Window} len={Payload.Length}";
@@ -86,6 +89,16 @@ public sealed class FakeServer(SeqNum isn, SeqNum clientIsn)
 
     public ServerSeg Rst(SeqNum seq, SeqNum? ack = null) =>
         new(ack is null ? TcpFlags.Rst : TcpFlags.Rst | TcpFlags.Ack, seq, ack ?? default, 0, default, []);
+
+    /// <summary>A pure ACK at SND.NXT acknowledging <paramref name="ackRel"/> with SACK blocks (relative to the client ISN).</summary>
+    public ServerSeg SackAck(int ackRel, params (int Left, int Right)[] blocks)
+    {
+        Span<byte> buffer = stackalloc byte[40];
+        var sack = blocks.Select(b => ((ClientIsn + b.Left).Value, (ClientIsn + b.Right).Value)).ToArray();
+        var w = new TcpOptionWriter(buffer).Nop().Nop().Sack(sack);
+        var bytes = buffer[..w.PadToWord().Length].ToArray();
+        return new ServerSeg(TcpFlags.Ack, SndNxt, AckValue(ackRel), Window, TcpOptionsSummary.From(bytes), []) { OptionBytes = bytes };
+    }
 
     public ServerSeg Raw(TcpFlags flags, SeqNum seq, SeqNum ack, ushort? window = null, byte[]? payload = null, TcpOptionsSummary options = default) =>
         new(flags, seq, ack, window ?? Window, options, payload ?? []);

@@ -79,7 +79,7 @@ public sealed class Lab
     {
         var header = s.Header;
         var options = s.Options;
-        Session.OnSegment(new TcpSegment(header, options, s.Payload), Now, Out);
+        Session.OnSegment(new TcpSegment(header, options, s.Payload) { OptionBytes = s.OptionBytes }, Now, Out);
         CheckInvariants($"OnSegment({s})");
         return this;
     }
@@ -140,7 +140,7 @@ public sealed class Lab
             throw new ShouldAssertException($"after {step}: NextDeadline {d.TotalMilliseconds} ms is not after now ({Now.TotalMilliseconds} ms)");
         }
 
-        if (Session.IsDone && Session.State != TcpState.TimeWait && Session.NextDeadline is not null)
+        if (Session.IsDone && Session.State != TcpState.TimeWait && !Session.Lingering && Session.NextDeadline is not null)
         {
             throw new ShouldAssertException($"after {step}: the session is done ({Session.State.ToRfc()}) yet NextDeadline is {Session.NextDeadline}");
         }
