@@ -1,0 +1,52 @@
+using RawHandshake.Recipes.Runner.Exercises;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary>How an exercise's run is shown: the question, each stack's steps that failed, each observed field with its
+/// packet (the field that matters between » «), and whether the observation matches the expected one.</summary>
+internal static class ExerciseText
+{
+    public static void Write(TextWriter o, Exercise e, IReadOnlyList<ExerciseOutcome> outcomes, bool verbose)
+    {
+        o.WriteLine($"== {e.Name} — {e.Title}");
+        if (verbose)
+        {
+            o.WriteLine($"question: {e.Question}");
+        }
+
+        foreach (var r in outcomes)
+        {
+            var passed = r.Steps.Count(s => s.Ok);
+            o.WriteLine($"{Exercise.StackName(r.Stack)} ({ExerciseOptions.Target(e, r.Stack)}): {passed}/{e.Recipe.Steps.Count} steps passed");
+            if (r.RunError is not null)
+            {
+                o.WriteLine($"  run: {r.RunError}");
+            }
+
+            foreach (var s in r.Steps.Where(s => !s.Ok))
+            {
+                o.WriteLine($"  FAIL line {s.Line}: {s.Text} — {s.Error}");
+                foreach (var d in s.Diffs)
+                {
+                    o.WriteLine($"       {d}");
+                }
+            }
+
+            var width = e.Observations.Max(x => x.Name.Length);
+            foreach (var f in r.Fields)
+            {
+                var verdict = f.Expected is null ? "(shown)" : f.Ok ? "ok" : "MISMATCH";
+                var expected = f.Expected is null ? "" : $"   expected {f.Expected}";
+                o.WriteLine($"  {f.Observation.Name.PadRight(width)}  {f.Observation.Field} = {f.Value ?? "(absent)"}{expected}   {verdict}");
+                if (verbose)
+                {
+                    o.WriteLine($"  {"".PadRight(width)}    {(f.Observation.Packet == ObservedPacket.Received ? "in: " : "out:")} {f.PacketLine()}");
+                }
+            }
+
+            o.WriteLine(r.Ok
+                ? "  result: the observation matches the expected one"
+                : r.StepsOk ? "  result: the observation does NOT match the expected one" : "  result: the exercise did not run as written (a step failed)");
+        }
+    }
+}
