@@ -141,7 +141,7 @@ public sealed partial class ExerciseOptions
         o.WriteLine($"runs on:  {string.Join(", ", e.Stacks.Select(s => $"{Exercise.StackName(s)} {Target(e, s)}"))}");
         o.WriteLine("observes: " + string.Join(", ", e.Observations.Select(x => $"{x.Name} ({x.Field} {(x.Packet == ObservedPacket.Received ? "received" : "sent")} at [{x.Label}])")));
         o.WriteLine("recipe:");
-        foreach (var line in e.RecipeText.Split('\n').SkipWhile(l => l.Trim().Length == 0))
+        foreach (var line in e.RecipeSource.Split('\n'))
         {
             o.WriteLine("  " + line);
         }

@@ -33,7 +33,9 @@ public sealed record ExerciseObservation(
     IReadOnlyDictionary<ExerciseStack, FieldMatcher> Expected,
     int Line);
 
-/// <summary>One exercise file (<c>recipes/exercises/NAME.rhx</c>), parsed and with its recipe compiled.</summary>
+/// <summary>One exercise file (<c>recipes/exercises/NAME.rhx</c>), parsed and with its recipe compiled. <see cref="RecipeText"/>
+/// is what runs (the file's other lines blank, labels blanked: lines and columns as in the file); <see cref="RecipeSource"/>
+/// the recipe as written, labels included.</summary>
 public sealed record Exercise(
     string Name,
     string File,
@@ -49,12 +51,13 @@ public sealed record Exercise(
     IReadOnlyList<ExerciseObservation> Observations,
     string Answer,
     ExerciseStack AnswerStack,
-    IReadOnlyDictionary<string, IReadOnlyList<string>> Aliases)
+    IReadOnlyDictionary<string, IReadOnlyList<string>> Aliases,
+    string RecipeSource)
 {
     public static string StackName(ExerciseStack stack) => stack == ExerciseStack.Linux ? "linux" : "slirp";
 }
 
-/// <summary>What an observed field must be: <c>*</c>, <c>absent</c>, a value, <c>N..M</c>, <c>!=V</c>, <c>&gt;=N</c>, <c>&lt;=N</c>.</summary>
+/// <summary>What an observed field must be: <c>*</c>, <c>absent</c>, a value, <c>N..M</c>, <c>!=V</c>, <c>&gt;=N</c>, <c>&lt;=N</c>, <c>&gt;N</c>, <c>&lt;N</c>.</summary>
 public sealed record FieldMatcher(string Text)
 {
     /// <summary>Whether <paramref name="observed"/> (null: the field is not in the packet) satisfies the matcher.</summary>
@@ -80,9 +83,15 @@ public sealed record FieldMatcher(string Text)
             return !ExerciseValues.Same(observed, Text[2..]);
         }
 
-        if (Text.StartsWith(">=", StringComparison.Ordinal) || Text.StartsWith("<=", StringComparison.Ordinal))
+        if (Comparison(Text) is { } c)
         {
-            return ExerciseValues.Number(observed) is { } o && ExerciseValues.Number(Text[2..]) is { } n && (Text[0] == '>' ? o >= n : o <= n);
+            return ExerciseValues.Number(observed) is { } o && ExerciseValues.Number(Text[c.Length..]) is { } n && c switch
+            {
+                ">=" => o >= n,
+                "<=" => o <= n,
+                ">" => o > n,
+                _ => o < n,
+            };
         }
 
         var dots = Text.IndexOf("..", StringComparison.Ordinal);
@@ -97,9 +106,9 @@ public sealed record FieldMatcher(string Text)
     /// <summary>Whether the text is a well-formed matcher (numbers where a comparison needs them).</summary>
     public static string? Problem(string text)
     {
-        if (text.StartsWith(">=", StringComparison.Ordinal) || text.StartsWith("<=", StringComparison.Ordinal))
+        if (Comparison(text) is { } c)
         {
-            return ExerciseValues.Number(text[2..]) is null ? $"'{text}' compares with something that is not a number" : null;
+            return ExerciseValues.Number(text[c.Length..]) is null ? $"'{text}' compares with something that is not a number" : null;
         }
 
         if (text.StartsWith("!=", StringComparison.Ordinal) && text.Length == 2)
@@ -117,6 +126,12 @@ public sealed record FieldMatcher(string Text)
     }
 
     public override string ToString() => Text;
+
+    private static string? Comparison(string text) =>
+        text.StartsWith(">=", StringComparison.Ordinal) ? ">=" :
+        text.StartsWith("<=", StringComparison.Ordinal) ? "<=" :
+        text.StartsWith('>') ? ">" :
+        text.StartsWith('<') ? "<" : null;
 }
 
 /// <summary>How observed values and written values compare: numbers by value (decimal or 0x hex), the rest case-insensitively.</summary>

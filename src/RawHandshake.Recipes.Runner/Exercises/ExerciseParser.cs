@@ -23,7 +23,7 @@ public static class ExerciseParser
         "eth_src", "eth_dst", "ethertype", "proto", "src", "dst", "ttl", "id", "tos", "df", "mf", "frag_offset", "ip_len",
         "ihl", "ip_proto", "ip_checksum", "ip_checksum_status", "ip_options", "sport", "dport", "flags", "seq", "ack",
         "rel_seq", "rel_ack", "win", "win_calc", "len", "urg", "data_offset", "tcp_checksum", "tcp_checksum_status",
-        "payload_hex",
+        "payload_hex", ExerciseCheck.SackRelative,
     };
 
     /// <summary>Fields with parts, named <c>options.mss</c>, <c>icmp.quoted.seq</c> …</summary>
@@ -274,7 +274,7 @@ public static class ExerciseParser
         string T(string k) => texts.TryGetValue(k, out var t) ? t.Text.ToString() : "";
         var exercise = new Exercise(name, file, T("title"), texts.ContainsKey("seed") ? T("seed") : null, T("goal"), T("change"), T("question"),
             stacks.Distinct().ToList(), port.Value, recipeText, recipe, observed, observed.First(o => o.Name.Equals(answer.Value.Name, StringComparison.OrdinalIgnoreCase)).Name,
-            answerStack, aliases);
+            answerStack, aliases, string.Join('\n', lines[recipeStart..]).TrimEnd());
         return new ExerciseParseResult(exercise, []);
     }
 
