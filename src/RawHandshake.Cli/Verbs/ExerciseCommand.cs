@@ -29,7 +29,7 @@ public sealed partial class ExerciseOptions
             case ExerciseAction.Show:
                 Refuse(Name is null, "show needs the exercise's NAME (see: exercise list)");
                 Refuse(All || Answer is not null, "--all and --answer belong to run");
-                return Show(Load(Resolve(dir, Name!)), context);
+                return Show(Load(Resolve(dir, Name!), context), context);
             default:
                 Refuse(Name is null && !All, "run needs an exercise's NAME, or --all");
                 Refuse(Name is not null && All, "give either NAME or --all, not both");
@@ -99,10 +99,20 @@ public sealed partial class ExerciseOptions
         return list;
     }
 
-    private static Exercise Load(string path)
+    private static Exercise Load(string path, CliContext context)
     {
         var r = ExerciseParser.Parse(ReadText(path), path);
-        return r.Exercise ?? throw new UsageException(string.Join('\n', r.Errors));
+        if (r.Exercise is null)
+        {
+            foreach (var e in r.Errors)
+            {
+                context.Err.WriteLine(e);
+            }
+
+            throw new UsageException($"exercise: {path} is invalid (errors above)");
+        }
+
+        return r.Exercise;
     }
 
     private static string ReadText(string path)
@@ -140,7 +150,7 @@ public sealed partial class ExerciseOptions
         o.WriteLine($"question: {e.Question}");
         o.WriteLine($"runs on:  {string.Join(", ", e.Stacks.Select(s => $"{Exercise.StackName(s)} {Target(e, s)}"))}");
         o.WriteLine("observes: " + string.Join(", ", e.Observations.Select(x => $"{x.Name} ({x.Field} {(x.Packet == ObservedPacket.Received ? "received" : "sent")} at [{x.Label}])")));
-        o.WriteLine("recipe:");
+        o.WriteLine("recipe (its expectations give the answer away: predict first):");
         foreach (var line in e.RecipeSource.Split('\n'))
         {
             o.WriteLine("  " + line);
@@ -161,7 +171,7 @@ public sealed partial class ExerciseOptions
             throw new UsageException($"exercise: --lab: {LabPlan.BadName(lab)}");
         }
 
-        var exercises = All ? LoadAll(dir, context) : [Load(Resolve(dir, Name!))];
+        var exercises = All ? LoadAll(dir, context) : [Load(Resolve(dir, Name!), context)];
         var jobs = Jobs is null ? 4 : (int)ArgParse.Number(Jobs, "--jobs", 64);
         Refuse(jobs == 0, "--jobs must be at least 1");
         foreach (var role in exercises.SelectMany(e => e.Stacks).Distinct().Select(s => s == ExerciseStack.Linux ? LabRole.Client : LabRole.SlirpClient))
@@ -203,11 +213,7 @@ public sealed partial class ExerciseOptions
             var outcome = list.First(x => x.Stack == e.AnswerStack);
             var field = outcome.Fields.First(f => f.Observation.Name == e.Answer);
             var right = ExerciseCheck.AnswerMatches(e, field.Value, answer);
-            context.Out.WriteLine(field.Value is null
-                ? $"your answer \"{answer.Trim()}\": cannot be checked — {field.Observation.Field} was not observed"
-                : right
-                    ? $"your answer \"{answer.Trim()}\": right — observed {field.Observation.Field} = {field.Value}"
-                    : $"your answer \"{answer.Trim()}\": wrong — observed {field.Observation.Field} = {field.Value}");
+            context.Out.WriteLine($"your answer \"{answer.Trim()}\": {(right ? "right" : "wrong")} — observed {field.Observation.Field} = {field.Value ?? "(absent)"}");
             ok &= right;
         }
 
