@@ -14,15 +14,20 @@ public sealed partial class DoctorOptions
             return code;
         }
 
+        if (Lab is not null && !LabPlan.IsValidName(Lab))
+        {
+            throw new Args.UsageException($"doctor: --lab: {LabPlan.BadName(Lab)}");
+        }
+
         var checks = HostDoctor.All().ToList();
-        var labs = Environment.IsPrivilegedProcess ? LabDoctor.Check() : null;
+        var labs = Environment.IsPrivilegedProcess ? LabDoctor.Check(Lab) : null;
         if (labs is null)
         {
             checks.Add(new DoctorCheck("labs", CheckLevel.Warn, "labs cannot be checked without root", "run as root (./run-as-root.sh doctor)"));
         }
         else if (labs.Count == 0)
         {
-            checks.Add(new DoctorCheck("labs", CheckLevel.Ok, "no lab on this host"));
+            checks.Add(new DoctorCheck("labs", CheckLevel.Ok, Lab is null ? "no lab on this host" : $"no lab '{Lab}' on this host"));
         }
         else
         {

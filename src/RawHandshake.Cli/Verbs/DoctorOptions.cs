@@ -9,6 +9,9 @@ public sealed partial class DoctorOptions : ICommand
     [Option("fix", HelpText = "Remove what dead processes left: their nft RST-guard tables (here) and their labs (namespaces, servers, state).")]
     public bool Fix { get; set; }
 
+    [Option("lab", HelpText = "Check (and with --fix remove) only this lab, not every lab on the host.")]
+    public string? Lab { get; set; }
+
     [Option("netns", HelpText = "Check inside this network namespace (interfaces, routes, offloads, nft tables are per namespace).")]
     public string? Netns { get; set; }
 }
