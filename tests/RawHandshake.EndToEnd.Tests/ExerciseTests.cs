@@ -52,6 +52,9 @@ public sealed partial class ExerciseTests(LabFixture lab) : IClassFixture<LabFix
         alias.Code.ShouldBe(0, alias.ToString());
         alias.Out.ShouldContain("slirp (198.19.64.2:20000): 3/3 steps passed");
         alias.Out.ShouldContain("your answer \"none\": right — observed options.wscale = (absent)");
+        Regex.IsMatch(alias.Out, @"^  side by side +linux +slirp$", RegexOptions.Multiline).ShouldBeTrue(alias.Out);
+        Regex.IsMatch(alias.Out, @"^  wscale \(options.wscale\) +\d+ +\(absent\)$", RegexOptions.Multiline).ShouldBeTrue(alias.Out);
+        Regex.IsMatch(alias.Out, @"^  win \(win\) +\d+ +65535$", RegexOptions.Multiline).ShouldBeTrue(alias.Out);
     }
 
     [Fact]

@@ -48,5 +48,27 @@ internal static class ExerciseText
                 ? "  result: the observation matches the expected one"
                 : r.StepsOk ? "  result: the observation does NOT match the expected one" : "  result: the exercise did not run as written (a step failed)");
         }
+
+        if (outcomes.Count > 1)
+        {
+            SideBySide(o, e, outcomes);
+        }
+    }
+
+    /// <summary>The observed fields of every stack in columns, one row per observation.</summary>
+    private static void SideBySide(TextWriter o, Exercise e, IReadOnlyList<ExerciseOutcome> outcomes)
+    {
+        var rows = e.Observations.Select(x => (Head: $"{x.Name} ({x.Field})", Cells: outcomes.Select(r =>
+        {
+            var f = r.Fields.First(f => f.Observation == x);
+            return (f.Value ?? "(absent)") + (f.Expected is null ? "" : f.Ok ? "" : " MISMATCH");
+        }).ToList())).ToList();
+        var head = Math.Max("side by side".Length, rows.Max(r => r.Head.Length));
+        var widths = outcomes.Select((r, i) => Math.Max(Exercise.StackName(r.Stack).Length, rows.Max(x => x.Cells[i].Length))).ToList();
+        o.WriteLine("  " + "side by side".PadRight(head) + "  " + string.Join("  ", outcomes.Select((r, i) => Exercise.StackName(r.Stack).PadRight(widths[i]))).TrimEnd());
+        foreach (var (h, cells) in rows)
+        {
+            o.WriteLine("  " + h.PadRight(head) + "  " + string.Join("  ", cells.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        }
     }
 }
