@@ -18,7 +18,7 @@ public sealed partial class ExerciseTests(LabFixture lab) : IClassFixture<LabFix
     {
         var files = Directory.GetFiles(Dir, "*.rhx");
         files.Length.ShouldBeGreaterThanOrEqualTo(21);
-        var r = Cli.Run(Bound, "exercise", "run", "--all", "--lab", lab.Name, "--dir", Dir, "--jobs", "6");
+        var r = Cli.Run(Bound, "exercise", "run", "--all", "--lab", lab.Name, "--dir", Dir, "--jobs", "4");
         r.Code.ShouldBe(0, r.ToString());
         r.Out.ShouldContain($"{files.Length} of {files.Length} exercises pass", customMessage: r.ToString());
         r.Out.ShouldNotContain("MISMATCH");

@@ -172,6 +172,11 @@ public sealed partial class ExerciseOptions
         }
 
         var exercises = All ? LoadAll(dir, context) : [Load(Resolve(dir, Name!), context)];
+        if (!Environment.IsPrivilegedProcess)
+        {
+            throw new UsageException("exercise: run enters the lab's namespaces and puts frames on the wire: run it as root (./run-as-root.sh exercise run …)");
+        }
+
         var jobs = Jobs is null ? 4 : (int)ArgParse.Number(Jobs, "--jobs", 64);
         Refuse(jobs == 0, "--jobs must be at least 1");
         foreach (var role in exercises.SelectMany(e => e.Stacks).Distinct().Select(s => s == ExerciseStack.Linux ? LabRole.Client : LabRole.SlirpClient))
@@ -185,7 +190,7 @@ public sealed partial class ExerciseOptions
 
         var runs = exercises.SelectMany(e => e.Stacks.Select(s => (Exercise: e, Stack: s))).ToList();
         context.SentSomething = true;
-        var outcomes = ExerciseRunner.RunAll(runs, lab, jobs);
+        var (outcomes, interrupted) = ExerciseRunner.RunAll(runs, lab, jobs);
         var results = exercises.Select(e => (Exercise: e, Outcomes: outcomes.Where(o => o.Exercise == e).Select(o => o.Outcome).ToList())).ToList();
 
         var ok = true;
@@ -211,10 +216,21 @@ public sealed partial class ExerciseOptions
         {
             var (e, list) = results[0];
             var outcome = list.First(x => x.Stack == e.AnswerStack);
-            var field = outcome.Fields.First(f => f.Observation.Name == e.Answer);
+            var field = outcome.Fields.FirstOrDefault(f => f.Observation.Name == e.Answer);
+            if (field is null)
+            {
+                context.Out.WriteLine($"your answer \"{answer.Trim()}\": not checked — the exercise did not run");
+                return interrupted ?? ExitCodes.Failed;
+            }
+
             var right = ExerciseCheck.AnswerMatches(e, field.Value, answer);
             context.Out.WriteLine($"your answer \"{answer.Trim()}\": {(right ? "right" : "wrong")} — observed {field.Observation.Field} = {field.Value ?? "(absent)"}");
             ok &= right;
+        }
+
+        if (interrupted is { } signal)
+        {
+            return signal;
         }
 
         return ok ? ExitCodes.Ok : ExitCodes.Failed;

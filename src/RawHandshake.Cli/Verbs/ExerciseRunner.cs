@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text;
 using RawHandshake.Lab.Topology;
 using RawHandshake.Recipes.Runner.Exercises;
@@ -14,19 +15,61 @@ internal static class ExerciseRunner
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 
-    public static List<(Exercise Exercise, ExerciseOutcome Outcome)> RunAll(IReadOnlyList<(Exercise Exercise, ExerciseStack Stack)> runs, string lab, int jobs)
+    /// <summary>Runs every (exercise, stack), <paramref name="jobs"/> at once. Ctrl-C or SIGTERM stops the runs (each child
+    /// gets SIGTERM and cleans up as <c>run</c> does) and starts no more; the code says which signal came (130, 143).</summary>
+    public static (List<(Exercise Exercise, ExerciseOutcome Outcome)> Outcomes, int? Interrupted) RunAll(IReadOnlyList<(Exercise Exercise, ExerciseStack Stack)> runs, string lab, int jobs)
     {
-        var results = new (Exercise, ExerciseOutcome)[runs.Count];
-        Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = jobs }, i =>
+        var running = new HashSet<Process>();
+        int? interrupted = null;
+        void Stop(int code)
         {
-            var (e, s) = runs[i];
-            results[i] = (e, RunOne(e, s, lab));
+            lock (running)
+            {
+                interrupted ??= code;
+                foreach (var p in running)
+                {
+                    kill(p.Id, 15);
+                }
+            }
+        }
+
+        ConsoleCancelEventHandler onCancel = (_, e) =>
+        {
+            e.Cancel = true;
+            Stop(ExitCodes.Interrupted);
+        };
+        Console.CancelKeyPress += onCancel;
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        {
+            ctx.Cancel = true;
+            Stop(ExitCodes.Terminated);
         });
-        return [.. results];
+        try
+        {
+            var results = new (Exercise, ExerciseOutcome)[runs.Count];
+            Parallel.For(0, runs.Count, new ParallelOptions { MaxDegreeOfParallelism = jobs }, i =>
+            {
+                var (e, s) = runs[i];
+                results[i] = (e, RunOne(e, s, lab, running, () => interrupted is not null));
+            });
+            return ([.. results], interrupted);
+        }
+        finally
+        {
+            Console.CancelKeyPress -= onCancel;
+        }
     }
 
-    private static ExerciseOutcome RunOne(Exercise e, ExerciseStack stack, string lab)
+    [DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int sig);
+
+    private static ExerciseOutcome RunOne(Exercise e, ExerciseStack stack, string lab, HashSet<Process> running, Func<bool> stopped)
     {
+        if (stopped())
+        {
+            return new ExerciseOutcome(stack, [], [], "not run: interrupted");
+        }
+
         var ns = LabPlan.Namespace(lab, stack == ExerciseStack.Linux ? LabRole.Client : LabRole.SlirpClient);
         var recipe = Path.Combine(Path.GetTempPath(), $"rh-exercise-{e.Name}-{Guid.NewGuid():N}.rh");
         File.WriteAllText(recipe, e.RecipeText);
@@ -46,16 +89,35 @@ internal static class ExerciseRunner
 
             start.Environment[NetnsExec.Marker] = ns;
             using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start 'ip netns exec'");
+            lock (running)
+            {
+                running.Add(child);
+                if (stopped())
+                {
+                    kill(child.Id, 15);
+                }
+            }
+
             var stdout = child.StandardOutput.ReadToEndAsync();
             var stderr = child.StandardError.ReadToEndAsync();
             if (!child.WaitForExit(Bound))
             {
                 child.Kill(entireProcessTree: true);
                 child.WaitForExit();
+                lock (running)
+                {
+                    running.Remove(child);
+                }
+
                 return new ExerciseOutcome(stack, [], [], $"the run did not end within {Bound.TotalSeconds:0} s");
             }
 
             child.WaitForExit();
+            lock (running)
+            {
+                running.Remove(child);
+            }
+
             var lines = stdout.Result.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             var err = stderr.Result.Replace(recipe, e.File, StringComparison.Ordinal);
             return ExerciseCheck.Evaluate(e, stack, lines, child.ExitCode, err);

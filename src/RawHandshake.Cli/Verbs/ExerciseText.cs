@@ -60,8 +60,8 @@ internal static class ExerciseText
     {
         var rows = e.Observations.Select(x => (Head: $"{x.Name} ({x.Field})", Cells: outcomes.Select(r =>
         {
-            var f = r.Fields.First(f => f.Observation == x);
-            return (f.Value ?? "(absent)") + (f.Expected is null ? "" : f.Ok ? "" : " MISMATCH");
+            var f = r.Fields.FirstOrDefault(f => f.Observation == x);
+            return f is null ? "(not run)" : (f.Value ?? "(absent)") + (f.Expected is null ? "" : f.Ok ? "" : " MISMATCH");
         }).ToList())).ToList();
         var head = Math.Max("side by side".Length, rows.Max(r => r.Head.Length));
         var widths = outcomes.Select((r, i) => Math.Max(Exercise.StackName(r.Stack).Length, rows.Max(x => x.Cells[i].Length))).ToList();
