@@ -58,6 +58,8 @@ public class ExerciseCheckTests
         o.Fields.Select(f => (f.Observation.Name, f.Value, f.Ok)).ShouldBe(
             [("flags", "R", true), ("seq", "5", true), ("mine", "5", true), ("quiet", null, true), ("sack", "2:3", true)]);
         o.Fields[0].PacketLine().ShouldContain("»flags=R«");
+        o.Fields[4].PacketLine().ShouldEndWith("»options.sack=[[1002,1003]]«");
+        o.Fields[0].PacketLine(["flags", "rel_seq"]).ShouldBe("src=198.18.0.1 »flags=R« seq=7005 »rel_seq=5« rel_ack=0 options.sack=[[1002,1003]]");
         o.Fields[3].PacketLine().ShouldBe("(no packet)");
     }
 

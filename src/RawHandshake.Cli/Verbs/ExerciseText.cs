@@ -38,9 +38,16 @@ internal static class ExerciseText
                 var verdict = f.Expected is null ? "(shown)" : f.Ok ? "ok" : "MISMATCH";
                 var expected = f.Expected is null ? "" : $"   expected {f.Expected}";
                 o.WriteLine($"  {f.Observation.Name.PadRight(width)}  {f.Observation.Field} = {f.Value ?? "(absent)"}{expected}   {verdict}");
-                if (verbose)
+            }
+
+            if (verbose)
+            {
+                // Each packet once, with every field observed in it highlighted.
+                foreach (var g in r.Fields.Where(f => f.Packet is not null).GroupBy(f => (f.Observation.Label, f.Observation.Packet)))
                 {
-                    o.WriteLine($"  {"".PadRight(width)}    {(f.Observation.Packet == ObservedPacket.Received ? "in: " : "out:")} {f.PacketLine()}");
+                    var first = g.First();
+                    var dir = g.Key.Packet == ObservedPacket.Received ? "received" : "sent";
+                    o.WriteLine($"  [{g.Key.Label}] {dir}: {first.PacketLine(g.Select(f => f.Observation.Field).ToList())}");
                 }
             }
 

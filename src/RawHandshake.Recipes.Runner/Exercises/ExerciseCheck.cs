@@ -8,22 +8,23 @@ public sealed record ExerciseStep(int Line, string Text, bool Ok, string? Error,
 /// <summary>One observation: the value seen (null: the field was not in the packet, or no packet), the packet it came from.</summary>
 public sealed record ObservedField(ExerciseObservation Observation, FieldMatcher? Expected, string? Value, bool Ok, IReadOnlyList<KeyValuePair<string, string>>? Packet)
 {
-    /// <summary>The packet's fields, with the observed one marked <c>»name=value«</c>: the field that matters, highlighted.</summary>
-    public string PacketLine(Func<string, string>? highlight = null)
+    /// <summary>The packet's fields (nested ones dotted: <c>options.mss</c>, <c>icmp.quoted.dst</c>), with those in
+    /// <paramref name="marked"/> between » « (or as <paramref name="highlight"/> draws them): the fields that matter.</summary>
+    public string PacketLine(IReadOnlyCollection<string> marked, Func<string, string>? highlight = null)
     {
+        ArgumentNullException.ThrowIfNull(marked);
         if (Packet is null)
         {
             return "(no packet)";
         }
 
         var mark = highlight ?? (s => "»" + s + "«");
-        var top = Observation.Field.Split('.')[0];
-        return string.Join(' ', Packet.Select(kv =>
-        {
-            var text = kv.Key + "=" + kv.Value;
-            return kv.Key == Observation.Field || (kv.Key == top && Observation.Field.Contains('.', StringComparison.Ordinal)) ? mark(text) : text;
-        }));
+        var keys = marked.Select(m => m == ExerciseCheck.SackRelative ? "options.sack" : m).ToHashSet(StringComparer.Ordinal);
+        return string.Join(' ', Packet.Select(kv => keys.Contains(kv.Key) ? mark(kv.Key + "=" + kv.Value) : kv.Key + "=" + kv.Value));
     }
+
+    /// <summary>The packet line with this observation's field marked.</summary>
+    public string PacketLine() => PacketLine([Observation.Field]);
 }
 
 /// <summary>How one exercise went on one stack.</summary>
@@ -175,8 +176,25 @@ public static class ExerciseCheck
 
     private static List<KeyValuePair<string, string>> Flatten(JsonElement packet)
     {
-        string[] skip = ["event", "no", "time", "analysis", "payload_hex", "proto", "ip_proto", "frag_offset", "mf", "tos", "ip_len", "ihl"];
-        return packet.EnumerateObject().Where(p => !skip.Contains(p.Name)).Select(p => KeyValuePair.Create(p.Name, Text(p.Value))).ToList();
+        string[] skip = ["event", "no", "time", "dir", "analysis", "payload_hex", "proto", "ip_proto", "frag_offset", "mf", "tos", "ip_len", "ihl", "name", "checksum_status"];
+        var list = new List<KeyValuePair<string, string>>();
+        void Walk(JsonElement e, string prefix)
+        {
+            foreach (var p in e.EnumerateObject().Where(p => !skip.Contains(p.Name)))
+            {
+                if (p.Value.ValueKind == JsonValueKind.Object)
+                {
+                    Walk(p.Value, prefix + p.Name + ".");
+                }
+                else
+                {
+                    list.Add(KeyValuePair.Create(prefix + p.Name, Text(p.Value)));
+                }
+            }
+        }
+
+        Walk(packet, "");
+        return list;
     }
 
     private static string Text(JsonElement e) => e.ValueKind switch
