@@ -12,11 +12,11 @@ public sealed partial class ExerciseOptions
     public int Execute(CliContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var dir = Dir ?? DefaultDirectory;
+        var dir = Dir ?? DefaultFolder();
         if (!Directory.Exists(dir))
         {
             throw new UsageException(Dir is null
-                ? $"exercise: no folder {DefaultDirectory} here (run from the repository, or give --dir DIR)"
+                ? $"exercise: no folder {DefaultDirectory} here or above the program (give --dir DIR)"
                 : $"exercise: --dir {Dir}: no such folder");
         }
 
@@ -37,6 +37,28 @@ public sealed partial class ExerciseOptions
                 Refuse(Answer is { } a && a.Trim().Length == 0, "--answer is empty");
                 return Run(dir, context);
         }
+    }
+
+    /// <summary><c>recipes/exercises</c> under the current directory, else above the program (a build inside the
+    /// repository, as <c>./run-as-root.sh</c> makes it), else the relative path for the error to name.</summary>
+    private static string DefaultFolder()
+    {
+        if (Directory.Exists(DefaultDirectory))
+        {
+            return DefaultDirectory;
+        }
+
+        var d = new DirectoryInfo(AppContext.BaseDirectory);
+        for (var i = 0; i < 8 && d is not null; i++, d = d.Parent)
+        {
+            var candidate = Path.Combine(d.FullName, DefaultDirectory);
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return DefaultDirectory;
     }
 
     private static void Refuse(bool condition, string message)
