@@ -70,6 +70,21 @@ public sealed class PrivilegeTests : IDisposable
     }
 
     [Fact]
+    public void ExerciseRunAndDoctorWithoutPrivilege()
+    {
+        var dir = Path.Combine(RecipeTests.RecipesDir, "exercises");
+        var r = AsNobody("exercise", "run", "seq-ack", "--dir", dir);
+        r.Code.ShouldBe(2, r.Err);
+        r.Err.Trim().ShouldBe("rawhandshake: exercise: run enters the lab's namespaces and puts frames on the wire: run it as root (./run-as-root.sh exercise run …)");
+        AsNobody("exercise", "list", "--dir", dir).Code.ShouldBe(0);
+        AsNobody("exercise", "list").Err.Trim().ShouldBe("rawhandshake: exercise: no folder recipes/exercises here or above the program (give --dir DIR)", "the copy of the build lies outside the repository");
+        var doctor = AsNobody("doctor");
+        doctor.Code.ShouldBe(1, doctor.Err);
+        doctor.Out.ShouldContain("CAP_NET_RAW no, CAP_NET_ADMIN no: cannot capture or send");
+        doctor.Out.ShouldContain("labs cannot be checked without root");
+    }
+
+    [Fact]
     public void OfflineVerbsNeedNoPrivilege()
     {
         var r = AsNobody("craft", "--flags", "SA", "--hex-only");
