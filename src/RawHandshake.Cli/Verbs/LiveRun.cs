@@ -46,6 +46,11 @@ public sealed class LiveRun : IDisposable
             }
         }
 
+        if (options is IPictureOptions pictures)
+        {
+            PictureOutputs.Attach(this, pictures);
+        }
+
         onCancel = (_, e) =>
         {
             e.Cancel = true;

@@ -1,0 +1,63 @@
+using RawHandshake.Session;
+
+namespace RawHandshake.Engine.Trace;
+
+/// <summary>One row of a ladder: a frame (or a change made by time, without one) and both sides' states after it.</summary>
+public sealed record LadderRow(PacketTraced? Packet, TcpState Client, TcpState Server, bool ClientChanged, bool ServerChanged);
+
+/// <summary>
+/// The rows every ladder draws (text and SVG): the state events that follow a frame belong to it, and a timer that
+/// changes a state (TIME-WAIT running out) makes a row of its own.
+/// </summary>
+public static class LadderRows
+{
+    public static (TcpState Client, TcpState Server) Initial => (TcpState.Closed, TcpState.Listen);
+
+    /// <summary>Rows for the frames <paramref name="drawn"/> selects (the text ladder: TCP only; the SVG one: all).</summary>
+    public static List<LadderRow> Of(IReadOnlyList<TraceEvent> list, Func<PacketTraced, bool> drawn)
+    {
+        var rows = new List<LadderRow>();
+        var (client, server) = Initial;
+        bool IsRow(TraceEvent e) => e is TimerTraced || (e is PacketTraced p && drawn(p));
+        for (var i = 0; i < list.Count; i++)
+        {
+            var packet = list[i] as PacketTraced;
+            if (!IsRow(list[i]) && i != 0)
+            {
+                continue;
+            }
+
+            // States after this frame or timer: the state events until the next frame or timer.
+            var newClient = client;
+            var newServer = server;
+            for (var j = i + (i == 0 && !IsRow(list[0]) ? 0 : 1); j < list.Count && !IsRow(list[j]); j++)
+            {
+                if (list[j] is StateTraced s)
+                {
+                    if (s.Side == Side.Client)
+                    {
+                        newClient = s.To;
+                    }
+                    else
+                    {
+                        newServer = s.To;
+                    }
+                }
+            }
+
+            if (packet is not null && drawn(packet))
+            {
+                rows.Add(new LadderRow(packet, newClient, newServer, newClient != client, newServer != server));
+            }
+            else if (newClient != client || newServer != server)
+            {
+                rows.Add(new LadderRow(null, newClient, newServer, newClient != client, newServer != server));
+            }
+
+            client = newClient;
+            server = newServer;
+        }
+
+        return rows;
+    }
+}

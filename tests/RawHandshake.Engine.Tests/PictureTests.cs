@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text;
+using System.Xml;
+using System.Xml.Linq;
+using RawHandshake.Engine.Tests.Infra;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Wire.Capture;
+
+namespace RawHandshake.Engine.Tests;
+
+/// <summary>
+/// <c>--ladder-svg</c> and <c>--report</c> over a whole session against the scripted server (one data segment lost,
+/// so a retransmission): one arrow per frame, well-formed XML, every part of the page, and the page in a real browser.
+/// </summary>
+public sealed class PictureTests
+{
+    private static List<TraceEvent> LossySession()
+    {
+        using var bench = new TestBed(new ServerBehavior { LoseDataSegments = [1] });
+        bench.AddFlow(new HandshakeDriver([Encoding.ASCII.GetBytes("hello"), Encoding.ASCII.GetBytes("world")], false, CloseMode.Active));
+        bench.Engine.Run(TimeSpan.FromSeconds(30)).ShouldBe(RunEnd.Completed);
+        return bench.Trace.Events;
+    }
+
+    private static XDocument Xml(string text) =>
+        XDocument.Load(XmlReader.Create(new StringReader(text), new XmlReaderSettings { DtdProcessing = DtdProcessing.Ignore }));
+
+    private static readonly XNamespace Svg = "http://www.w3.org/2000/svg";
+
+    [Fact]
+    public void The_svg_ladder_has_one_arrow_per_frame_in_order_and_both_sides_states_at_the_margins()
+    {
+        var events = LossySession();
+        var frames = events.OfType<PacketTraced>().ToList();
+        frames.Count.ShouldBeGreaterThan(8);
+
+        var svg = Xml(SvgLadderRenderer.Render(events));
+
+        var arrows = svg.Descendants(Svg + "line").Where(l => (string?)l.Attribute("class") == "arrow").ToList();
+        arrows.Select(a => (int)a.Attribute("data-frame")!).ShouldBe(frames.Select(f => f.Number));
+        // Ours go right, the server's left.
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var rightward = (double)arrows[i].Attribute("x2")! > (double)arrows[i].Attribute("x1")!;
+            rightward.ShouldBe(frames[i].Dir != Direction.In, $"frame {frames[i].Number}");
+        }
+
+        var states = svg.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "state").Select(t => t.Value).ToList();
+        states.ShouldContain("SYN-SENT");
+        states.ShouldContain("ESTABLISHED");
+        states.ShouldContain("SYN-RECEIVED");
+        states.ShouldContain("TIME-WAIT");
+        states[0].ShouldBe("CLOSED");
+        states[1].ShouldBe("LISTEN");
+
+        // The retransmission is red and labelled as Wireshark labels it.
+        var retransmitted = frames.Single(f => f.Tags.Contains("TCP Retransmission"));
+        var arrow = arrows.Single(a => (int)a.Attribute("data-frame")! == retransmitted.Number);
+        ((string?)arrow.Attribute("stroke")).ShouldBe("#c00000");
+        arrow.Parent!.Elements(Svg + "text").Last().Value.ShouldStartWith("[TCP Retransmission] 40000 → ");
+    }
+
+    [Fact]
+    public void The_text_ladder_and_the_svg_ladder_draw_the_same_state_changes()
+    {
+        var events = LossySession();
+        var rows = LadderRows.Of(events, p => p.Parsed.Tcp is not null);
+        var text = LadderRenderer.Render(events);
+        foreach (var row in rows.Where(r => r.ClientChanged))
+        {
+            text.ShouldContain(Session.TcpStateNames.ToRfc(row.Client));
+        }
+
+        text.Split('\n').Count(l => l.Contains('>') || l.Contains('<')).ShouldBe(events.OfType<PacketTraced>().Count(p => p.Parsed.Tcp is not null));
+    }
+
+    [Fact]
+    public void The_report_is_well_formed_and_holds_ladder_graphs_table_headers_and_the_capture()
+    {
+        var events = LossySession();
+        var frames = events.OfType<PacketTraced>().ToList();
+        var writer = new StringWriter();
+        HtmlReportRenderer.Render(events, writer);
+        var html = writer.ToString();
+
+        // Nothing to fetch: the only URL is the SVG namespace, and no script.
+        var bare = html.Replace("http://www.w3.org/2000/svg", "urn:svg", StringComparison.Ordinal);
+        bare.ShouldNotContain("http://");
+        bare.ShouldNotContain("https://");
+        bare.ShouldNotContain("<script");
+        var doc = Xml(bare);
+        XNamespace s = "urn:svg";
+        var svgs = doc.Descendants(s + "svg").ToList();
+        svgs.Count(e => (string?)e.Attribute("class") == "ladder").ShouldBe(1);
+        svgs.Single(e => (string?)e.Attribute("class") == "ladder").Descendants(s + "line").Count(l => (string?)l.Attribute("class") == "arrow").ShouldBe(frames.Count);
+
+        // tcptrace: one graph per direction; our lost segment shows as a retransmission on ours, ACK and window lines on both.
+        var graphs = svgs.Where(e => (string?)e.Attribute("class") == "tsg").ToList();
+        graphs.Count.ShouldBe(2);
+        graphs[0].Descendants(s + "g").Count(g => (string?)g.Attribute("class") == "seg retrans").ShouldBe(1);
+        graphs[1].Descendants(s + "g").Count(g => (string?)g.Attribute("class") == "seg retrans").ShouldBe(0);
+        foreach (var g in graphs)
+        {
+            g.Descendants(s + "polyline").Select(p => (string?)p.Attribute("class")).ShouldBe(["window", "ack"]);
+        }
+
+        // The trace table: a row per frame, the tag in its column.
+        var rows = doc.Descendants("table").Single(t => (string?)t.Attribute("class") == "trace").Elements("tr").Skip(1).ToList();
+        rows.Count.ShouldBe(frames.Count);
+        rows.Count(r => r.Elements("td").ElementAt(8).Value == "TCP Retransmission").ShouldBe(1);
+
+        // RFC 9293's figure per frame: the 32-bit ruler and the flags boxed one bit each.
+        var headers = doc.Descendants("table").Where(t => (string?)t.Attribute("class") == "hdr").ToList();
+        headers.Count.ShouldBe(2 * frames.Count(f => f.Parsed.Tcp is not null));
+        var syn = headers[1];
+        syn.Elements("tr").First().Elements("th").Count().ShouldBe(32);
+        var cells = syn.Elements("tr").Skip(2).SelectMany(r => r.Elements("td")).ToList();
+        cells.Sum(c => (int)c.Attribute("colspan")!).ShouldBe(32 * 5 + 32);
+        cells.Single(c => c.Element("span")!.Value == "SYN").Elements("span").Last().Value.ShouldBe("1");
+        cells.Single(c => c.Element("span")!.Value == "Checksum").Elements("span").Last().Value.ShouldEndWith("[correct]");
+
+        // The pcapng, embedded: the same frames, byte for byte.
+        var href = (string)doc.Descendants("a").Single(a => a.Attribute("download") is not null).Attribute("href")!;
+        var bytes = Convert.FromBase64String(href[(href.IndexOf(',', StringComparison.Ordinal) + 1)..]);
+        var read = CaptureFileReader.Read(new MemoryStream(bytes));
+        read.Error.ShouldBeNull();
+        read.Format.ShouldBe(CaptureFormat.PcapNg);
+        read.Frames.Select(f => Convert.ToHexString(f.Data)).ShouldBe(frames.Select(f => Convert.ToHexString(f.Frame)));
+    }
+
+    [Fact]
+    public void The_render_on_close_writer_renders_once_into_its_stream_after_the_run()
+    {
+        var stream = new MemoryStream();
+        var sink = new RenderOnCloseWriter(stream, SvgLadderRenderer.Render);
+        using (var bench = new TestBed(extraSink: sink))
+        {
+            bench.AddFlow(new HandshakeDriver([Encoding.ASCII.GetBytes("hi")], false, CloseMode.Active));
+            bench.Engine.Run(TimeSpan.FromSeconds(30)).ShouldBe(RunEnd.Completed);
+            stream.Length.ShouldBe(0);
+        }
+
+        sink.Dispose();
+        sink.Dispose();
+        var text = Encoding.UTF8.GetString(stream.ToArray());
+        Xml(text).Root!.Name.ShouldBe(Svg + "svg");
+        text.Split("class=\"arrow\"").Length.ShouldBeGreaterThan(8);
+    }
+}
