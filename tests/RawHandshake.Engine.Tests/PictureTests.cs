@@ -146,4 +146,88 @@ public sealed class PictureTests
         Xml(text).Root!.Name.ShouldBe(Svg + "svg");
         text.Split("class=\"arrow\"").Length.ShouldBeGreaterThan(8);
     }
+
+    [Fact]
+    public void Chromium_renders_the_report_to_a_png_with_no_console_errors()
+    {
+        var writer = new StringWriter();
+        HtmlReportRenderer.Render(LossySession(), writer);
+
+        var (png, console) = Chromium.Screenshot(writer.ToString(), 1200, 2000);
+
+        console.ShouldBeEmpty();
+        png.Length.ShouldBeGreaterThan(40_000, "a page of text and pictures, not a blank one");
+        png[..8].ShouldBe(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+        System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)).ShouldBe(1200);
+        System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)).ShouldBe(2000);
+    }
+
+    [Fact]
+    public void The_browser_check_sees_a_console_error_when_a_page_has_one()
+    {
+        var (_, console) = Chromium.Screenshot("<!DOCTYPE html><html><body><p>x</p><script>console.error('boom')</script></body></html>", 300, 200);
+
+        console.ShouldHaveSingleItem().ShouldContain("\"boom\"");
+    }
+}
+
+/// <summary>Debian's chromium, headless: renders a page to a PNG and returns the console messages it logged.</summary>
+internal static class Chromium
+{
+    public static (byte[] Png, List<string> Console) Screenshot(string html, int width, int height)
+    {
+        var dir = Directory.CreateTempSubdirectory("rh-report-");
+        try
+        {
+            var page = Path.Combine(dir.FullName, "page.html");
+            var png = Path.Combine(dir.FullName, "page.png");
+            File.WriteAllText(page, html);
+            var info = new ProcessStartInfo("chromium")
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[]
+            {
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run", "--disable-extensions",
+                $"--user-data-dir={Path.Combine(dir.FullName, "profile")}", $"--screenshot={png}", $"--window-size={width},{height}",
+                "--enable-logging=stderr", "--v=0", new Uri(page).AbsoluteUri,
+            })
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            Process process;
+            try
+            {
+                process = Process.Start(info)!;
+            }
+            catch (System.ComponentModel.Win32Exception e)
+            {
+                throw new InvalidOperationException($"chromium is not installed (run-as-root.sh installs it): {e.Message}");
+            }
+
+            using (process)
+            {
+                var stderr = process.StandardError.ReadToEndAsync();
+                var stdout = process.StandardOutput.ReadToEndAsync();
+                if (!process.WaitForExit(60_000))
+                {
+                    process.Kill(entireProcessTree: true);
+                    throw new TimeoutException("chromium did not finish within 60 s");
+                }
+
+                process.WaitForExit();
+                var log = stderr.Result + stdout.Result;
+                File.Exists(png).ShouldBeTrue($"chromium wrote no screenshot (exit {process.ExitCode}):\n{log}");
+                var console = log.Split('\n').Where(l => l.Contains(":CONSOLE", StringComparison.Ordinal)).ToList();
+                return (File.ReadAllBytes(png), console);
+            }
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -77,7 +77,7 @@ public static class HeaderDiagram
                 tcpFields.Add(new(names[i], 1, ((fl >> (7 - i)) & 1).ToString(CultureInfo.InvariantCulture)));
             }
 
-            tcpFields.Add(new("Window", 16, U16(b, t + 14).ToString(CultureInfo.InvariantCulture) + (rel is { WindowShift: > 0 } w ? $" (×{1 << w.WindowShift} = {U16(b, t + 14) << w.WindowShift})" : "")));
+            tcpFields.Add(new("Window", 16, U16(b, t + 14).ToString(CultureInfo.InvariantCulture) + (rel is { WindowShift: > 0 } w && !tcp.Has(Wire.Protocols.TcpFlags.Syn) ? $" (×{1 << w.WindowShift} = {U16(b, t + 14) << w.WindowShift})" : "")));
             tcpFields.Add(ChecksumField("Checksum", U16(b, t + 16), f.TransportChecksum(b)));
             tcpFields.Add(new("Urgent Pointer", 16, U16(b, t + 18).ToString(CultureInfo.InvariantCulture)));
             if (f.TcpOptionsLength > 0)

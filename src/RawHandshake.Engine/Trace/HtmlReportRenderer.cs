@@ -96,11 +96,11 @@ public static class HtmlReportRenderer
         }
 
         w.Append("<h2>Headers, frame by frame</h2>\n");
-        var first = true;
+        // The first TCP frame (the SYN, usually) open; the others a click away.
+        var open = packets.FirstOrDefault(p => p.Parsed.Tcp is not null);
         foreach (var p in packets)
         {
-            w.Append(CultureInfo.InvariantCulture, $"<details{(first ? " open=\"open\"" : "")}><summary>{Esc(TextTraceRenderer.PacketLine(p))}</summary>{HeaderDiagram.Html(p)}</details>\n");
-            first = false;
+            w.Append(CultureInfo.InvariantCulture, $"<details{(ReferenceEquals(p, open) ? " open=\"open\"" : "")}><summary>{Esc(TextTraceRenderer.PacketLine(p))}</summary>{HeaderDiagram.Html(p)}</details>\n");
         }
 
         w.Append("</body></html>\n");

@@ -67,7 +67,10 @@ public static class SvgLadderRenderer
                 w.Append(CultureInfo.InvariantCulture, $"<g class=\"frame\" data-frame=\"{p.Number}\"><title>{Esc(TextTraceRenderer.PacketLine(p))}</title>");
                 w.Append(CultureInfo.InvariantCulture, $"<text x=\"{ClientX - 8}\" y=\"{y + 4}\" text-anchor=\"end\" fill=\"#777\" font-size=\"9\">{p.Number} · {p.Time.TotalMilliseconds:0.000} ms</text>");
                 w.Append(CultureInfo.InvariantCulture, $"<line class=\"arrow\" data-frame=\"{p.Number}\" x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y + Slope}\" stroke=\"{colour}\" stroke-width=\"1.5\"{(kernel ? " stroke-dasharray=\"6 4\"" : "")} marker-end=\"url(#{head})\"/>");
-                w.Append(CultureInfo.InvariantCulture, $"<text x=\"{mid}\" y=\"{y + (Slope / 2) - 4}\" text-anchor=\"middle\" fill=\"{colour}\">{Esc(label)}</text></g>\n");
+                // The label sits just above the arrow and follows its slope, as the articles letter theirs.
+                var angle = Math.Atan2(Slope, ServerX - ClientX) * 180 / Math.PI * (fromClient ? 1 : -1);
+                var cy = y + (Slope / 2);
+                w.Append(CultureInfo.InvariantCulture, $"<text x=\"{mid}\" y=\"{cy - 4}\" transform=\"rotate({angle:0.###} {mid} {cy})\" text-anchor=\"middle\" fill=\"{colour}\">{Esc(label)}</text></g>\n");
             }
 
             if (row.ClientChanged)

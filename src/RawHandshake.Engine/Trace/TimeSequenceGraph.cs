@@ -103,8 +103,13 @@ public static class TimeSequenceGraph
         for (var i = 0; i <= 5; i++)
         {
             var t = tMax * i / 5;
-            var s = yMax * i / 5;
-            w.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(t):0.#}\" y=\"{Height - Bottom + 14}\" text-anchor=\"middle\">{t:0.###} ms</text>");
+            var anchor = i == 0 ? "start" : i == 5 ? "end" : "middle";
+            w.Append(CultureInfo.InvariantCulture, $"<text x=\"{X(t):0.#}\" y=\"{Height - Bottom + 14}\" text-anchor=\"{anchor}\">{t:0.###} ms</text>");
+        }
+
+        var step = NiceStep(yMax / 5);
+        for (var s = 0.0; s <= yMax; s += step)
+        {
             w.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{Y(s) + 3:0.#}\" text-anchor=\"end\">{s:0}</text><line x1=\"{Left}\" y1=\"{Y(s):0.#}\" x2=\"{Width - Right}\" y2=\"{Y(s):0.#}\" stroke=\"#eee\"/>");
         }
 
@@ -147,6 +152,14 @@ public static class TimeSequenceGraph
 
         w.Append("</svg>");
         return w.ToString();
+    }
+
+    /// <summary>1, 2 or 5 times a power of ten, at least <paramref name="raw"/> and at least 1 (sequence numbers are whole).</summary>
+    private static double NiceStep(double raw)
+    {
+        var power = Math.Pow(10, Math.Floor(Math.Log10(Math.Max(raw, 1))));
+        var step = new[] { 1, 2, 5, 10 }.Select(m => m * power).First(c => c >= raw);
+        return Math.Max(1, step);
     }
 
     private static void Steps(StringBuilder w, List<(double T, double V)> points, string colour, string cls, Func<double, double> x, Func<double, double> y, double tMax)
