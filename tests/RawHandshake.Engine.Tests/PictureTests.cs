@@ -61,6 +61,22 @@ public sealed class PictureTests
     }
 
     [Fact]
+    public void Sessions_run_one_after_the_other_each_start_from_closed_and_listen()
+    {
+        var first = LossySession();
+        var second = LossySession();
+        var events = first.Concat(second).ToList();
+
+        LadderRows.Sessions(events).Select(s => s.Count).ShouldBe([first.Count, second.Count]);
+        var svg = Xml(SvgLadderRenderer.Render(events));
+
+        svg.Descendants(Svg + "line").Count(l => (string?)l.Attribute("class") == "arrow").ShouldBe(events.OfType<PacketTraced>().Count());
+        var states = svg.Descendants(Svg + "text").Where(t => (string?)t.Attribute("class") == "state").Select(t => t.Value).ToList();
+        states.Count(x => x == "LISTEN").ShouldBe(2);
+        states.Count(x => x == "SYN-SENT").ShouldBe(2);
+    }
+
+    [Fact]
     public void The_text_ladder_and_the_svg_ladder_draw_the_same_state_changes()
     {
         var events = LossySession();

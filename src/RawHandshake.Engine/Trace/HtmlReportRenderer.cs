@@ -70,7 +70,7 @@ public static class HtmlReportRenderer
         }
 
         w.Append("<h2>Trace</h2>\n<table class=\"trace\"><tr><th>No.</th><th>Time</th><th></th><th>Source</th><th>Destination</th><th>Protocol</th><th>Length</th><th>Info</th><th>Analysis</th><th>client · server after</th></tr>\n");
-        var states = LadderRows.Of(events, _ => true).Where(r => r.Packet is not null).ToDictionary(r => r.Packet!);
+        var states = LadderRows.Sessions(events).SelectMany(s => LadderRows.Of(s, _ => true)).Where(r => r.Packet is not null).ToDictionary(r => (object)r.Packet!, ReferenceEqualityComparer.Instance);
         foreach (var p in packets)
         {
             var f = p.Parsed;

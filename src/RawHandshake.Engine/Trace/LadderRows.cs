@@ -60,4 +60,29 @@ public static class LadderRows
 
         return rows;
     }
+
+    /// <summary>
+    /// A run of several sessions one after the other (<c>run</c> with several recipes) as one list per session: each
+    /// ends with its result, and starts again from CLOSED and LISTEN. Sessions without a frame are left out.
+    /// </summary>
+    public static List<List<TraceEvent>> Sessions(IReadOnlyList<TraceEvent> events)
+    {
+        var sessions = new List<List<TraceEvent>> { new() };
+        foreach (var e in events)
+        {
+            sessions[^1].Add(e);
+            if (e is ResultTraced)
+            {
+                sessions.Add([]);
+            }
+        }
+
+        var kept = sessions.Where(s => s.Any(e => e is PacketTraced)).ToList();
+        if (kept.Count > 1 && sessions[^1].Count > 0 && !sessions[^1].Any(e => e is PacketTraced))
+        {
+            kept[^1].AddRange(sessions[^1]);
+        }
+
+        return kept.Count == 0 ? [events.ToList()] : kept;
+    }
 }

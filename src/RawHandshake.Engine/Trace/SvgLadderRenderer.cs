@@ -25,9 +25,8 @@ public static class SvgLadderRenderer
 
     public static void Render(IReadOnlyList<TraceEvent> events, TextWriter output)
     {
-        var rows = LadderRows.Of(events, _ => true);
-        var height = Top + ((rows.Count + 1) * RowHeight) + 20;
-        var (client, server) = LadderRows.Initial;
+        var sessions = LadderRows.Sessions(events).Select(s => LadderRows.Of(s, _ => true)).ToList();
+        var height = Top + sessions.Sum(rows => (rows.Count + 1) * RowHeight) + 20;
         var first = events.OfType<PacketTraced>().FirstOrDefault(p => p.Parsed.IPv4 is not null && p.Dir != Direction.In);
         var clientName = first?.Parsed.IPv4 is { } ip ? $"client {ip.Source}" : "client";
         var serverName = first?.Parsed.IPv4 is { } ip2 ? $"server {ip2.Destination}" : "server";
@@ -47,10 +46,28 @@ public static class SvgLadderRenderer
         w.Append(CultureInfo.InvariantCulture, $"<text x=\"{ServerX}\" y=\"20\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">{Esc(serverName)}</text>\n");
         w.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ClientX}\" y1=\"{Top - 14}\" x2=\"{ClientX}\" y2=\"{height - 10}\" stroke=\"#444\" stroke-width=\"2\"/>\n");
         w.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ServerX}\" y1=\"{Top - 14}\" x2=\"{ServerX}\" y2=\"{height - 10}\" stroke=\"#444\" stroke-width=\"2\"/>\n");
-        State(w, Side.Client, client, Top - 18);
-        State(w, Side.Server, server, Top - 18);
-
         var y = Top;
+        foreach (var rows in sessions)
+        {
+            // Each session starts from CLOSED and LISTEN (a run of several recipes draws one after the other).
+            var (client, server) = LadderRows.Initial;
+            if (y > Top)
+            {
+                w.Append(CultureInfo.InvariantCulture, $"<line x1=\"{ClientX - 150}\" y1=\"{y - 26}\" x2=\"{ServerX + 150}\" y2=\"{y - 26}\" stroke=\"#bbb\" stroke-dasharray=\"2 3\"/>\n");
+            }
+
+            State(w, Side.Client, client, y - 18);
+            State(w, Side.Server, server, y - 18);
+            y = Rows(w, rows, y);
+            y += RowHeight;
+        }
+
+        w.Append("</svg>\n");
+        output.Write(w.ToString());
+    }
+
+    private static int Rows(StringBuilder w, List<LadderRow> rows, int y)
+    {
         foreach (var row in rows)
         {
             if (row.Packet is { } p)
@@ -86,8 +103,7 @@ public static class SvgLadderRenderer
             y += RowHeight;
         }
 
-        w.Append("</svg>\n");
-        output.Write(w.ToString());
+        return y;
     }
 
     public static string Render(IReadOnlyList<TraceEvent> events)
