@@ -76,6 +76,64 @@ public sealed class PictureTests
         states.Count(x => x == "SYN-SENT").ShouldBe(2);
     }
 
+    private static readonly (uint Left, uint Right)[] SackBlock = [(1005u, 1009u)];
+
+    /// <summary>A hand-made flow: the first of two segments lost, the server SACKs the second, ours retransmits; then our kernel's RST.</summary>
+    private static List<TraceEvent> SackedFlow()
+    {
+        var tracker = new Wire.Dissection.ConversationTracker();
+        var analyzer = new Wire.Dissection.TcpAnalyzer();
+        var events = new List<TraceEvent>();
+        var number = 0;
+        void Add(double ms, Direction dir, byte[] frame)
+        {
+            var parsed = Wire.Parsing.FrameParser.Parse(frame);
+            var rel = tracker.Track(parsed, frame);
+            var time = TimeSpan.FromMilliseconds(ms);
+            var tags = analyzer.Analyze(parsed, frame, ++number, Lan.Epoch + time);
+            events.Add(new PacketTraced(time, Lan.Epoch + time, number, dir, frame, parsed, rel, tags));
+        }
+
+        byte[] Ours(Wire.Protocols.TcpFlags flags, uint seq, uint ack, string data = "", ReadOnlySpan<byte> options = default) =>
+            Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40000, Lan.ServerPort, flags, seq, ack, 64240, options, Encoding.ASCII.GetBytes(data));
+        const Wire.Protocols.TcpFlags A = Wire.Protocols.TcpFlags.Ack;
+        const Wire.Protocols.TcpFlags PA = Wire.Protocols.TcpFlags.Psh | A;
+        Add(0, Direction.Out, Ours(Wire.Protocols.TcpFlags.Syn, 1000, 0, options: Frames.Options(w => w.Mss(1460).SackPermitted())));
+        Add(1, Direction.In, Frames.FromServer(40000, Wire.Protocols.TcpFlags.Syn | A, 5000, 1001, options: Frames.Options(w => w.Mss(1400).SackPermitted())));
+        Add(1, Direction.Out, Ours(A, 1001, 5001));
+        Add(2, Direction.Out, Ours(PA, 1001, 5001, "aaaa"));
+        Add(2, Direction.Out, Ours(PA, 1005, 5001, "bbbb"));
+        Add(3, Direction.In, Frames.FromServer(40000, A, 5001, 1001, options: Frames.Options(w => w.Nop().Nop().Sack(SackBlock))));
+        Add(200, Direction.Out, Ours(PA, 1001, 5001, "aaaa"));
+        Add(201, Direction.In, Frames.FromServer(40000, A, 5001, 1009));
+        Add(202, Direction.Kernel, Frames.FromClient(40000, Wire.Protocols.TcpFlags.Rst, 1009, 0));
+        return events;
+    }
+
+    [Fact]
+    public void The_graph_marks_the_retransmission_and_the_sack_block_and_the_ladder_dashes_our_kernels_frame()
+    {
+        var events = SackedFlow();
+        var graphs = TimeSequenceGraph.Render(events).Select(g => Xml(g).Root!).ToList();
+        graphs.Count.ShouldBe(2);
+
+        var ours = graphs[0];
+        var tags = string.Join(" | ", events.OfType<PacketTraced>().Select(p => string.Join(",", p.Tags)));
+        ours.Descendants(Svg + "g").Select(g => (string?)g.Attribute("class")).ShouldBe(["seg", "seg", "seg", "seg retrans"], tags);
+        var sack = ours.Descendants(Svg + "line").Single(l => (string?)l.Attribute("class") == "sack");
+        // The block 1005-1009 is relative 5-9: the same heights as the I-beam of the second segment ("bbbb", Seq=5).
+        var second = ours.Descendants(Svg + "g").ElementAt(2).Elements(Svg + "line").First();
+        ((double)sack.Attribute("y1")!).ShouldBe((double)second.Attribute("y1")!);
+        ((double)sack.Attribute("y2")!).ShouldBe((double)second.Attribute("y2")!);
+        graphs[1].Descendants(Svg + "line").Count(l => (string?)l.Attribute("class") == "sack").ShouldBe(0);
+
+        var ladder = Xml(SvgLadderRenderer.Render(events));
+        var arrows = ladder.Descendants(Svg + "line").Where(l => (string?)l.Attribute("class") == "arrow").ToList();
+        arrows.Count.ShouldBe(9);
+        arrows.Select(a => a.Attribute("stroke-dasharray") is not null).ShouldBe([false, false, false, false, false, false, false, false, true]);
+        ((string?)arrows[6].Attribute("stroke")).ShouldBe("#c00000");
+    }
+
     [Fact]
     public void The_text_ladder_and_the_svg_ladder_draw_the_same_state_changes()
     {
