@@ -135,6 +135,25 @@ public sealed class PictureTests
     }
 
     [Fact]
+    public void The_header_figure_boxes_a_wrong_checksum_in_red_and_an_unusual_ttl_in_yellow()
+    {
+        var frame = Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40000, Lan.ServerPort, Wire.Protocols.TcpFlags.Syn, 1000, 0, 64240, ttl: 1);
+        var parsed = Wire.Parsing.FrameParser.Parse(frame);
+        frame[parsed.TransportOffset + 16] ^= 0xFF;
+        var packet = new PacketTraced(TimeSpan.Zero, Lan.Epoch, 1, Direction.Out, frame, parsed, null, []);
+
+        var html = Xml("<div>" + HeaderDiagram.Html(packet) + "</div>");
+
+        var cells = html.Descendants("td").ToDictionary(c => c.Element("span")!.Value);
+        ((string?)cells["Time to Live"].Attribute("class")).ShouldBe("odd");
+        cells["Time to Live"].Elements("span").Last().Value.ShouldBe("1");
+        ((string?)cells["Checksum"].Attribute("class")).ShouldBe("bad");
+        cells["Checksum"].Elements("span").Last().Value.ShouldEndWith("[incorrect]");
+        ((string?)cells["Header Checksum"].Attribute("class")).ShouldBeNull();
+        cells["Flags"].Elements("span").Last().Value.ShouldBe("010 DF");
+    }
+
+    [Fact]
     public void The_text_ladder_and_the_svg_ladder_draw_the_same_state_changes()
     {
         var events = LossySession();

@@ -9,12 +9,13 @@ namespace RawHandshake.Engine.Trace;
 
 /// <summary>
 /// A frame's IPv4 and TCP headers drawn as RFC 791 and RFC 9293 draw them: a 32-bit ruler, one row per word, each field
-/// boxed across its bits with its name and the value on the wire. A wrong checksum is boxed in red with the right one.
+/// boxed across its bits with its name and the value on the wire. A wrong checksum is boxed in red; a field set to
+/// something unusual (reserved bits, IP options, an urgent pointer without URG, a TTL of ours other than 64) in yellow.
 /// Reads the bytes themselves, so a field set to something odd shows as sent.
 /// </summary>
 public static class HeaderDiagram
 {
-    private sealed record Field(string Name, int Bits, string Value, bool Bad = false);
+    private sealed record Field(string Name, int Bits, string Value, bool Bad = false, bool Odd = false);
 
     /// <summary>HTML tables (class <c>hdr</c>) for the frame's IPv4 and TCP headers, or a line saying there are none.</summary>
     public static string Html(PacketTraced p)
@@ -43,7 +44,7 @@ public static class HeaderDiagram
             new("Identification", 16, $"0x{U16(b, o + 4):x4}"),
             new("Flags", 3, $"{(flags & 4) >> 2}{(flags & 2) >> 1}{flags & 1}{((flags & 2) != 0 ? " DF" : "")}{((flags & 1) != 0 ? " MF" : "")}"),
             new("Fragment Offset", 13, (U16(b, o + 6) & 0x1FFF).ToString(CultureInfo.InvariantCulture)),
-            new("Time to Live", 8, b[o + 8].ToString(CultureInfo.InvariantCulture)),
+            new("Time to Live", 8, b[o + 8].ToString(CultureInfo.InvariantCulture), Odd: p.Dir == Direction.Out && b[o + 8] != 64),
             new("Protocol", 8, b[o + 9] == 6 ? "6 (TCP)" : b[o + 9].ToString(CultureInfo.InvariantCulture)),
             ChecksumField("Header Checksum", ipChecksum, ipVerdict),
             new("Source Address", 32, new IPAddress(b.AsSpan(o + 12, 4)).ToString()),
@@ -51,7 +52,7 @@ public static class HeaderDiagram
         };
         if (f.IpOptionsLength > 0)
         {
-            ip.Add(new("Options", 32, Hex(b.AsSpan(f.IpOptionsOffset, f.IpOptionsLength))));
+            ip.Add(new("Options", 32, Hex(b.AsSpan(f.IpOptionsOffset, f.IpOptionsLength)), Odd: true));
         }
 
         Table(sb, "IPv4 header", ip);
@@ -69,7 +70,7 @@ public static class HeaderDiagram
                 new("Sequence Number", 32, $"{U32(b, t + 4)}{(rel is { } r ? $" (relative {r.Seq})" : "")}"),
                 new("Acknowledgment Number", 32, $"{U32(b, t + 8)}{(rel is { AckKnown: true } r2 && tcp.Has(Wire.Protocols.TcpFlags.Ack) ? $" (relative {r2.Ack})" : "")}"),
                 new("Data Offset", 4, $"{doff} ({doff * 4} bytes)"),
-                new("Rsrvd", 4, Convert.ToString(b[t + 12] & 0xF, 2).PadLeft(4, '0'), (b[t + 12] & 0xF) != 0),
+                new("Rsrvd", 4, Convert.ToString(b[t + 12] & 0xF, 2).PadLeft(4, '0'), Odd: (b[t + 12] & 0xF) != 0),
             };
             string[] names = ["CWR", "ECE", "URG", "ACK", "PSH", "RST", "SYN", "FIN"];
             for (var i = 0; i < 8; i++)
@@ -79,7 +80,7 @@ public static class HeaderDiagram
 
             tcpFields.Add(new("Window", 16, U16(b, t + 14).ToString(CultureInfo.InvariantCulture) + (rel is { WindowShift: > 0 } w && !tcp.Has(Wire.Protocols.TcpFlags.Syn) ? $" (×{1 << w.WindowShift} = {U16(b, t + 14) << w.WindowShift})" : "")));
             tcpFields.Add(ChecksumField("Checksum", U16(b, t + 16), f.TransportChecksum(b)));
-            tcpFields.Add(new("Urgent Pointer", 16, U16(b, t + 18).ToString(CultureInfo.InvariantCulture)));
+            tcpFields.Add(new("Urgent Pointer", 16, U16(b, t + 18).ToString(CultureInfo.InvariantCulture), Odd: U16(b, t + 18) != 0 && (fl & 0x20) == 0));
             if (f.TcpOptionsLength > 0)
             {
                 tcpFields.Add(new("[Options]", 32, Hex(f.TcpOptions(b))));
@@ -129,7 +130,7 @@ public static class HeaderDiagram
                 bit = 0;
             }
 
-            sb.Append(CultureInfo.InvariantCulture, $"<td colspan=\"{field.Bits}\"{(field.Bad ? " class=\"bad\"" : "")}><span class=\"n\">{SvgLadderRenderer.Esc(field.Name)}</span>");
+            sb.Append(CultureInfo.InvariantCulture, $"<td colspan=\"{field.Bits}\"{(field.Bad ? " class=\"bad\"" : field.Odd ? " class=\"odd\"" : "")}><span class=\"n\">{SvgLadderRenderer.Esc(field.Name)}</span>");
             sb.Append("<span class=\"v\">").Append(SvgLadderRenderer.Esc(field.Value)).Append("</span></td>");
             bit += field.Bits;
         }

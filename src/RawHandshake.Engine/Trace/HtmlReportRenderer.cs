@@ -24,7 +24,7 @@ public static class HtmlReportRenderer
         table.hdr caption{text-align:left;font-weight:bold;padding:2px}
         table.hdr th{font-weight:normal;font-size:9px;color:#666;width:30px;text-align:left;padding:0 0 0 2px}
         table.hdr td{border:1px solid #333;text-align:center;padding:3px 1px;overflow:hidden;word-break:break-all}
-        table.hdr td.bad{background:#ffd0d0;border-color:#c00}
+        table.hdr td.bad{background:#ffd0d0;border-color:#c00}table.hdr td.odd{background:#fff3b0}
         table.hdr .n{display:block;color:#555;font-size:9px}table.hdr .v{display:block;font-family:DejaVu Sans Mono,monospace}
         details{margin:4px 0}summary{font-family:DejaVu Sans Mono,monospace;font-size:11px;cursor:pointer}
         .summary td{padding:1px 10px 1px 0}

@@ -142,7 +142,7 @@ public static class TimeSequenceGraph
 
         if (clipped)
         {
-            w.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right}\" y=\"{TopMargin - 2}\" text-anchor=\"end\" fill=\"#a08000\">window edge up to {edgeMax:0} (above the scale)</text>");
+            w.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width - Right}\" y=\"{TopMargin + 12}\" text-anchor=\"end\" fill=\"#a08000\">window edge up to {edgeMax:0} (above the scale)</text>");
         }
 
         if (segments.Count == 0)
