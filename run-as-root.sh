@@ -24,7 +24,7 @@ need_root() {
 }
 
 install_packages() {
-  local pkgs=(libpcap0.8 nftables tshark tcpdump ethtool iproute2 procps slirp4netns)
+  local pkgs=(libpcap0.8 nftables tshark tcpdump ethtool iproute2 procps slirp4netns chromium)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -3,7 +3,7 @@ using CommandLine;
 namespace RawHandshake.Cli.Verbs;
 
 [Verb("handshake", HelpText = "A whole TCP session by hand against a real server: handshake, push data, receive and ACK, close — traced.")]
-public sealed partial class HandshakeOptions : LiveOptions
+public sealed partial class HandshakeOptions : LiveOptions, IPictureOptions
 {
     [Option('t', "target", Required = true, HelpText = "Server as IP:PORT (or host:port).")]
     public string Target { get; set; } = "";
@@ -61,4 +61,10 @@ public sealed partial class HandshakeOptions : LiveOptions
 
     [Option("ladder", HelpText = "Also draw the exchange as a ladder diagram.")]
     public bool Ladder { get; set; }
+
+    [Option("ladder-svg", HelpText = "Draw the exchange as an SVG ladder diagram into this file (one arrow per frame, both sides' states at the margins).")]
+    public string? LadderSvg { get; set; }
+
+    [Option("report", HelpText = "Write one self-contained HTML page of the run into this file: ladder, time-sequence graphs, trace table, header diagrams, the pcap.")]
+    public string? Report { get; set; }
 }

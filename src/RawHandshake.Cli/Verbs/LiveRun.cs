@@ -44,6 +44,11 @@ public sealed class LiveRun : IDisposable
             }
         }
 
+        if (options is IPictureOptions pictures)
+        {
+            PictureOutputs.Attach(this, pictures);
+        }
+
         // The one shutdown path: a signal only stops the engine; the run then resets the server, publishes its result,
         // and the guard goes last, when this run is disposed.
         interrupt = context.Interrupts.OnInterrupt(() =>

@@ -3,7 +3,7 @@ using CommandLine;
 namespace RawHandshake.Cli.Verbs;
 
 [Verb("run", HelpText = "Run recipe scripts (recipes/README.md) against a real server: each step passes or fails; exit 0 when all pass.")]
-public sealed partial class RunOptions : LiveOptions
+public sealed partial class RunOptions : LiveOptions, IPictureOptions
 {
     [Value(0, MetaName = "RECIPE", Required = true, HelpText = "Recipe files (.rh); a name without extension is looked up as NAME.rh.")]
     public IEnumerable<string> Files { get; set; } = [];
@@ -25,4 +25,10 @@ public sealed partial class RunOptions : LiveOptions
 
     [Option("check", HelpText = "Only compile the recipes and report errors; send nothing.")]
     public bool Check { get; set; }
+
+    [Option("ladder-svg", HelpText = "Draw the exchange as an SVG ladder diagram into this file (one arrow per frame, both sides' states at the margins).")]
+    public string? LadderSvg { get; set; }
+
+    [Option("report", HelpText = "Write one self-contained HTML page of the run into this file: ladder, time-sequence graphs, trace table, header diagrams, the pcap.")]
+    public string? Report { get; set; }
 }

@@ -19,57 +19,26 @@ public static class LadderRenderer
     {
         var list = events.ToList();
         var sb = new StringBuilder();
-        var client = TcpState.Closed;
-        // The server's state at the top: what its first change shows it was (LISTEN once its SYN-ACK came), else unknown.
-        var server = list.OfType<StateTraced>().FirstOrDefault(s => s.Side == Side.Server)?.From;
+        var (client, server) = LadderRows.Initial(list);
         sb.Append(' ', StateWidth).Append("  client").Append(' ', ArrowWidth - 12).Append("server\n");
         Row(sb, client.ToRfc(), "", server.ToRfc());
-        for (var i = 0; i < list.Count; i++)
+        foreach (var row in LadderRows.Of(list, p => p.Parsed.Tcp is not null))
         {
-            var packet = list[i] as PacketTraced;
-            if (packet is not { Parsed.Tcp: not null } && list[i] is not TimerTraced && i != 0)
-            {
-                continue;
-            }
-
-            // States after this segment or timer: the state events until the next segment or timer.
-            var newClient = client;
-            var newServer = server;
-            for (var j = i + (i == 0 && packet is null && list[0] is not TimerTraced ? 0 : 1); j < list.Count && list[j] is not (PacketTraced { Parsed.Tcp: not null } or TimerTraced); j++)
-            {
-                if (list[j] is StateTraced s)
-                {
-                    if (s.Side == Side.Client)
-                    {
-                        newClient = s.To;
-                    }
-                    else
-                    {
-                        newServer = s.To;
-                    }
-                }
-            }
-
-            if (packet is { Parsed.Tcp: { } tcp })
+            var arrow = "";
+            if (row.Packet is { Parsed.Tcp: { } tcp } packet)
             {
                 var label = Label(packet, tcp);
-                var arrow = packet.Dir == Direction.In ? Left(label) : Right(label, packet.Dir == Direction.Kernel);
-                Row(sb, newClient != client ? newClient.ToRfc() : "", arrow, newServer != server ? newServer.ToRfc() : "");
-            }
-            else if (newClient != client || newServer != server)
-            {
-                // A change made by time (TIME-WAIT running out, a timeout), not by a segment: a row without an arrow.
-                Row(sb, newClient != client ? newClient.ToRfc() : "", "", newServer != server ? newServer.ToRfc() : "");
+                arrow = packet.Dir == Direction.In ? Left(label) : Right(label, packet.Dir == Direction.Kernel);
             }
 
-            client = newClient;
-            server = newServer;
+            // A row without an arrow is a change made by time (TIME-WAIT running out, a timeout), not by a segment.
+            Row(sb, row.ClientChanged ? row.Client.ToRfc() : "", arrow, row.ServerChanged ? row.Server.ToRfc() : "");
         }
 
         return sb.ToString();
     }
 
-    private static string Label(PacketTraced p, TcpHeader tcp)
+    internal static string Label(PacketTraced p, TcpHeader tcp)
     {
         var seq = p.Rel?.Seq ?? tcp.Seq.Value;
         var sb = new StringBuilder();
