@@ -206,7 +206,7 @@ public static class CraftSend
     }
 
     /// <summary>Ctrl-C and SIGTERM stop the probe at its next turn (statistics are still printed): 130 or 143, as in <see cref="LiveRun"/>.</summary>
-    private sealed class Signals : IDisposable
+    internal sealed class Signals : IDisposable
     {
         private readonly ConsoleCancelEventHandler onCancel;
         private readonly PosixSignalRegistration term;
