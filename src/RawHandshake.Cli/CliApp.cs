@@ -8,7 +8,7 @@ namespace RawHandshake.Cli;
 /// <summary>Parses the verb and its options, runs it, and turns every failure into one line on stderr and an exit code.</summary>
 public static class CliApp
 {
-    public static readonly Type[] Verbs = [typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions), typeof(InterfacesOptions), typeof(ServeOptions), typeof(LabOptions), typeof(RunOptions), typeof(BenchOptions), typeof(ExplainOptions), typeof(ProbeOptions)];
+    public static readonly Type[] Verbs = [typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions), typeof(InterfacesOptions), typeof(ServeOptions), typeof(LabOptions), typeof(RunOptions), typeof(BenchOptions), typeof(ExplainOptions), typeof(ProbeOptions), typeof(TracerouteOptions)];
 
     public static int Run(string[] args, CliContext context)
     {

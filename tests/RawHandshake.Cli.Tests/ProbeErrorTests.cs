@@ -18,6 +18,13 @@ public class ProbeErrorTests
     [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--timeout", "soon" }, "rawhandshake: --timeout: 'soon' is not a duration (e.g. 200ms, 1.5s, 2m)")]
     [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--rst-guard", "maybe" }, "rawhandshake: --rst-guard: 'maybe' is not one of nft, phantom, none")]
     [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--netns", "no-such-ns-xyz" }, "rawhandshake: --netns: no network namespace 'no-such-ns-xyz' (see: ip netns list)")]
+    [InlineData(new[] { "traceroute", "198.18.2.0/30", "-p", "80" }, "rawhandshake: TARGET: 198.18.2.0/30 is a range; traceroute takes one host")]
+    [InlineData(new[] { "traceroute", "198.18.2.10", "-p", "0" }, "rawhandshake: --port: port 0 cannot be connected to")]
+    [InlineData(new[] { "traceroute", "198.18.2.10", "-q", "0" }, "rawhandshake: --queries: at least 1 probe per hop")]
+    [InlineData(new[] { "traceroute", "198.18.2.10", "-q", "11" }, "rawhandshake: --queries: 11 is out of range (0 to 10, 0xa)")]
+    [InlineData(new[] { "traceroute", "198.18.2.10", "-f", "5", "-m", "3" }, "rawhandshake: --first-hop 5 and --max-hops 3: need 1 ≤ first hop ≤ max hops")]
+    [InlineData(new[] { "traceroute", "198.18.2.10", "-m", "256" }, "rawhandshake: --max-hops: 256 is out of range (0 to 255, 0xff)")]
+    [InlineData(new[] { "traceroute", "198.18.2.10", "--netns", "no-such-ns-xyz" }, "rawhandshake: --netns: no network namespace 'no-such-ns-xyz' (see: ip netns list)")]
     [InlineData(new[] { "probe", "198.18.2.10" }, "rawhandshake: probe: option '--ports' is required (see rawhandshake probe --help)")]
     public void OneLineAndExit2(string[] args, string expected)
     {

@@ -119,7 +119,7 @@ public sealed partial class ProbeOptions : ICommand
         return ExitCodes.Ok;
     }
 
-    private static CaptureTraceWriter CaptureSink(string path)
+    internal static CaptureTraceWriter CaptureSink(string path)
     {
         try
         {
