@@ -18,6 +18,7 @@ public class ProbeErrorTests
     [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--timeout", "soon" }, "rawhandshake: --timeout: 'soon' is not a duration (e.g. 200ms, 1.5s, 2m)")]
     [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--rst-guard", "maybe" }, "rawhandshake: --rst-guard: 'maybe' is not one of nft, phantom, none")]
     [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--netns", "no-such-ns-xyz" }, "rawhandshake: --netns: no network namespace 'no-such-ns-xyz' (see: ip netns list)")]
+    [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--scan", "maimon" }, "rawhandshake: --scan: 'maimon' is not one of syn, ack, fin, null, xmas, window")]
     [InlineData(new[] { "traceroute", "198.18.2.0/30", "-p", "80" }, "rawhandshake: TARGET: 198.18.2.0/30 is a range; traceroute takes one host")]
     [InlineData(new[] { "traceroute", "198.18.2.10", "-p", "0" }, "rawhandshake: --port: port 0 cannot be connected to")]
     [InlineData(new[] { "traceroute", "198.18.2.10", "-q", "0" }, "rawhandshake: --queries: at least 1 probe per hop")]

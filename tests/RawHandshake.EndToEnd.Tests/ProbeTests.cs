@@ -70,14 +70,30 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
         var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "19501-20500", "--rate", "5000", "--timeout", "300ms", "--retries", "0");
         r.Code.ShouldBe(0, r.ToString());
         var lines = r.Out.Split('\n');
-        lines[0].ShouldBe("probe 198.18.2.10: 1000 ports, 1 SYN each, 5000 SYNs/s, retries 0, via eth0 and gateway 198.18.0.254, guard nft");
+        lines[0].ShouldBe("probe 198.18.2.10: 1000 ports, 1 SYN each, 5000 probes/s, retries 0, via eth0 and gateway 198.18.0.254, guard nft");
         lines[1].ShouldBe("Not shown: 996 closed tcp ports (reset)");
-        lines[2].ShouldStartWith("PORT        STATE     REASON            RTT         TTL         WIN    MSS   OPTIONS");
+        lines[2].ShouldStartWith("PORT        STATE         REASON            RTT         TTL         WIN    MSS   OPTIONS");
         var rows = lines.Where(l => l.Contains("/tcp", StringComparison.Ordinal)).ToList();
         rows.Select(l => l.Split('/')[0]).ShouldBe(["20000", "20001", "20002", "20003"]);
-        rows.ShouldAllBe(l => l.Contains(" open      syn-ack ", StringComparison.Ordinal) && l.Contains(" 63 (64-1) ", StringComparison.Ordinal) && l.Contains(" 1460  mss,sack_perm,timestamps,nop,wscale", StringComparison.Ordinal));
+        rows.ShouldAllBe(l => l.Contains(" open          syn-ack ", StringComparison.Ordinal) && l.Contains(" 63 (64-1) ", StringComparison.Ordinal) && l.Contains(" 1460  mss,sack_perm,timestamps,nop,wscale", StringComparison.Ordinal));
         r.Out.ShouldContain("1000 ports: 4 open, 996 closed; 1000 probes sent");
         r.Err.ShouldBeEmpty("no progress line when stderr is not a terminal");
+        ServerHoldsNothing().ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("ack", "unfiltered", "unfiltered")]   // nmap -sA: a RST either way, nothing filters
+    [InlineData("fin", "open|filtered", "closed")]    // -sF: a listener drops a lone FIN (RFC 9293), a closed port resets
+    [InlineData("null", "open|filtered", "closed")]   // -sN
+    [InlineData("xmas", "open|filtered", "closed")]   // -sX
+    [InlineData("window", "closed", "closed")]        // -sW: Linux's RSTs carry window 0 whatever the port
+    public void ScanTypesReadAnswersAsNmapDoes(string scan, string listening, string noListener)
+    {
+        var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "20000,20099", "--scan", scan, "--json", "--timeout", "200ms", "--rate", "1000");
+        r.Code.ShouldBe(0, r.ToString());
+        var ports = Ports(r.Out);
+        (Str(ports[20000], "state"), Str(ports[20099], "state")).ShouldBe((listening, noListener), r.Out);
+        ports[20000].GetProperty("sent").GetInt32().ShouldBe(listening == "open|filtered" ? 2 : 1, "silence is asked again once");
         ServerHoldsNothing().ShouldBeEmpty();
     }
 

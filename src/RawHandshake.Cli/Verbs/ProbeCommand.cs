@@ -39,6 +39,16 @@ public sealed partial class ProbeOptions : ICommand
             throw new UsageException("--ttl: 0 dies at once (1 to 255)");
         }
 
+        var scan = (Scan?.ToLowerInvariant()) switch
+        {
+            null or "syn" => ScanType.Syn,
+            "ack" => ScanType.Ack,
+            "fin" => ScanType.Fin,
+            "null" => ScanType.Null,
+            "xmas" => ScanType.Xmas,
+            "window" => ScanType.Window,
+            _ => throw new UsageException($"--scan: '{Scan}' is not one of syn, ack, fin, null, xmas, window"),
+        };
         var interval = ProbeTargets.Rate(Rate, PortScan.DefaultRate, MaxRate);
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
         var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
@@ -85,10 +95,10 @@ public sealed partial class ProbeOptions : ICommand
             if (!Json)
             {
                 var route = live.Route;
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {host}: {ports.Count} {(ports.Count == 1 ? "port" : "ports")}, {count} SYN{(count == 1 ? "" : "s")} each, {1 / interval.TotalSeconds:0.#} SYNs/s, retries {retries}, via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, guard {live.Guard.ToString().ToLowerInvariant()}"));
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {host}: {ports.Count} {(ports.Count == 1 ? "port" : "ports")}, {count} {What(scan, count)} each, {1 / interval.TotalSeconds:0.#} probes/s, retries {retries}, via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, guard {live.Guard.ToString().ToLowerInvariant()}"));
             }
 
-            var reports = PortScan.Run(live, nextHop, new PortScanRequest(host, ports) { Count = count, Interval = interval, Timeout = timeout, Retries = retries, Ttl = ttl }, sourcePorts);
+            var reports = PortScan.Run(live, nextHop, new PortScanRequest(host, ports) { Count = count, Interval = interval, Timeout = timeout, Retries = retries, Ttl = ttl, Scan = scan }, sourcePorts);
             progress?.Clear();
             open += reports.Count(r => r.State == PortState.Open);
             if (Json)
@@ -117,6 +127,14 @@ public sealed partial class ProbeOptions : ICommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>"SYN", "ACKs", "FIN|PSH|URG" …: what each probe carries.</summary>
+    private static string What(ScanType scan, int count)
+    {
+        var flags = PortScanRequest.Flags(scan);
+        var name = flags == 0 ? "flagless segment" : Wire.Protocols.TcpFlagsText.ToWireshark(flags).Trim('[', ']').Replace(", ", "|", StringComparison.Ordinal);
+        return count == 1 ? name : name + "s";
     }
 
     internal static CaptureTraceWriter CaptureSink(string path)

@@ -20,6 +20,9 @@ public sealed partial class ProbeOptions : LiveOptions
     [Option("retries", HelpText = "Rounds sent again to ports from which nothing came back (default 1, at most 10).")]
     public string? Retries { get; set; }
 
+    [Option("scan", HelpText = "nmap's TCP scan type: syn (default), ack, fin, null, xmas, window.")]
+    public string? Scan { get; set; }
+
     [Option("ttl", HelpText = "IP TTL of our SYNs (default 64).")]
     public string? Ttl { get; set; }
 }

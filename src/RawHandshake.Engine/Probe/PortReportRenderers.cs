@@ -29,7 +29,7 @@ public static class PortReportText
             sb.Append(CultureInfo.InvariantCulture, $"Not shown: {n} {StateName(key.State)} tcp ports ({key.Reason})\n");
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"{"PORT",-11} {"STATE",-9} {"REASON",-17} {"RTT",-11} {"TTL",-11} {"WIN",-6} {"MSS",-5} OPTIONS\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{"PORT",-11} {"STATE",-13} {"REASON",-17} {"RTT",-11} {"TTL",-11} {"WIN",-6} {"MSS",-5} OPTIONS\n");
         foreach (var r in reports.OrderBy(r => r.Port))
         {
             if (collapsed.Contains((r.State, r.Reason)))
@@ -38,7 +38,7 @@ public static class PortReportText
             }
 
             var a = r.Answer;
-            sb.Append(CultureInfo.InvariantCulture, $"{r.Port + "/tcp",-11} {StateName(r.State),-9} {r.Reason,-17} {Ms(r.Rtt),-11} {(a is null ? "-" : $"{a.Ttl} ({a.InitialTtl}-{a.Hops})"),-11} {(a is null ? "-" : a.Window.ToString(CultureInfo.InvariantCulture)),-6} {(a?.Mss is { } mss ? mss.ToString(CultureInfo.InvariantCulture) : "-"),-5} {(a is null || a.Options.Length == 0 ? "-" : a.Options)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Port + "/tcp",-11} {StateName(r.State),-13} {r.Reason,-17} {Ms(r.Rtt),-11} {(a is null ? "-" : $"{a.Ttl} ({a.InitialTtl}-{a.Hops})"),-11} {(a is null ? "-" : a.Window.ToString(CultureInfo.InvariantCulture)),-6} {(a?.Mss is { } mss ? mss.ToString(CultureInfo.InvariantCulture) : "-"),-5} {(a is null || a.Options.Length == 0 ? "-" : a.Options)}\n");
             if (a is { IsSynAck: true })
             {
                 sb.Append("  |_ ").Append(Fingerprint(a)).Append('\n');
@@ -87,6 +87,8 @@ public static class PortReportText
     {
         PortState.Open => "open",
         PortState.Closed => "closed",
+        PortState.Unfiltered => "unfiltered",
+        PortState.OpenFiltered => "open|filtered",
         _ => "filtered",
     };
 

@@ -17,6 +17,34 @@ public enum PortState
 
     /// <summary>Silence (after every retry), or an ICMP unreachable: something in the way drops or rejects.</summary>
     Filtered,
+
+    /// <summary>ACK scan: a RST came back, so nothing filters the port (open or closed cannot be told).</summary>
+    Unfiltered,
+
+    /// <summary>FIN, NULL and Xmas scans: silence, which an open port (RFC 9293 drops such segments) and a filter both give.</summary>
+    OpenFiltered,
+}
+
+/// <summary>nmap's TCP scan types: which flags the probe carries and how an answer (or silence) reads.</summary>
+public enum ScanType
+{
+    /// <summary>-sS: SYN; SYN-ACK open, RST closed, silence or unreachable filtered.</summary>
+    Syn,
+
+    /// <summary>-sA: ACK; RST unfiltered, silence or unreachable filtered.</summary>
+    Ack,
+
+    /// <summary>-sF: FIN; RST closed, silence open|filtered, unreachable filtered.</summary>
+    Fin,
+
+    /// <summary>-sN: no flags at all; as FIN.</summary>
+    Null,
+
+    /// <summary>-sX: FIN|PSH|URG; as FIN.</summary>
+    Xmas,
+
+    /// <summary>-sW: ACK; a RST with a non-zero window open, with a zero window closed (some stacks), silence filtered.</summary>
+    Window,
 }
 
 /// <summary>An ICMP error that answered a probe: its type and code, and who sent it (the target, or a router).</summary>
@@ -44,7 +72,7 @@ public sealed record IcmpErrorSeen(byte Type, byte Code, IPv4Address From)
 
 /// <summary>What the probes of one port found: its state and why, the RTTs, the first answer's fingerprint, the ICMP
 /// error if one came, and every SYN-ACK's ISN (in the order the probes went out).</summary>
-public sealed class PortReport(IPv4Address host, ushort port)
+public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = ScanType.Syn)
 {
     private RttAccumulator rtts;
 
@@ -68,18 +96,30 @@ public sealed class PortReport(IPv4Address host, ushort port)
 
     public List<SeqNum> Isns { get; } = [];
 
-    public PortState State =>
-        Answer is { IsSynAck: true } ? PortState.Open
-        : Answer is { } a && (a.Flags & TcpFlags.Rst) != 0 ? PortState.Closed
-        : PortState.Filtered;
+    public ScanType Scan { get; } = scan;
+
+    /// <summary>The state the answers (or silence) mean for <see cref="Scan"/>, with nmap's meanings.</summary>
+    public PortState State
+    {
+        get
+        {
+            var rst = Answer is { } a && (a.Flags & TcpFlags.Rst) != 0;
+            return Scan switch
+            {
+                ScanType.Syn => Answer is { IsSynAck: true } ? PortState.Open : rst ? PortState.Closed : PortState.Filtered,
+                ScanType.Ack => rst ? PortState.Unfiltered : PortState.Filtered,
+                ScanType.Window => rst ? (Answer!.Window > 0 ? PortState.Open : PortState.Closed) : PortState.Filtered,
+                _ => rst ? PortState.Closed : Icmp is not null ? PortState.Filtered : PortState.OpenFiltered,
+            };
+        }
+    }
 
     /// <summary>nmap's reason: <c>syn-ack</c>, <c>reset</c>, the ICMP error's word, or <c>no-response</c>.</summary>
-    public string Reason => State switch
-    {
-        PortState.Open => "syn-ack",
-        PortState.Closed => "reset",
-        _ => Icmp?.Reason ?? "no-response",
-    };
+    public string Reason =>
+        Answer is { IsSynAck: true } ? "syn-ack"
+        : Answer is { } a && (a.Flags & TcpFlags.Rst) != 0 ? "reset"
+        : Answer is { } other ? other.Flags.ToLetters()
+        : Icmp?.Reason ?? "no-response";
 
     internal void Add(TimeSpan rtt, SynAckFingerprint answer)
     {
@@ -113,6 +153,19 @@ public sealed record PortScanRequest(IPv4Address Target, IReadOnlyList<ushort> P
 
     /// <summary>IP TTL of our SYNs.</summary>
     public byte Ttl { get; init; } = 64;
+
+    /// <summary>The scan type: the flags of the probes and what answers mean.</summary>
+    public ScanType Scan { get; init; } = ScanType.Syn;
+
+    /// <summary>The TCP flags a probe of <paramref name="scan"/> carries.</summary>
+    public static TcpFlags Flags(ScanType scan) => scan switch
+    {
+        ScanType.Syn => TcpFlags.Syn,
+        ScanType.Ack or ScanType.Window => TcpFlags.Ack,
+        ScanType.Fin => TcpFlags.Fin,
+        ScanType.Null => 0,
+        _ => TcpFlags.Fin | TcpFlags.Psh | TcpFlags.Urg,
+    };
 }
 
 /// <summary>
@@ -130,7 +183,7 @@ public static class PortScan
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(ports);
-        var reports = request.Ports.Select(p => new PortReport(request.Target, p)).ToList();
+        var reports = request.Ports.Select(p => new PortReport(request.Target, p, request.Scan)).ToList();
         var pending = Enumerable.Range(0, reports.Count).ToList();
         var eth = new EthernetHeader(nextHop, live.LocalMac);
         for (var round = 0; round <= request.Retries && pending.Count > 0 && !live.Engine.StopRequested; round++)
@@ -147,7 +200,7 @@ public static class PortScan
             }
 
             var basePort = ports.Take(probes.Count);
-            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000));
+            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000), PortScanRequest.Flags(request.Scan));
             ProbeGuard.SourcePorts(live, live.Source, basePort, probes.Count, request.Target, probes[0].Port);
             var result = Prober.Run(live.Engine, new ProbeRequest(frames)
             {
