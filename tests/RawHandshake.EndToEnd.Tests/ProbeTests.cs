@@ -97,6 +97,38 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
         ServerHoldsNothing().ShouldBeEmpty();
     }
 
+    [Fact]
+    public void UdpPortsAreClosedByPortUnreachableFilteredByAnotherAndOpenFilteredBySilence()
+    {
+        // The server's ICMP rate limit off, so that every datagram to a closed port gets its port unreachable.
+        Sh.InNs(lab.Server, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0");
+        var table = "rhu" + Guid.NewGuid().ToString("N")[..6];
+        Sh.InNs(lab.Server, "nft", "add", "table", "inet", table);
+        Sh.InNs(lab.Server, "nft", "add", "chain", "inet", table, "in", "{ type filter hook input priority 0; }");
+        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "udp", "dport", "5001", "drop");
+        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "udp", "dport", "5002", "reject", "with", "icmp", "type", "host-prohibited");
+        try
+        {
+            var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "5000-5002", "--udp", "--json", "--timeout", "200ms", "--rate", "1000");
+            r.Code.ShouldBe(0, r.ToString());
+            var ports = Ports(r.Out);
+            ports.Values.ShouldAllBe(p => p.GetProperty("proto").GetString() == "udp");
+            (Str(ports[5000], "state"), Str(ports[5000], "reason")).ShouldBe(("closed", "port-unreach"));
+            (Str(ports[5001], "state"), Str(ports[5001], "reason")).ShouldBe(("open|filtered", "no-response"));
+            (Str(ports[5002], "state"), Str(ports[5002], "reason")).ShouldBe(("filtered", "host-prohibited"));
+            ports[5002].GetProperty("icmp").GetProperty("code").GetInt32().ShouldBe(10);
+
+            // craft --send --udp: the datagram built by the wire layer, answered by the same port unreachable.
+            var c = Cli.Run(Bound, "craft", "--send", "--udp", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "5000", "--data", "hi", "--timeout", "300ms");
+            c.Code.ShouldBe(1, c.ToString());
+            c.Out.ShouldContain("198.18.2.10 → 198.18.0.1 ICMP 72 Destination unreachable (Port unreachable)");
+        }
+        finally
+        {
+            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Server, "nft", "delete", "table", "inet", table);
+        }
+    }
+
     /// <summary>Every socket of the server that is not a listener (bounded: our RSTs went out before the process ended).</summary>
     private string ServerHoldsNothing()
     {

@@ -49,6 +49,11 @@ public sealed partial class ProbeOptions : ICommand
             "window" => ScanType.Window,
             _ => throw new UsageException($"--scan: '{Scan}' is not one of syn, ack, fin, null, xmas, window"),
         };
+        if (Udp)
+        {
+            scan = Scan is null ? ScanType.Udp : throw new UsageException($"--udp and --scan {Scan}: UDP probes carry no TCP flags; give one or the other");
+        }
+
         var interval = ProbeTargets.Rate(Rate, PortScan.DefaultRate, MaxRate);
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
         var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
@@ -76,7 +81,7 @@ public sealed partial class ProbeOptions : ICommand
         var open = 0;
         foreach (var host in hosts)
         {
-            var request = new LiveRequest(host) { Interface = Iface, Source = source, Guard = guard, Warmup = false };
+            var request = new LiveRequest(host) { Interface = Iface, Source = source, Guard = scan == ScanType.Udp ? RstGuardMode.None : guard, Warmup = false };
             using var live = LiveSetup.Open(request, new SystemClock(), bus, "probe");
             signals.Attach(live.Engine);
             Wire.Primitives.MacAddress nextHop;
@@ -95,7 +100,7 @@ public sealed partial class ProbeOptions : ICommand
             if (!Json)
             {
                 var route = live.Route;
-                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {host}: {ports.Count} {(ports.Count == 1 ? "port" : "ports")}, {count} {What(scan, count)} each, {1 / interval.TotalSeconds:0.#} probes/s, retries {retries}, via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, guard {live.Guard.ToString().ToLowerInvariant()}"));
+                context.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe {host}: {ports.Count} {(ports.Count == 1 ? "port" : "ports")}, {count} {What(scan, count)} each, {1 / interval.TotalSeconds:0.#} probes/s, retries {retries}, via {route.Interface}{(route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}{(scan == ScanType.Udp ? "" : $", guard {live.Guard.ToString().ToLowerInvariant()}")}"));
             }
 
             var reports = PortScan.Run(live, nextHop, new PortScanRequest(host, ports) { Count = count, Interval = interval, Timeout = timeout, Retries = retries, Ttl = ttl, Scan = scan }, sourcePorts);
@@ -132,6 +137,11 @@ public sealed partial class ProbeOptions : ICommand
     /// <summary>"SYN", "ACKs", "FIN|PSH|URG" …: what each probe carries.</summary>
     private static string What(ScanType scan, int count)
     {
+        if (scan == ScanType.Udp)
+        {
+            return count == 1 ? "UDP datagram" : "UDP datagrams";
+        }
+
         var flags = PortScanRequest.Flags(scan);
         var name = flags == 0 ? "flagless segment" : Wire.Protocols.TcpFlagsText.ToWireshark(flags).Trim('[', ']').Replace(", ", "|", StringComparison.Ordinal);
         return count == 1 ? name : name + "s";

@@ -23,6 +23,9 @@ public sealed partial class ProbeOptions : LiveOptions
     [Option("scan", HelpText = "nmap's TCP scan type: syn (default), ack, fin, null, xmas, window.")]
     public string? Scan { get; set; }
 
+    [Option("udp", HelpText = "UDP probes (nmap -sU): an answer is open, ICMP port unreachable closed, another unreachable filtered, silence open|filtered.")]
+    public bool Udp { get; set; }
+
     [Option("ttl", HelpText = "IP TTL of our SYNs (default 64).")]
     public string? Ttl { get; set; }
 }

@@ -43,8 +43,10 @@ public sealed class PortProbeFrames : ProbeFrames
     /// <param name="baseId">IP ID of frame 0.</param>
     /// <param name="flags">The TCP flags of every frame (a SYN unless a scan type says otherwise).</param>
     /// <param name="offerEcn">Add ECE|CWR to a SYN (RFC 3168's ECN-setup SYN).</param>
-    public PortProbeFrames(IReadOnlyList<PortProbe> probes, EthernetHeader ethernet, IPv4Address source, IPv4Address destination, ushort basePort, ushort baseId, TcpFlags flags = TcpFlags.Syn, bool offerEcn = true)
+    /// <param name="udp">Send empty UDP datagrams instead (nmap's -sU); <paramref name="flags"/> then does not matter.</param>
+    public PortProbeFrames(IReadOnlyList<PortProbe> probes, EthernetHeader ethernet, IPv4Address source, IPv4Address destination, ushort basePort, ushort baseId, TcpFlags flags = TcpFlags.Syn, bool offerEcn = true, bool udp = false)
     {
+        Udp = udp;
         ArgumentNullException.ThrowIfNull(probes);
         if (basePort + probes.Count - 1 > ushort.MaxValue)
         {
@@ -80,6 +82,9 @@ public sealed class PortProbeFrames : ProbeFrames
 
     public TcpFlags Flags { get; }
 
+    /// <summary>UDP datagrams, not TCP segments.</summary>
+    public bool Udp { get; }
+
     /// <summary>The probe frame <paramref name="index"/> carries.</summary>
     public PortProbe Probe(int index) => probes[index];
 
@@ -92,6 +97,13 @@ public sealed class PortProbeFrames : ProbeFrames
         {
             var p = probes[index];
             var ip = new IPv4Header { Source = source, Destination = destination, Ttl = p.Ttl, Id = (ushort)(BaseId + index), DontFragment = true };
+            if (Udp)
+            {
+                length = FrameBuilder.BuildUdp(buffer, ethernet, ip, new UdpFields((ushort)(BasePort + index), p.Port), default);
+                built = index;
+                return buffer.AsSpan(0, length);
+            }
+
             var ack = (Flags & TcpFlags.Ack) != 0 ? new SeqNum(isns[index] * 2654435761u) : new SeqNum(0); // any number, the same each time the frame is built
             var tcp = new TcpHeader((ushort)(BasePort + index), p.Port, Isn(index), ack, Flags, Window);
             length = FrameBuilder.BuildTcp(buffer, ethernet, ip, tcp, options.AsSpan(0, optionsLength), default);
@@ -104,6 +116,7 @@ public sealed class PortProbeFrames : ProbeFrames
     public override int? Candidate(in ParsedFrame other, bool fromOurSide, int sent)
     {
         int? port = other.Tcp is { } tcp ? (fromOurSide ? tcp.SourcePort : tcp.DestinationPort)
+            : other.Udp is { } udp ? (fromOurSide ? udp.SourcePort : udp.DestinationPort)
             : other.IcmpQuote is { SourcePort: { } quoted } ? quoted
             : null;
         if (port is not { } p)

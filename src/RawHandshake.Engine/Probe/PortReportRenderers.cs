@@ -26,7 +26,7 @@ public static class PortReportText
         foreach (var key in collapsed)
         {
             var n = reports.Count(r => (r.State, r.Reason) == key);
-            sb.Append(CultureInfo.InvariantCulture, $"Not shown: {n} {StateName(key.State)} tcp ports ({key.Reason})\n");
+            sb.Append(CultureInfo.InvariantCulture, $"Not shown: {n} {StateName(key.State)} {reports[0].Protocol} ports ({key.Reason})\n");
         }
 
         sb.Append(CultureInfo.InvariantCulture, $"{"PORT",-11} {"STATE",-13} {"REASON",-17} {"RTT",-11} {"TTL",-11} {"WIN",-6} {"MSS",-5} OPTIONS\n");
@@ -38,7 +38,7 @@ public static class PortReportText
             }
 
             var a = r.Answer;
-            sb.Append(CultureInfo.InvariantCulture, $"{r.Port + "/tcp",-11} {StateName(r.State),-13} {r.Reason,-17} {Ms(r.Rtt),-11} {(a is null ? "-" : $"{a.Ttl} ({a.InitialTtl}-{a.Hops})"),-11} {(a is null ? "-" : a.Window.ToString(CultureInfo.InvariantCulture)),-6} {(a?.Mss is { } mss ? mss.ToString(CultureInfo.InvariantCulture) : "-"),-5} {(a is null || a.Options.Length == 0 ? "-" : a.Options)}\n");
+            sb.Append(CultureInfo.InvariantCulture, $"{r.Port + "/" + r.Protocol,-11} {StateName(r.State),-13} {r.Reason,-17} {Ms(r.Rtt),-11} {(a is null ? "-" : $"{a.Ttl} ({a.InitialTtl}-{a.Hops})"),-11} {(a is null ? "-" : a.Window.ToString(CultureInfo.InvariantCulture)),-6} {(a?.Mss is { } mss ? mss.ToString(CultureInfo.InvariantCulture) : "-"),-5} {(a is null || a.Options.Length == 0 ? "-" : a.Options)}\n");
             if (a is { IsSynAck: true })
             {
                 sb.Append("  |_ ").Append(Fingerprint(a)).Append('\n');
@@ -116,7 +116,7 @@ public static class PortReportJson
             w.WriteString("event", "port");
             w.WriteString("host", r.Host.ToString());
             w.WriteNumber("port", r.Port);
-            w.WriteString("proto", "tcp");
+            w.WriteString("proto", r.Protocol);
             w.WriteString("state", PortReportText.StateName(r.State));
             w.WriteString("reason", r.Reason);
             w.WriteNumber("sent", r.Sent);

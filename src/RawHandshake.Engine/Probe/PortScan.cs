@@ -45,6 +45,10 @@ public enum ScanType
 
     /// <summary>-sW: ACK; a RST with a non-zero window open, with a zero window closed (some stacks), silence filtered.</summary>
     Window,
+
+    /// <summary>-sU: an empty UDP datagram; a UDP answer open, ICMP port unreachable closed, another unreachable
+    /// filtered, silence open|filtered.</summary>
+    Udp,
 }
 
 /// <summary>An ICMP error that answered a probe: its type and code, and who sent it (the target, or a router).</summary>
@@ -106,6 +110,10 @@ public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = Sc
             var rst = Answer is { } a && (a.Flags & TcpFlags.Rst) != 0;
             return Scan switch
             {
+                ScanType.Udp => UdpAnswered ? PortState.Open
+                    : Icmp is { Type: 3, Code: 3 } ? PortState.Closed
+                    : Icmp is not null ? PortState.Filtered
+                    : PortState.OpenFiltered,
                 ScanType.Syn => Answer is { IsSynAck: true } ? PortState.Open : rst ? PortState.Closed : PortState.Filtered,
                 ScanType.Ack => rst ? PortState.Unfiltered : PortState.Filtered,
                 ScanType.Window => rst ? (Answer!.Window > 0 ? PortState.Open : PortState.Closed) : PortState.Filtered,
@@ -116,10 +124,23 @@ public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = Sc
 
     /// <summary>nmap's reason: <c>syn-ack</c>, <c>reset</c>, the ICMP error's word, or <c>no-response</c>.</summary>
     public string Reason =>
-        Answer is { IsSynAck: true } ? "syn-ack"
+        UdpAnswered ? "udp-response"
+        : Answer is { IsSynAck: true } ? "syn-ack"
         : Answer is { } a && (a.Flags & TcpFlags.Rst) != 0 ? "reset"
         : Answer is { } other ? other.Flags.ToLetters()
         : Icmp?.Reason ?? "no-response";
+
+    /// <summary>A UDP datagram came back from the port (<see cref="ScanType.Udp"/>).</summary>
+    public bool UdpAnswered { get; private set; }
+
+    public string Protocol => Scan == ScanType.Udp ? "udp" : "tcp";
+
+    internal void AddUdp(TimeSpan rtt)
+    {
+        rtts.Add(rtt);
+        Rtt ??= rtt;
+        UdpAnswered = true;
+    }
 
     internal void Add(TimeSpan rtt, SynAckFingerprint answer)
     {
@@ -163,7 +184,7 @@ public sealed record PortScanRequest(IPv4Address Target, IReadOnlyList<ushort> P
         ScanType.Syn => TcpFlags.Syn,
         ScanType.Ack or ScanType.Window => TcpFlags.Ack,
         ScanType.Fin => TcpFlags.Fin,
-        ScanType.Null => 0,
+        ScanType.Null or ScanType.Udp => 0,
         _ => TcpFlags.Fin | TcpFlags.Psh | TcpFlags.Urg,
     };
 }
@@ -200,8 +221,12 @@ public static class PortScan
             }
 
             var basePort = ports.Take(probes.Count);
-            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000), PortScanRequest.Flags(request.Scan));
-            ProbeGuard.SourcePorts(live, live.Source, basePort, probes.Count, request.Target, probes[0].Port);
+            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000), PortScanRequest.Flags(request.Scan), udp: request.Scan == ScanType.Udp);
+            if (request.Scan != ScanType.Udp)
+            {
+                ProbeGuard.SourcePorts(live, live.Source, basePort, probes.Count, request.Target, probes[0].Port);
+            }
+
             var result = Prober.Run(live.Engine, new ProbeRequest(frames)
             {
                 Interval = request.Interval,
@@ -225,6 +250,9 @@ public static class PortScan
                 var parsed = FrameParser.Parse(bytes);
                 switch (reply.Kind)
                 {
+                    case ProbeReplyKind.Answer when parsed.Udp is not null:
+                        report.AddUdp(reply.Rtt);
+                        break;
                     case ProbeReplyKind.Answer when SynAckFingerprint.From(bytes, parsed) is { } fp:
                         report.Add(reply.Rtt, fp);
                         break;
