@@ -88,12 +88,30 @@ public sealed class TracerouteTests(FarLabFixture lab) : IClassFixture<FarLabFix
             // A path that ends before the target: max hops 2 never reaches it (exit 1).
             var shortPath = Cli.Run(Bound, "traceroute", "--netns", lab.Client, "198.18.4.10", "-p", "20000", "-m", "2", "-q", "1", "--timeout", "300ms");
             shortPath.Code.ShouldBe(1, shortPath.ToString());
-            shortPath.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1].ShouldBe(" 2  *");
+            var tail = shortPath.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^3..];
+            tail[0].ShouldBe(" 2  *");
+            tail[1].ShouldBe("why: 198.18.4.10 did not answer within 2 hops");
+            tail[2].ShouldBe("why: no time exceeded came back from hop 2: the router there drops or rate-limits its ICMP, or a firewall drops our SYNs before it");
         }
         finally
         {
             Sh.RunAllowingFailure("ip", "netns", "exec", lab.FarRouter, "nft", "delete", "table", "inet", "rhquiet");
         }
+    }
+
+    [Fact]
+    public void CraftSendSaysWhyNothingAnswered()
+    {
+        // A TTL below the hop count: the far router's time exceeded is named.
+        var ttl = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.4.10", "--dport", "20000", "--ttl", "2", "--timeout", "300ms");
+        ttl.Code.ShouldBe(1, ttl.ToString());
+        ttl.Out.ShouldContain("why: it died on the way: 198.18.3.1 sent time exceeded (its TTL ran out before the target; raise --ttl)");
+
+        // A wrong TCP checksum: nothing at all comes back, and the checksum is named as the likely cause.
+        var sum = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.4.10", "--dport", "20000", "--tcp-checksum", "0x1234", "--timeout", "300ms");
+        sum.Code.ShouldBe(1, sum.ToString());
+        sum.Out.ShouldContain("1 sent, 0 answered, 100% loss");
+        sum.Out.ShouldContain("why: the TCP checksum is wrong: routers do not check it, the receiving stack drops the segment silently (TcpInCsumErrors), no RST and no ICMP");
     }
 
     private string ServerHoldsNothing()

@@ -122,6 +122,17 @@ public static class CraftSend
             Linger = TimeSpan.FromMilliseconds(50), // what follows an answer at once (a kernel's RST) is shown too
             TraceEach = perReply || o.Write is not null,
         });
+        if (result.Statistics.Answered == 0 && result.End != RunEnd.Cancelled)
+        {
+            // Say why nothing answered: what the frame's own fields make likely, and what came back instead.
+            var errors = result.Replies.Where(r => r.Kind == ProbeReplyKind.IcmpError && !r.Frame.IsEmpty).Select(r => r.Frame);
+            var mtu = Link.InterfaceList.List().FirstOrDefault(i => i.Name == route.Interface)?.Mtu;
+            foreach (var why in Silence.Explain(frames.Frame(0), errors, mtu))
+            {
+                bus.Publish(new NoteTraced(result.Statistics.Duration, NoteLevel.Info, "why: " + why));
+            }
+        }
+
         bus.Complete();
 
         if (pace.Count == 1 && !o.Json)

@@ -84,6 +84,17 @@ public sealed partial class TracerouteOptions : ICommand
             return stop;
         }
 
-        return hops.Count > 0 && hops[^1].Replies.Any(r => r is { FromTarget: true }) ? ExitCodes.Ok : ExitCodes.Failed;
+        var reached = hops.Count > 0 && hops[^1].Replies.Any(r => r is { FromTarget: true });
+        if (!reached && !Json)
+        {
+            var silentHops = hops.Where(h => h.Replies.All(r => r is null)).Select(h => h.Ttl).ToList();
+            context.Out.WriteLine($"why: {target} did not answer within {maxHops} hops" + (hops.Count > 0 && hops[^1].Ends ? $" (the path ended at hop {hops[^1].Ttl} with an unreachable)" : ""));
+            if (silentHops.Count > 0)
+            {
+                context.Out.WriteLine($"why: no time exceeded came back from hop{(silentHops.Count == 1 ? "" : "s")} {string.Join(", ", silentHops)}: the router there drops or rate-limits its ICMP, or a firewall drops our SYNs before it");
+            }
+        }
+
+        return reached ? ExitCodes.Ok : ExitCodes.Failed;
     }
 }

@@ -61,6 +61,14 @@ public static class PortReportText
             }
         }
 
+        if (reports.FirstOrDefault(r => r.WhySilent.Count > 0) is { } silent)
+        {
+            foreach (var why in silent.WhySilent)
+            {
+                sb.Append("why no answer: ").Append(why).Append('\n');
+            }
+        }
+
         var counts = string.Join(", ", Enum.GetValues<PortState>().Select(s => (s, n: reports.Count(r => r.State == s))).Where(x => x.n > 0).Select(x => $"{x.n} {StateName(x.s)}"));
         sb.Append(CultureInfo.InvariantCulture, $"{reports.Count} {(reports.Count == 1 ? "port" : "ports")}: {counts}; {reports.Sum(r => r.Sent)} probes sent\n");
         return sb.ToString();
@@ -155,6 +163,17 @@ public static class PortReportJson
                 w.WriteBoolean("ecn", a.EcnAccepted);
                 w.WriteNumber("isn", a.Isn.Value);
                 w.WriteString("options_order", a.Options);
+            }
+
+            if (r.WhySilent.Count > 0)
+            {
+                w.WriteStartArray("why");
+                foreach (var why in r.WhySilent)
+                {
+                    w.WriteStringValue(why);
+                }
+
+                w.WriteEndArray();
             }
 
             if (r.Icmp is { } icmp)

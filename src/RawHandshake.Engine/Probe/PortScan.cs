@@ -130,6 +130,9 @@ public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = Sc
         : Answer is { } other ? other.Flags.ToLetters()
         : Icmp?.Reason ?? "no-response";
 
+    /// <summary>Why nothing at all came back, when nothing did (<see cref="Silence"/>).</summary>
+    public IReadOnlyList<string> WhySilent { get; internal set; } = [];
+
     /// <summary>A UDP datagram came back from the port (<see cref="ScanType.Udp"/>).</summary>
     public bool UdpAnswered { get; private set; }
 
@@ -262,7 +265,16 @@ public static class PortScan
                 }
             }
 
-            pending = pending.Where(i => reports[i].Answer is null && reports[i].Icmp is null).ToList();
+            pending = pending.Where(i => reports[i].Answer is null && reports[i].Icmp is null && !reports[i].UdpAnswered).ToList();
+            if (pending.Count > 0)
+            {
+                var silent = owner.IndexOf(pending[0]);
+                var why = Silence.Explain(frames.Frame(silent), [], null);
+                foreach (var i in pending)
+                {
+                    reports[i].WhySilent = why;
+                }
+            }
         }
 
         return reports;
