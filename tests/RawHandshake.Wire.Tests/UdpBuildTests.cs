@@ -1,9 +1,9 @@
 using PacketDotNet;
-using UdpFields = RawHandshake.Wire.Building.UdpFields;
 using RawHandshake.Wire.Building;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
+using UdpFields = RawHandshake.Wire.Building.UdpFields;
 
 namespace RawHandshake.Wire.Tests;
 
