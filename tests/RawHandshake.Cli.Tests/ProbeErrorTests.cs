@@ -23,6 +23,8 @@ public class ProbeErrorTests
     [InlineData(new[] { "craft", "--udp", "--icmp-type", "8" }, "rawhandshake: --udp and --icmp-type: a frame is UDP or ICMP, not both")]
     [InlineData(new[] { "craft", "--udp", "--arp", "request" }, "rawhandshake: --arp and --udp: a frame is ARP or UDP, not both")]
     [InlineData(new[] { "craft", "--udp", "--udp-len", "70000" }, "rawhandshake: --udp-len: 70000 is out of range (0 to 65535, 0xffff)")]
+    [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--deep-timeout", "5s" }, "rawhandshake: --deep-timeout: only with --deep")]
+    [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--deep", "--scan", "fin" }, "rawhandshake: --deep: needs SYN probes (not --scan fin)")]
     [InlineData(new[] { "traceroute", "198.18.2.0/30", "-p", "80" }, "rawhandshake: TARGET: 198.18.2.0/30 is a range; traceroute takes one host")]
     [InlineData(new[] { "traceroute", "198.18.2.10", "-p", "0" }, "rawhandshake: --port: port 0 cannot be connected to")]
     [InlineData(new[] { "traceroute", "198.18.2.10", "-q", "0" }, "rawhandshake: --queries: at least 1 probe per hop")]

@@ -98,6 +98,25 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
     }
 
     [Fact]
+    public void DeepTimesTheSynAckRetransmissionsTheServerIsToldToMakeAndItsTimestampClock()
+    {
+        // Linux's default of 5 retries takes 63 s: the server is told 2 (at about 1 s and 3 s), and we listen for 4.5 s.
+        Sh.InNs(lab.Server, "sysctl", "-qw", "net.ipv4.tcp_synack_retries=2");
+        var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "20000", "-c", "3", "--deep", "--deep-timeout", "4500ms", "--json", "--timeout", "300ms");
+        r.Code.ShouldBe(0, r.ToString());
+        var deep = Ports(r.Out)[20000].GetProperty("deep");
+        var gaps = deep.GetProperty("synack_retransmissions_ms").EnumerateArray().Select(e => e.GetDouble()).ToList();
+        gaps.Count.ShouldBe(2, r.Out);
+        gaps[0].ShouldBeInRange(800, 2000, "the first retransmission after the initial RTO of 1 s");
+        gaps[1].ShouldBeInRange(1600, 4000, "then the RTO doubles");
+        deep.GetProperty("ts_hz").GetDouble().ShouldBeInRange(800, 1200, "Linux's TSval ticks in milliseconds");
+        (Str(deep, "isn"), Str(deep, "ip_id")).ShouldBe(("random", "zero"), "RFC 6528 ISNs; IP ID 0 on Linux's DF SYN-ACKs");
+
+        // Our RST after the deep look closed that connection too.
+        ServerHoldsNothing().ShouldBeEmpty();
+    }
+
+    [Fact]
     public void UdpPortsAreClosedByPortUnreachableFilteredByAnotherAndOpenFilteredBySilence()
     {
         // The server's ICMP rate limit off, so that every datagram to a closed port gets its port unreachable.

@@ -56,6 +56,16 @@ public sealed partial class ProbeOptions : ICommand
 
         var interval = ProbeTargets.Rate(Rate, PortScan.DefaultRate, MaxRate);
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
+        var deepTimeout = LiveRun.Duration(DeepTimeout, "--deep-timeout", TimeSpan.FromSeconds(10));
+        if (DeepTimeout is not null && !Deep)
+        {
+            throw new UsageException("--deep-timeout: only with --deep");
+        }
+
+        if (Deep && scan != ScanType.Syn)
+        {
+            throw new UsageException($"--deep: needs SYN probes (not --scan {Scan}{(Udp ? " or --udp" : "")})");
+        }
         var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
         var guard = LiveRun.Guard(RstGuard);
         var sourcePorts = SourcePorts.ForThisNamespace();
@@ -105,6 +115,14 @@ public sealed partial class ProbeOptions : ICommand
 
             var reports = PortScan.Run(live, nextHop, new PortScanRequest(host, ports) { Count = count, Interval = interval, Timeout = timeout, Retries = retries, Ttl = ttl, Scan = scan }, sourcePorts);
             progress?.Clear();
+            if (Deep)
+            {
+                foreach (var r in reports.Where(r => r.State == PortState.Open && !live.Engine.StopRequested))
+                {
+                    r.Deep = DeepProbe.Run(live, nextHop, r, deepTimeout, sourcePorts);
+                }
+            }
+
             open += reports.Count(r => r.State == PortState.Open);
             if (Json)
             {

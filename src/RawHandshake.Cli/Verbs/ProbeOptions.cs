@@ -26,6 +26,12 @@ public sealed partial class ProbeOptions : LiveOptions
     [Option("udp", HelpText = "UDP probes (nmap -sU): an answer is open, ICMP port unreachable closed, another unreachable filtered, silence open|filtered.")]
     public bool Udp { get; set; }
 
+    [Option("deep", HelpText = "Then, for each open port, one at a time: let the server retransmit its SYN-ACK (our ACK held back) and time the schedule, the TS clock rate from those SYN-ACKs, and how ISNs and IP IDs move over the -c probes.")]
+    public bool Deep { get; set; }
+
+    [Option("deep-timeout", HelpText = "With --deep: how long to let one port retransmit (default 10s; Linux's default tcp_synack_retries=5 takes 63 s).")]
+    public string? DeepTimeout { get; set; }
+
     [Option("ttl", HelpText = "IP TTL of our SYNs (default 64).")]
     public string? Ttl { get; set; }
 }

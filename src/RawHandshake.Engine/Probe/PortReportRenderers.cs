@@ -44,6 +44,11 @@ public static class PortReportText
                 sb.Append("  |_ ").Append(Fingerprint(a)).Append('\n');
             }
 
+            if (r.Deep is { } deep)
+            {
+                sb.Append("  |_ deep: ").Append(Deep(deep)).Append('\n');
+            }
+
             if (r.Icmp is { } icmp && r.State == PortState.Filtered)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  |_ ICMP {icmp.Name}, type {icmp.Type} code {icmp.Code}, from {icmp.From}\n");
@@ -89,6 +94,22 @@ public static class PortReportText
             string.Create(CultureInfo.InvariantCulture, $"ISN {a.Isn.Value}"),
         };
         return string.Join(", ", parts);
+    }
+
+    /// <summary><c>SYN-ACK retransmitted 2 times, after 1.003 s, 2.011 s; TS clock 1000 Hz; ISN random; IP ID zero</c>.</summary>
+    public static string Deep(DeepReport d)
+    {
+        ArgumentNullException.ThrowIfNull(d);
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"SYN-ACK retransmitted {d.Retransmissions.Count} {(d.Retransmissions.Count == 1 ? "time" : "times")}");
+        if (d.Retransmissions.Count > 0)
+        {
+            sb.Append(", after ").Append(string.Join(", ", d.Retransmissions.Select(t => string.Create(CultureInfo.InvariantCulture, $"{t.TotalSeconds:0.000} s"))));
+        }
+
+        sb.Append(d.TsHz is { } hz ? string.Create(CultureInfo.InvariantCulture, $"; TS clock {hz:0} Hz") : "; TS clock unknown");
+        sb.Append(CultureInfo.InvariantCulture, $"; ISN {d.Isn}; IP ID {d.IpId}");
+        return sb.ToString();
     }
 
     public static string StateName(PortState s) => s switch
@@ -163,6 +184,26 @@ public static class PortReportJson
                 w.WriteBoolean("ecn", a.EcnAccepted);
                 w.WriteNumber("isn", a.Isn.Value);
                 w.WriteString("options_order", a.Options);
+            }
+
+            if (r.Deep is { } deep)
+            {
+                w.WriteStartObject("deep");
+                w.WriteStartArray("synack_retransmissions_ms");
+                foreach (var t in deep.Retransmissions)
+                {
+                    w.WriteNumberValue(Math.Round(t.TotalMilliseconds, 3));
+                }
+
+                w.WriteEndArray();
+                if (deep.TsHz is { } hz)
+                {
+                    w.WriteNumber("ts_hz", Math.Round(hz, 1));
+                }
+
+                w.WriteString("isn", deep.Isn);
+                w.WriteString("ip_id", deep.IpId);
+                w.WriteEndObject();
             }
 
             if (r.WhySilent.Count > 0)

@@ -100,6 +100,12 @@ public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = Sc
 
     public List<SeqNum> Isns { get; } = [];
 
+    /// <summary>Every SYN-ACK's IP ID, in the order the probes went out.</summary>
+    public List<ushort> IpIds { get; } = [];
+
+    /// <summary>What <c>--deep</c> found; null unless it ran.</summary>
+    public DeepReport? Deep { get; set; }
+
     public ScanType Scan { get; } = scan;
 
     /// <summary>The state the answers (or silence) mean for <see cref="Scan"/>, with nmap's meanings.</summary>
@@ -157,6 +163,7 @@ public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = Sc
         if (answer.IsSynAck)
         {
             Isns.Add(answer.Isn);
+            IpIds.Add(answer.IpId);
         }
     }
 }

@@ -128,4 +128,15 @@ public class PortProbeTests
         lowTtl[14 + 8] = 2;
         Silence.Explain(lowTtl, []).ShouldContain(w => w.StartsWith("TTL 2 may be below the hop count", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData(new long[] { 0, 0, 0 }, 65536, "zero")]
+    [InlineData(new long[] { 7, 7 }, 65536, "constant")]
+    [InlineData(new long[] { 65534, 65535, 0, 3 }, 65536, "incremental")]
+    [InlineData(new long[] { 100, 40000, 9 }, 65536, "random")]
+    [InlineData(new long[] { 3_000_000_000, 1_000_000 }, 4294967296, "random")]
+    [InlineData(new long[] { 5 }, 65536, "one sample")]
+    [InlineData(new long[] { 0 }, 65536, "zero")]
+    public void IsnAndIpIdBehaviourIsReadFromTheSteps(long[] values, long modulus, string expected) =>
+        DeepProbe.Behaviour(values, modulus).ShouldBe(expected);
 }
