@@ -114,6 +114,19 @@ public sealed class TracerouteTests(FarLabFixture lab) : IClassFixture<FarLabFix
         sum.Out.ShouldContain("why: the TCP checksum is wrong: routers do not check it, the receiving stack drops the segment silently (TcpInCsumErrors), no RST and no ICMP");
     }
 
+    [Fact]
+    public void ACidrRangeIsProbedHostByHostAndAHostWithoutArpIsDown()
+    {
+        // On the client's on-link path: 198.18.1.9 answers no ARP (down), 198.18.1.10 is the server, zero hops away.
+        var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.1.8/30", "-p", "20000", "--json", "--timeout", "300ms", "--retries", "0");
+        r.Code.ShouldBe(0, r.ToString());
+        var lines = r.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        lines.Length.ShouldBe(2, r.ToString());
+        lines[0].ShouldBe("{\"event\":\"host\",\"host\":\"198.18.1.9\",\"state\":\"down\",\"reason\":\"no-arp-reply\"}");
+        var port = ProbeTests.Ports(r.Out)[20000];
+        (ProbeTests.Str(port, "host"), ProbeTests.Str(port, "state"), port.GetProperty("ttl").GetInt32(), port.GetProperty("hops").GetInt32()).ShouldBe(("198.18.1.10", "open", 64, 0));
+    }
+
     private string ServerHoldsNothing()
     {
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);

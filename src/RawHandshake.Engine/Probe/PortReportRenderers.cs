@@ -75,7 +75,7 @@ public static class PortReportText
         }
 
         var counts = string.Join(", ", Enum.GetValues<PortState>().Select(s => (s, n: reports.Count(r => r.State == s))).Where(x => x.n > 0).Select(x => $"{x.n} {StateName(x.s)}"));
-        sb.Append(CultureInfo.InvariantCulture, $"{reports.Count} {(reports.Count == 1 ? "port" : "ports")}: {counts}; {reports.Sum(r => r.Sent)} probes sent\n");
+        sb.Append(CultureInfo.InvariantCulture, $"{reports.Count} {(reports.Count == 1 ? "port" : "ports")}: {counts}; {reports.Sum(r => r.Sent)} {(reports.Sum(r => r.Sent) == 1 ? "probe" : "probes")} sent\n");
         return sb.ToString();
     }
 
