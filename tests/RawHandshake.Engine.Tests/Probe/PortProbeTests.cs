@@ -139,4 +139,13 @@ public class PortProbeTests
     [InlineData(new long[] { 0 }, 65536, "zero")]
     public void IsnAndIpIdBehaviourIsReadFromTheSteps(long[] values, long modulus, string expected) =>
         DeepProbe.Behaviour(values, modulus).ShouldBe(expected);
+
+    [Fact]
+    public void TheGuardsRangeRuleCoversEveryPortOfTheTargetWhenNoneIsGiven()
+    {
+        Bench.PortRangeGuard.Rule(Lan.ClientIp, 61000, 61999, Lan.ServerIp, null)
+            .ShouldBe($"ip saddr {Lan.ClientIp} ip daddr {Lan.ServerIp} tcp sport 61000-61999 tcp flags & rst == rst drop");
+        Bench.PortRangeGuard.Rule(Lan.ClientIp, 61000, 61999, Lan.ServerIp, 80)
+            .ShouldBe($"ip saddr {Lan.ClientIp} ip daddr {Lan.ServerIp} tcp sport 61000-61999 tcp dport 80 tcp flags & rst == rst drop");
+    }
 }
