@@ -2,7 +2,8 @@
 # RawHandshake front door. Run as root (with sudo where there is one):
 #   ./run-as-root.sh            set up, then the demo: a lab of namespaces with real servers, a handshake by hand, lab down
 #   ./run-as-root.sh test       set up, then run every test; ends with "N passed, N failed"
-#   ./run-as-root.sh run recipes/NAME.rh [--target …] [--netns …]   run one recipe (in the built-in lab unless --netns)
+#   ./run-as-root.sh run recipes/NAME.rh [--target IP:PORT | --netns NS | --lab NAME]   run recipes: in the built-in lab
+#                               when they aim at its server, else (or with --target/--netns) in the current namespace
 #   ./run-as-root.sh ARGS...    set up (once), then run `rawhandshake ARGS...`
 # Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2, slirp4netns), restores and
 # builds once (a stamp over the sources decides), so a later call needs no network and starts fast.
@@ -116,18 +117,17 @@ demo() {
 }
 
 run_recipes() {
-  # ./run-as-root.sh run recipes/NAME [--target …] [--netns …]: without --netns, the built-in lab "lab" is brought up
-  # (if it is not) and the recipe runs from its client namespace; the lab stays up for the next run (lab down ends it).
-  local needs_lab=yes a
+  # ./run-as-root.sh run recipes/NAME [--target IP:PORT] [--netns NS] [--lab NAME]: a recipe aimed at the lab's server
+  # runs in the built-in lab "lab" (brought up if it is not; `lab down` ends it), or in lab NAME with --lab. With
+  # --target, --netns, or a recipe aimed at any other server, it runs here, in the current namespace.
+  local use_lab=yes a
   for a in "$@"; do
     case "$a" in
-      --netns|--check|--help|--version) needs_lab=no ;; # a namespace of the user's, or nothing is sent at all
+      --netns|--netns=*|--lab|--lab=*|--target|--target=*|-t|--check|--help|--version) use_lab=no ;;
     esac
   done
-  if [ "$needs_lab" = yes ]; then
-    dotnet "$cli_dll" lab up --name lab >/dev/null
-    say "running in the lab's client namespace rh-lab-cli (./run-as-root.sh lab down removes the lab)"
-    exec dotnet "$cli_dll" run --netns rh-lab-cli "$@"
+  if [ "$use_lab" = yes ]; then
+    exec dotnet "$cli_dll" run --lab lab "$@"
   fi
   exec dotnet "$cli_dll" run "$@"
 }

@@ -23,11 +23,22 @@ public static class CliApp
         });
 
         var result = parser.ParseArguments(args, Verbs);
+        int code;
         try
         {
-            return result.MapResult(
+            code = result.MapResult(
                 (ICommand command) => command.Execute(context),
                 errors => Errors(result, errors, context));
+        }
+        catch (Link.InterruptedException e)
+        {
+            return Fail(context, "interrupted", e.ExitCode);
+        }
+        catch (Exception e) when (context.Interrupts.ExitCode is { } interrupted && e is not OutOfMemoryException)
+        {
+            // Whatever failed after a signal failed because of it (an ARP request cut short, nft killed by Ctrl-C):
+            // interrupted is 130/143, whenever it happens.
+            return Fail(context, "interrupted", interrupted);
         }
         catch (UsageException e)
         {
@@ -43,6 +54,9 @@ public static class CliApp
             var message = e.Message.Split('\n')[0].Trim();
             return Fail(context, $"{e.GetType().Name}: {message}", context.SentSomething ? ExitCodes.Failed : ExitCodes.Usage);
         }
+
+        // A verb that ended on its own after a signal (a server stopped, a run cut short) was interrupted all the same.
+        return context.Interrupts.ExitCode ?? code;
     }
 
     public static int Fail(CliContext context, string message, int code)

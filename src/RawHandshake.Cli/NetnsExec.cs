@@ -50,22 +50,19 @@ public static class NetnsExec
         context.Out.Flush();
         using var child = Process.Start(start) ?? throw new UsageException("--netns: could not start 'ip netns exec'");
 
-        // Ctrl-C reaches the child through the terminal's process group; SIGTERM to us is passed on.
-        ConsoleCancelEventHandler onCancel = (_, e) => e.Cancel = true;
-        Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
+        // The signal we got is passed on (Ctrl-C in a terminal reaches the child too; a repeat does no harm: it only
+        // asks again). The child takes the shutdown path and its exit code is ours.
+        using var interrupt = context.Interrupts.OnInterrupt(() =>
         {
-            ctx.Cancel = true;
             try
             {
-                kill(child.Id, 15);
+                kill(child.Id, (context.Interrupts.ExitCode ?? 143) - 128);
             }
             catch (Exception e) when (e is InvalidOperationException or DllNotFoundException)
             {
             }
         });
         child.WaitForExit();
-        Console.CancelKeyPress -= onCancel;
         return child.ExitCode;
     }
 

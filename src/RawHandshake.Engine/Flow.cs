@@ -1,4 +1,5 @@
 using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
 using RawHandshake.Session;
 using RawHandshake.Wire.Building;
 using RawHandshake.Wire.Primitives;
@@ -51,6 +52,15 @@ public sealed class Flow : ISessionOutput
     public DateTimeOffset? SynSentWall { get; private set; }
     public DateTimeOffset? SynAckWall { get; internal set; }
 
+    /// <summary>Why a segment of this flow could not be sent (the first such error), if one could not.</summary>
+    public string? SendError { get; private set; }
+
+    /// <summary>The end of the data that went out (highest sequence number sent), if any did.</summary>
+    public SeqNum? SentEnd { get; private set; }
+
+    /// <summary>Bytes of the stream that went out at least once (not those only queued, nor a frame the link refused).</summary>
+    public int BytesSent => SentEnd is { } end ? Math.Max(0, end - (Session.Iss + 1)) : 0;
+
     /// <summary>Time for commands issued by drivers and verbs: the engine's clock.</summary>
     public TimeSpan Now => engine.Clock.Now;
 
@@ -71,7 +81,20 @@ public sealed class Flow : ISessionOutput
     /// <summary>A note in the trace, from a driver.</summary>
     public void Note(string text, NoteLevel level = NoteLevel.Info) => engine.Trace.Publish(new NoteTraced(engine.Elapsed, level, text));
 
-    void ISessionOutput.Transmit(in OutgoingSegment segment) => BuildAndSend(segment, null);
+    void ISessionOutput.Transmit(in OutgoingSegment segment)
+    {
+        if (SendError is null)
+        {
+            BuildAndSend(segment, null);
+        }
+        else if ((segment.Flags & TcpFlags.Rst) != 0)
+        {
+            // After a frame the link refused nothing more goes out but the RST that resets the server, at the end of what
+            // did go out: the server's RCV.NXT (the session counts the refused segments as sent).
+            var end = SentEnd is { } e && e > Session.Iss + 1 ? e : Session.Iss + 1;
+            BuildAndSend(segment with { Seq = end }, null);
+        }
+    }
 
     /// <summary>
     /// Sends a segment the user described (a recipe's <c>send</c>), with header fields overridden exactly as given, and
@@ -167,7 +190,23 @@ public sealed class Flow : ISessionOutput
             SegmentKind.Reset => "abort",
             _ => segment.CorruptChecksum ? "deliberately wrong checksum: the server will not see it" : null,
         };
-        var wall = engine.SendFrame(buffer.AsSpan(0, n), note);
+        DateTimeOffset wall;
+        try
+        {
+            wall = engine.SendFrame(buffer.AsSpan(0, n), note);
+        }
+        catch (LinkException e)
+        {
+            // The segment never went out: the engine gives up on the flow at its next turn (resetting the server).
+            SendError ??= e.Message;
+            return false;
+        }
+
+        if (segment.Payload.Length > 0 && (SentEnd is not { } end || segment.Seq + segment.Payload.Length > end))
+        {
+            SentEnd = segment.Seq + segment.Payload.Length;
+        }
+
         var good = !segment.CorruptChecksum && (o is null || (o.TcpChecksum is null && o.IpChecksum is null) || FramesChecksumsGood(buffer.AsSpan(0, n)));
         if ((segment.Flags & TcpFlags.Syn) != 0 && SynAckWall is null)
         {
@@ -188,7 +227,7 @@ public sealed class Flow : ISessionOutput
                     visited.Add(s.To);
                 }
 
-                engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason));
+                engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason) { Flow = Key });
                 break;
             case HandshakeCompleted h:
                 Handshake = h;

@@ -198,6 +198,7 @@ public sealed class HandshakeDriver(IReadOnlyList<byte[]> items, bool expectEcho
         FailureKind.Unreachable => "unreachable (ICMP)",
         FailureKind.KernelInterference => "kernel interference",
         FailureKind.Interrupted => "interrupted",
+        FailureKind.SendFailed => "a send failed",
         _ => "time limit reached",
     };
 }

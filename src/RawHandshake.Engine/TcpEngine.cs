@@ -31,21 +31,19 @@ public sealed class TcpEngine
     private readonly IFrameLink link;
     private readonly Dictionary<FlowKey, Flow> flows = [];
     private readonly List<Flow> order = [];
-    private readonly TcpAnalyzer analyzer = new();
-    private readonly ConversationTracker tracker = new();
     private readonly HashSet<ulong> recentlySent = [];
     private readonly HashSet<IPv4Address> resolving = [];
     private readonly Queue<ulong> recentOrder = new();
     private readonly FrameHandler handler;
+    private readonly CaptureOrder captureOrder;
     private readonly TimeSpan origin;
-    private int frameNumber;
-    private DateTimeOffset? firstWall;
 
     public TcpEngine(IFrameLink link, IClock clock, ITraceSink trace)
     {
         this.link = link;
         Clock = clock;
-        Trace = trace;
+        captureOrder = new CaptureOrder(trace, clock.Wall);
+        Trace = captureOrder; // every event, also the flows' and drivers', goes through the one capture-order stage
         handler = OnFrame;
         origin = clock.Now;
     }
@@ -87,10 +85,11 @@ public sealed class TcpEngine
         return flow;
     }
 
-    /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.</summary>
-    public RunEnd Run(TimeSpan limit)
+    /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.
+    /// <paramref name="grace"/> lets drivers that wait up to the limit report first; the trace still names <paramref name="limit"/>.</summary>
+    public RunEnd Run(TimeSpan limit, TimeSpan grace = default)
     {
-        var deadline = Clock.Now + limit;
+        var deadline = Clock.Now + limit + grace;
         foreach (var f in order)
         {
             f.StartedAt = Elapsed;
@@ -104,7 +103,15 @@ public sealed class TcpEngine
             {
                 // The JSON's last object is a result, also after Ctrl-C.
                 GiveUpUnfinished(FailureKind.Interrupted, state => $"interrupted in {state}", Clock.Now);
+                captureOrder.ReleaseAll();
                 return RunEnd.Cancelled;
+            }
+
+            foreach (var f in order.Where(f => f.SendError is not null && !f.Driver.Finished))
+            {
+                // A segment the link refused: the run cannot go on; the server is reset and the result says why.
+                f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, f);
+                f.Driver.AfterInput(f, Clock.Now);
             }
 
             var pending = false;
@@ -127,6 +134,7 @@ public sealed class TcpEngine
 
             if (!pending)
             {
+                captureOrder.ReleaseAll();
                 return RunEnd.Completed;
             }
 
@@ -134,6 +142,8 @@ public sealed class TcpEngine
             if (now >= deadline)
             {
                 GiveUpUnfinished(FailureKind.Deadline, state => $"time limit of {limit.TotalSeconds:0.###} s reached in {state}", now);
+
+                captureOrder.ReleaseAll();
 
                 return RunEnd.TimedOut;
             }
@@ -184,7 +194,7 @@ public sealed class TcpEngine
                 if (wait > TimeSpan.Zero)
                 {
                     // Sleep in the kernel until a frame or the next timer; capped so a stop request is seen promptly.
-                    link.WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
+                    WaitReadable(wait < TimeSpan.FromMilliseconds(200) ? wait : TimeSpan.FromMilliseconds(200));
                 }
             }
         }
@@ -222,7 +232,7 @@ public sealed class TcpEngine
             ServerWindow = h?.PeerWindow,
             SackPermitted = h?.SackPermitted ?? false,
             Timestamps = h?.Timestamps ?? false,
-            BytesSent = s.QueuedCount,
+            BytesSent = f.BytesSent,
             BytesAcknowledged = s.AcknowledgedCount,
             BytesReceived = s.ReceivedCount,
             Received = s.Received.ToArray(),
@@ -279,16 +289,18 @@ public sealed class TcpEngine
             {
                 if (link.Poll(handler, 64) == 0)
                 {
-                    link.WaitReadable(until - Clock.Now);
+                    WaitReadable(until - Clock.Now);
                 }
 
                 if (Arp.TryGet(target, out var mac))
                 {
+                    captureOrder.ReleaseAll();
                     return mac;
                 }
             }
         }
 
+        captureOrder.ReleaseAll();
         return null;
     }
 
@@ -380,9 +392,11 @@ public sealed class TcpEngine
             if (link.Poll(handler, 64) == 0)
             {
                 var left = end - Clock.Now;
-                link.WaitReadable(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+                WaitReadable(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
             }
         }
+
+        captureOrder.ReleaseAll();
     }
 
     /// <summary>Polls the link once without waiting: frames go to flows, ARP and the <see cref="Observer"/> as in the
@@ -436,12 +450,15 @@ public sealed class TcpEngine
     private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)
     {
         var copy = frame.ToArray();
-        var parsed = FrameParser.Parse(copy, link.LinkType);
-        var number = ++frameNumber;
-        var rel = parsed.Tcp is not null ? tracker.Track(parsed, copy) : (RelativeSeq?)null;
-        var tags = analyzer.Analyze(parsed, copy, number, wall);
-        firstWall ??= wall;
-        Trace.Publish(new PacketTraced(wall - firstWall.Value, wall, number, dir, copy, parsed, rel, tags) { Note = note });
+        captureOrder.Packet(dir, copy, FrameParser.Parse(copy, link.LinkType), wall, note); // numbered and analysed in capture order
+    }
+
+    /// <summary>Idle (the link has nothing queued): frames stamped a reorder window ago leave the trace in order; while
+    /// some wait, the wait is cut to the window so they leave promptly.</summary>
+    private void WaitReadable(TimeSpan timeout)
+    {
+        captureOrder.ReleaseIdle(Clock.Wall);
+        link.WaitReadable(captureOrder.Holding && timeout > CaptureOrder.Window ? CaptureOrder.Window : timeout);
     }
 
     private void Remember(ReadOnlySpan<byte> frame)

@@ -41,6 +41,52 @@ public static class NetNs
     /// <summary>The calling thread's namespace, e.g. <c>net:[4026531840]</c> (equal strings = same namespace).</summary>
     public static string CurrentId => new FileInfo("/proc/thread-self/ns/net").LinkTarget ?? string.Empty;
 
+    /// <summary>
+    /// Null when this process runs in the host's own network namespace; else why not, in words: a namespace that differs
+    /// from init's (when init's can be read), or a named one under /run/netns (<c>ip netns exec NAME</c>, told by
+    /// <c>ip netns identify</c>). Namespaces made from there (<c>ip netns add</c> inside <c>ip netns exec</c>) live in its
+    /// private mount namespace and cannot be entered from outside (setns: "Invalid argument"), so a lab is only made
+    /// from the host's namespace.
+    /// </summary>
+    public static string? WhyNotInitial()
+    {
+        try
+        {
+            var ours = new FileInfo("/proc/self/ns/net").LinkTarget;
+            var init = new FileInfo("/proc/1/ns/net").LinkTarget;
+            if (ours is not null && init is not null && ours != init)
+            {
+                return $"this process runs in another network namespace ({ours}, not init's {init})";
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // init's namespace cannot be read here (a container's PID 1): ask ip which named namespace we are in
+        }
+
+        try
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            psi.ArgumentList.Add("netns");
+            psi.ArgumentList.Add("identify");
+            psi.ArgumentList.Add(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var p = System.Diagnostics.Process.Start(psi);
+            if (p is null)
+            {
+                return null;
+            }
+
+            var names = p.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            p.StandardError.ReadToEnd();
+            p.WaitForExit(5000);
+            return names.Length > 0 ? $"this process runs in another network namespace ('{names[0]}', as inside 'ip netns exec {names[0]}')" : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no ip: nothing known against it (the lab needs ip anyway and says so)
+        }
+    }
+
     /// <summary>Whether namespace <paramref name="name"/> exists under <see cref="Directory"/>.</summary>
     public static bool Exists(string name) => !string.IsNullOrEmpty(name) && !name.Contains('/') && File.Exists(Path.Combine(Directory, name));
 

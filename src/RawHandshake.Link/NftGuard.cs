@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -27,8 +26,9 @@ public readonly record struct GuardedFlow(IPv4Address Local, ushort LocalPort, I
 /// <remarks>
 /// The table lives in the network namespace of the thread that called <see cref="Install(IPv4Address, ushort, IPv4Address, ushort)"/>; the
 /// guard keeps a handle on that namespace, so <see cref="AddFlow"/>, <see cref="Dispose"/> and the exit hooks act there
-/// from any thread. It is removed on <see cref="Dispose"/>, at process exit, on SIGTERM/SIGHUP, and on Ctrl-C unless an
-/// earlier handler cancelled the Ctrl-C (then the program keeps running and disposes the guard itself). A crash
+/// from any thread. It is removed on <see cref="Dispose"/> and at process exit. Signals are not its business: the program
+/// handles them in one place (<see cref="Interrupts"/>), stops the session, resets the server and then disposes the
+/// guard, so the kernel's RST cannot slip out while the session still runs. A crash
 /// (SIGKILL) leaves the table behind: <see cref="RemoveStale"/> deletes tables whose process is gone, and only those.
 /// One guard per process and namespace (the name is per process): add flows to it rather than installing another.
 /// </remarks>
@@ -41,7 +41,6 @@ public sealed class NftGuard : IDisposable
     private static readonly Regex OwnedTable = new(@"^rawhandshake_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
     private static readonly object RegistryGate = new();
     private static readonly HashSet<NftGuard> Live = [];
-    private static readonly List<PosixSignalRegistration> SignalHooks = [];
     private static bool hooksInstalled;
 
     private readonly object gate = new();
@@ -291,7 +290,7 @@ public sealed class NftGuard : IDisposable
         return tables;
     }
 
-    /// <summary>Removes every live guard of this process (exit hooks).</summary>
+    /// <summary>Removes every live guard of this process (the exit hook).</summary>
     internal static void RemoveAllLive()
     {
         NftGuard[] all;
@@ -323,8 +322,8 @@ public sealed class NftGuard : IDisposable
 
             hooksInstalled = true;
 
-            // From the main thread's namespace: the first signal registration may start the runtime's signal-handling
-            // thread, and threads inherit the namespace of the thread that creates them.
+            // From the main thread's namespace: the exit hook may run on a runtime thread, and threads inherit the
+            // namespace of the thread that creates them.
             try
             {
                 NetNs.RunInProcessNamespace(InstallExitHooks);
@@ -338,25 +337,9 @@ public sealed class NftGuard : IDisposable
 
     private static bool InstallExitHooks()
     {
+        // Only at exit: a signal goes through Interrupts, and the verb removes its guard itself after it has stopped the
+        // session and reset the server (removing it earlier lets our kernel's RST out while the session still runs).
         AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveAllLive();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            if (!e.Cancel)
-            {
-                RemoveAllLive();
-            }
-        };
-        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGHUP })
-        {
-            try
-            {
-                SignalHooks.Add(PosixSignalRegistration.Create(signal, _ => RemoveAllLive()));
-            }
-            catch (PlatformNotSupportedException)
-            {
-            }
-        }
-
         return true;
     }
 

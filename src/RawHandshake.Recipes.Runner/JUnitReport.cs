@@ -46,12 +46,19 @@ public sealed class JUnitReport
 
     public void Save(string path)
     {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
+        Save(stream);
+    }
+
+    /// <summary>Writes the report to <paramref name="stream"/> (opened before the run, so a bad path fails first).</summary>
+    public void Save(Stream stream)
+    {
         var doc = new XDocument(new XElement("testsuites",
             new XAttribute("name", "rawhandshake recipes"),
             new XAttribute("tests", suites.Sum(s => (int)s.Attribute("tests")!)),
             new XAttribute("failures", suites.Sum(s => (int)s.Attribute("failures")!)),
             suites));
-        using var writer = System.Xml.XmlWriter.Create(path, new System.Xml.XmlWriterSettings { Indent = true, Encoding = new System.Text.UTF8Encoding(false) });
+        using var writer = System.Xml.XmlWriter.Create(stream, new System.Xml.XmlWriterSettings { Indent = true, Encoding = new System.Text.UTF8Encoding(false) });
         doc.Save(writer);
     }
 }

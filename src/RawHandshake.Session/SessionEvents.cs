@@ -32,12 +32,15 @@ public enum FailureKind
 
     /// <summary>The user stopped the run (Ctrl-C, SIGTERM).</summary>
     Interrupted,
+
+    /// <summary>A segment could not be put on the wire (the link refused it, e.g. a frame larger than the MTU).</summary>
+    SendFailed,
 }
 
 /// <summary>Something the session did or saw, for the trace and for drivers.</summary>
 public abstract record SessionEvent;
 
-public sealed record StateChanged(Side Side, TcpState From, TcpState To, string? Reason = null) : SessionEvent;
+public sealed record StateChanged(Side Side, TcpState? From, TcpState To, string? Reason = null) : SessionEvent;
 
 public sealed record HandshakeCompleted(TimeSpan? Rtt, ushort PeerMss, byte? PeerWindowScale, bool SackPermitted, bool Timestamps, uint PeerWindow) : SessionEvent;
 

@@ -68,8 +68,8 @@ public sealed class TcpClientSession
     public FlowKey Flow => config.Flow;
     public TcpState State { get; private set; } = TcpState.Closed;
 
-    /// <summary>The server's state as inferred from the segments both ways.</summary>
-    public TcpState PeerState => peer.State;
+    /// <summary>The server's state as inferred from the segments both ways; null while unknown (before it answered).</summary>
+    public TcpState? PeerState => peer.State;
 
     public SeqNum Iss => iss;
     public SeqNum Irs => irs;
@@ -148,7 +148,7 @@ public sealed class TcpClientSession
 
         if (!segment.CorruptChecksum && peer.OnSent(segment.Flags, segment.Seq, segment.Ack, segment.Payload.Length) is { } ps)
         {
-            output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from our segment"));
+            output.Raise(new StateChanged(Side.Server, peer.Previous, ps, "inferred from our segment"));
         }
 
         var f = segment.Flags;
@@ -440,7 +440,7 @@ public sealed class TcpClientSession
 
         if (peer.OnReceived(seg.Flags, seg.Seq, seg.Ack, seg.Payload.Length) is { } ps)
         {
-            output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from its segment"));
+            output.Raise(new StateChanged(Side.Server, peer.Previous, ps, "inferred from its segment"));
         }
 
         if (State == TcpState.SynSent)
@@ -953,17 +953,8 @@ public sealed class TcpClientSession
 
         if (peer.OnSent(segment.Flags, segment.Seq, segment.Ack, segment.Payload.Length) is { } ps)
         {
-            output.Raise(new StateChanged(Side.Server, Prev(ps), ps, "inferred from our segment"));
+            output.Raise(new StateChanged(Side.Server, peer.Previous, ps, "inferred from our segment"));
         }
-    }
-
-    private TcpState lastPeerState = TcpState.Listen;
-
-    private TcpState Prev(TcpState now)
-    {
-        var p = lastPeerState;
-        lastPeerState = now;
-        return p;
     }
 
     private void ArmRtx(TimeSpan now) => rtxDeadline ??= now + rto;

@@ -59,6 +59,11 @@ public sealed class PrivilegeTests : IDisposable
         var r = AsNobody("handshake", "--target", "198.18.2.10:20000");
         r.Code.ShouldBe(2, r.Err);
         r.Err.Trim().ShouldBe("rawhandshake: 'handshake' puts frames on the wire: run it as root or with CAP_NET_RAW");
+        var recipe = Path.Combine(copy, "p.rh");
+        File.WriteAllText(recipe, "target 198.18.2.10:20000\nconnect\n");
+        var run = AsNobody("run", recipe);
+        run.Code.ShouldBe(2, run.Err);
+        run.Err.Trim().ShouldBe("rawhandshake: 'run' puts frames on the wire: run it as root or with CAP_NET_RAW");
         var lab = AsNobody("lab", "up", "--name", "zz");
         lab.Code.ShouldBe(2, lab.Err);
         lab.Err.Trim().Split('\n').Length.ShouldBe(1);

@@ -127,7 +127,7 @@ public sealed class RendererTests
     private static readonly string[] GoldenText =
     [
         "  No.       Time     Packet   | client state · server state (inferred)",
-        "   1   0.000000  → 10.0.0.1:40000 → 10.0.0.2:7777 [SYN] Seq=0 Win=64240 Len=0 MSS=1460   | SYN-SENT · LISTEN",
+        "   1   0.000000  → 10.0.0.1:40000 → 10.0.0.2:7777 [SYN] Seq=0 Win=64240 Len=0 MSS=1460   | SYN-SENT · ?",
         "                     client CLOSED → SYN-SENT (active open)",
         "   2   0.001500  ← 10.0.0.2:7777 → 10.0.0.1:40000 [SYN, ACK] Seq=0 Ack=1 Win=29200 Len=0 MSS=1400   | ESTABLISHED · SYN-RECEIVED",
         "                     server LISTEN → SYN-RECEIVED (inferred from its segment)",
@@ -390,5 +390,37 @@ public sealed class RendererTests
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public void Text_states_belong_to_their_flow_nothing_carries_over()
+    {
+        // Issue 10 §3: the second recipe's first SYN showed the server in the first one's last state (TIME-WAIT).
+        var first = new FlowKey(Lan.ClientIp, 40000, Lan.ServerIp, Lan.ServerPort);
+        var second = first with { LocalPort = 40001 };
+        StateTraced State(double ms, FlowKey flow, Side side, TcpState? from, TcpState to) =>
+            new(TimeSpan.FromMilliseconds(ms), side, from, to, null) { Flow = flow };
+        var script = new EventScript()
+            .Out(0, TcpFlags.Syn, 0, 0)
+            .Add(State(0, first, Side.Client, TcpState.Closed, TcpState.SynSent))
+            .In(1, TcpFlags.Syn | A, 0, 1)
+            .Add(State(1, first, Side.Server, TcpState.Listen, TcpState.SynReceived))
+            .Add(State(1, first, Side.Client, TcpState.SynSent, TcpState.TimeWait))
+            .Add(State(1, first, Side.Server, TcpState.SynReceived, TcpState.TimeWait))
+            .Packet(2, Direction.Out, Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40001, Lan.ServerPort, TcpFlags.Syn, 0, 0, 64240, default, []), null)
+            .Add(State(2, second, Side.Client, TcpState.Closed, TcpState.SynSent))
+            .Out(3, A, 1, 1);
+        var output = new StringWriter();
+        var text = new TextTraceRenderer(output);
+        foreach (var e in script.Events)
+        {
+            text.Publish(e);
+        }
+
+        text.Complete();
+        var lines = output.ToString().Split('\n').Where(l => l.Contains(" | ", StringComparison.Ordinal) && l.Contains('→')).ToList();
+        lines[2].ShouldContain("40001", Case.Sensitive);
+        lines[2].ShouldEndWith("| SYN-SENT · ?", Case.Sensitive, "the second flow's own states: its server is unknown, not TIME-WAIT");
+        lines[3].ShouldEndWith("| TIME-WAIT · TIME-WAIT", Case.Sensitive, "the first flow keeps its own");
     }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using RawHandshake.Engine.Tests.Infra;
 using RawHandshake.Engine.Trace;
+using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
@@ -10,7 +11,7 @@ namespace RawHandshake.Engine.Tests;
 /// <summary>
 /// Our Wireshark-style analysis tags against tshark's for the same frames (tshark 4.0 reads them from a pcap written by
 /// our PcapWriter), in tshark's order. Only tags in the analyzer's documented vocabulary are compared; tshark's others
-/// (Port numbers reused, …) are dropped.
+/// are dropped.
 /// </summary>
 public sealed partial class TcpAnalyzerTests
 {
@@ -18,7 +19,7 @@ public sealed partial class TcpAnalyzerTests
     [
         "TCP Retransmission", "TCP Fast Retransmission", "TCP Spurious Retransmission", "TCP Out-Of-Order", "TCP Dup ACK",
         "TCP Window Update", "TCP Window Full", "TCP ZeroWindow", "TCP ZeroWindowProbe", "TCP ZeroWindowProbeAck",
-        "TCP Keep-Alive", "TCP Keep-Alive ACK", "TCP Previous segment not captured", "TCP ACKed unseen segment",
+        "TCP Keep-Alive", "TCP Keep-Alive ACK", "TCP Previous segment not captured", "TCP ACKed unseen segment", "TCP Port numbers reused",
     ];
 
     /// <summary>A conversation C (10.0.0.1, a port per scenario) ↔ S (10.0.0.2:44444), numbers relative to each side's ISN.</summary>

@@ -88,7 +88,7 @@ public class NftGuardTests
         var guard = net.InA(() => NftGuard.Install(net.AddrA, 40000, net.AddrB, 80));
         TestNetwork.Exec(net.NsA, "nft", "list", "tables").ShouldContain(guard.TableName);
 
-        NftGuard.RemoveAllLive(); // what ProcessExit, SIGTERM, SIGHUP and an uncancelled Ctrl-C run
+        NftGuard.RemoveAllLive(); // what ProcessExit runs (signals go through Interrupts and the verb disposes the guard)
 
         guard.IsRemoved.ShouldBeTrue();
         TestNetwork.Exec(net.NsA, "nft", "list", "tables").ShouldNotContain(guard.TableName);

@@ -8,7 +8,7 @@ namespace RawHandshake.Session.Tests;
 /// <summary>The server's inferred state, through the session's StateChanged(Side.Server) events and directly.</summary>
 public class PeerStateTests
 {
-    private static void ExpectPeer(Lab lab, TcpState state, params string[] transitions)
+    private static void ExpectPeer(Lab lab, TcpState? state, params string[] transitions)
     {
         var seen = Transitions(lab.Events(), Side.Server);
         if (!seen.SequenceEqual(transitions))
@@ -27,9 +27,9 @@ public class PeerStateTests
     public void We_close_first_server_goes_close_wait_last_ack_closed(uint clientIsn, uint serverIsn)
     {
         var lab = new Lab(clientIsn, serverIsn);
-        lab.Session.PeerState.ShouldBe(TcpState.Listen);
+        lab.Session.PeerState.ShouldBeNull("unknown until it answers");
         lab.Connect();
-        ExpectPeer(lab, TcpState.Listen);
+        ExpectPeer(lab, null);
 
         lab.Deliver(lab.Server.SynAck());
         var events = lab.Out.AllEvents.OfType<StateChanged>().Where(e => e.Side == Side.Server).ToList();
@@ -117,8 +117,9 @@ public class PeerStateTests
         var ci = new SeqNum(c);
         var si = new SeqNum(s);
         var t = new PeerStateTracker();
-        t.State.ShouldBe(TcpState.Listen);
+        t.State.ShouldBeNull();
         t.OnSent(TcpFlags.Syn, ci, default, 0).ShouldBeNull();
+        t.State.ShouldBeNull("after our SYN: a listening port, a closed one and no host at all look the same");
         t.OnReceived(TcpFlags.Syn | TcpFlags.Ack, si, ci + 1, 0).ShouldBe(TcpState.SynReceived);
         t.OnReceived(TcpFlags.Syn | TcpFlags.Ack, si, ci + 1, 0).ShouldBeNull("a retransmitted SYN-ACK");
         t.OnSent(TcpFlags.Ack, ci + 1, si + 1, 0).ShouldBe(TcpState.Established);
@@ -181,8 +182,8 @@ public class PeerStateTests
     public void Tracker_rst_either_way_closes_except_ours_before_it_answered()
     {
         var t = new PeerStateTracker();
-        t.OnSent(TcpFlags.Rst, new SeqNum(1), default, 0).ShouldBeNull("a RST to a LISTEN socket is ignored");
-        t.State.ShouldBe(TcpState.Listen);
+        t.OnSent(TcpFlags.Rst, new SeqNum(1), default, 0).ShouldBeNull("a RST to a server we never heard from moves nothing");
+        t.State.ShouldBeNull();
         t.OnReceived(TcpFlags.Rst | TcpFlags.Ack, new SeqNum(0), new SeqNum(2), 0).ShouldBe(TcpState.Closed);
 
         var u = new PeerStateTracker();
@@ -204,5 +205,99 @@ public class PeerStateTests
         }
 
         t.State.ShouldBe(TcpState.Established);
+    }
+}
+
+/// <summary>Issue 10 §3: the inferred state never shows what cannot be.</summary>
+public class PeerStateHonestyTests
+{
+    private static PeerStateTracker Established(SeqNum ci, SeqNum si)
+    {
+        var t = new PeerStateTracker();
+        t.OnSent(TcpFlags.Syn, ci, default, 0);
+        t.OnReceived(TcpFlags.Syn | TcpFlags.Ack, si, ci + 1, 0);
+        t.OnSent(TcpFlags.Ack, ci + 1, si + 1, 0).ShouldBe(TcpState.Established);
+        return t;
+    }
+
+    [Fact]
+    public void A_closed_port_is_unknown_then_closed_never_listen()
+    {
+        var t = new PeerStateTracker();
+        t.OnSent(TcpFlags.Syn, new SeqNum(100), default, 0).ShouldBeNull();
+        t.State.ShouldBeNull();
+        t.OnReceived(TcpFlags.Rst | TcpFlags.Ack, new SeqNum(0), new SeqNum(101), 0).ShouldBe(TcpState.Closed);
+        t.Previous.ShouldBeNull("it was unknown, not LISTEN");
+    }
+
+    [Fact]
+    public void An_absent_host_stays_unknown()
+    {
+        var t = new PeerStateTracker();
+        for (var i = 0; i < 4; i++)
+        {
+            t.OnSent(TcpFlags.Syn, new SeqNum(100), default, 0).ShouldBeNull("a SYN and its retransmissions");
+        }
+
+        t.OnSent(TcpFlags.Rst | TcpFlags.Ack, new SeqNum(101), new SeqNum(0), 0).ShouldBeNull("our RST when giving up");
+        t.State.ShouldBeNull();
+        t.State.ToRfc().ShouldBe("?");
+    }
+
+    [Fact]
+    public void Its_syn_ack_shows_it_was_listening()
+    {
+        var t = new PeerStateTracker();
+        t.OnSent(TcpFlags.Syn, new SeqNum(100), default, 0);
+        t.OnReceived(TcpFlags.Syn | TcpFlags.Ack, new SeqNum(7), new SeqNum(101), 0).ShouldBe(TcpState.SynReceived);
+        t.Previous.ShouldBe(TcpState.Listen);
+    }
+
+    [Fact]
+    public void A_fin_with_an_unacceptable_ack_moves_nothing()
+    {
+        var ci = new SeqNum(1000);
+        var si = new SeqNum(0xFFFFFFF0);
+        var t = Established(ci, si);
+        t.OnSent(TcpFlags.Fin | TcpFlags.Ack, ci + 1, si + 500, 0).ShouldBeNull("it acknowledges data the server never sent: dropped");
+        t.State.ShouldBe(TcpState.Established);
+        t.OnSent(TcpFlags.Fin | TcpFlags.Ack, ci + 1, si + 1, 0).ShouldBe(TcpState.CloseWait, "the same FIN with a good ACK");
+    }
+
+    [Fact]
+    public void A_bad_ack_in_syn_received_does_not_establish_it()
+    {
+        var ci = new SeqNum(5);
+        var si = new SeqNum(9000);
+        var t = new PeerStateTracker();
+        t.OnSent(TcpFlags.Syn, ci, default, 0);
+        t.OnReceived(TcpFlags.Syn | TcpFlags.Ack, si, ci + 1, 0);
+        t.OnSent(TcpFlags.Ack, ci + 1, si + 7, 0).ShouldBeNull("probe-bad-ack: the server answers with RST");
+        t.State.ShouldBe(TcpState.SynReceived);
+        t.OnReceived(TcpFlags.Rst, si + 7, default, 0).ShouldBe(TcpState.Closed);
+    }
+
+    [Fact]
+    public void A_fin_beyond_a_gap_counts_once_the_server_acknowledges_it()
+    {
+        var ci = new SeqNum(1000);
+        var si = new SeqNum(50);
+        var t = Established(ci, si);
+        t.OnSent(TcpFlags.Fin | TcpFlags.Ack, ci + 11, si + 1, 0).ShouldBeNull("10 bytes before it never went out: the server holds the FIN");
+        t.OnReceived(TcpFlags.Ack, si + 1, ci + 1, 0).ShouldBeNull("a duplicate ACK: still the gap");
+        t.OnSent(TcpFlags.Ack | TcpFlags.Psh, ci + 1, si + 1, 10).ShouldBeNull();
+        t.OnReceived(TcpFlags.Ack, si + 1, ci + 12, 0).ShouldBe(TcpState.CloseWait, "its ACK covers the FIN: it took it");
+    }
+
+    [Fact]
+    public void Our_rst_answered_by_a_challenge_ack_did_not_close_it()
+    {
+        var ci = new SeqNum(1000);
+        var si = new SeqNum(50);
+        var t = Established(ci, si);
+        t.OnSent(TcpFlags.Ack | TcpFlags.Psh, ci + 1, si + 1, 100);
+        t.OnSent(TcpFlags.Rst | TcpFlags.Ack, ci + 101, si + 1, 0).ShouldBe(TcpState.Closed, "a RST at SND.NXT: closed, unless it answers");
+        t.OnReceived(TcpFlags.Ack, si + 1, ci + 1, 0).ShouldBe(TcpState.Established, "a challenge ACK: the data was lost, the RST not taken");
+        t.OnSent(TcpFlags.Rst, ci + 1, default, 0).ShouldBe(TcpState.Closed, "a RST at its acknowledgment number");
     }
 }

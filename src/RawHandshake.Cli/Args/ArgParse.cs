@@ -167,9 +167,14 @@ public static class ArgParse
             : t.EndsWith('s') ? (t[..^1], 1.0)
             : t.EndsWith('m') ? (t[..^1], 60.0)
             : (t, 1.0);
-        if (!double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || double.IsInfinity(v) || v * unit > 86400)
+        if (!double.TryParse(num, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || v < 0 || double.IsNaN(v))
         {
             throw new UsageException($"{option}: '{text}' is not a duration (e.g. 200ms, 1.5s, 2m)");
+        }
+
+        if (double.IsInfinity(v) || v * unit > 86400)
+        {
+            throw new UsageException($"{option}: '{text}' is too long (at most 24 h, 86400s)");
         }
 
         return TimeSpan.FromSeconds(v * unit);

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using RawHandshake.Cli.Args;
@@ -51,20 +49,7 @@ public sealed partial class BenchOptions : ICommand
         };
 
         using var bench = SessionBench.Open(request, "bench");
-        var interrupted = new StrongBox<int>(0);
-        ConsoleCancelEventHandler onCancel = (_, e) =>
-        {
-            e.Cancel = true;
-            Interlocked.CompareExchange(ref interrupted.Value, ExitCodes.Interrupted, 0);
-            bench.RequestStop();
-        };
-        Console.CancelKeyPress += onCancel;
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-        {
-            c.Cancel = true;
-            Interlocked.CompareExchange(ref interrupted.Value, ExitCodes.Terminated, 0);
-            bench.RequestStop();
-        });
+        var interrupt = context.Interrupts.OnInterrupt(bench.RequestStop); // the one interrupt mechanism
         try
         {
             bench.ResolveNextHop();
@@ -72,10 +57,7 @@ public sealed partial class BenchOptions : ICommand
             var result = bench.Run();
             if (result.Stopped)
             {
-                // The guard's own exit hooks may have seen the signal before our handler did: give it a moment.
-                SpinWait.SpinUntil(() => Volatile.Read(ref interrupted.Value) != 0, TimeSpan.FromSeconds(1));
-                var signal = Volatile.Read(ref interrupted.Value);
-                return CliApp.Fail(context, "bench: interrupted", signal != 0 ? signal : ExitCodes.Terminated);
+                return CliApp.Fail(context, "bench: interrupted", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
             }
 
             if (result.Failure is { } failure)
@@ -106,7 +88,7 @@ public sealed partial class BenchOptions : ICommand
         }
         finally
         {
-            Console.CancelKeyPress -= onCancel;
+            interrupt.Dispose();
         }
     }
 

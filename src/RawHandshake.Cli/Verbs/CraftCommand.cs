@@ -12,6 +12,11 @@ public sealed partial class CraftOptions : ICommand
 {
     public int Execute(CliContext context)
     {
+        if (Send && Fragment is not null)
+        {
+            throw new UsageException("--fragment: goes without --send (write the fragments with -w, or print them)");
+        }
+
         if (Send)
         {
             return CraftSend.Run(this, context);
@@ -23,30 +28,34 @@ public sealed partial class CraftOptions : ICommand
         }
 
         var spec = FrameSpec.From(this);
-        var frame = spec.Build();
-        var parsed = FrameParser.Parse(frame);
+        var frames = Fragments(spec.Build()); // one frame, or its IPv4 fragments with --fragment
         var now = DateTimeOffset.UtcNow;
 
         if (Write is not null)
         {
-            CaptureOutput.WriteFrames(Write, [(now, frame, "crafted by rawhandshake craft")]);
+            CaptureOutput.WriteFrames(Write, frames.Select(f => (now, f, (string?)"crafted by rawhandshake craft")));
         }
 
-        if (HexOnly)
+        for (var i = 0; i < frames.Count; i++)
         {
-            context.Out.WriteLine(HexText.ToHex(frame));
-        }
-        else if (Json)
-        {
-            context.Out.WriteLine(DissectOptions.ToJson(1, now, 0, parsed, frame, null, null));
-        }
-        else
-        {
-            context.Out.Write(FrameText.Render(1, null, 0, parsed, frame, null));
-            if (Write is not null)
+            var (frame, parsed) = (frames[i], FrameParser.Parse(frames[i]));
+            if (HexOnly)
             {
-                context.Out.WriteLine($"wrote 1 frame to {Write}");
+                context.Out.WriteLine(HexText.ToHex(frame));
             }
+            else if (Json)
+            {
+                context.Out.WriteLine(DissectOptions.ToJson(i + 1, now, 0, parsed, frame, null, null));
+            }
+            else
+            {
+                context.Out.Write((i > 0 ? "\n" : "") + FrameText.Render(i + 1, null, 0, parsed, frame, null));
+            }
+        }
+
+        if (Write is not null && !HexOnly && !Json)
+        {
+            context.Out.WriteLine($"wrote {frames.Count} frame{(frames.Count == 1 ? "" : "s")} to {Write}");
         }
 
         return ExitCodes.Ok;

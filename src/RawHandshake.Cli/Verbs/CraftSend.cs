@@ -59,9 +59,8 @@ public static class CraftSend
             Guard = tcp ? guard : RstGuardMode.None, // only a SYN-ACK makes our kernel reset anything
             Warmup = false, // RTTs come from the frames' own stamps, which compilation does not delay
         };
-        using var signals = new Signals();
         using var live = LiveSetup.Open(request, new SystemClock(), bus, "craft --send");
-        signals.Attach(live.Engine);
+        using var interrupt = context.Interrupts.OnInterrupt(() => live.Engine.StopRequested = true);
         var eth = spec.Ethernet;
         if (!spec.SourceMacGiven)
         {
@@ -147,7 +146,7 @@ public static class CraftSend
 
         if (result.End == RunEnd.Cancelled)
         {
-            return signals.Interrupted ?? ExitCodes.Interrupted;
+            return context.Interrupts.ExitCode ?? ExitCodes.Interrupted;
         }
 
         return result.Statistics.Answered > 0 ? ExitCodes.Ok : ExitCodes.Failed;
@@ -217,52 +216,6 @@ public static class CraftSend
             }
 
             return new Pace((int)count, interval, LiveRun.Duration(o.Timeout, "--timeout", TimeSpan.FromSeconds(1)));
-        }
-    }
-
-    /// <summary>Ctrl-C and SIGTERM stop the probe at its next turn (statistics are still printed): 130 or 143, as in <see cref="LiveRun"/>.</summary>
-    internal sealed class Signals : IDisposable
-    {
-        private readonly ConsoleCancelEventHandler onCancel;
-        private readonly PosixSignalRegistration term;
-        private TcpEngine? engine;
-
-        public Signals()
-        {
-            onCancel = (_, e) =>
-            {
-                e.Cancel = true;
-                Stop(ExitCodes.Interrupted);
-            };
-            Console.CancelKeyPress += onCancel;
-            term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
-            {
-                c.Cancel = true;
-                Stop(ExitCodes.Terminated);
-            });
-        }
-
-        public int? Interrupted { get; private set; }
-
-        public void Attach(TcpEngine e)
-        {
-            engine = e;
-            e.StopRequested = Interrupted is not null;
-        }
-
-        private void Stop(int exit)
-        {
-            Interrupted = exit;
-            if (engine is not null)
-            {
-                engine.StopRequested = true;
-            }
-        }
-
-        public void Dispose()
-        {
-            Console.CancelKeyPress -= onCancel;
-            term.Dispose();
         }
     }
 }

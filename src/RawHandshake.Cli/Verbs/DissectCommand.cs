@@ -12,7 +12,7 @@ public sealed partial class DissectOptions : ICommand
 {
     public int Execute(CliContext context)
     {
-        var frames = Load(context);
+        var (frames, timeKnown, warning) = Load(context);
         var count = ArgParse.Optional(Count, "-c", int.MaxValue, v => (int)v);
         var only = ArgParse.Optional(Frame, "--frame", int.MaxValue, v => (int)v);
         if (only is 0)
@@ -25,39 +25,66 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException($"--frame: there are only {frames.Count} frames");
         }
 
-        var tracker = new ConversationTracker();
-        var analyzer = new Engine.Trace.TcpAnalyzer();
+        using var filter = Filter is null ? null
+            : Link.BpfFilter.TryCreate(Filter, frames.Count > 0 ? frames[0].LinkType : Wire.Capture.LinkType.Ethernet, out var filterError)
+                ?? throw new UsageException($"-f '{Filter}': {filterError}");
+        if (warning is not null)
+        {
+            context.Err.WriteLine("rawhandshake: warning: " + warning);
+        }
+
+        if (Follow is not null || Conversations)
+        {
+            return Streams(context, frames, filter);
+        }
+
+        if (FollowHex)
+        {
+            throw new UsageException("--hex: only with --follow");
+        }
+
+        var analysis = new CaptureAnalysis();
         var first = frames.Count > 0 ? frames[0].Timestamp : default;
         var shown = 0;
         for (var i = 0; i < frames.Count && (count is null || shown < count); i++)
         {
             var cf = frames[i];
-            var parsed = FrameParser.Parse(cf.Data, cf.LinkType);
-            var rel = parsed.Tcp is not null ? tracker.Track(parsed, cf.Data) : (RelativeSeq?)null;
-            var tags = analyzer.Analyze(parsed, cf.Data, i + 1, cf.Timestamp);
-            if (only is not null && only != i + 1)
+            var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
+            var (_, parsed, rel, tags) = a;
+            if ((only is not null && only != i + 1) || (filter is not null && !filter.Matches(cf.Data, cf.LinkType, cf.OriginalLength)))
             {
                 continue;
             }
 
             var seconds = (cf.Timestamp - first).TotalSeconds;
+            DateTimeOffset? time = timeKnown ? cf.Timestamp : null;
+            var info = PacketSummary.Info(a, cf.Data);
             if (Json)
             {
-                context.Out.WriteLine(ToJson(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, cf.Comment, tags));
+                context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags, info, a.Reassembled));
             }
             else if (Summary)
             {
-                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags));
+                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info));
             }
             else
             {
                 var extra = ForeignDecoder.Applies(parsed) ? ForeignDecoder.Decode(cf.Data, cf.LinkType) : null;
+                if (a.Reassembled is { } whole)
+                {
+                    // tshark's line for the fragments that made the datagram, then the datagram's own layers.
+                    var parts = string.Join(", ", whole.Fragments.Select(x => $"#{x.Frame}({x.Length})"));
+                    var reassembled = Dissector.Dissect(whole.Bytes, whole.Parsed, rel).SkipWhile(l => l.Key is "eth" or "sll" or "ip");
+                    extra = [.. extra ?? [], $"[{whole.Fragments.Count} IPv4 Fragments ({whole.Fragments.Sum(x => x.Length)} bytes): {parts}]",
+                        .. reassembled.Select(l => "Reassembled: " + l.Root.Text)];
+                }
+
                 if (shown > 0)
                 {
                     context.Out.WriteLine();
                 }
 
-                context.Out.Write(FrameText.Render(i + 1, cf.Timestamp, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags));
+                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags, info));
             }
 
             shown++;
@@ -66,7 +93,56 @@ public sealed partial class DissectOptions : ICommand
         return ExitCodes.Ok;
     }
 
-    internal List<CapturedFrame> Load(CliContext context)
+    /// <summary>--follow and --conversations: every frame through the analysis and the stream table, then one report.</summary>
+    private int Streams(CliContext context, List<CapturedFrame> frames, Link.BpfFilter? filter)
+    {
+        if (Follow is not null && Conversations)
+        {
+            throw new UsageException("--follow and --conversations: give one of them");
+        }
+
+        var analysis = new CaptureAnalysis();
+        var streams = new TcpStreams();
+        foreach (var cf in frames)
+        {
+            var a = analysis.Next(cf.Data, cf.LinkType, cf.Timestamp);
+            if (filter is null || filter.Matches(cf.Data, cf.LinkType, cf.OriginalLength))
+            {
+                streams.Add(a, cf.Data, cf.Timestamp);
+            }
+        }
+
+        if (Conversations)
+        {
+            var start = frames.Count > 0 ? frames[0].Timestamp : default;
+            foreach (var s in streams.All)
+            {
+                context.Out.WriteLine(TcpStreams.ConversationLine(s, start));
+            }
+
+            return ExitCodes.Ok;
+        }
+
+        TcpStream? stream;
+        if (int.TryParse(Follow, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var index))
+        {
+            stream = index < streams.All.Count ? streams.All[index]
+                : throw new UsageException($"--follow {Follow}: there {(streams.All.Count == 1 ? "is 1 TCP stream (0)" : $"are {streams.All.Count} TCP streams{(streams.All.Count > 0 ? $" (0 to {streams.All.Count - 1})" : "")}")}");
+        }
+        else if (Follow!.Split(',') is [var x, var y] && TcpEndpoint.TryParse(x.Trim(), out var ex) && TcpEndpoint.TryParse(y.Trim(), out var ey))
+        {
+            stream = streams.Find(ex, ey) ?? throw new UsageException($"--follow {Follow}: no TCP conversation between {ex} and {ey}");
+        }
+        else
+        {
+            throw new UsageException($"--follow {Follow}: give a stream number (0, 1, …) or ADDR:PORT,ADDR:PORT");
+        }
+
+        context.Out.Write(TcpStreams.Follow(stream, FollowHex));
+        return ExitCodes.Ok;
+    }
+
+    internal (List<CapturedFrame> Frames, bool TimeKnown, string? Warning) Load(CliContext context)
     {
         var hexArgs = Hex.ToList();
         if (Read is not null)
@@ -87,12 +163,7 @@ public sealed partial class DissectOptions : ICommand
                 throw new UsageException($"-r {Read}: {result.Error}");
             }
 
-            if (result.Error is not null)
-            {
-                context.Err.WriteLine($"rawhandshake: warning: {Read}: {result.Error} (showing the {result.Frames.Count} frames before it)");
-            }
-
-            return [.. result.Frames];
+            return ([.. result.Frames], true, result.Error is null ? null : $"{Read}: {result.Error} (showing the {result.Frames.Count} frames before it)");
         }
 
         if (hexArgs.Count == 0)
@@ -100,46 +171,52 @@ public sealed partial class DissectOptions : ICommand
             throw new UsageException("dissect: give frame bytes as hex, '-' to read hex from stdin, or -r FILE");
         }
 
-        var text = hexArgs is ["-"] ? context.In.ReadToEnd() : string.Join(" ", hexArgs);
-        var link = (LinkType?.ToLowerInvariant()) switch
+        Wire.Capture.LinkType? link = (LinkType?.ToLowerInvariant()) switch
         {
-            null or "ethernet" or "eth" or "en10mb" => Wire.Capture.LinkType.Ethernet,
+            null => null,
+            "ethernet" or "eth" or "en10mb" => Wire.Capture.LinkType.Ethernet,
             "raw" or "ip" or "ipv4" => Wire.Capture.LinkType.Raw,
             "sll" or "linux_sll" => Wire.Capture.LinkType.LinuxSll,
             "sll2" or "linux_sll2" => Wire.Capture.LinkType.LinuxSll2,
             _ => throw new UsageException($"--link-type: '{LinkType}' is not one of ethernet, raw, sll, sll2"),
         };
+        var where = hexArgs is ["-"] ? "stdin" : "hex";
         try
         {
-            // Hex has no time: frames get the epoch, which the renderers leave out.
-            // Without --link-type, bytes that begin with a whole IPv4 header with a good checksum are taken as IP, as
-            // tcpdump -x/-X (without -e) prints them; an Ethernet frame never passes that test by chance.
-            return HexText.ParseFrames(text)
-                .Select(b => new CapturedFrame(DateTimeOffset.UnixEpoch, LinkType is null && Wire.Protocols.IPv4Header.StartsWithValidHeader(b) ? Wire.Capture.LinkType.Raw : link, b, b.Length))
-                .ToList();
+            // Without --link-type: tcpdump's "link-type" line if it came along, else what the bytes show (see HexCapture).
+            // Stdin is read bounded per line and per frame (endless input is refused in one line); hex arguments whole.
+            var result = hexArgs is ["-"] ? HexCapture.Read(context.In, link) : HexCapture.Read(string.Join(" ", hexArgs), link);
+            var warning = result.LinkTypeSource == "default"
+                ? $"{where}: no frame has an IPv4, ARP or IPv6 header where Ethernet, Linux cooked (sll, sll2) or raw IP would put it; decoding as Ethernet (give --link-type)"
+                : null;
+            return ([.. result.Frames], result.DateKnown, warning);
         }
         catch (FormatException e)
         {
-            throw new UsageException($"dissect: {(hexArgs is ["-"] ? "stdin" : "hex")}: {e.Message}");
+            throw new UsageException($"dissect: {where}: {e.Message}");
         }
     }
 
     /// <summary>One frame as a JSON object: number, time, length, summary, then the fields of <see cref="FrameJson"/>.</summary>
-    public static string ToJson(int number, DateTimeOffset time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null)
+    public static string ToJson(int number, DateTimeOffset? time, double seconds, in ParsedFrame parsed, byte[] frame, RelativeSeq? rel, string? comment, IReadOnlyList<string>? tags = null, string? info = null, ReassembledDatagram? whole = null)
     {
         using var ms = new MemoryStream();
         using (var w = new Utf8JsonWriter(ms, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteNumber("frame", number);
-            if (time != DateTimeOffset.UnixEpoch)
+            if (time is { } at)
             {
-                w.WriteString("time", time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+                w.WriteString("time", at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                w.WriteNull("time"); // hex input without tcpdump's date
             }
 
             w.WriteNumber("rel_time", Math.Round(seconds, 6));
             w.WriteNumber("caplen", frame.Length);
-            w.WriteString("summary", FrameText.Info(parsed, frame, rel, tags));
+            w.WriteString("summary", info ?? FrameText.Info(parsed, frame, rel, tags));
             if (tags is { Count: > 0 })
             {
                 w.WriteStartArray("analysis");
@@ -156,6 +233,20 @@ public sealed partial class DissectOptions : ICommand
             }
 
             FrameJson.WriteFields(w, parsed, frame, rel);
+            if (whole is not null)
+            {
+                w.WriteStartObject("reassembled");
+                w.WriteNumber("len", whole.Fragments.Sum(x => x.Length));
+                w.WriteStartArray("fragments");
+                foreach (var (f, _, _) in whole.Fragments)
+                {
+                    w.WriteNumberValue(f);
+                }
+
+                w.WriteEndArray();
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 

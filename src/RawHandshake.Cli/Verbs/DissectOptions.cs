@@ -23,6 +23,18 @@ public sealed partial class DissectOptions
     [Option("link-type", HelpText = "Link type of hex input: ethernet (default), raw (starts at the IP header), sll, sll2.")]
     public string? LinkType { get; set; }
 
+    [Option('f', "filter", HelpText = "Show only frames that pass this tcpdump filter (BPF, compiled by libpcap), e.g. 'tcp port 80'; analysis still sees every frame.")]
+    public string? Filter { get; set; }
+
+    [Option("follow", HelpText = "Follow TCP stream N (0-based, as Wireshark's tcp.stream) or ADDR:PORT,ADDR:PORT: its payload both ways, in order.")]
+    public string? Follow { get; set; }
+
+    [Option("hex", HelpText = "With --follow: a hex dump instead of text.")]
+    public bool FollowHex { get; set; }
+
+    [Option("conversations", HelpText = "One line per TCP conversation: frames, bytes, duration and analysis counts.")]
+    public bool Conversations { get; set; }
+
     [Option('s', "summary", HelpText = "Only the one-line summary per frame, like tshark without -V.")]
     public bool Summary { get; set; }
 }

@@ -24,7 +24,12 @@ public sealed partial class ExplainOptions : ICommand
             throw new UsageException("explain checksum: give the frame as hex, '-' to read hex text from stdin, or -r FILE [--frame N]");
         }
 
-        var frames = new DissectOptions { Hex = Hex, Read = Read, LinkType = LinkType }.Load(context);
+        var (frames, _, warning) = new DissectOptions { Hex = Hex, Read = Read, LinkType = LinkType }.Load(context);
+        if (warning is not null)
+        {
+            context.Err.WriteLine("rawhandshake: warning: " + warning);
+        }
+
         var number = ArgParse.Optional(Frame, "--frame", int.MaxValue, v => (int)v) ?? 1;
         if (number < 1)
         {

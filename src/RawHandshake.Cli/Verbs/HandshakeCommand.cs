@@ -46,6 +46,8 @@ public sealed partial class HandshakeOptions : ICommand
             throw new UsageException("--rto: must be more than 0");
         }
 
+        // Output paths are opened before anything is sent: one that cannot be written is a usage error, not lost bytes.
+        using var received = ReceivedFile is null ? null : LiveRun.OpenOutput(ReceivedFile, "--received-file");
         using var run = new LiveRun(this, context);
         var request = LiveRun.Request(this, target);
         using var live = LiveSetup.Open(request, run.Clock, run.Trace, "handshake");
@@ -57,7 +59,7 @@ public sealed partial class HandshakeOptions : ICommand
         live.GuardFlow(live.Source, sport, target, port);
         if (live.Guard == RstGuardMode.None)
         {
-            run.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset this flow"));
+            live.Engine.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset this flow"));
         }
 
         var config = new SessionConfig(flowKey, new SeqNum(isn))
@@ -75,17 +77,18 @@ public sealed partial class HandshakeOptions : ICommand
         };
         var driver = new HandshakeDriver(items, ExpectEcho, mode);
         var flow = live.Engine.AddFlow(config, driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = ttl });
-        run.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info,
+        live.Engine.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info, // through the engine: in capture order
             $"{flowKey} via {live.Route.Interface}{(live.Route.Gateway is { } gw ? $" and gateway {gw}" : " (on-link)")}, next hop {live.NextHopMac}, guard {live.Guard.ToString().ToLowerInvariant()}"));
 
         var end = live.Engine.Run(limit);
-        if (ReceivedFile is not null)
+        if (received is not null)
         {
             try
             {
-                File.WriteAllBytes(ReceivedFile, flow.Session.Received.ToArray());
+                received.Write(flow.Session.Received);
+                received.Flush();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (IOException e)
             {
                 context.Err.WriteLine($"rawhandshake: --received-file {ReceivedFile}: {e.Message}");
             }

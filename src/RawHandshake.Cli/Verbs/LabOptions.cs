@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using CommandLine;
 using RawHandshake.Cli.Args;
 using RawHandshake.Lab;
@@ -62,25 +61,15 @@ public sealed partial class LabOptions : ICommand
 
     private int Up(CliContext context, string name)
     {
-        using var cancel = new CancellationTokenSource();
-        var signal = 0;
-        void Interrupt(PosixSignalContext c)
-        {
-            c.Cancel = true;
-            signal = c.Signal == PosixSignal.SIGTERM ? ExitCodes.Terminated : ExitCodes.Interrupted;
-            cancel.Cancel();
-        }
-
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Interrupt);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Interrupt);
+        LabFront.RequireInitialNamespaces("lab up"); // never a half-made lab that only this namespace can see
         LabInfo lab;
         try
         {
-            lab = LabTopology.Up(name, FarPath ? new LabUpOptions { FarPath = true } : null, cancel.Token);
+            lab = LabTopology.Up(name, FarPath ? new LabUpOptions { FarPath = true } : null, context.Interrupts.Token);
         }
         catch (OperationCanceledException)
         {
-            return CliApp.Fail(context, $"lab up: interrupted; removed what was made of lab {name}", signal == 0 ? ExitCodes.Interrupted : signal);
+            return CliApp.Fail(context, $"lab up: interrupted; removed what was made of lab {name}", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
         }
 
         Print(context, lab);

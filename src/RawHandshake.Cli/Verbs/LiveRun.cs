@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using RawHandshake.Cli.Args;
 using RawHandshake.Engine;
 using RawHandshake.Engine.Live;
@@ -14,9 +13,8 @@ namespace RawHandshake.Cli.Verbs;
 public sealed class LiveRun : IDisposable
 {
     private readonly List<IDisposable> owned = [];
-    private readonly PosixSignalRegistration? term;
-    private readonly ConsoleCancelEventHandler onCancel;
-    private TcpEngine? engine;
+    private readonly CancellationTokenRegistration interrupt;
+    private volatile TcpEngine? engine;
 
     public LiveRun(LiveOptions options, CliContext context, TextWriter? textOut = null)
     {
@@ -42,24 +40,14 @@ public sealed class LiveRun : IDisposable
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
             {
-                throw new UsageException($"-w {options.Write}: {e.Message}");
+                throw new UsageException($"-w {options.Write}: {e.Message.Split('\n')[0].Trim()}");
             }
         }
 
-        onCancel = (_, e) =>
+        // The one shutdown path: a signal only stops the engine; the run then resets the server, publishes its result,
+        // and the guard goes last, when this run is disposed.
+        interrupt = context.Interrupts.OnInterrupt(() =>
         {
-            e.Cancel = true;
-            Interrupted = ExitCodes.Interrupted;
-            if (engine is not null)
-            {
-                engine.StopRequested = true;
-            }
-        };
-        Console.CancelKeyPress += onCancel;
-        term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx =>
-        {
-            ctx.Cancel = true;
-            Interrupted = ExitCodes.Terminated;
             if (engine is not null)
             {
                 engine.StopRequested = true;
@@ -73,12 +61,12 @@ public sealed class LiveRun : IDisposable
     public SystemClock Clock { get; } = new();
 
     /// <summary>130 after Ctrl-C, 143 after SIGTERM, else null.</summary>
-    public int? Interrupted { get; private set; }
+    public int? Interrupted => Context.Interrupts.ExitCode;
 
     public void Attach(TcpEngine e)
     {
         engine = e;
-        if (Interrupted is not null)
+        if (Context.Interrupts.Requested)
         {
             e.StopRequested = true;
         }
@@ -123,18 +111,44 @@ public sealed class LiveRun : IDisposable
         }
 
         var host = t[..colon];
+        IPv4Address address;
         if (IPv4Address.TryParse(host, out var ip))
         {
-            return (ip.Value, port);
+            address = ip.Value;
+        }
+        else
+        {
+            try
+            {
+                address = Routing.ParseTarget(host);
+            }
+            catch (LinkException e)
+            {
+                throw new UsageException($"{option}: {e.Message}");
+            }
         }
 
+        if (TcpTargets.WhyNot(address) is { } why)
+        {
+            throw new UsageException($"{option}: {why}");
+        }
+
+        return (address, port);
+    }
+
+    /// <summary>
+    /// Opens an output file the user named (created or emptied now), so a path that cannot be written stops the run
+    /// before anything is sent (exit 2) instead of losing what the run produced.
+    /// </summary>
+    public static FileStream OpenOutput(string path, string option)
+    {
         try
         {
-            return (Routing.ParseTarget(host), port);
+            return new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read);
         }
-        catch (LinkException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            throw new UsageException($"{option}: {e.Message}");
+            throw new UsageException($"{option} {path}: {e.Message.Split('\n')[0].Trim()}");
         }
     }
 
@@ -156,8 +170,7 @@ public sealed class LiveRun : IDisposable
             owned[i].Dispose();
         }
 
-        Console.CancelKeyPress -= onCancel;
-        term?.Dispose();
+        interrupt.Dispose();
     }
 
     public static string Micro(TimeSpan t) => t.TotalMicroseconds.ToString("0", CultureInfo.InvariantCulture);

@@ -87,13 +87,12 @@ public sealed partial class ProbeOptions : ICommand
             bus.Add(capture);
         }
 
-        using var signals = new CraftSend.Signals();
         var open = 0;
         foreach (var host in hosts)
         {
             var request = new LiveRequest(host) { Interface = Iface, Source = source, Guard = scan == ScanType.Udp ? RstGuardMode.None : guard, Warmup = false };
             using var live = LiveSetup.Open(request, new SystemClock(), bus, "probe");
-            signals.Attach(live.Engine);
+            using var interrupt = context.Interrupts.OnInterrupt(() => live.Engine.StopRequested = true);
             Wire.Primitives.MacAddress nextHop;
             try
             {
@@ -144,7 +143,7 @@ public sealed partial class ProbeOptions : ICommand
 
         bus.Complete();
         context.Out.Flush();
-        if (signals.Interrupted is { } stop)
+        if (context.Interrupts.ExitCode is { } stop)
         {
             return stop;
         }

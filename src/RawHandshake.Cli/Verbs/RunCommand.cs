@@ -7,6 +7,7 @@ using RawHandshake.Recipes;
 using RawHandshake.Recipes.Runner;
 using RawHandshake.Recipes.Syntax;
 using RawHandshake.Session;
+using RawHandshake.Wire.Primitives;
 
 namespace RawHandshake.Cli.Verbs;
 
@@ -14,6 +15,11 @@ public sealed partial class RunOptions : ICommand
 {
     public int Execute(CliContext context)
     {
+        if (Lab is not null && Netns is not null)
+        {
+            throw new UsageException("--lab and --netns cannot be combined (--lab runs in the lab's client namespace)");
+        }
+
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {
             return code;
@@ -25,17 +31,18 @@ public sealed partial class RunOptions : ICommand
         foreach (var name in Files)
         {
             var path = RecipeFiles.Resolve(name, Environment.CurrentDirectory);
-            string text;
+            RecipeCompileResult result;
             try
             {
-                text = File.ReadAllText(path);
+                // Bounded: /dev/zero or a huge file is refused after 1 MiB, in one line.
+                using var source = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+                result = RecipeCompiler.CompileFrom(source, path);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 throw new UsageException($"{path}: cannot read the recipe ({e.Message.Split('\n')[0]})");
             }
 
-            var result = RecipeCompiler.Compile(text, path);
             if (result.Errors.Count > 0 || result.Recipe is null)
             {
                 errors.AddRange(result.Errors.Select(e => e.ToString()));
@@ -77,6 +84,15 @@ public sealed partial class RunOptions : ICommand
             throw new UsageException("--repeat: must be at least 1");
         }
 
+        // Before anything is sent: every target and time limit, privilege (like handshake, exit 2) and every output path.
+        var targets = recipes.Select(r => Plan(r).Target).ToList();
+        if (Lab is not null && WhereToRun(recipes, targets, context) is { } labCode)
+        {
+            return labCode;
+        }
+
+        Link.Privileges.RequireNetRaw("run");
+        using var junit = JUnit is null ? null : LiveRun.OpenOutput(JUnit, "--junit");
         var report = new JUnitReport();
         var table = new List<(string File, int Passed, int Total, string? Error)>();
         using var run = new LiveRun(this, context);
@@ -102,11 +118,11 @@ public sealed partial class RunOptions : ICommand
             }
         }
 
-        if (JUnit is not null)
+        if (junit is not null)
         {
             try
             {
-                report.Save(JUnit);
+                report.Save(junit);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -132,14 +148,51 @@ public sealed partial class RunOptions : ICommand
         return table.All(t => t.Error is null) && table.Count == recipes.Count ? ExitCodes.Ok : ExitCodes.Failed;
     }
 
-    private (IReadOnlyList<StepTraced> Steps, string? Error, int PassedRuns) RunOne(Recipe recipe, LiveRun run, CliContext context, int repeat)
+    /// <summary>
+    /// <c>--lab NAME</c>: recipes aimed at the lab's server (or any <c>--target</c>) run in lab NAME's client namespace,
+    /// brought up if needed; recipes aimed elsewhere run here. Returns the exit code when the run happened in the lab,
+    /// null to run here.
+    /// </summary>
+    private int? WhereToRun(List<Recipe> recipes, List<IPv4Address> targets, CliContext context)
+    {
+        var name = Lab!;
+        var client = global::RawHandshake.Lab.Topology.LabPlan.Namespace(name, global::RawHandshake.Lab.Topology.LabRole.Client);
+        if (Environment.GetEnvironmentVariable(NetnsExec.Marker) == client)
+        {
+            return null; // already inside the lab
+        }
+
+        var lab = Target is not null ? recipes.Count : targets.Count(LabFront.IsLabServer);
+        if (lab == 0)
+        {
+            return null;
+        }
+
+        if (lab < recipes.Count)
+        {
+            var other = recipes[targets.FindIndex(t => !LabFront.IsLabServer(t))];
+            throw new UsageException($"--lab {name}: {other.File} aims at {targets[recipes.IndexOf(other)]}, not the lab's server: run recipes for the lab and for other servers separately");
+        }
+
+        var info = LabFront.Up(name, context, $"run --lab {name}");
+        context.Err.WriteLine($"rawhandshake: run: in lab {name}'s client namespace {info.ClientNamespace}{(info.AlreadyUp ? "" : $" (brought up; 'lab down --name {name}' removes it)")}");
+        return NetnsExec.RunInside(info.ClientNamespace, context);
+    }
+
+    /// <summary>Where a recipe goes and for how long: checked for every recipe before the first is sent.</summary>
+    private (IPv4Address Target, ushort Port, TimeSpan Limit) Plan(Recipe recipe)
     {
         var (target, port) = Target is not null
             ? LiveRun.Target(Target, "--target")
             : LiveRun.Target($"{recipe.Header.Target!.Host}:{recipe.Header.Target.Port}", $"{recipe.File}:{recipe.Header.Target.Pos.Line}: target");
+        var limit = Timeout is not null ? LiveRun.Duration(Timeout, "--timeout", RecipeSession.DefaultTimeout) : recipe.Header.Defaults.Timeout ?? RecipeSession.DefaultTimeout;
+        return (target, port, limit);
+    }
+
+    private (IReadOnlyList<StepTraced> Steps, string? Error, int PassedRuns) RunOne(Recipe recipe, LiveRun run, CliContext context, int repeat)
+    {
+        var (target, port, limit) = Plan(recipe);
         var request = LiveRun.Request(this, target) with { WarmupFlow = RecipeRun.WarmupFlow };
-        var d = recipe.Header.Defaults;
-        var limit = Timeout is not null ? LiveRun.Duration(Timeout, "--timeout", RecipeSession.DefaultTimeout) : d.Timeout ?? RecipeSession.DefaultTimeout;
         try
         {
             // A recorder for this recipe only (the ladder, the last packets of a failure), attached for its run.
@@ -172,8 +225,9 @@ public sealed partial class RunOptions : ICommand
 
             return (result.Steps, result.Error, result.PassedRuns);
         }
-        catch (Link.LinkException e)
+        catch (Link.LinkException e) when (context.SentSomething)
         {
+            // Once frames went out, one recipe's trouble with the host ends that recipe; before, it is the run's (exit 2).
             context.Err.WriteLine($"rawhandshake: {recipe.File}: {e.Message}");
             return ([], e.Message, 0);
         }

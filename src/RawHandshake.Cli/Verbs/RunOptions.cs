@@ -20,6 +20,9 @@ public sealed partial class RunOptions : LiveOptions
     [Option("repeat", HelpText = "Run each recipe N times at once, as N flows through one sniffer (distinct source ports); it passes when all N pass.")]
     public string? Repeat { get; set; }
 
+    [Option("lab", HelpText = "Run recipes whose target is the lab's server (198.18.2.10, 198.18.1.10), or any --target, in lab NAME's client namespace, bringing the lab up if needed; other targets run here.")]
+    public string? Lab { get; set; }
+
     [Option("check", HelpText = "Only compile the recipes and report errors; send nothing.")]
     public bool Check { get; set; }
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using CommandLine;
 using RawHandshake.Cli.Args;
 using RawHandshake.Lab;
@@ -37,6 +36,9 @@ public sealed partial class ServeOptions : ICommand
     [Option("max-clients", HelpText = "Serve at most N clients at a time; later ones wait in the listen backlog.")]
     public string? MaxClients { get; set; }
 
+    [Option("backlog", HelpText = "Listen backlog: how many connections the kernel completes and queues before accept (default 128; Linux caps it at net.core.somaxconn).")]
+    public string? Backlog { get; set; }
+
     [Option('q', "quiet", HelpText = "Print nothing per connection.")]
     public bool Quiet { get; set; }
 
@@ -45,18 +47,10 @@ public sealed partial class ServeOptions : ICommand
         ArgumentNullException.ThrowIfNull(context);
         var options = ToServerOptions(Quiet ? null : context.Err);
 
-        // The handlers come first, so a signal that arrives as soon as the port listens already stops the server cleanly.
+        // Subscribed first, so a signal that arrives as soon as the port listens already stops the server cleanly; the
+        // exit code (130/143) comes from the interrupt, like every verb's.
         LabServer? server = null;
-        var stopRequested = 0;
-        void Stop(PosixSignalContext signal)
-        {
-            signal.Cancel = true;
-            Volatile.Write(ref stopRequested, 1);
-            Volatile.Read(ref server)?.Stop();
-        }
-
-        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        using var interrupt = context.Interrupts.OnInterrupt(() => Volatile.Read(ref server)?.Stop());
         try
         {
             // The listening line is written before the first accept, so it is always the first line.
@@ -75,7 +69,7 @@ public sealed partial class ServeOptions : ICommand
 
         using (server)
         {
-            if (Volatile.Read(ref stopRequested) == 1)
+            if (context.Interrupts.Requested)
             {
                 server.Stop();
             }
@@ -120,8 +114,15 @@ public sealed partial class ServeOptions : ICommand
             throw new UsageException("--max-clients: 0 would serve nobody (1 or more)");
         }
 
+        var backlog = Backlog is null ? 128 : (int)ArgParse.Number(Backlog, "--backlog", 65535);
+        if (backlog == 0)
+        {
+            throw new UsageException("--backlog: 0 would queue nobody (1 or more)");
+        }
+
         return new LabServerOptions
         {
+            Backlog = backlog,
             Mode = mode,
             Port = port,
             Bind = bind,

@@ -57,10 +57,9 @@ public sealed partial class TracerouteOptions : ICommand
             bus.Add(capture);
         }
 
-        using var signals = new CraftSend.Signals();
         var request = new LiveRequest(target) { Interface = Iface, Source = source, Guard = guard, Warmup = false };
         using var live = LiveSetup.Open(request, new SystemClock(), bus, "traceroute");
-        signals.Attach(live.Engine);
+        using var interrupt = context.Interrupts.OnInterrupt(() => live.Engine.StopRequested = true);
         context.SentSomething = true;
         var nextHop = live.ResolveNextHop(request);
         if (!Json)
@@ -79,7 +78,7 @@ public sealed partial class TracerouteOptions : ICommand
                 context.Out.Flush();
             });
         bus.Complete();
-        if (signals.Interrupted is { } stop)
+        if (context.Interrupts.ExitCode is { } stop)
         {
             return stop;
         }

@@ -54,6 +54,11 @@ public sealed class LiveSetup : IDisposable
     public static LiveSetup Open(LiveRequest request, IClock clock, ITraceSink trace, string verb)
     {
         Privileges.RequireNetRaw(verb);
+        if (TcpTargets.WhyNotHere(request.Target) is { } notAServer)
+        {
+            throw new LinkException(notAServer);
+        }
+
         var route = Routing.Resolve(request.Target, request.Interface, request.Source);
         if (route.Interface == "lo" || route.InterfaceMac is null)
         {

@@ -53,7 +53,7 @@ public sealed class JsonTraceRenderer(TextWriter output) : ITraceSink
                     w.WriteString("event", "state");
                     w.WriteNumber("time", Math.Round(s.Time.TotalSeconds, 6));
                     w.WriteString("side", s.Side == Side.Client ? "client" : "server");
-                    w.WriteString("from", s.From.ToRfc());
+                    State(w, "from", s.From);
                     w.WriteString("to", s.To.ToRfc());
                     if (s.Reason is not null)
                     {
@@ -154,9 +154,22 @@ public sealed class JsonTraceRenderer(TextWriter output) : ITraceSink
         w.WriteNumber("retransmissions", s.Retransmissions);
         w.WriteNumber("server_retransmissions", s.ServerRetransmissions);
         w.WriteString("client_state", s.ClientState.ToRfc());
-        w.WriteString("server_state", s.ServerState.ToRfc());
+        State(w, "server_state", s.ServerState);
         w.WriteNumber("duration_ms", Math.Round(s.Duration.TotalMilliseconds, 3));
     }
 
     public void Complete() => output.Flush();
+
+    /// <summary>A state by its RFC name, or null while unknown (the server before it answered).</summary>
+    private static void State(Utf8JsonWriter w, string name, TcpState? state)
+    {
+        if (state is { } known)
+        {
+            w.WriteString(name, known.ToRfc());
+        }
+        else
+        {
+            w.WriteNull(name);
+        }
+    }
 }

@@ -20,7 +20,8 @@ public static class LadderRenderer
         var list = events.ToList();
         var sb = new StringBuilder();
         var client = TcpState.Closed;
-        var server = TcpState.Listen;
+        // The server's state at the top: what its first change shows it was (LISTEN once its SYN-ACK came), else unknown.
+        var server = list.OfType<StateTraced>().FirstOrDefault(s => s.Side == Side.Server)?.From;
         sb.Append(' ', StateWidth).Append("  client").Append(' ', ArrowWidth - 12).Append("server\n");
         Row(sb, client.ToRfc(), "", server.ToRfc());
         for (var i = 0; i < list.Count; i++)

@@ -14,8 +14,9 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
 {
     private readonly List<string> pendingBelow = [];
     private PacketTraced? pending;
-    private TcpState client = TcpState.Closed;
-    private TcpState server = TcpState.Listen;
+    // Each flow's own states: nothing carries over from one flow (a recipe, a run of --repeat) to the next.
+    private readonly Dictionary<FlowKey, (TcpState Client, TcpState? Server)> states = [];
+    private FlowKey? lastFlow; // for state events that name no flow
     private bool headerDone;
 
     public void Publish(TraceEvent e)
@@ -25,15 +26,13 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
             case PacketTraced p:
                 Flush();
                 pending = p;
+                lastFlow = FlowOf(p) ?? lastFlow;
                 break;
             case StateTraced s:
-                if (s.Side == Side.Client)
+                if ((s.Flow ?? lastFlow) is { } flow)
                 {
-                    client = s.To;
-                }
-                else
-                {
-                    server = s.To;
+                    var (c, sv) = StatesOf(flow);
+                    states[flow] = s.Side == Side.Client ? (s.To, sv) : (c, s.To);
                 }
 
                 var line = $"{(s.Side == Side.Client ? "client" : "server")} {s.From.ToRfc()} → {s.To.ToRfc()}{(s.Reason is null ? "" : $" ({s.Reason})")}";
@@ -131,8 +130,9 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
         if (pending is { } p)
         {
             var line = PacketLine(p);
-            if (p.Parsed.Tcp is not null && showStates)
+            if (FlowOf(p) is { } flow && showStates)
             {
+                var (client, server) = StatesOf(flow);
                 line += $"   | {client.ToRfc()} · {server.ToRfc()}";
             }
 
@@ -146,6 +146,17 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
         pending = null;
         pendingBelow.Clear();
     }
+
+    /// <summary>The flow a TCP frame belongs to: ours and our kernel's go from the local end, received ones come to it.</summary>
+    private static FlowKey? FlowOf(PacketTraced p) => p.Parsed.Tcp is { } tcp && p.Parsed.IPv4 is { } ip
+        ? p.Dir == Direction.In
+            ? new FlowKey(ip.Destination, tcp.DestinationPort, ip.Source, tcp.SourcePort)
+            : new FlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort)
+        : null;
+
+    /// <summary>A flow's states as the trace last showed them: before anything, our side CLOSED and the server unknown.</summary>
+    private (TcpState Client, TcpState? Server) StatesOf(FlowKey flow) =>
+        states.TryGetValue(flow, out var known) ? known : (TcpState.Closed, null);
 
     private void WriteSummary(ResultTraced r)
     {

@@ -28,7 +28,12 @@ public sealed record TimerTraced(TimeSpan Time) : TraceEvent(Time);
 /// <summary>A recipe step finished: passed, or failed with a message and one line per mismatching field.</summary>
 public sealed record StepTraced(TimeSpan Time, string File, int Line, string Text, bool Passed, string? Message, IReadOnlyList<string> Diffs) : TraceEvent(Time);
 
-public sealed record StateTraced(TimeSpan Time, Side Side, TcpState From, TcpState To, string? Reason) : TraceEvent(Time);
+/// <summary>A side's state changed. <see cref="From"/> is null when it was unknown (the server before it answered);
+/// <see cref="Flow"/> names the connection, so nothing carries over between flows.</summary>
+public sealed record StateTraced(TimeSpan Time, Side Side, TcpState? From, TcpState To, string? Reason) : TraceEvent(Time)
+{
+    public FlowKey? Flow { get; init; }
+}
 
 public enum NoteLevel
 {
@@ -61,7 +66,8 @@ public sealed record RunSummary
     public int Retransmissions { get; init; }
     public int ServerRetransmissions { get; init; }
     public TcpState ClientState { get; init; }
-    public TcpState ServerState { get; init; }
+    /// <summary>The server's inferred state; null while unknown (it never answered).</summary>
+    public TcpState? ServerState { get; init; }
     public string? Ending { get; init; }
     public TimeSpan Duration { get; init; }
 }

@@ -7,7 +7,11 @@ namespace RawHandshake.Wire.Dissection;
 /// Relative sequence numbers per TCP conversation across a capture, as Wireshark computes them: each direction's base
 /// is its SYN's sequence number, or one less than the first sequence number seen (so a mid-stream capture starts at 1);
 /// an acknowledgment is relative to the other direction's base, seeded from the first ACK seen when that side has not
-/// yet sent anything. A new SYN on a closed conversation (port reuse) starts over.
+/// yet sent anything. A new SYN on a closed conversation (port reuse) starts over. Window scaling as tshark applies it:
+/// each side's windows by the shift in its own SYN, unless a SYN of the connection came without the option (so a
+/// capture that starts at the SYN-ACK still scales the server's windows). AccECN is in use once a SYN with AE, CWR and
+/// ECE got a SYN-ACK with an AccECN answer in those bits (not 000, not ECE alone), or once an AccECN option was seen
+/// (from the frame after it).
 /// </summary>
 public sealed class ConversationTracker
 {
@@ -15,6 +19,15 @@ public sealed class ConversationTracker
 
     // Window scale offered in each direction's SYN: -1 when its SYN had none; absent when no SYN was seen.
     private readonly Dictionary<(uint, ushort, uint, ushort), int> scales = [];
+
+    private sealed class Ecn
+    {
+        public bool SetupSyn;
+        public bool On;
+    }
+
+    // Shared by both directions' keys.
+    private readonly Dictionary<(uint, ushort, uint, ushort), Ecn> ecn = [];
 
     public int Count => bases.Count / 2;
 
@@ -38,6 +51,7 @@ public sealed class ConversationTracker
                 bases[fwd] = tcp.Seq;
                 bases.Remove(rev);
                 scales.Remove(rev);
+                ecn[fwd] = ecn[rev] = new Ecn();
             }
         }
         else if (syn)
@@ -62,8 +76,34 @@ public sealed class ConversationTracker
             known = true;
         }
 
-        // Scaling is on only when both SYNs carried the option (RFC 7323 §2.2); then each side's shift applies to its windows.
-        var shift = scales.TryGetValue(fwd, out var mine) && scales.TryGetValue(rev, out var theirs) && mine >= 0 && theirs >= 0 ? Math.Min(mine, 14) : -1;
-        return new RelativeSeq(tcp.Seq.RelativeTo(bases[fwd]), ack && known ? tcp.Ack.RelativeTo(revBase) : 0, ack && known, shift);
+        // Each side's own shift, unless either SYN came without the option (RFC 7323 §2.2: then neither side scales).
+        var shift = scales.TryGetValue(fwd, out var mine) && mine >= 0 && !(scales.TryGetValue(rev, out var theirs) && theirs < 0) ? Math.Min(mine, 14) : -1;
+
+        if (!ecn.TryGetValue(fwd, out var e))
+        {
+            e = ecn.TryGetValue(rev, out var shared) ? shared : new Ecn();
+            ecn[fwd] = ecn[rev] = e;
+        }
+
+        var ace = e.On && !syn;
+        const Protocols.TcpFlags setup = Protocols.TcpFlags.Ns | Protocols.TcpFlags.Cwr | Protocols.TcpFlags.Ece;
+        if (syn && !ack)
+        {
+            e.SetupSyn = (tcp.Flags & setup) == setup;
+        }
+        else if (syn && e.SetupSyn && (tcp.Flags & setup) is not (0 or Protocols.TcpFlags.Ece))
+        {
+            e.On = true;
+        }
+
+        if (f.TcpOptionsLength > 0 && !e.On)
+        {
+            foreach (var o in new Protocols.TcpOptionReader(f.TcpOptions(frame)))
+            {
+                e.On |= TcpInfoText.IsAccEcnOption(o.Kind);
+            }
+        }
+
+        return new RelativeSeq(tcp.Seq.RelativeTo(bases[fwd]), ack && known ? tcp.Ack.RelativeTo(revBase) : 0, ack && known, shift, ace);
     }
 }

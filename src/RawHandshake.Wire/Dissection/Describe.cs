@@ -18,6 +18,42 @@ public static class Describe
         _ => "Unknown",
     };
 
+    /// <summary>tshark's Info column for an Ethernet frame whose type it does not dissect further: the type's name, or "Ethernet II".</summary>
+    public static string EtherTypeInfo(ushort type) => type switch
+    {
+        0x88CC => "802.1 Link Layer Discovery Protocol (LLDP)",
+        0x88B5 => "Local Experimental Ethertype 1",
+        0x88B6 => "Local Experimental Ethertype 2",
+        0x8863 => "PPPoE Discovery",
+        0x8864 => "PPPoE Session",
+        0x88E5 => "802.1AE (MACsec)",
+        0x888E => "802.1X Authentication",
+        0x8847 => "MPLS label switched packet",
+        0x8848 => "MPLS multicast label switched packet",
+        0x88F7 => "PTPv2 over Ethernet (IEEE1588)",
+        0x8809 => "Slow Protocols",
+        0x22F0 => "IEEE 1722 Audio Video Transport Protocol",
+        _ => "Ethernet II",
+    };
+
+    /// <summary>tshark's Info column for an IPv4 payload it does not dissect further: the protocol's long name.</summary>
+    public static string IpProtocolInfo(byte p) => p switch
+    {
+        2 => "IGMP",
+        33 => "Datagram Congestion Control Protocol",
+        46 => "Reservation Protocol",
+        47 => "Generic Routing Encapsulation",
+        50 => "Encap Security Payload",
+        51 => "Authentication Header",
+        89 => "OSPF IGP",
+        103 => "PIM",
+        112 => "VRRP",
+        115 => "Layer 2 Tunneling",
+        132 => "SCTP",
+        136 => "UDPLite",
+        _ => "Unknown",
+    };
+
     public static string IpProtocolName(byte p) => p switch
     {
         1 => "ICMP",

@@ -247,14 +247,14 @@ public static class Dissector
         var hlen = (t.DataOffset ?? 5) * 4;
         var relSeq = rel?.Seq;
         var l = new DissectionLayer("tcp", at, Math.Min(hlen, frame.Length - at),
-            $"Transmission Control Protocol, Src Port: {t.SourcePort}, Dst Port: {t.DestinationPort}, Seq: {relSeq ?? t.Seq.Value}{(t.Has(TcpFlags.Ack) ? $", Ack: {(rel is { AckKnown: true } ra ? ra.Ack : t.Ack.Value)}" : "")}, Len: {f.PayloadLength}");
+            $"Transmission Control Protocol, Src Port: {t.SourcePort}, Dst Port: {t.DestinationPort}, Seq: {relSeq ?? t.Seq.Value}{(t.Has(TcpFlags.Ack) ? $", Ack: {(rel is { AckKnown: true } ra ? ra.Ack : t.Ack.Value)}" : "")}, Len: {f.SegmentLength}");
         var r = l.Root;
         r.Add(at, 2, $"Source Port: {t.SourcePort}");
         r.Add(at + 2, 2, $"Destination Port: {t.DestinationPort}");
-        r.Note($"TCP Segment Len: {f.PayloadLength}");
+        r.Note($"TCP Segment Len: {f.SegmentLength}" + (f.SegmentLength > f.PayloadLength ? $" ({f.PayloadLength} captured)" : ""));
         r.Add(at + 4, 4, relSeq is { } rs ? $"Sequence Number: {rs}    (relative sequence number)" : $"Sequence Number: {t.Seq}");
         r.Add(at + 4, 4, $"Sequence Number (raw): {t.Seq}");
-        r.Note($"Next Sequence Number: {(relSeq ?? t.Seq.Value) + (uint)f.PayloadLength + (t.Has(TcpFlags.Syn) ? 1u : 0) + (t.Has(TcpFlags.Fin) ? 1u : 0)}");
+        r.Note($"Next Sequence Number: {(relSeq ?? t.Seq.Value) + (uint)SequenceSpace.Of(t.Flags, f.SegmentLength)}");
         r.Add(at + 8, 4, rel is { AckKnown: true } rr ? $"Acknowledgment Number: {rr.Ack}    (relative ack number)" : $"Acknowledgment Number: {(t.Has(TcpFlags.Ack) ? t.Ack.Value.ToString(CultureInfo.InvariantCulture) : "0")}");
         r.Add(at + 8, 4, $"Acknowledgment number (raw): {t.Ack}");
         var word = BinaryPrimitives.ReadUInt16BigEndian(frame[(at + 12)..]);

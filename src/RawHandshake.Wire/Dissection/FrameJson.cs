@@ -82,7 +82,12 @@ public static class FrameJson
             {
                 w.WriteNumber("win_calc", rw.Window(tcp.Window, tcp.Has(TcpFlags.Syn)));
             }
-            w.WriteNumber("len", f.PayloadLength);
+            else
+            {
+                w.WriteNull("win_calc"); // the sender's window scale is not known
+            }
+
+            w.WriteNumber("len", f.SegmentLength);
             w.WriteNumber("urg", tcp.Urgent);
             w.WriteNumber("data_offset", tcp.DataOffset ?? 0);
             w.WriteString("tcp_checksum", $"0x{tcp.Checksum:x4}");

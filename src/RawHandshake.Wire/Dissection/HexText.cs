@@ -7,7 +7,7 @@ namespace RawHandshake.Wire.Dissection;
 /// <summary>Hex in and out: reading frames typed or pasted as hex, and the annotated hex dump.</summary>
 public static partial class HexText
 {
-    [GeneratedRegex(@"^\s*(?:0x)?([0-9a-fA-F]{4,8}):?\s{1,}(.*)$")]
+    [GeneratedRegex(@"^\s*(?:(?<mark>0x)(?<off>[0-9a-fA-F]{4,8}):?|(?<off>[0-9a-fA-F]{4,8})(?<mark>:)?)\s{1,}(?<rest>.*)$")]
     private static partial Regex OffsetLine();
 
     /// <summary>
@@ -16,87 +16,21 @@ public static partial class HexText
     /// at offset 0 starts a new frame and ASCII columns are ignored. Throws <see cref="FormatException"/> with the line
     /// and column of the first bad character.
     /// </summary>
-    public static List<byte[]> ParseFrames(string text)
-    {
-        var lines = text.Replace("\r", "", StringComparison.Ordinal).Split('\n');
-        var dump = lines.Any(l => OffsetLine().Match(l) is { Success: true } m && IsDumpOffset(m.Groups[1].Value, m.Groups[2].Value)
-            && int.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture) == 0);
-        var frames = new List<byte[]>();
-        var current = new List<byte>();
-        for (var n = 0; n < lines.Length; n++)
-        {
-            var line = lines[n];
-            if (dump)
-            {
-                var m = OffsetLine().Match(line);
-                if (!m.Success || !IsDumpOffset(m.Groups[1].Value, m.Groups[2].Value))
-                {
-                    continue; // a header line between frames (tcpdump's decode), or blank
-                }
+    public static List<byte[]> ParseFrames(string text) => [.. ReadFrames(new StringReader(text))];
 
-                var offset = int.Parse(m.Groups[1].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                if (offset == 0 && current.Count > 0)
-                {
-                    frames.Add([.. current]);
-                    current.Clear();
-                }
+    /// <summary>
+    /// As <see cref="ParseFrames"/>, each frame with the last text line before its first hex line that is not hex itself
+    /// (tcpdump's header line with the time stamp and decode), or null when there is none.
+    /// </summary>
+    public static List<(byte[] Bytes, string? Header)> ParseBlocks(string text) => [.. ReadBlocks(new StringReader(text))];
 
-                if (offset != current.Count)
-                {
-                    throw new FormatException($"line {n + 1}: offset 0x{offset:x4} does not follow the {current.Count} bytes before it");
-                }
+    // An offset of 4 hex digits followed by bytes: a dump line when more than one group follows, or when the offset has
+    // tcpdump's 0x prefix or colon (its last line may hold a single group: "0x0040:  8330").
+    private static bool IsDumpOffset(string offset, string rest, bool marked = false) =>
+        offset.Length >= 4 && rest.Length > 0 && char.IsAsciiHexDigit(rest[0]) && (offset.Length > 4 || marked || rest.Contains(' ', StringComparison.Ordinal));
 
-                // Hex tokens of 2 or 4 digits, at most 16 bytes a line; what follows is an ASCII column.
-                var body = m.Groups[2].Value;
-                var taken = 0;
-                var end = 0;
-                foreach (Match tok in Regex.Matches(body, @"\S+"))
-                {
-                    var v = tok.Value;
-                    if (taken >= 16 || v.Length is not (2 or 4) || !v.All(char.IsAsciiHexDigit))
-                    {
-                        break;
-                    }
-
-                    taken += v.Length / 2;
-                    end = tok.Index + v.Length;
-                }
-
-                AppendHex(current, body[..end], n + 1, m.Groups[2].Index + 1);
-            }
-            else
-            {
-                var t = line.Trim();
-                if (t.Length == 0 || t.StartsWith('#'))
-                {
-                    if (current.Count > 0 && t.Length == 0)
-                    {
-                        frames.Add([.. current]);
-                        current.Clear();
-                    }
-
-                    continue;
-                }
-
-                AppendHex(current, line, n + 1, 1);
-            }
-        }
-
-        if (current.Count > 0)
-        {
-            frames.Add([.. current]);
-        }
-
-        if (frames.Count == 0)
-        {
-            throw new FormatException("no hex bytes found");
-        }
-
-        return frames;
-    }
-
-    private static bool IsDumpOffset(string offset, string rest) =>
-        offset.Length >= 4 && rest.Length > 0 && char.IsAsciiHexDigit(rest[0]) && (offset.Length > 4 || rest.Contains(' ', StringComparison.Ordinal));
+    private static bool IsDumpLine(Match m) =>
+        m.Success && IsDumpOffset(m.Groups["off"].Value, m.Groups["rest"].Value, m.Groups["mark"].Success);
 
     private static void AppendHex(List<byte> into, string text, int line, int column)
     {

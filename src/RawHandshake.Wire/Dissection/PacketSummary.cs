@@ -16,59 +16,76 @@ public static class PacketSummary
         f.IPv4 is { } ip ? ip.Destination.ToString() : f.Ethernet is { } e ? (e.Destination.IsBroadcast ? "Broadcast" : e.Destination.ToString()) : "?";
 
     public static string Protocol(in ParsedFrame f) =>
-        f.Tcp is not null ? "TCP"
+        IPv4Reassembler.IsFragment(f) ? "IPv4"
+        : f.Tcp is not null ? "TCP"
         : f.Udp is not null ? "UDP"
         : f.Icmp is not null ? "ICMP"
-        : f.Arp is not null ? "ARP"
+        : f.Arp is { } arp ? LinkInfoText.ArpProtocol(arp.Operation)
+        : f.Llc is not null && f.EtherType == 0 ? "LLC"
         : f.IPv4 is { } ip ? Describe.IpProtocolName(ip.Protocol ?? 0) is var n && n != "Unknown" ? n : "IPv4"
         : Describe.EtherTypeName(f.EtherType) is var t && t != "Unknown" ? t : $"0x{f.EtherType:x4}";
 
-    /// <summary>Wireshark's Info column. <paramref name="rel"/> gives relative numbers; default shows absolute ones.</summary>
-    public static string Info(in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel = null)
+    /// <summary>
+    /// The Info column of an analyzed frame, as tshark shows it with every dissector above TCP/UDP turned off: the
+    /// analysis tags in front, an ARP duplicate-use report and an echo reply's request behind.
+    /// </summary>
+    public static string Info(AnalyzedFrame a, ReadOnlySpan<byte> frame)
     {
         var sb = new StringBuilder();
-        if (f.Tcp is { } tcp)
+        foreach (var t in a.Tags)
+        {
+            sb.Append('[').Append(t).Append("] ");
+        }
+
+        sb.Append(a.Reassembled is { } whole ? Info(whole.Parsed, whole.Bytes, a.Rel, a.EchoRequestFrame) : Info(a.Parsed, frame, a.Rel, a.EchoRequestFrame));
+        if (a.ArpDuplicate is { } ip)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" (duplicate use of {ip} detected!)");
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>Wireshark's Info column. <paramref name="rel"/> gives relative numbers; default shows absolute ones.</summary>
+    public static string Info(in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel = null, int? echoRequestFrame = null)
+    {
+        var sb = new StringBuilder();
+        if (f.IPv4 is { } frag && IPv4Reassembler.IsFragment(f))
+        {
+            var p = frag.Protocol ?? 0;
+            sb.Append(CultureInfo.InvariantCulture, $"Fragmented IP protocol (proto={Describe.IpProtocolName(p)} {p}, off={frag.FragmentOffset * 8}, ID={frag.Id:x4})");
+        }
+        else if (f.Tcp is { } tcp)
         {
             TcpInfo(sb, f, tcp, frame, rel);
         }
         else if (f.Udp is { } udp)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"{udp.SourcePort} → {udp.DestinationPort} Len={f.PayloadLength}");
+            sb.Append(CultureInfo.InvariantCulture, $"{udp.SourcePort} → {udp.DestinationPort} Len={Math.Max(0, udp.Length - 8)}");
         }
         else if (f.Icmp is { } icmp)
         {
-            if (icmp.Type is IcmpHeader.EchoRequest or IcmpHeader.EchoReply)
-            {
-                // Wireshark pads the name to 21 columns: "Echo (ping) request  id=…", "Echo (ping) reply    id=…".
-                sb.Append(Describe.IcmpType(icmp.Type, icmp.Code).PadRight(21));
-                sb.Append(CultureInfo.InvariantCulture, $"id=0x{icmp.Identifier:x4}, seq={icmp.SequenceNumber}/{BinaryReverse(icmp.SequenceNumber)}, ttl={f.IPv4!.Value.Ttl}");
-            }
-            else
-            {
-                sb.Append(Describe.IcmpType(icmp.Type, icmp.Code));
-            }
+            sb.Append(LinkInfoText.Icmp(icmp, f.IPv4!.Value.Ttl ?? 0, echoRequestFrame));
         }
         else if (f.Arp is { } arp)
         {
-            sb.Append(arp.Operation switch
-            {
-                ArpPacket.Request when arp.SenderIp == arp.TargetIp => $"Gratuitous ARP for {arp.SenderIp} (Request)",
-                ArpPacket.Request => $"Who has {arp.TargetIp}? Tell {arp.SenderIp}",
-                ArpPacket.Reply => $"{arp.SenderIp} is at {arp.SenderMac}",
-                _ => $"ARP opcode {arp.Operation}",
-            });
+            sb.Append(LinkInfoText.Arp(arp));
         }
         else if (f.IPv4 is { } ip)
         {
-            sb.Append(CultureInfo.InvariantCulture, $"IPv4 protocol {ip.Protocol}, {f.IpPayloadLength} bytes");
-            if (ip.FragmentOffset != 0 || ip.MoreFragments)
-            {
-                sb.Append(CultureInfo.InvariantCulture, $" (fragment offset {ip.FragmentOffset * 8}{(ip.MoreFragments ? ", more fragments" : "")})");
-            }
+            sb.Append(CultureInfo.InvariantCulture, $"{Describe.IpProtocolInfo(ip.Protocol ?? 0)} ({ip.Protocol})"); // tshark: "SCTP (132)"
+        }
+        else if (f.Llc is { } llc && f.EtherType == 0)
+        {
+            sb.Append(LinkInfoText.Llc(llc));
+        }
+        else if (f.EtherType == (ushort)EtherType.IPv6 || f.Ethernet is null)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"EtherType 0x{f.EtherType:x4}, {f.PayloadLength} bytes");
         }
         else
         {
-            sb.Append(CultureInfo.InvariantCulture, $"EtherType 0x{f.EtherType:x4}, {f.PayloadLength} bytes");
+            sb.Append(Describe.EtherTypeInfo(f.EtherType)); // tshark: the type's name, or "Ethernet II"
         }
 
         if (f.Malformed is { } m)
@@ -102,47 +119,20 @@ public static class PacketSummary
             sb.Append(CultureInfo.InvariantCulture, $"{tcp.SourcePort} → {tcp.DestinationPort} ");
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $"{tcp.Flags.ToWireshark()} Seq={seq}");
+        sb.Append(TcpInfoText.Flags(tcp.Flags, tcp.Reserved, rel?.AccEcn ?? false)).Append(CultureInfo.InvariantCulture, $" Seq={seq}");
         if (tcp.Has(TcpFlags.Ack))
         {
             var ack = rel is { AckKnown: true } r ? r.Ack : tcp.Ack.Value;
             sb.Append(CultureInfo.InvariantCulture, $" Ack={ack}");
         }
 
-        sb.Append(CultureInfo.InvariantCulture, $" Win={rel?.Window(tcp.Window, tcp.Has(TcpFlags.Syn)) ?? tcp.Window} Len={f.PayloadLength}");
+        sb.Append(CultureInfo.InvariantCulture, $" Win={rel?.Window(tcp.Window, tcp.Has(TcpFlags.Syn)) ?? tcp.Window}");
         if (tcp.Has(TcpFlags.Urg))
         {
             sb.Append(CultureInfo.InvariantCulture, $" Urg={tcp.Urgent}");
         }
 
-        AppendOptions(sb, f.TcpOptions(frame), rel is null ? null : tcp.Ack - (int)(rel.Value.Ack));
-    }
-
-    /// <summary>Options as Wireshark's Info column shows them: <c>MSS=1460 SACK_PERM TSval=1 TSecr=0 WS=128</c>.</summary>
-    public static void AppendOptions(StringBuilder sb, ReadOnlySpan<byte> options, SeqNum? sackBase = null)
-    {
-        foreach (var o in new TcpOptionReader(options))
-        {
-            switch (o.Kind)
-            {
-                case TcpOptionKind.Mss: sb.Append(CultureInfo.InvariantCulture, $" MSS={o.Mss}"); break;
-                case TcpOptionKind.WindowScale: sb.Append(CultureInfo.InvariantCulture, $" WS={1L << Math.Min((int)o.WindowScale, 30)}"); break;
-                case TcpOptionKind.SackPermitted: sb.Append(" SACK_PERM"); break;
-                case TcpOptionKind.Timestamps: sb.Append(CultureInfo.InvariantCulture, $" TSval={o.TsVal} TSecr={o.TsEcr}"); break;
-                case TcpOptionKind.Sack:
-                    for (var i = 0; i < o.SackBlockCount; i++)
-                    {
-                        var (l, r) = o.SackBlock(i);
-                        var b = sackBase?.Value ?? 0;
-                        sb.Append(CultureInfo.InvariantCulture, $" SLE={unchecked(l - b)} SRE={unchecked(r - b)}");
-                    }
-
-                    break;
-                case TcpOptionKind.Nop:
-                case TcpOptionKind.EndOfOptions:
-                    break;
-                default: sb.Append(CultureInfo.InvariantCulture, $" Opt{(byte)o.Kind}"); break;
-            }
-        }
+        sb.Append(CultureInfo.InvariantCulture, $" Len={f.SegmentLength}");
+        TcpInfoText.AppendOptions(sb, f.TcpOptions(frame), rel is null ? null : tcp.Ack - (int)(rel.Value.Ack));
     }
 }

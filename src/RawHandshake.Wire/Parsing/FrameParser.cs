@@ -90,8 +90,56 @@ public static class FrameParser
         }
 
         f.Ethernet = new EthernetHeader(MacAddress.Read(s), MacAddress.Read(s[6..]), type) { VlanTci = tci, VlanTags = tags };
+        if (type <= 1500)
+        {
+            ParseLlc(s, ref f, at, type); // IEEE 802.3: a length, not a type
+            return;
+        }
+
         f.EtherType = type;
         ParseNetwork(s, ref f, at);
+    }
+
+    /// <summary>An 802.2 LLC header after an 802.3 length; SNAP with OUI 0 carries an EtherType on to the network layer.</summary>
+    private static void ParseLlc(ReadOnlySpan<byte> s, ref ParsedFrame f, int at, int length)
+    {
+        f.NetworkOffset = at;
+        f.PayloadOffset = at;
+        f.PayloadLength = Math.Max(0, s.Length - at);
+        if (s.Length < at + 3 || length < 3)
+        {
+            Bad(ref f, $"802.2 LLC header at byte {at} is cut off (802.3 length {length}, {Math.Max(0, s.Length - at)} bytes captured)");
+            return;
+        }
+
+        var end = Math.Min(s.Length, at + length);
+        ushort control = s[at + 2];
+        var hlen = 3;
+        if ((control & 3) != 3)
+        {
+            if (end < at + 4)
+            {
+                Bad(ref f, $"802.2 LLC I/S control field at byte {at + 2} is cut off");
+                return;
+            }
+
+            control |= (ushort)(s[at + 3] << 8);
+            hlen = 4;
+        }
+
+        f.Llc = new LlcHeader(s[at], s[at + 1], control, hlen);
+        f.TrailerLength = s.Length - end;
+        if (s[at] == 0xAA && s[at + 1] == 0xAA && control == 3 && end >= at + 8 && s[at + 3] == 0 && s[at + 4] == 0 && s[at + 5] == 0)
+        {
+            f.EtherType = BinaryPrimitives.ReadUInt16BigEndian(s[(at + 6)..]);
+            f.TrailerLength = 0;
+            ParseNetwork(s[..end], ref f, at + 8);
+            f.TrailerLength += s.Length - end;
+            return;
+        }
+
+        f.PayloadOffset = at + hlen;
+        f.PayloadLength = end - at - hlen;
     }
 
     private static void ParseSll(ReadOnlySpan<byte> s, ref ParsedFrame f)
@@ -207,7 +255,12 @@ public static class FrameParser
 
         f.IpOptionsOffset = at + IPv4Header.MinLength;
         f.IpOptionsLength = hlen - IPv4Header.MinLength;
-        var total = ip.TotalLength!.Value;
+        var total = (int)ip.TotalLength!.Value;
+        if (total == 0)
+        {
+            total = avail; // TSO / BIG TCP captures leave the total length 0: the datagram is what was captured
+        }
+
         if (total < hlen)
         {
             Bad(ref f, $"IPv4 total length {total} is less than the header length {hlen}");
@@ -273,6 +326,7 @@ public static class FrameParser
         f.TcpOptionsLength = hlen - 20;
         f.PayloadOffset = at + hlen;
         f.PayloadLength = seg.Length - hlen;
+        f.SegmentLength = f.IpTruncated && f.IPv4 is { } ip ? Math.Max(0, ip.TotalLength!.Value - ip.HeaderLength - hlen) : f.PayloadLength;
         if (hlen > TcpHeader.MinLength)
         {
             var e = new TcpOptionReader(seg[20..hlen]).GetEnumerator();

@@ -45,6 +45,12 @@ public record struct ParsedFrame
     public int TcpOptionsOffset { get; internal set; }
     public int TcpOptionsLength { get; internal set; }
 
+    /// <summary>The TCP payload length the IP header gives (tshark's Len=): more than <see cref="PayloadLength"/> when the snap length cut the frame.</summary>
+    public int SegmentLength { get; internal set; }
+
+    /// <summary>The 802.2 LLC header of an IEEE 802.3 frame (Ethernet with a length where the type would be).</summary>
+    public LlcHeader? Llc { get; internal set; }
+
     public UdpHeader? Udp { get; internal set; }
     public IcmpHeader? Icmp { get; internal set; }
     public IcmpQuote? IcmpQuote { get; internal set; }

@@ -37,7 +37,7 @@ public sealed class TestBed : IDisposable
 
     /// <summary>"SYN-SENT", "ESTABLISHED", … for one side, in order.</summary>
     public List<string> States(Session.Side side) =>
-        Events<StateTraced>().Where(s => s.Side == side).Select(s => $"{Session.TcpStateNames.ToRfc(s.From)}>{Session.TcpStateNames.ToRfc(s.To)}").ToList();
+        Events<StateTraced>().Where(s => s.Side == side).Select(s => $"{Session.InferredStateNames.ToRfc(s.From)}>{Session.TcpStateNames.ToRfc(s.To)}").ToList();
 
     public void Dispose()
     {

@@ -32,7 +32,10 @@ public sealed class ServeOptionsTests
             CloseAfter = "1.5s",
             SendAfterEof = "late\\r\\n",
             MaxClients = "4",
+            Backlog = "5",
         }.ToServerOptions(null);
+        o.Backlog.ShouldBe(5);
+        new ServeOptions { Mode = "echo", Port = "1" }.ToServerOptions(null).Backlog.ShouldBe(128);
         o.Port.ShouldBe(20002);
         o.Bind.ShouldBe(IPAddress.Loopback);
         o.Once.ShouldBeTrue();
@@ -97,7 +100,7 @@ public sealed class ServeOptionsTests
     }
 
     [Fact]
-    public async Task As_a_process_it_exits_0_on_sigterm()
+    public async Task As_a_process_it_exits_143_on_sigterm()
     {
         using var process = TestDll.Start("serve", "echo", "--port", "0", "--bind", "127.0.0.1");
         process.StandardInput.Close();
@@ -116,7 +119,7 @@ public sealed class ServeOptionsTests
             Process.Start("kill", ["-TERM", $"{process.Id}"])!.WaitForExit();
             using var cts = new CancellationTokenSource(Kernel.Patience);
             await process.WaitForExitAsync(cts.Token);
-            process.ExitCode.ShouldBe(0);
+            process.ExitCode.ShouldBe(143); // interrupted, like every verb
             var text = await stderr;
             first.ShouldBe($"serve echo: listening on 127.0.0.1:{port}");
             text.ShouldContain("accepted 127.0.0.1:");

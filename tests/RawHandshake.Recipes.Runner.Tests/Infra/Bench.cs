@@ -45,7 +45,7 @@ public sealed class Bench : IDisposable
         var driver = new RecipeDriver(recipe, limit);
         var flow = Engine.AddFlow(RecipeSession.Config(recipe, key, d.Isn ?? isn), driver, Net.ClientMac, Net.ServerMac,
             new FlowFrameOptions { Ttl = d.Ttl ?? 64, FirstIpId = 100 });
-        var end = Engine.Run(limit + TimeSpan.FromSeconds(1));
+        var end = Engine.Run(limit, RecipeRun.Grace);
         Peer.Step(); // what the engine sent last reaches the server
         return new Run(recipe, driver, flow, end, this);
     }

@@ -2,14 +2,14 @@ using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
-namespace RawHandshake.Engine.Trace;
+namespace RawHandshake.Wire.Dissection;
 
 /// <summary>
 /// Wireshark's TCP sequence analysis, for the tags in the trace: <c>[TCP Retransmission]</c>, <c>[TCP Fast Retransmission]</c>,
 /// <c>[TCP Spurious Retransmission]</c>, <c>[TCP Out-Of-Order]</c>, <c>[TCP Dup ACK n#m]</c>, <c>[TCP Window Update]</c>,
 /// <c>[TCP Window Full]</c>, <c>[TCP ZeroWindow]</c>, <c>[TCP ZeroWindowProbe]</c>, <c>[TCP ZeroWindowProbeAck]</c>,
 /// <c>[TCP Keep-Alive]</c>, <c>[TCP Keep-Alive ACK]</c>, <c>[TCP Previous segment not captured]</c>,
-/// <c>[TCP ACKed unseen segment]</c>. One instance per capture; directions are keyed by the sender's address and port.
+/// <c>[TCP ACKed unseen segment]</c>, <c>[TCP Port numbers reused]</c>. One instance per capture; directions are keyed by the sender's address and port.
 /// The rules follow packet-tcp.c (tcp_analyze_sequence_number), checked against tshark 4.0 frame by frame; a frame's tags
 /// come in the order tshark puts them in its Info column.
 /// </summary>
@@ -81,16 +81,17 @@ public sealed class TcpAnalyzer
         }
 
         var tags = new List<string>(2);
-        var len = f.PayloadLength;
+        var len = f.SegmentLength;
         var syn = tcp.Has(TcpFlags.Syn);
         var fin = tcp.Has(TcpFlags.Fin);
         var rst = tcp.Has(TcpFlags.Rst);
         var ack = tcp.Has(TcpFlags.Ack);
-        var segLen = len + (syn ? 1 : 0) + (fin ? 1 : 0);
+        var segLen = SequenceSpace.Of(tcp.Flags, len);
 
         // A SYN with another ISN is a new connection on the same ports (tshark: Port numbers reused); the same ISN again,
         // even after data, is a retransmission in the same connection.
-        if (syn && !ack && d.HasNext && tcp.Seq != d.BaseSeq)
+        var reused = syn && !ack && d.HasNext && tcp.Seq != d.BaseSeq;
+        if (reused)
         {
             dirs[key] = d = new DirState(new Conversation());
             if (r is not null)
@@ -152,7 +153,7 @@ public sealed class TcpAnalyzer
         var windowUpdate = false;
         if (ack && plain && len == 0 && !keepAlive && !keepAliveAck && d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack == d.LastAck)
         {
-            if (tcp.Window == d.LastWindow && tcp.Window != 0 && (r?.HasNext ?? false))
+            if (tcp.Window == d.LastWindow && tcp.Window != 0)
             {
                 d.DupAcks = d.DupAcks == -1 ? 1 : d.DupAcks + 1; // -1: see ACKed unseen segment below
                 dupAck = true;
@@ -204,7 +205,9 @@ public sealed class TcpAnalyzer
             }
         }
 
-        // tshark's Info column order (tcp_print_sequence_number_analysis prepends each in turn).
+        // tshark's Info column order (tcp_print_sequence_number_analysis prepends each in turn); a new connection on the
+        // ports of an old one comes first.
+        AddIf(tags, reused, "TCP Port numbers reused");
         AddIf(tags, zeroProbeAck, "TCP ZeroWindowProbeAck");
         if (tcp.Window == 0 && !syn && !fin && !rst)
         {
@@ -265,7 +268,9 @@ public sealed class TcpAnalyzer
             // Dup ACKs count from the frame that first carried this ack; data with the same ack does not restart them.
             if (!d.HasAck || tcp.Ack != d.LastAck)
             {
-                d.DupAcks = 0;
+                // A new ack restarts the count, but keeps the mark of an ACKed unseen segment reported the other way
+                // (-1): tshark 4.0 does not report the same unseen data again after this side's next new ack.
+                d.DupAcks = d.DupAcks == -1 ? -1 : 0;
                 d.LastAckFrame = number;
             }
 
