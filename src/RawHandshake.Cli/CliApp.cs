@@ -11,7 +11,8 @@ public static class CliApp
     public static readonly Type[] Verbs =
     [
         typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions), typeof(InterfacesOptions), typeof(ServeOptions), typeof(LabOptions),
-        typeof(RunOptions), typeof(BenchOptions), typeof(ExplainOptions), typeof(ExerciseOptions), typeof(DoctorOptions),
+        typeof(RunOptions), typeof(BenchOptions), typeof(ExplainOptions), typeof(ExerciseOptions), typeof(DoctorOptions), typeof(ProbeOptions),
+        typeof(TracerouteOptions),
     ];
 
     public static int Run(string[] args, CliContext context)

@@ -132,6 +132,15 @@ public sealed partial class CraftOptions
     [Option("icmp-checksum", HelpText = "ICMP checksum as sent (default: computed).")]
     public string? IcmpChecksum { get; set; }
 
+    [Option("udp", HelpText = "Make a UDP datagram instead of TCP (ports from --sport and --dport, payload from --data).")]
+    public bool Udp { get; set; }
+
+    [Option("udp-len", HelpText = "UDP length as sent (default: computed).")]
+    public string? UdpLength { get; set; }
+
+    [Option("udp-checksum", HelpText = "UDP checksum as sent (default: computed; 0 means none).")]
+    public string? UdpChecksum { get; set; }
+
     [Option("arp", HelpText = "Make an ARP packet instead: request, reply or an opcode number.")]
     public string? Arp { get; set; }
 

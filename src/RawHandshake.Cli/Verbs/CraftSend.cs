@@ -31,11 +31,15 @@ public static class CraftSend
         // Everything the user typed is checked before a frame goes out.
         var spec = FrameSpec.From(o);
         var pace = Pace.From(o);
-        var tcp = spec.Arp is null && spec.Icmp is null;
+        var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null;
         var guard = LiveRun.Guard(o.RstGuard);
         if (tcp && o.Sport is null)
         {
             spec.Tcp = spec.Tcp with { SourcePort = (ushort)Random.Shared.Next(32768, 61000) };
+        }
+        else if (spec.Udp is { } u && o.Sport is null)
+        {
+            spec.Udp = u with { SourcePort = (ushort)Random.Shared.Next(32768, 61000) };
         }
 
         var perReply = pace.Interval >= LinePerReply || pace.Count == 1;
@@ -80,7 +84,7 @@ public static class CraftSend
 
         spec.Ethernet = eth;
         var vary = (o.Sport is null ? TemplateVary.SourcePort : 0) | (o.Id is null ? TemplateVary.IpId : 0) | (o.IcmpSeq is null ? TemplateVary.IcmpSequence : 0);
-        var frames = new FrameTemplate(spec.Build(), pace.Count, vary, ipChecksumAsSet: o.IpChecksum is not null, transportChecksumAsSet: o.TcpChecksum is not null || o.IcmpChecksum is not null);
+        var frames = new FrameTemplate(spec.Build(), pace.Count, vary, ipChecksumAsSet: o.IpChecksum is not null, transportChecksumAsSet: o.TcpChecksum is not null || o.IcmpChecksum is not null || o.UdpChecksum is not null);
         if (tcp)
         {
             var ports = (frames.Vary & TemplateVary.SourcePort) != 0 ? pace.Count : 1;
@@ -117,6 +121,17 @@ public static class CraftSend
             Linger = TimeSpan.FromMilliseconds(50), // what follows an answer at once (a kernel's RST) is shown too
             TraceEach = perReply || o.Write is not null,
         });
+        if (result.Statistics.Answered == 0 && result.End != RunEnd.Cancelled)
+        {
+            // Say why nothing answered: what the frame's own fields make likely, and what came back instead.
+            var errors = result.Replies.Where(r => r.Kind == ProbeReplyKind.IcmpError && !r.Frame.IsEmpty).Select(r => r.Frame);
+            var mtu = Link.InterfaceList.List().FirstOrDefault(i => i.Name == route.Interface)?.Mtu;
+            foreach (var why in Silence.Explain(frames.Frame(0), errors, mtu))
+            {
+                bus.Publish(new NoteTraced(result.Statistics.Duration, NoteLevel.Info, "why: " + why));
+            }
+        }
+
         bus.Complete();
 
         if (pace.Count == 1 && !o.Json)

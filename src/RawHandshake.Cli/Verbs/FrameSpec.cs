@@ -16,6 +16,7 @@ public sealed class FrameSpec
     public byte[] TcpOptions { get; set; } = [];
     public byte[] Payload { get; set; } = [];
     public IcmpHeader? Icmp { get; set; }
+    public UdpFields? Udp { get; set; }
     public ArpPacket? Arp { get; set; }
 
     /// <summary>Which of the addresses the user gave (the rest may be filled in from the route when sending).</summary>
@@ -86,6 +87,11 @@ public sealed class FrameSpec
                 throw new UsageException("--arp and --icmp-type: a frame is ARP or ICMP, not both");
             }
 
+            if (o.Udp)
+            {
+                throw new UsageException("--arp and --udp: a frame is ARP or UDP, not both");
+            }
+
             var op = o.Arp.ToLowerInvariant() switch
             {
                 "request" or "who-has" => ArpPacket.Request,
@@ -94,6 +100,21 @@ public sealed class FrameSpec
             };
             var targetMac = o.ArpTargetMac is null ? MacAddress.Zero : ArgParse.Mac(o.ArpTargetMac, "--arp-target-mac");
             spec.Arp = new ArpPacket(op, srcMac, src, targetMac, dst);
+            return spec;
+        }
+
+        if (o.Udp)
+        {
+            if (o.IcmpType is not null)
+            {
+                throw new UsageException("--udp and --icmp-type: a frame is UDP or ICMP, not both");
+            }
+
+            spec.Udp = new UdpFields(ArgParse.U16(o.Sport, "--sport") ?? 40000, ArgParse.U16(o.Dport, "--dport") ?? 20000)
+            {
+                Length = ArgParse.U16(o.UdpLength, "--udp-len"),
+                Checksum = ArgParse.U16(o.UdpChecksum, "--udp-checksum"),
+            };
             return spec;
         }
 
@@ -190,6 +211,10 @@ public sealed class FrameSpec
         if (Arp is { } arp)
         {
             n = FrameBuilder.BuildArp(buffer, eth, arp);
+        }
+        else if (Udp is { } udp)
+        {
+            n = FrameBuilder.BuildUdp(buffer, eth, IPv4, udp, Payload);
         }
         else if (Icmp is { } icmp)
         {

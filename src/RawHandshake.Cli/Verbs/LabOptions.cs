@@ -23,6 +23,9 @@ public sealed partial class LabOptions : ICommand
     [Option("name", HelpText = "Lab name, 1 to 8 characters a-z 0-9 (default lab); labs with different names are independent.")]
     public string? Name { get; set; }
 
+    [Option("far-path", HelpText = "lab up: add a second router (rh-NAME-far) and the server address 198.18.4.10 behind it, three hops away (for traceroute).")]
+    public bool FarPath { get; set; }
+
     [Option("json", HelpText = "Print the lab as one JSON object.")]
     public bool Json { get; set; }
 
@@ -62,7 +65,7 @@ public sealed partial class LabOptions : ICommand
         LabInfo lab;
         try
         {
-            lab = LabTopology.Up(name, null, context.Interrupts.Token);
+            lab = LabTopology.Up(name, FarPath ? new LabUpOptions { FarPath = true } : null, context.Interrupts.Token);
         }
         catch (OperationCanceledException)
         {

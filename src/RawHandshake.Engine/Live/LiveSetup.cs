@@ -77,7 +77,7 @@ public sealed class LiveSetup : IDisposable
             NftGuard.RemoveStale();
         }
 
-        var filter = $"arp or icmp or (tcp and host {request.Target})";
+        var filter = $"arp or icmp or ((tcp or udp) and host {request.Target})";
         if (request.ExtraFilter is not null)
         {
             filter = $"arp or icmp or (tcp and host {request.Target} and ({request.ExtraFilter}))";

@@ -35,6 +35,24 @@ public static class ProbeGuard
         }
     }
 
+    /// <summary>The guard for a block of source ports that probe many destination ports: the first flow's rule, then one
+    /// range rule for the block toward any port of <paramref name="remote"/>.</summary>
+    public static void SourcePorts(LiveSetup live, IPv4Address local, ushort firstPort, int count, IPv4Address remote, ushort firstRemotePort)
+    {
+        ArgumentNullException.ThrowIfNull(live);
+        if (live.Guard != RstGuardMode.Nft || count < 1)
+        {
+            return;
+        }
+
+        live.GuardFlow(local, firstPort, remote, firstRemotePort);
+        var last = (ushort)Math.Min(ushort.MaxValue, firstPort + count - 1);
+        if (count > 1 && !PortRangeGuard.TryAdd(live.NftGuard!, local, firstPort, last, remote, null, out var why))
+        {
+            throw new LinkException($"installing the RST guard for source ports {firstPort}-{last}: {why}");
+        }
+    }
+
     /// <summary>The ports <paramref name="first"/>, +1, … (<paramref name="count"/> of them, wrapping at 65535) as one
     /// range, or two when they wrap.</summary>
     public static IReadOnlyList<(ushort First, ushort Last)> Ranges(ushort first, int count)

@@ -81,6 +81,33 @@ public static class LabPlan
     /// <summary>The MTU of tap0 and of slirp's interface (<c>--mtu</c>): its SYN-ACK then carries MSS 1460.</summary>
     public const int SlirpMtu = 1500;
 
+    // The far path (LabUpOptions.FarPath): rh-NAME-rtr eth2 ── rh-NAME-far eth0 | eth1 ── rh-NAME-srv eth2.
+    // Additions only: no existing address, route or TTL changes; the server answers from FarServerAddress through the
+    // far router by a source rule (table FarTable), so the SYN-ACK crosses both routers too.
+
+    /// <summary>The first router's third interface, toward the far router.</summary>
+    public static readonly IPAddress RouterFarSideAddress = IPAddress.Parse("198.18.3.254");
+
+    /// <summary>The far router's interface toward the first router (its default route points back there).</summary>
+    public static readonly IPAddress FarRouterAddress = IPAddress.Parse("198.18.3.1");
+
+    /// <summary>The far router's interface toward the server.</summary>
+    public static readonly IPAddress FarRouterServerSideAddress = IPAddress.Parse("198.18.4.254");
+
+    /// <summary>The server's third address, two routers away from the client: 198.18.4.10.</summary>
+    public static readonly IPAddress FarServerAddress = IPAddress.Parse("198.18.4.10");
+
+    public const string FarNetwork = "198.18.4.0/24";
+    public const string RouterFarSideMac = "02:52:48:00:03:fe";
+    public const string FarRouterMac = "02:52:48:00:03:01";
+    public const string FarRouterServerSideMac = "02:52:48:00:04:fe";
+    public const string FarServerMac = "02:52:48:00:04:0a";
+
+    /// <summary>The routing table of the server's source rule for <see cref="FarServerAddress"/>.</summary>
+    public const string FarTable = "104";
+
+    public const string Eth2 = "eth2";
+
     /// <summary>Every interface of the lab is called eth0 or eth1 inside its namespace.</summary>
     public const string Eth0 = "eth0";
 
@@ -93,6 +120,7 @@ public static class LabPlan
         LabRole.Client => "cli",
         LabRole.Router => "rtr",
         LabRole.Server => "srv",
+        LabRole.FarRouter => "far",
         _ => "slirp",
     };
 
@@ -113,6 +141,9 @@ public enum LabRole
 
     /// <summary>rh-NAME-slirp: tap0 198.19.64.100/24, served by slirp4netns (which runs in rh-NAME-srv).</summary>
     SlirpClient,
+
+    /// <summary>rh-NAME-far: the second router of the far path (<see cref="LabUpOptions.FarPath"/>).</summary>
+    FarRouter,
 }
 
 /// <summary>Where the lab's servers listen (in rh-NAME-srv, on every address).</summary>

@@ -351,6 +351,11 @@ public static class LabTopology
         var slirpProgram = options.Slirp ? FindSlirp(options.SlirpCommand) : null;
         var sl = LabPlan.Namespace(name, LabRole.SlirpClient);
         string[] all = slirpProgram is null ? [cli, rtr, srv] : [cli, rtr, srv, sl];
+        var far = LabPlan.Namespace(name, LabRole.FarRouter);
+        if (options.FarPath)
+        {
+            all = [.. all, far];
+        }
 
         (string Ns, string Dev, string Cidr)[] addresses =
         [
@@ -426,6 +431,10 @@ public static class LabTopology
         Step("ip", "-n", cli, "route", "add", "default", "via", LabPlan.RouterClientSideAddress.ToString());
         Step("ip", "-n", srv, "route", "add", "default", "via", LabPlan.RouterServerSideAddress.ToString());
         Step("ip", "netns", "exec", rtr, Shell.Resolve("sysctl"), "-qw", "net.ipv4.ip_forward=1");
+        if (options.FarPath)
+        {
+            AddFarPath(rtr, far, srv, Step);
+        }
 
         foreach (var spec in servers)
         {
@@ -449,6 +458,34 @@ public static class LabTopology
         WaitReady(srv, state.Servers, options.ReadyTimeout, ct);
         state.Complete = true;
         state.Write(StatePath(name));
+    }
+
+    /// <summary>The far path, an addition to the standard lab: rtr eth2 ── far eth0, far eth1 ── srv eth2, a route on
+    /// the first router, and a source rule on the server so that what it sends from the far address goes back the same
+    /// way (its main table and default route stay as they are).</summary>
+    private static void AddFarPath(string rtr, string far, string srv, Action<string[]> step)
+    {
+        var len = LabPlan.PrefixLength.ToString(CultureInfo.InvariantCulture);
+        step(["ip", "link", "add", LabPlan.Eth2, "netns", rtr, "address", LabPlan.RouterFarSideMac, "type", "veth",
+            "peer", "name", LabPlan.Eth0, "netns", far, "address", LabPlan.FarRouterMac]);
+        step(["ip", "link", "add", LabPlan.Eth1, "netns", far, "address", LabPlan.FarRouterServerSideMac, "type", "veth",
+            "peer", "name", LabPlan.Eth2, "netns", srv, "address", LabPlan.FarServerMac]);
+        foreach (var (ns, dev, address) in new[]
+                 {
+                     (rtr, LabPlan.Eth2, LabPlan.RouterFarSideAddress), (far, LabPlan.Eth0, LabPlan.FarRouterAddress),
+                     (far, LabPlan.Eth1, LabPlan.FarRouterServerSideAddress), (srv, LabPlan.Eth2, LabPlan.FarServerAddress),
+                 })
+        {
+            step(["ip", "-n", ns, "addr", "add", $"{address}/{len}", "dev", dev]);
+            step(["ip", "netns", "exec", ns, Shell.Resolve("ethtool"), "-K", dev, "tx", "off"]);
+            step(["ip", "-n", ns, "link", "set", dev, "up"]);
+        }
+
+        step(["ip", "-n", rtr, "route", "add", LabPlan.FarNetwork, "via", LabPlan.FarRouterAddress.ToString()]);
+        step(["ip", "-n", far, "route", "add", "default", "via", LabPlan.RouterFarSideAddress.ToString()]);
+        step(["ip", "netns", "exec", far, Shell.Resolve("sysctl"), "-qw", "net.ipv4.ip_forward=1"]);
+        step(["ip", "-n", srv, "rule", "add", "from", LabPlan.FarServerAddress.ToString(), "lookup", LabPlan.FarTable]);
+        step(["ip", "-n", srv, "route", "add", "default", "via", LabPlan.FarRouterServerSideAddress.ToString(), "dev", LabPlan.Eth2, "table", LabPlan.FarTable]);
     }
 
     private static LabStateFile.ServerEntry Spawn(string name, string srv, IReadOnlyList<string> serve, LabServerSpec spec, LabUpOptions options)

@@ -14,6 +14,11 @@ public sealed record LabUpOptions
     /// (<see cref="LabPlan.SlirpNetwork"/>). On by default; needs Debian's <c>slirp4netns</c>.</summary>
     public bool Slirp { get; init; } = true;
 
+    /// <summary>Whether to add the far path: a second router (rh-NAME-far) behind the first, and the server address
+    /// <see cref="LabPlan.FarServerAddress"/> behind it, so that a traceroute to it has three hops (<see cref="LabPlan"/>).
+    /// Off by default: the standard lab stays as it is.</summary>
+    public bool FarPath { get; init; }
+
     /// <summary>The slirp4netns program: default <c>slirp4netns</c> from PATH or the system directories.</summary>
     public string SlirpCommand { get; init; } = "slirp4netns";
 

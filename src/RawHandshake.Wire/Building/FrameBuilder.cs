@@ -54,6 +54,46 @@ public static class FrameBuilder
         return ipLength + tcpLength;
     }
 
+    /// <summary>Ethernet + IPv4 + UDP header + payload; the UDP length and checksum computed unless set (a computed
+    /// checksum of 0 is sent as 0xFFFF: 0 means "none", RFC 768).</summary>
+    public static int BuildUdp(Span<byte> destination, in EthernetHeader eth, in IPv4Header ip, in UdpFields udp, ReadOnlySpan<byte> payload)
+    {
+        Check(destination, eth.HeaderLength + IpLength(ip) + UdpHeader.HeaderLength + payload.Length);
+        var l3 = eth.Write(destination, (ushort)EtherType.IPv4);
+        return l3 + BuildUdpPacket(destination[l3..], ip, udp, payload);
+    }
+
+    /// <summary>IPv4 + UDP without a link header.</summary>
+    public static int BuildUdpPacket(Span<byte> destination, in IPv4Header ip, in UdpFields udp, ReadOnlySpan<byte> payload)
+    {
+        var ipLength = IpLength(ip);
+        var udpLength = UdpHeader.HeaderLength + payload.Length;
+        if (udpLength > ushort.MaxValue)
+        {
+            throw new ArgumentException($"a UDP datagram of {udpLength} bytes does not fit its 16-bit length field");
+        }
+
+        Check(destination, ipLength + udpLength);
+        var d = destination.Slice(ipLength, udpLength);
+        payload.CopyTo(d[UdpHeader.HeaderLength..]);
+        BinaryPrimitives.WriteUInt16BigEndian(d, udp.SourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(d[2..], udp.DestinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(d[4..], udp.Length ?? (ushort)udpLength);
+        BinaryPrimitives.WriteUInt16BigEndian(d[6..], 0);
+        if (udp.Checksum is { } given)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(d[6..], given);
+        }
+        else
+        {
+            var sum = Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Udp, d);
+            BinaryPrimitives.WriteUInt16BigEndian(d[6..], sum == 0 ? (ushort)0xFFFF : sum);
+        }
+
+        ip.Write(destination, udpLength, (byte)IpProtocol.Udp);
+        return ipLength + udpLength;
+    }
+
     /// <summary>Ethernet + IPv4 + ICMP header + payload (for an error message, the payload is the quoted datagram).</summary>
     public static int BuildIcmp(Span<byte> destination, in EthernetHeader eth, in IPv4Header ip, in IcmpHeader icmp, ReadOnlySpan<byte> payload)
     {

@@ -1,0 +1,37 @@
+using CommandLine;
+
+namespace RawHandshake.Cli.Verbs;
+
+[Verb("probe", HelpText = "Probe TCP ports of a lab host with SYNs, like nmap -sS and hping3: state, reason, RTT and the SYN-ACK's fingerprint per port.")]
+public sealed partial class ProbeOptions : LiveOptions
+{
+    [Value(0, MetaName = "TARGET", Required = true, HelpText = "Host, IPv4 address, or CIDR range (at most /20, 4096 addresses) of your own lab.")]
+    public string Target { get; set; } = "";
+
+    [Option('p', "ports", Required = true, HelpText = "Ports: a list with ranges, e.g. 22,80,8000-8100.")]
+    public string Ports { get; set; } = "";
+
+    [Option('c', "count", HelpText = "SYNs per port (default 1, at most 1000), with RTT min/avg/max/mdev like ping.")]
+    public string? Count { get; set; }
+
+    [Option("rate", HelpText = "SYNs per second (default 200; at most 100000).")]
+    public string? Rate { get; set; }
+
+    [Option("retries", HelpText = "Rounds sent again to ports from which nothing came back (default 1, at most 10).")]
+    public string? Retries { get; set; }
+
+    [Option("scan", HelpText = "nmap's TCP scan type: syn (default), ack, fin, null, xmas, window.")]
+    public string? Scan { get; set; }
+
+    [Option("udp", HelpText = "UDP probes (nmap -sU): an answer is open, ICMP port unreachable closed, another unreachable filtered, silence open|filtered.")]
+    public bool Udp { get; set; }
+
+    [Option("deep", HelpText = "Then, for each open port, one at a time: let the server retransmit its SYN-ACK (our ACK held back) and time the schedule, the TS clock rate from those SYN-ACKs, and how ISNs and IP IDs move over the -c probes.")]
+    public bool Deep { get; set; }
+
+    [Option("deep-timeout", HelpText = "With --deep: how long to let one port retransmit (default 10s; Linux's default tcp_synack_retries=5 takes 63 s).")]
+    public string? DeepTimeout { get; set; }
+
+    [Option("ttl", HelpText = "IP TTL of our SYNs (default 64).")]
+    public string? Ttl { get; set; }
+}
