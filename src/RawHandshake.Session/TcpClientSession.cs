@@ -668,6 +668,19 @@ public sealed class TcpClientSession
         var window = (uint)(advertisedWindow << (wsOn ? config.WindowScale ?? 0 : 0));
         if (!Acceptable(seg, window))
         {
+            if (window == 0 && seg.Seq == rcvNxt && seg.Has(TcpFlags.Ack) && !seg.Has(TcpFlags.Rst) && !seg.Has(TcpFlags.Syn))
+            {
+                // RFC 9293 §3.10.7.4: with a zero receive window no data is acceptable, "but special allowance should
+                // be made to accept valid ACKs": the acknowledgment (and window) is taken as from a segment without data
+                // (or FIN); the ACK below tells the server the data was not.
+                var bare = seg.Header with { Flags = seg.Flags & ~(TcpFlags.Fin | TcpFlags.Psh) };
+                OnSegment(new TcpSegment(bare, seg.Options, default) { OptionBytes = seg.OptionBytes }, now, output);
+                if (done)
+                {
+                    return;
+                }
+            }
+
             if (!seg.Has(TcpFlags.Rst))
             {
                 if (seg.Seq < rcvNxt && seg.SeqLength > 0)

@@ -121,7 +121,7 @@ public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
         var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", guard, "--source", "198.18.0.254");
         r.Code.ShouldBe(2, r.ToString());
         r.Err.Trim().ShouldBe("rawhandshake: --source 198.18.0.254 is in use on eth0 (02:52:48:00:00:fe answered an ARP probe for it): the phantom guard never takes an address someone holds; give an unused one");
-        r.Out.ShouldContain("Tell 0.0.0.0 (ARP probe");
+        r.Out.ShouldContain("Who has 198.18.0.254? (ARP Probe)");
         r.Out.ShouldNotContain("[SYN]");
     }
 

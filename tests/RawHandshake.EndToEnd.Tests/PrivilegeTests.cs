@@ -72,7 +72,15 @@ public sealed class PrivilegeTests : IDisposable
     [Fact]
     public void ExerciseRunAndDoctorWithoutPrivilege()
     {
-        var dir = Path.Combine(RecipeTests.RecipesDir, "exercises");
+        // A world-readable copy of the exercises, beside the build's (the clone may sit where nobody cannot read it).
+        var dir = Path.Combine(copy, "exercises");
+        Directory.CreateDirectory(dir);
+        File.SetUnixFileMode(dir, (UnixFileMode)0x1ED); // 0755
+        foreach (var file in Directory.EnumerateFiles(Path.Combine(RecipeTests.RecipesDir, "exercises")))
+        {
+            File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+        }
+
         var r = AsNobody("exercise", "run", "seq-ack", "--dir", dir);
         r.Code.ShouldBe(2, r.Err);
         r.Err.Trim().ShouldBe("rawhandshake: exercise: run enters the lab's namespaces and puts frames on the wire: run it as root (./run-as-root.sh exercise run …)");

@@ -2,8 +2,11 @@ namespace RawHandshake.EndToEnd.Tests;
 
 /// <summary>
 /// Issue 9 §3 against the real kernel: 64 KiB pushed and echoed, twenty transfers at once through a router that drops
-/// 20 % of every segment without SYN, each way (nft numgen in the router namespace; this kernel has no netem). Every
-/// run must finish within the default time limit with its data intact, and leave nothing on the server.
+/// 20 % of every segment without SYN, both ways (nft in the router namespace; this kernel has no netem). Every run must
+/// finish within the default time limit with its data intact, and leave nothing on the server. The drops follow a fixed
+/// pattern (every fifth segment the router forwards), not chance: random loss sometimes drops one segment and its
+/// retransmissions five times in a row, and the backoff that then follows (RFC 6298, as any stack's) would make even a
+/// correct sender miss the limit now and then. Random loss belongs in <c>bench loss</c>.
 /// </summary>
 [Trait("Category", "Live")]
 [Collection(Collection)]
@@ -42,7 +45,7 @@ public sealed class SenderLossTests(LabFixture lab) : IClassFixture<LabFixture>
         Sh.InNs(lab.Router, "nft", "add", "table", "inet", "e2esnd");
         Sh.InNs(lab.Router, "nft", "add", "chain", "inet", "e2esnd", "forward", "{ type filter hook forward priority 0; policy accept; }");
         Sh.InNs(lab.Router, "nft", "add", "rule", "inet", "e2esnd", "forward", "tcp", "flags", "&", "syn", "==", "0",
-            "numgen", "random", "mod", "100", "<", "20", "counter", "drop");
+            "numgen", "inc", "mod", "5", "==", "0", "counter", "drop");
         try
         {
             // Twenty flows at once, one process, one sniffer; the run's default time limit (30 s) applies to each.

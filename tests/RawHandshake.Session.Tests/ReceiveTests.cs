@@ -201,6 +201,27 @@ public class ReceiveTests
         Text(lab).ShouldBe("abc");
     }
 
+    /// <summary>
+    /// RFC 9293 §3.10.7.4: a shut window refuses the data but still takes a valid ACK (seen against slirp, which
+    /// acknowledges our byte and echoes it in one segment: the byte was retransmitted although it was acknowledged).
+    /// </summary>
+    [Fact]
+    public void A_shut_receive_window_refuses_the_data_but_takes_its_ack()
+    {
+        var lab = new Lab().Established();
+        lab.Session.SetReceiveWindow(0);
+        lab.Send("A");
+        lab.ExpectOne(TcpFlags.Psh | TcpFlags.Ack, lab.C(1), lab.S(1), 0, len: 1);
+
+        lab.Deliver(lab.Server.DataAt(0, "A", ackRel: 2));
+
+        lab.ExpectOne(TcpFlags.Ack, lab.C(2), lab.S(1), 0, kind: SegmentKind.DuplicateAck, because: "the data is refused, our byte is acknowledged");
+        lab.Session.SndUna.ShouldBe(lab.C(2));
+        Text(lab).ShouldBe(string.Empty);
+        lab.Advance(Lab.Ms(5000));
+        lab.Take().ShouldNotContain(s => s.Payload.Length > 0, "nothing acknowledged is sent again");
+    }
+
     [Fact]
     public void A_receive_window_smaller_than_one_scale_unit_is_not_scaled_away_to_zero()
     {
