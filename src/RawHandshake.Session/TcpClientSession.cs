@@ -486,13 +486,8 @@ public sealed class TcpClientSession
                 if (LowerPathMtu(nextHopMtu, quotedLength, description, output) && sndNxt != sndUna && recovery == Recovery.None)
                 {
                     // What was sent at the old size is dropped on the way: everything outstanding goes again, smaller.
-                    recovery = Recovery.PathMtu;
-                    recoveryPoint = sndNxt;
-                    lossEnd = sndNxt;
-                    rtxNext = sndUna;
                     timed = null;
-                    retransmitNow = true;
-                    Pump(now, output);
+                    ResendAllOutstanding(Recovery.PathMtu, now, output);
                 }
 
                 break;
@@ -618,13 +613,8 @@ public sealed class TcpClientSession
             cc?.OnTimeout(sndNxt - sndUna, smss);
             timed = null;
             dupAcks = 0;
-            recovery = Recovery.Timeout;
-            recoveryPoint = sndNxt;
-            lossEnd = sndNxt;
-            rtxNext = sndUna;
-            retransmitNow = true;
             rtxDeadline = null;
-            Pump(now, output);
+            ResendAllOutstanding(Recovery.Timeout, now, output);
         }
 
         rtxDeadline = now + rtt.Rto;
@@ -1453,6 +1443,18 @@ public sealed class TcpClientSession
         {
             output.Raise(new StateChanged(Side.Server, peer.Previous, ps, "inferred from our segment"));
         }
+    }
+
+    /// <summary>Everything outstanding is taken as lost (a timeout, or a smaller path MTU): from SND.UNA it goes again,
+    /// what the server SACKed excepted.</summary>
+    private void ResendAllOutstanding(Recovery why, TimeSpan now, ISessionOutput output)
+    {
+        recovery = why;
+        recoveryPoint = sndNxt;
+        lossEnd = sndNxt;
+        rtxNext = sndUna;
+        retransmitNow = true;
+        Pump(now, output);
     }
 
     private void ArmRtx(TimeSpan now) => rtxDeadline ??= now + rtt.Rto;

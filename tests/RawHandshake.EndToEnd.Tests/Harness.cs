@@ -78,6 +78,23 @@ public static class Cli
 /// <summary>Runs a command (ip, nft, ss, tshark) and returns its output; fails the test on a non-zero exit unless allowed.</summary>
 public static class Sh
 {
+    /// <summary>The sockets of namespace <paramref name="ns"/> that are not listeners, after waiting up to 3 s for them to
+    /// go (our RSTs went out before the process ended); empty when the server holds nothing of ours.</summary>
+    public static string SocketsBesidesListeners(string ns)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (true)
+        {
+            var held = string.Join('\n', InNs(ns, "ss", "-tanH").Split('\n').Where(l => l.Length > 0 && !l.StartsWith("LISTEN", StringComparison.Ordinal)));
+            if (held.Length == 0 || DateTime.UtcNow >= until)
+            {
+                return held;
+            }
+
+            Thread.Sleep(100);
+        }
+    }
+
     public static string Run(string file, params string[] args) => RunAllowingFailure(file, args).Output;
 
     public static (int Code, string Output) RunAllowingFailure(string file, params string[] args)

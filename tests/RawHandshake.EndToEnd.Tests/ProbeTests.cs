@@ -148,25 +148,7 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
         }
     }
 
-    /// <summary>Every socket of the server that is not a listener (bounded: our RSTs went out before the process ended).</summary>
-    private string ServerHoldsNothing()
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        string held;
-        do
-        {
-            held = string.Join('\n', Sh.InNs(lab.Server, "ss", "-tanH").Split('\n').Where(l => l.Length > 0 && !l.StartsWith("LISTEN", StringComparison.Ordinal)));
-        }
-        while (held.Length > 0 && DateTime.UtcNow < until && Pause());
-
-        return held;
-    }
-
-    private static bool Pause()
-    {
-        Thread.Sleep(100);
-        return true;
-    }
+    private string ServerHoldsNothing() => Sh.SocketsBesidesListeners(lab.Server);
 
     internal static SortedDictionary<int, JsonElement> Ports(string output) =>
         new(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)

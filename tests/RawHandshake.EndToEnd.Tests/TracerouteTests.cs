@@ -134,22 +134,5 @@ public sealed class TracerouteTests(FarLabFixture lab) : IClassFixture<FarLabFix
         (ProbeTests.Str(port, "host"), ProbeTests.Str(port, "state"), port.GetProperty("ttl").GetInt32(), port.GetProperty("hops").GetInt32()).ShouldBe(("198.18.1.10", "open", 64, 0));
     }
 
-    private string ServerHoldsNothing()
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        string held;
-        do
-        {
-            held = string.Join('\n', Sh.InNs(lab.Server, "ss", "-tanH").Split('\n').Where(l => l.Length > 0 && !l.StartsWith("LISTEN", StringComparison.Ordinal)));
-        }
-        while (held.Length > 0 && DateTime.UtcNow < until && Pause());
-
-        return held;
-    }
-
-    private static bool Pause()
-    {
-        Thread.Sleep(100);
-        return true;
-    }
+    private string ServerHoldsNothing() => Sh.SocketsBesidesListeners(lab.Server);
 }
