@@ -117,6 +117,67 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
     }
 
     [Fact]
+    public void DeepChecksRfc5961ChallengeAcksTheInitialWindowAndAnMssClampOnThePath()
+    {
+        // The router clamps the MSS of SYNs toward the server to 1200 (only that way: the SYN-ACK's 1460 passes).
+        var table = "rhdc" + Guid.NewGuid().ToString("N")[..6];
+        Sh.InNs(lab.Router, "nft", "add", "table", "inet", table);
+        Sh.InNs(lab.Router, "nft", "add", "chain", "inet", table, "mss", "{ type filter hook forward priority mangle; }");
+        Sh.InNs(lab.Router, "nft", "add", "rule", "inet", table, "mss", "ip", "daddr", "198.18.2.10", "tcp", "dport", "19", "tcp", "flags", "&", "(syn|ack)", "==", "syn", "tcp", "option", "maxseg", "size", "set", "1200");
+        try
+        {
+            // chargen (port 19) has more to send than any initial window; --deep-timeout 1200ms takes the SYN-ACK's first retransmission.
+            var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "19", "--deep", "--deep-timeout", "1200ms", "--request", "hello\\r\\n", "--json", "--timeout", "300ms");
+            r.Code.ShouldBe(0, r.ToString());
+            var p = Ports(r.Out)[19];
+            p.GetProperty("mss").GetInt32().ShouldBe(1460, "the clamp is on the SYN toward the server only");
+            var deep = p.GetProperty("deep");
+            Str(deep.GetProperty("rst_in_window"), "verdict").ShouldBe("challenge-ack", "RFC 5961 §3.2, Linux since 3.6");
+            Str(deep.GetProperty("syn_in_established"), "verdict").ShouldBe("challenge-ack", "RFC 5961 §4.2");
+            var iw = deep.GetProperty("initial_window");
+            var initcwnd = 10; // RFC 6928, Linux's default (no initcwnd on the server's route)
+            Sh.InNs(lab.Server, "ip", "route").ShouldNotContain("initcwnd");
+            (iw.GetProperty("first_flight_segments").GetInt32(), iw.GetProperty("largest").GetInt32(), Str(iw, "ended_by")).ShouldBe((initcwnd, 1188, "retransmission"), r.Out);
+            iw.GetProperty("first_flight_bytes").GetInt32().ShouldBeInRange((initcwnd - 1) * 1188, initcwnd * 1188, "ten segments of at most 1200 − 12 timestamp bytes (chargen's first write may fill less)");
+            var mss = deep.GetProperty("path_mss");
+            (mss.GetProperty("offered").GetInt32(), mss.GetProperty("synack").GetInt32(), mss.GetProperty("used").GetInt32(), mss.GetProperty("clamped").GetBoolean()).ShouldBe((1460, 1460, 1200, true));
+            ServerHoldsNothing().ShouldBeEmpty();
+        }
+        finally
+        {
+            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Router, "nft", "delete", "table", "inet", table);
+        }
+    }
+
+    [Fact]
+    public void AUdpPortIsOpenWhenTheServiceAnswers()
+    {
+        // A UDP echo service in the server's namespace: it answers our empty datagram with an empty one.
+        var start = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", lab.Server, "timeout", "30", "python3", "-c", "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',5003));print('ready',flush=True);d,a=s.recvfrom(100);s.sendto(d,a)" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        using var echo = System.Diagnostics.Process.Start(start)!;
+        try
+        {
+            echo.StandardOutput.ReadLine().ShouldBe("ready");
+            var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "5003", "--udp", "--json", "--timeout", "500ms");
+            r.Code.ShouldBe(0, r.ToString());
+            var p = Ports(r.Out)[5003];
+            (Str(p, "state"), Str(p, "reason"), p.GetProperty("answered").GetInt32()).ShouldBe(("open", "udp-response", 1), r.Out);
+        }
+        finally
+        {
+            if (!echo.HasExited)
+            {
+                echo.Kill(entireProcessTree: true);
+            }
+        }
+    }
+
+    [Fact]
     public void UdpPortsAreClosedByPortUnreachableFilteredByAnotherAndOpenFilteredBySilence()
     {
         // The server's ICMP rate limit off, so that every datagram to a closed port gets its port unreachable.

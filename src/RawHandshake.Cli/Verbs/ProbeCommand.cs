@@ -15,6 +15,7 @@ public sealed partial class ProbeOptions : ICommand
     public const int MaxCount = 1000;
     public const int MaxRetries = 10;
     public const double MaxRate = 100_000;
+    public const int RequestLimit = 1400;
 
     public int Execute(CliContext context)
     {
@@ -66,6 +67,17 @@ public sealed partial class ProbeOptions : ICommand
         {
             throw new UsageException($"--deep: needs SYN probes (not --scan {Scan}{(Udp ? " or --udp" : "")})");
         }
+        if (Request is not null && !Deep)
+        {
+            throw new UsageException("--request: only with --deep");
+        }
+
+        var deepRequest = Request is null ? null : ArgParse.Escaped(Request, "--request");
+        if (deepRequest is { Length: 0 or > RequestLimit })
+        {
+            throw new UsageException($"--request: {deepRequest.Length} bytes (1 to {RequestLimit}: the request goes in one segment)");
+        }
+
         var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
         var guard = LiveRun.Guard(RstGuard);
         var sourcePorts = SourcePorts.ForThisNamespace();
@@ -118,7 +130,7 @@ public sealed partial class ProbeOptions : ICommand
             {
                 foreach (var r in reports.Where(r => r.State == PortState.Open && !live.Engine.StopRequested))
                 {
-                    r.Deep = DeepProbe.Run(live, nextHop, r, deepTimeout, sourcePorts);
+                    r.Deep = DeepProbe.Run(live, nextHop, r, deepTimeout, sourcePorts, timeout, deepRequest);
                 }
             }
 

@@ -26,8 +26,11 @@ public sealed partial class ProbeOptions : LiveOptions
     [Option("udp", HelpText = "UDP probes (nmap -sU): an answer is open, ICMP port unreachable closed, another unreachable filtered, silence open|filtered.")]
     public bool Udp { get; set; }
 
-    [Option("deep", HelpText = "Then, for each open port, one at a time: let the server retransmit its SYN-ACK (our ACK held back) and time the schedule, the TS clock rate from those SYN-ACKs, and how ISNs and IP IDs move over the -c probes.")]
+    [Option("deep", HelpText = "Then, for each open port, one at a time: let the server retransmit its SYN-ACK (our ACK held back) and time the schedule, the TS clock rate from those SYN-ACKs, and how ISNs and IP IDs move over the -c probes; on two connections of its own, RFC 5961's challenge ACK to an in-window RST and to a SYN in ESTABLISHED.")]
     public bool Deep { get; set; }
+
+    [Option("request", HelpText = "With --deep: send TEXT (C escapes such as \\r\\n work; e.g. an HTTP GET) on a connection of its own and count the bytes the server sends before our first ACK (its initial window), and the segment size it applies (an MSS clamp on the path).")]
+    public string? Request { get; set; }
 
     [Option("deep-timeout", HelpText = "With --deep: how long to let one port retransmit (default 10s; Linux's default tcp_synack_retries=5 takes 63 s).")]
     public string? DeepTimeout { get; set; }

@@ -12,16 +12,19 @@ namespace RawHandshake.Engine.Probe;
 /// <param name="TsHz">TSval ticks per second between the first and the last SYN-ACK; null without timestamps or a second SYN-ACK.</param>
 /// <param name="Isn">How the ISNs of the SYN-ACKs moved: <c>random</c>, <c>incremental</c>, <c>constant</c>, or <c>one sample</c>.</param>
 /// <param name="IpId">How the IP IDs moved: <c>zero</c>, <c>constant</c>, <c>incremental</c>, <c>random</c>, or <c>one sample</c>.</param>
-public sealed record DeepReport(IReadOnlyList<TimeSpan> Retransmissions, double? TsHz, string Isn, string IpId);
+/// <param name="Established">The checks on established connections of our own: RFC 5961 challenge ACKs, and with a
+/// request the initial window and the MSS the server applies.</param>
+public sealed record DeepReport(IReadOnlyList<TimeSpan> Retransmissions, double? TsHz, string Isn, string IpId, EstablishedReport? Established = null);
 
 /// <summary>
 /// <c>--deep</c> for one open port, after the scan: one more SYN whose SYN-ACK is not answered, so the server retransmits
 /// it on its schedule (Linux: 1 s, 2 s, 4 s … <c>tcp_synack_retries</c> times) until <c>timeout</c> passes; then our RST
-/// closes the half-open connection (the run's guard keeps our kernel quiet meanwhile).
+/// closes the half-open connection (the run's guard keeps our kernel quiet meanwhile). Then the checks of
+/// <see cref="EstablishedProbe"/> on connections of their own.
 /// </summary>
 public static class DeepProbe
 {
-    public static DeepReport Run(LiveSetup live, MacAddress nextHop, PortReport report, TimeSpan timeout, SourcePorts ports)
+    public static DeepReport Run(LiveSetup live, MacAddress nextHop, PortReport report, TimeSpan timeout, SourcePorts ports, TimeSpan answerWait, byte[]? request = null)
     {
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(report);
@@ -59,7 +62,8 @@ public static class DeepProbe
             hz = seconds > 0.2 ? (uint)(last - first) / seconds : null;
         }
 
-        return new DeepReport(gaps, hz, Behaviour(report.Isns.Select(i => (long)i.Value).ToList(), 1L << 32), Behaviour(report.IpIds.Select(i => (long)i).ToList(), 1 << 16));
+        var established = live.Engine.StopRequested ? null : EstablishedProbe.Run(live, nextHop, report, request, answerWait, answerWait + TimeSpan.FromSeconds(1), ports);
+        return new DeepReport(gaps, hz, Behaviour(report.Isns.Select(i => (long)i.Value).ToList(), 1L << 32), Behaviour(report.IpIds.Select(i => (long)i).ToList(), 1 << 16), established);
     }
 
     /// <summary>How a series of numbers (modulo <paramref name="modulus"/>) moves from sample to sample.</summary>

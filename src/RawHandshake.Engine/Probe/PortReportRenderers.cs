@@ -109,6 +109,20 @@ public static class PortReportText
 
         sb.Append(d.TsHz is { } hz ? string.Create(CultureInfo.InvariantCulture, $"; TS clock {hz:0} Hz") : "; TS clock unknown");
         sb.Append(CultureInfo.InvariantCulture, $"; ISN {d.Isn}; IP ID {d.IpId}");
+        if (d.Established is { } e)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"; RST in window: {e.RstInWindow.Verdict}; SYN in ESTABLISHED: {e.SynInEstablished.Verdict}");
+            if (e.Window is { } w)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"; before our first ACK: {w.Bytes} bytes in {w.Segments} {(w.Segments == 1 ? "segment" : "segments")} (first flight {w.FirstFlightSegments}, {w.FirstFlightBytes} bytes), then {w.EndedBy}");
+            }
+
+            if (e.Mss is { } m)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"; MSS used {m.Used} (we offered {m.Offered}, SYN-ACK {(m.SynAckMss is { } s ? s.ToString(CultureInfo.InvariantCulture) : "none")}){(m.Clamped ? ": clamped on the path" : "")}");
+            }
+        }
+
         return sb.ToString();
     }
 
@@ -203,6 +217,41 @@ public static class PortReportJson
 
                 w.WriteString("isn", deep.Isn);
                 w.WriteString("ip_id", deep.IpId);
+                if (deep.Established is { } e)
+                {
+                    Challenge(w, "rst_in_window", e.RstInWindow);
+                    Challenge(w, "syn_in_established", e.SynInEstablished);
+                    if (e.Window is { } iw)
+                    {
+                        w.WriteStartObject("initial_window");
+                        w.WriteNumber("bytes", iw.Bytes);
+                        w.WriteNumber("segments", iw.Segments);
+                        w.WriteNumber("first_flight_segments", iw.FirstFlightSegments);
+                        w.WriteNumber("first_flight_bytes", iw.FirstFlightBytes);
+                        w.WriteNumber("largest", iw.Largest);
+                        w.WriteString("ended_by", iw.EndedBy);
+                        w.WriteEndObject();
+                    }
+
+                    if (e.Mss is { } m)
+                    {
+                        w.WriteStartObject("path_mss");
+                        w.WriteNumber("offered", m.Offered);
+                        if (m.SynAckMss is { } s)
+                        {
+                            w.WriteNumber("synack", s);
+                        }
+                        else
+                        {
+                            w.WriteNull("synack");
+                        }
+
+                        w.WriteNumber("used", m.Used);
+                        w.WriteBoolean("clamped", m.Clamped);
+                        w.WriteEndObject();
+                    }
+                }
+
                 w.WriteEndObject();
             }
 
@@ -239,5 +288,13 @@ public static class PortReportJson
         {
             w.WriteNumber(key, Math.Round(v.TotalMicroseconds, 1));
         }
+    }
+
+    private static void Challenge(Utf8JsonWriter w, string key, ChallengeCheck c)
+    {
+        w.WriteStartObject(key);
+        w.WriteString("verdict", c.Verdict);
+        Micro(w, "rtt_us", c.Rtt);
+        w.WriteEndObject();
     }
 }

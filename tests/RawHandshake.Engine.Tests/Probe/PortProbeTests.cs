@@ -148,4 +148,39 @@ public class PortProbeTests
         Bench.PortRangeGuard.Rule(Lan.ClientIp, 61000, 61999, Lan.ServerIp, 80)
             .ShouldBe($"ip saddr {Lan.ClientIp} ip daddr {Lan.ServerIp} tcp sport 61000-61999 tcp dport 80 tcp flags & rst == rst drop");
     }
+
+    [Theory]
+    [InlineData(1460, 1460, 1460, false)]   // the server uses what both offered
+    [InlineData(1460, 1460, 1200, true)]    // our SYN's MSS arrived clamped
+    [InlineData(1460, 1200, 1200, false)]   // the server's own MSS is the smaller one: nothing on the path says so
+    [InlineData(1460, null, 1000, true)]    // no MSS in the SYN-ACK: only ours bounds it
+    [InlineData(1460, 1100, 1000, true)]
+    public void TheMssIsClampedOnThePathOnlyWhenTheServerStaysBelowBothOffers(int offered, int? synAck, int used, bool clamped) =>
+        new PathMss(offered, synAck, used).Clamped.ShouldBe(clamped);
+
+    [Fact]
+    public void TheDeepLineAndJsonSayWhatTheEstablishedChecksFound()
+    {
+        var established = new EstablishedReport(
+            new ChallengeCheck("challenge-ack", TimeSpan.FromMicroseconds(33.5)),
+            new ChallengeCheck("reset", TimeSpan.FromMicroseconds(80)),
+            new InitialWindow(15718, 11, 1188, 12, "retransmission", 10, 11880),
+            new PathMss(1460, 1460, 1200));
+        var deep = new DeepReport([TimeSpan.FromMilliseconds(1012)], 1000, "random", "zero", established);
+        PortReportText.Deep(deep).ShouldBe(
+            "SYN-ACK retransmitted 1 time, after 1.012 s; TS clock 1000 Hz; ISN random; IP ID zero; RST in window: challenge-ack; "
+            + "SYN in ESTABLISHED: reset; before our first ACK: 15718 bytes in 11 segments (first flight 10, 11880 bytes), then retransmission; "
+            + "MSS used 1200 (we offered 1460, SYN-ACK 1460): clamped on the path");
+
+        var report = new PortReport(Lan.ServerIp, 19, ScanType.Syn) { Deep = deep };
+        var json = System.Text.Json.JsonDocument.Parse(PortReportJson.Line(report)).RootElement.GetProperty("deep");
+        json.GetProperty("rst_in_window").GetProperty("verdict").GetString().ShouldBe("challenge-ack");
+        json.GetProperty("rst_in_window").GetProperty("rtt_us").GetDouble().ShouldBe(33.5);
+        json.GetProperty("syn_in_established").GetProperty("verdict").GetString().ShouldBe("reset");
+        var iw = json.GetProperty("initial_window");
+        (iw.GetProperty("bytes").GetInt32(), iw.GetProperty("segments").GetInt32(), iw.GetProperty("first_flight_segments").GetInt32(), iw.GetProperty("first_flight_bytes").GetInt32(), iw.GetProperty("largest").GetInt32(), iw.GetProperty("ended_by").GetString())
+            .ShouldBe((15718, 11, 10, 11880, 1188, "retransmission"));
+        var mss = json.GetProperty("path_mss");
+        (mss.GetProperty("offered").GetInt32(), mss.GetProperty("synack").GetInt32(), mss.GetProperty("used").GetInt32(), mss.GetProperty("clamped").GetBoolean()).ShouldBe((1460, 1460, 1200, true));
+    }
 }
