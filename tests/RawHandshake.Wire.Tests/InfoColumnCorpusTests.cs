@@ -38,4 +38,25 @@ public sealed class InfoColumnCorpusTests
 
         diffs.ShouldBeEmpty(string.Join('\n', diffs));
     }
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void Protocol_column_equals_tsharks_frame_by_frame(string capture)
+    {
+        var frames = Fixtures.Read(capture);
+        var theirs = TransportTshark.Protocol(Fixtures.PathOf(capture));
+        theirs.Length.ShouldBe(frames.Count);
+        var analysis = new CaptureAnalysis();
+        var diffs = new List<string>();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var ours = PacketSummary.Protocol(analysis.Next(frames[i].Data, frames[i].LinkType, frames[i].Timestamp));
+            if (ours != theirs[i])
+            {
+                diffs.Add($"frame {i + 1}: tshark {theirs[i]}, ours {ours}");
+            }
+        }
+
+        diffs.ShouldBeEmpty(string.Join('\n', diffs));
+    }
 }

@@ -13,14 +13,14 @@ public static class FrameText
         (tags is { Count: > 0 } ? string.Concat(tags.Select(t => $"[{t}] ")) : "") + PacketSummary.Info(f, frame, rel);
 
     /// <summary>The summary line; <paramref name="info"/>, when given, is the whole Info column (<see cref="PacketSummary.Info(AnalyzedFrame, ReadOnlySpan{byte})"/>).</summary>
-    public static string SummaryLine(int number, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? tags = null, string? info = null) =>
+    public static string SummaryLine(int number, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? tags = null, string? info = null, string? protocol = null) =>
         string.Create(CultureInfo.InvariantCulture,
-            $"{number,5} {seconds,10:F6} {PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {PacketSummary.Protocol(f)} {frame.Length} {info ?? Info(f, frame, rel, tags)}");
+            $"{number,5} {seconds,10:F6} {PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {protocol ?? PacketSummary.Protocol(f)} {frame.Length} {info ?? Info(f, frame, rel, tags)}");
 
-    public static string Render(int number, DateTimeOffset? time, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? extraLayers = null, string? comment = null, IReadOnlyList<string>? tags = null, string? info = null)
+    public static string Render(int number, DateTimeOffset? time, double seconds, in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel, IReadOnlyList<string>? extraLayers = null, string? comment = null, IReadOnlyList<string>? tags = null, string? info = null, string? protocol = null)
     {
         var sb = new StringBuilder();
-        sb.Append(SummaryLine(number, seconds, f, frame, rel, tags, info)).Append('\n');
+        sb.Append(SummaryLine(number, seconds, f, frame, rel, tags, info, protocol)).Append('\n');
         sb.Append(CultureInfo.InvariantCulture, $"Frame {number}: {frame.Length} bytes on wire ({frame.Length * 8} bits), {frame.Length} bytes captured ({frame.Length * 8} bits)");
         if (time is { } t && t != DateTimeOffset.UnixEpoch)
         {

@@ -60,7 +60,7 @@ public sealed partial class DissectOptions : ICommand
             }
             else if (Summary)
             {
-                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info));
+                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info, PacketSummary.Protocol(a)));
             }
             else
             {
@@ -79,7 +79,7 @@ public sealed partial class DissectOptions : ICommand
                     context.Out.WriteLine();
                 }
 
-                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags, info));
+                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags, info, PacketSummary.Protocol(a)));
             }
 
             shown++;

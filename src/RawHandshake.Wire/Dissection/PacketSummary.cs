@@ -15,6 +15,7 @@ public static class PacketSummary
     public static string Destination(in ParsedFrame f) =>
         f.IPv4 is { } ip ? ip.Destination.ToString() : f.Ethernet is { } e ? (e.Destination.IsBroadcast ? "Broadcast" : e.Destination.ToString()) : "?";
 
+    /// <summary>The Protocol column: the highest layer we decode, as tshark's transport-only column names it.</summary>
     public static string Protocol(in ParsedFrame f) =>
         IPv4Reassembler.IsFragment(f) ? "IPv4"
         : f.Tcp is not null ? "TCP"
@@ -22,8 +23,12 @@ public static class PacketSummary
         : f.Icmp is not null ? "ICMP"
         : f.Arp is { } arp ? LinkInfoText.ArpProtocol(arp.Operation)
         : f.Llc is not null && f.EtherType == 0 ? "LLC"
-        : f.IPv4 is { } ip ? Describe.IpProtocolName(ip.Protocol ?? 0) is var n && n != "Unknown" ? n : "IPv4"
-        : Describe.EtherTypeName(f.EtherType) is var t && t != "Unknown" ? t : $"0x{f.EtherType:x4}";
+        : f.IPv4 is not null ? "IPv4" // a protocol we do not decode (GRE, SCTP …): tshark's transport-only column says IPv4
+        : $"0x{f.EtherType:x4}"; // an EtherType we do not decode: its number, as tshark's transport-only column gives it
+
+    /// <summary>The Protocol column of an analyzed frame: the last fragment of a datagram reassembled from the capture
+    /// shows the datagram's protocol (tshark: <c>UDP</c> where the other fragments show <c>IPv4</c>).</summary>
+    public static string Protocol(AnalyzedFrame a) => a.Reassembled is { } whole ? Protocol(whole.Parsed) : Protocol(a.Parsed);
 
     /// <summary>
     /// The Info column of an analyzed frame, as tshark shows it with every dissector above TCP/UDP turned off: the
@@ -88,7 +93,7 @@ public static class PacketSummary
             sb.Append(Describe.EtherTypeInfo(f.EtherType)); // tshark: the type's name, or "Ethernet II"
         }
 
-        if (f.Malformed is { } m)
+        if (f.Malformed is { } m && !MalformedOptionsOnly(f, frame))
         {
             sb.Append(" [").Append(m).Append(']');
         }
@@ -133,6 +138,15 @@ public static class PacketSummary
         }
 
         sb.Append(CultureInfo.InvariantCulture, $" Len={f.SegmentLength}");
-        TcpInfoText.AppendOptions(sb, f.TcpOptions(frame), rel is null ? null : tcp.Ack - (int)(rel.Value.Ack));
+        if (TcpInfoText.AppendOptions(sb, f.TcpOptions(frame), rel is null ? null : tcp.Ack - (int)(rel.Value.Ack)))
+        {
+            sb.Append("[Malformed Packet]"); // tshark's words, without a blank
+        }
     }
+
+    /// <summary>True when what is malformed in <paramref name="f"/> is its TCP options: the Info column then shows them
+    /// as tshark does (<see cref="TcpInfoText.AppendOptions"/>) instead of our reason, which the tree still gives.</summary>
+    private static bool MalformedOptionsOnly(in ParsedFrame f, ReadOnlySpan<byte> frame) =>
+        f.Tcp is not null && f.Malformed is { } m && new TcpOptionReader(f.TcpOptions(frame)).Validate() is { } why
+        && m.EndsWith(why, StringComparison.Ordinal);
 }

@@ -151,7 +151,9 @@ public sealed class TcpAnalyzer
 
         var dupAck = false;
         var windowUpdate = false;
-        if (ack && plain && len == 0 && !keepAlive && !keepAliveAck && d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack == d.LastAck)
+        // As tshark: the ACK flag is not asked for; the acknowledgment field is compared as it is (a bare segment that
+        // repeats it is a Dup ACK too).
+        if (plain && len == 0 && !keepAlive && !keepAliveAck && d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack == d.LastAck)
         {
             if (tcp.Window == d.LastWindow && tcp.Window != 0)
             {

@@ -64,13 +64,50 @@ public static class TcpInfoText
         "10.24 Mbit/s", "20.48 Mbit/s", "40.96 Mbit/s", "81.92 Mbit/s", "163.84 Mbit/s", "327.68 Mbit/s", "655.36 Mbit/s", "1.31072 Gbit/s",
     ];
 
-    /// <summary>Options as the Info column shows them: <c>MSS=1460 SACK_PERM TSval=1 TSecr=0 WS=128</c>, <c>TFO=R</c>, <c>MD5</c>, …</summary>
-    public static void AppendOptions(StringBuilder sb, ReadOnlySpan<byte> options, SeqNum? sackBase = null)
+    /// <summary>
+    /// Options as the Info column shows them: <c>MSS=1460 SACK_PERM TSval=1 TSecr=0 WS=128</c>, <c>TFO=R</c>, <c>MD5</c>, …
+    /// Malformed options are walked as tshark walks them: a length below 2, past the header or missing ends the walk
+    /// silently; MSS, window scale and timestamps of the wrong length are left out and the walk goes on by their length;
+    /// a SACK whose length is not 2 + 8n (2 included) ends it with tshark's <c>[Malformed Packet]</c>, which is returned
+    /// true so the caller writes it last.
+    /// </summary>
+    public static bool AppendOptions(StringBuilder sb, ReadOnlySpan<byte> options, SeqNum? sackBase = null)
     {
-        foreach (var o in new TcpOptionReader(options))
+        var at = 0;
+        while (at < options.Length)
         {
+            var kind = options[at];
+            if (kind == (byte)TcpOptionKind.EndOfOptions)
+            {
+                break;
+            }
+
+            if (kind == (byte)TcpOptionKind.Nop)
+            {
+                at++;
+                continue;
+            }
+
+            if (at + 1 >= options.Length || options[at + 1] < 2 || at + options[at + 1] > options.Length)
+            {
+                break;
+            }
+
+            int length = options[at + 1];
+            if (kind == (byte)TcpOptionKind.Sack && (length == 2 || (length - 2) % 8 != 0))
+            {
+                return true;
+            }
+
+            var o = new TcpOption((TcpOptionKind)kind, at, length, options.Slice(at + 2, length - 2));
+            at += length;
+            if (kind is 2 or 3 or 8 && length != kind switch { 2 => 4, 3 => 3, _ => 10 })
+            {
+                continue; // tshark: "option length should be N", nothing in the Info column
+            }
+
             var d = o.Data;
-            switch ((byte)o.Kind)
+            switch (kind)
             {
                 case 2: sb.Append(CultureInfo.InvariantCulture, $" MSS={o.Mss}"); break;
                 case 3: sb.Append(CultureInfo.InvariantCulture, $" WS={1 << Math.Min((int)o.WindowScale, 14)}"); break;
@@ -122,5 +159,7 @@ public static class TcpInfoText
                     break; // MPTCP and the other kinds add nothing to the Info column
             }
         }
+
+        return false;
     }
 }

@@ -27,6 +27,14 @@ internal static class TransportTshark
         return stdout.TrimEnd('\n').Split('\n');
     }
 
+    /// <summary>tshark's Protocol column for every frame of <paramref name="path"/>.</summary>
+    public static string[] Protocol(string path)
+    {
+        var (code, stdout, stderr) = Run(Home.Value, "-n", "-o", "tcp.analyze_sequence_numbers:TRUE", "-r", path, "-T", "fields", "-e", "_ws.col.Protocol");
+        code.ShouldBe(0, stderr);
+        return stdout.TrimEnd('\n').Split('\n');
+    }
+
     /// <summary>tshark's Follow TCP Stream output (<c>-q -z follow,tcp,ascii|hex,N</c>) for stream <paramref name="stream"/>.</summary>
     public static string Follow(string path, int stream, bool hex)
     {
