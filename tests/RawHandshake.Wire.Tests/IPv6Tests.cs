@@ -150,13 +150,13 @@ public class IPv6Tests
         var (first, second) = SampleFrames6.UdpFragments();
         var a = FrameParser.Parse(first);
         a.Malformed.ShouldBeNull();
-        a.Ipv6Fragment.ShouldBe(new IPv6Fragment(0, true, 0xCAFE, 17));
+        a.Ipv6Fragment.ShouldBe(new IPv6Fragment(0, true, 0xCAFE, 17, 54));
         a.Udp.ShouldNotBeNull().Length.ShouldBe((ushort)72);
         a.IsFragment.ShouldBeTrue();
         a.TransportChecksum(first).ShouldBe(ChecksumVerdict.Unverified);
         var b = FrameParser.Parse(second);
         b.Malformed.ShouldBeNull();
-        b.Ipv6Fragment.ShouldBe(new IPv6Fragment(4, false, 0xCAFE, 17));
+        b.Ipv6Fragment.ShouldBe(new IPv6Fragment(4, false, 0xCAFE, 17, 54));
         b.Udp.ShouldBeNull();
         b.UpperProtocol.ShouldBe((byte)17);
         b.PayloadLength.ShouldBe(40);
@@ -226,11 +226,18 @@ public class IPv6Tests
     }
 
     [Fact]
-    public void A_zero_length_ndp_option_is_malformed()
+    public void A_zero_length_ndp_option_ends_the_options_and_one_past_the_end_is_malformed()
     {
         var frame = SampleFrames6.NeighborSolicitation();
         frame[14 + 40 + 8 + 16 + 1] = 0;
-        FrameParser.Parse(frame).Malformed.ShouldBe("malformed: ICMPv6 option 1 at byte 78 has length 0");
+        var f = FrameParser.Parse(frame);
+        f.Malformed.ShouldBeNull(); // as tshark: invalid (RFC 4861 §4.6), not malformed
+        f.Ndp.ShouldNotBeNull().SourceLinkAddress.ShouldBeNull();
+        var e = new NdpOptionReader(frame.AsSpan(78), 78).GetEnumerator();
+        e.MoveNext().ShouldBeFalse();
+        (e.ZeroLength, e.Malformed).ShouldBe((true, "ICMPv6 option 1 at byte 78 has length 0"));
+        frame[14 + 40 + 8 + 16 + 1] = 2;
+        FrameParser.Parse(frame).Malformed.ShouldBe("malformed: ICMPv6 option 1 at byte 78 says 16 bytes, 8 are left");
     }
 
     [Fact]

@@ -49,3 +49,33 @@ public class Ipv6TsharkTests
         }
     }
 }
+
+/// <summary>The summary columns (Protocol, Source, Destination) of the IPv6 corpus equal tshark's, frame by frame.</summary>
+public class Ipv6SummaryColumnTests
+{
+    public static TheoryData<string> Captures() =>
+        [.. Directory.GetFiles(Path.Combine(Fixtures.Directory, "corpus"), "*ipv6*.pcap").Select(p => Path.GetRelativePath(Fixtures.Directory, p)).Order(StringComparer.Ordinal)];
+
+    [Theory]
+    [MemberData(nameof(Captures))]
+    public void Protocol_source_and_destination_equal_tsharks(string capture)
+    {
+        var frames = Fixtures.Read(capture);
+        var theirs = TransportTshark.Fields(Fixtures.PathOf(capture), [], "_ws.col.Protocol", "_ws.col.Source", "_ws.col.Destination");
+        theirs.Length.ShouldBe(frames.Count);
+        var analysis = new Dissection.CaptureAnalysis();
+        var diffs = new List<string>();
+        for (var i = 0; i < frames.Count; i++)
+        {
+            var a = analysis.Next(frames[i].Data, frames[i].LinkType, frames[i].Timestamp);
+            var p = a.Reassembled?.Parsed ?? a.Parsed;
+            var ours = $"{Dissection.PacketSummary.Protocol(p)}\t{Dissection.PacketSummary.Source(p)}\t{Dissection.PacketSummary.Destination(p)}";
+            if (ours != theirs[i])
+            {
+                diffs.Add($"frame {i + 1}:\n  tshark: {theirs[i]}\n  ours:   {ours}");
+            }
+        }
+
+        diffs.ShouldBeEmpty(string.Join('\n', diffs));
+    }
+}

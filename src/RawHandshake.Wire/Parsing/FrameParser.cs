@@ -333,6 +333,8 @@ public static class FrameParser
         var packet = s[(at + IPv6Header.Length)..end];
         var e = new IPv6ExtensionReader(packet, ip.NextHeader!.Value, at + IPv6Header.Length).GetEnumerator();
         var fragmentOffset = 0;
+        var upperOffset = -1;
+        byte upperProtocol = 0;
         while (e.MoveNext())
         {
             var x = e.Current;
@@ -340,8 +342,15 @@ public static class FrameParser
             if (x.Type == IPv6ExtensionHeader.Fragment)
             {
                 var w = BinaryPrimitives.ReadUInt16BigEndian(body);
-                f.Ipv6Fragment = new IPv6Fragment((ushort)(w >> 3), (w & 1) != 0, BinaryPrimitives.ReadUInt32BigEndian(body[2..]), x.NextHeader);
+                f.Ipv6Fragment = new IPv6Fragment((ushort)(w >> 3), (w & 1) != 0, BinaryPrimitives.ReadUInt32BigEndian(body[2..]), x.NextHeader, x.Offset);
                 fragmentOffset = w >> 3;
+                if (fragmentOffset != 0)
+                {
+                    // A later fragment: what follows is the middle of the fragmentable part, not a header.
+                    upperOffset = x.Offset + x.Length - at - IPv6Header.Length;
+                    upperProtocol = x.NextHeader;
+                    break;
+                }
             }
             else if (x.Type == IPv6ExtensionHeader.Routing && IPv6ExtensionHeader.FinalDestination(body) is { } final)
             {
@@ -349,11 +358,17 @@ public static class FrameParser
             }
         }
 
-        var upper = at + IPv6Header.Length + e.UpperOffset;
+        if (upperOffset < 0)
+        {
+            upperOffset = e.UpperOffset;
+            upperProtocol = e.UpperProtocol;
+        }
+
+        var upper = at + IPv6Header.Length + upperOffset;
         f.Ipv6ExtensionsOffset = at + IPv6Header.Length;
-        f.Ipv6ExtensionsLength = e.UpperOffset;
-        f.UpperProtocol = e.UpperProtocol;
-        f.ClaimedUpperLength = total - IPv6Header.Length - e.UpperOffset;
+        f.Ipv6ExtensionsLength = upperOffset;
+        f.UpperProtocol = upperProtocol;
+        f.ClaimedUpperLength = total - IPv6Header.Length - upperOffset;
         f.IpPayloadOffset = upper;
         f.IpPayloadLength = end - upper;
         f.PayloadOffset = upper;
@@ -364,13 +379,13 @@ public static class FrameParser
             return;
         }
 
-        if (fragmentOffset != 0 || e.UpperProtocol is IPv6ExtensionHeader.NoNextHeader or IPv6ExtensionHeader.Esp)
+        if (fragmentOffset != 0 || upperProtocol is IPv6ExtensionHeader.NoNextHeader or IPv6ExtensionHeader.Esp)
         {
             return; // a later fragment, nothing, or encrypted: no transport header here
         }
 
         var seg = s[upper..end];
-        switch (e.UpperProtocol)
+        switch (upperProtocol)
         {
             case (byte)IpProtocol.Tcp:
                 ParseTcp(seg, ref f, upper);

@@ -66,6 +66,6 @@ public readonly ref struct IPv6ExtensionReader(ReadOnlySpan<byte> packet, byte f
     }
 }
 
-/// <summary>An IPv6 fragment header as parsed (RFC 8200 §4.5): offset in 8-byte units, M flag, identification, and the
-/// next header of the fragmentable part.</summary>
-public readonly record struct IPv6Fragment(ushort Offset, bool More, uint Identification, byte NextHeader);
+/// <summary>An IPv6 fragment header as parsed (RFC 8200 §4.5): offset in 8-byte units, M flag, identification, the
+/// next header of the fragmentable part, and where the 8-byte header sits in the frame.</summary>
+public readonly record struct IPv6Fragment(ushort Offset, bool More, uint Identification, byte NextHeader, int HeaderOffset = 0);

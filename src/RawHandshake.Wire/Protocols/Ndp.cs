@@ -40,6 +40,10 @@ public readonly ref struct NdpOptionReader(ReadOnlySpan<byte> options, int baseO
 
         public string? Malformed { get; private set; }
 
+        /// <summary>The walk stopped at an option of length 0 (RFC 4861 §4.6: such a message is to be discarded; tshark
+        /// shows it without calling the packet malformed).</summary>
+        public bool ZeroLength { get; private set; }
+
         public bool MoveNext()
         {
             if (Malformed is not null || _at >= _o.Length)
@@ -56,6 +60,7 @@ public readonly ref struct NdpOptionReader(ReadOnlySpan<byte> options, int baseO
             var len = _o[_at + 1] * 8;
             if (len == 0)
             {
+                ZeroLength = true;
                 Malformed = $"ICMPv6 option {_o[_at]} at byte {baseOffset + _at} has length 0";
                 return false;
             }
@@ -119,7 +124,9 @@ public record struct NdpMessage
 
     /// <summary>
     /// Decodes the body (<paramref name="body"/> starts after the 8-byte ICMPv6 header at frame offset
-    /// <paramref name="at"/>); null with <paramref name="malformed"/> set when the fixed part or an option is cut off.
+    /// <paramref name="at"/>); null with <paramref name="malformed"/> set when the fixed part is cut off, the message
+    /// with <paramref name="malformed"/> set when an option runs past the end. An option of length 0 ends the options
+    /// (the message is invalid, RFC 4861 §4.6, but not malformed).
     /// </summary>
     public static NdpMessage? Read(in Icmpv6Header icmp, ReadOnlySpan<byte> body, int at, out string? malformed)
     {
@@ -152,7 +159,7 @@ public record struct NdpMessage
             }
         }
 
-        malformed = e.Malformed;
+        malformed = e.ZeroLength ? null : e.Malformed;
         var rest = icmp.RestOfHeader;
         return new NdpMessage
         {
