@@ -55,7 +55,7 @@ public sealed class TcpAnalyzer
         public bool HasMaxSeq;
     }
 
-    private readonly Dictionary<(UInt128, ushort, UInt128, ushort), DirState> dirs = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), DirState> dirs = [];
 
     /// <summary>
     /// Tags for one frame, in Wireshark's wording. <paramref name="number"/> is the frame number (for Dup ACK #n);
@@ -67,7 +67,7 @@ public sealed class TcpAnalyzer
     /// </summary>
     public IReadOnlyList<string> Analyze(in ParsedFrame f, ReadOnlySpan<byte> frame, int number, DateTimeOffset? time = null)
     {
-        if (!f.TryGetAddressKeys(out var src, out var dst) || f.Tcp is not { } tcp)
+        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return [];
         }
