@@ -31,21 +31,19 @@ public sealed class TcpEngine
     private readonly IFrameLink link;
     private readonly Dictionary<FlowKey, Flow> flows = [];
     private readonly List<Flow> order = [];
-    private readonly HashSet<ulong> recentlySent = [];
     private readonly HashSet<IPv4Address> resolving = [];
-    private readonly Queue<ulong> recentOrder = new();
     private readonly FrameHandler handler;
     private readonly CaptureOrder captureOrder;
-    private readonly TimeSpan origin;
+    private readonly Transmitter tx;
 
     public TcpEngine(IFrameLink link, IClock clock, ITraceSink trace)
     {
         this.link = link;
         Clock = clock;
         captureOrder = new CaptureOrder(trace, clock.Wall);
-        Trace = captureOrder; // every event, also the flows' and drivers', goes through the one capture-order stage
+        tx = new Transmitter(link, clock, captureOrder);
+        Trace = tx.Trace; // every event, also the flows' and drivers', goes through the one capture-order stage
         handler = OnFrame;
-        origin = clock.Now;
     }
 
     public IClock Clock { get; }
@@ -60,9 +58,7 @@ public sealed class TcpEngine
     /// <summary>Set from another thread (Ctrl-C, SIGTERM) to stop the loop at the next turn.</summary>
     public volatile bool StopRequested;
 
-    internal byte[] SendBuffer { get; } = new byte[FrameBuilder.MaxFrameLength];
-
-    internal TimeSpan Elapsed => Clock.Now - origin;
+    internal TimeSpan Elapsed => tx.Elapsed;
 
     /// <summary>Sees every frame no flow took (after ARP handling): probes and <c>craft --send</c> match replies here.</summary>
     public FrameObserver? Observer { get; set; }
@@ -72,6 +68,14 @@ public sealed class TcpEngine
 
     /// <summary>Whether we trace ARP and frames of no flow (off for benchmarks).</summary>
     public bool TraceArp { get; init; } = true;
+
+    /// <summary>Whether sent and received frames go into the trace (off for benchmarks of the receive path only:
+    /// a traced frame is copied and held for capture order; events, steps and results are traced either way).</summary>
+    public bool TracePackets
+    {
+        get => tx.TracePackets;
+        init => tx.TracePackets = value;
+    }
 
     // ---- flows ------------------------------------------------------------------------------------------------
 
@@ -87,7 +91,7 @@ public sealed class TcpEngine
             config = config with { PathMtu = mtu };
         }
 
-        var flow = new Flow(this, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());
+        var flow = new Flow(tx, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());
         flows[config.Flow] = flow;
         order.Add(flow);
         return flow;
@@ -318,13 +322,7 @@ public sealed class TcpEngine
 
     // ---- sending ----------------------------------------------------------------------------------------------
 
-    internal DateTimeOffset SendFrame(ReadOnlySpan<byte> frame, string? note)
-    {
-        var wall = link.Send(frame);
-        Remember(frame);
-        TracePacket(Direction.Out, frame, wall, note);
-        return wall;
-    }
+    internal DateTimeOffset SendFrame(ReadOnlySpan<byte> frame, string? note) => tx.Send(frame, note);
 
     /// <summary>Sends an ARP request for <paramref name="target"/> and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
     public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3) =>
@@ -380,7 +378,7 @@ public sealed class TcpEngine
         FrameParser.Parse(frame, link.LinkType, out var f);
         if (f.Arp is { } arp)
         {
-            if (!OnArp(arp, frame, wall))
+            if (!OnArp(arp, frame, f, wall))
             {
                 Observer?.Invoke(frame, wall, f);
             }
@@ -399,7 +397,7 @@ public sealed class TcpEngine
                     flow.SynAckWall = wall; // RTT from the frames' own stamps, not from when we got round to them
                 }
 
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, f, wall, null);
                 if (f.Malformed is not null)
                 {
                     flow.Note($"ignored: {f.Malformed}", NoteLevel.Warning);
@@ -414,10 +412,10 @@ public sealed class TcpEngine
             }
 
             var outbound = new FlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
-            if (flows.TryGetValue(outbound, out var mine) && !WasSentByUs(frame))
+            if (flows.TryGetValue(outbound, out var mine) && !tx.WasSentByUs(frame))
             {
                 // We never capture our own injections: a frame on our flow from our side came from the host's stack.
-                TracePacket(Direction.Kernel, frame, wall, null);
+                tx.Packet(Direction.Kernel, frame, f, wall, null);
                 if (tcp.Has(TcpFlags.Rst) && !mine.Session.IsDone)
                 {
                     var why = "kernel interference: our own kernel sent a RST on this flow (it has no socket for it). " +
@@ -436,7 +434,7 @@ public sealed class TcpEngine
             if (flows.TryGetValue(key, out var flow))
             {
                 flow.PacketsIn++;
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, f, wall, null);
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
                 {
@@ -479,10 +477,15 @@ public sealed class TcpEngine
     public DateTimeOffset SendRaw(ReadOnlySpan<byte> frame, string? note = null) => SendFrame(frame, note);
 
     /// <summary>Puts a received frame into the trace (for observers that decide it belongs there).</summary>
-    public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) => TracePacket(dir, frame, wall, null);
+    public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) =>
+        TraceReceived(frame, FrameParser.Parse(frame, link.LinkType), wall, dir);
+
+    /// <summary>As <see cref="TraceReceived(ReadOnlySpan{byte}, DateTimeOffset, Direction)"/>, with the parse made of the frame already.</summary>
+    public void TraceReceived(ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall, Direction dir = Direction.In) =>
+        tx.Packet(dir, frame, parsed, wall, null);
 
     /// <summary>Learns ARP replies and answers for phantom addresses. True when the frame was ours to handle (and traced).</summary>
-    private bool OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
+    private bool OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall)
     {
         if (arp.Operation == ArpPacket.Reply)
         {
@@ -490,7 +493,7 @@ public sealed class TcpEngine
             Arp.Learn(arp.SenderIp, arp.SenderMac);
             if (wanted && TraceArp)
             {
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, parsed, wall, null);
             }
 
             return wanted;
@@ -501,16 +504,16 @@ public sealed class TcpEngine
             // The kernel does not own the phantom address, so we answer for it while the run lasts.
             if (TraceArp)
             {
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, parsed, wall, null);
             }
 
             Span<byte> buffer = stackalloc byte[64];
             var n = FrameBuilder.BuildArpReply(buffer, mac, arp.TargetIp, arp.SenderMac, arp.SenderIp);
             var sentAt = link.Send(buffer[..n]);
-            Remember(buffer[..n]);
+            tx.Remember(buffer[..n]);
             if (TraceArp)
             {
-                TracePacket(Direction.Out, buffer[..n], sentAt, "answering ARP for the phantom source");
+                tx.Packet(Direction.Out, buffer[..n], FrameParser.Parse(buffer[..n], link.LinkType), sentAt, "answering ARP for the phantom source");
             }
 
             return true;
@@ -519,44 +522,11 @@ public sealed class TcpEngine
         return false;
     }
 
-    private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)
-    {
-        var copy = frame.ToArray();
-        captureOrder.Packet(dir, copy, FrameParser.Parse(copy, link.LinkType), wall, note); // numbered and analysed in capture order
-    }
-
     /// <summary>Idle (the link has nothing queued): frames stamped a reorder window ago leave the trace in order; while
     /// some wait, the wait is cut to the window so they leave promptly.</summary>
     private void WaitReadable(TimeSpan timeout)
     {
         captureOrder.ReleaseIdle(Clock.Wall);
         link.WaitReadable(captureOrder.Holding && timeout > CaptureOrder.Window ? CaptureOrder.Window : timeout);
-    }
-
-    private void Remember(ReadOnlySpan<byte> frame)
-    {
-        var h = Hash(frame);
-        if (recentlySent.Add(h))
-        {
-            recentOrder.Enqueue(h);
-            if (recentOrder.Count > 256)
-            {
-                recentlySent.Remove(recentOrder.Dequeue());
-            }
-        }
-    }
-
-    private bool WasSentByUs(ReadOnlySpan<byte> frame) => recentlySent.Contains(Hash(frame));
-
-    private static ulong Hash(ReadOnlySpan<byte> frame)
-    {
-        // FNV-1a over the frame: enough to recognise a frame we just sent if a capture ever hands it back.
-        var h = 14695981039346656037UL;
-        foreach (var b in frame)
-        {
-            h = (h ^ b) * 1099511628211UL;
-        }
-
-        return h;
     }
 }
