@@ -53,6 +53,15 @@ public sealed class Flow : ISessionOutput
     public DateTimeOffset? SynSentWall { get; private set; }
     public DateTimeOffset? SynAckWall { get; internal set; }
 
+    // The engine's bookkeeping for its run loop (see TcpEngine.Run): where the flow stands in the engine's order, the
+    // deadline it has in the timer heap, whether it was handed control since the engine last looked, whether it keeps
+    // the run going.
+    internal int Index { get; init; }
+    internal TimeSpan? ScheduledAt { get; set; }
+    internal bool SettleDirty { get; set; }
+    internal bool TimerDirty { get; set; }
+    internal bool Busy { get; set; }
+
     /// <summary>Why a segment of this flow could not be sent (the first such error), if one could not.</summary>
     public string? SendError { get; private set; }
 

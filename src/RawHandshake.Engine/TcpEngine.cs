@@ -29,7 +29,7 @@ public enum RunEnd
 public sealed class TcpEngine
 {
     private readonly IFrameLink link;
-    private readonly Dictionary<FlowKey, Flow> flows = [];
+    private readonly Dictionary<FlowKey, Flow> flows = new(FlowKeyComparer.Instance);
     private readonly List<Flow> order = [];
     private readonly HashSet<IPv4Address> resolving = [];
     private readonly FrameHandler handler;
@@ -91,7 +91,7 @@ public sealed class TcpEngine
             config = config with { PathMtu = mtu };
         }
 
-        var flow = new Flow(tx, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());
+        var flow = new Flow(tx, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions()) { Index = order.Count };
         flows[config.Flow] = flow;
         order.Add(flow);
         return flow;
@@ -99,14 +99,29 @@ public sealed class TcpEngine
 
     /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.
     /// <paramref name="grace"/> lets drivers that wait up to the limit report first; the trace still names <paramref name="limit"/>.</summary>
+    /// <remarks>A turn costs what happened in it, not the number of flows: only flows handed control since the last turn
+    /// (a frame, a timer, their driver) are looked at again, and every flow's next deadline (its session's timers and
+    /// its driver's wait) sits in one heap, so the next wake-up is its top.</remarks>
     public RunEnd Run(TimeSpan limit, TimeSpan grace = default)
     {
         var deadline = Clock.Now + limit + grace;
+        timers.Clear();
+        settleDirty.Clear();
+        timerDirty.Clear();
+        busyCount = order.Count;
+        foreach (var f in order)
+        {
+            f.Busy = true;
+            f.ScheduledAt = null;
+            f.SettleDirty = f.TimerDirty = false;
+        }
+
         foreach (var f in order)
         {
             f.StartedAt = Elapsed;
             f.Driver.Start(f, Clock.Now);
             f.Driver.AfterInput(f, Clock.Now);
+            Touch(f);
         }
 
         while (true)
@@ -121,40 +136,40 @@ public sealed class TcpEngine
                 return RunEnd.Cancelled;
             }
 
-            foreach (var f in order.Where(f => f.SendError is not null && !f.Driver.Finished))
+            // The flows handed control since the last turn, in the order they were added (as results are published).
+            var turn = TakeSettleDirty();
+            foreach (var f in turn)
             {
-                // A segment the link refused: the run cannot go on; the server is reset and the result says why.
-                f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, Clock.Now, f);
-                f.Driver.AfterInput(f, Clock.Now);
+                if (f.SendError is not null && !f.Driver.Finished)
+                {
+                    // A segment the link refused: the run cannot go on; the server is reset and the result says why.
+                    f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, Clock.Now, f);
+                    f.Driver.AfterInput(f, Clock.Now);
+                    Touch(f);
+                }
             }
 
-            var pending = false;
-            foreach (var f in order)
+            foreach (var f in turn)
             {
-                if (!f.Driver.Finished)
-                {
-                    pending = true;
-                }
-                else
+                if (f.Driver.Finished)
                 {
                     if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
                     {
                         f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
+                        Touch(f);
                     }
 
                     f.EndedAt ??= Elapsed;
-                    if (f.Session.Lingering)
+                    if (!f.Session.Lingering)
                     {
-                        pending = true; // its RST may go again: the result comes after (the JSON's last object)
-                    }
-                    else
-                    {
-                        PublishResult(f);
+                        PublishResult(f); // a lingering flow's RST may go again: its result comes after (the JSON's last object)
                     }
                 }
+
+                UpdateBusy(f);
             }
 
-            if (!pending)
+            if (busyCount == 0)
             {
                 captureOrder.ReleaseAll();
                 return RunEnd.Completed;
@@ -172,47 +187,23 @@ public sealed class TcpEngine
 
             var got = link.Poll(handler, 64);
             now = Clock.Now;
-            TimeSpan? next = deadline;
-            foreach (var f in order)
-            {
-                if (f.Session.NextDeadline is { } d)
-                {
-                    if (d <= now)
-                    {
-                        Trace.Publish(new TimerTraced(Elapsed));
-                        f.Session.OnTimer(now, f);
-                        f.Driver.AfterInput(f, now);
-                    }
-
-                    if (f.Session.NextDeadline is { } d2 && d2 < next)
-                    {
-                        next = d2;
-                    }
-                }
-
-                if (!f.Driver.Finished && f.Driver.Deadline is { } dd)
-                {
-                    if (dd <= now)
-                    {
-                        Trace.Publish(new TimerTraced(Elapsed));
-                        f.Driver.AfterInput(f, now);
-                    }
-
-                    if (f.Driver.Deadline is { } dd2 && dd2 < next)
-                    {
-                        next = dd2 > now ? dd2 : now + TimeSpan.FromMilliseconds(1);
-                    }
-                }
-            }
-
-            if (order.TrueForAll(f => f.Driver.Finished && !f.Session.Lingering))
+            FireTimers(now);
+            if (AllQuiet())
             {
                 continue; // a timer just finished the last flow: report it now, not after an idle wait
             }
 
             if (got == 0)
             {
-                var wait = next!.Value - Clock.Now;
+                var next = deadline;
+                if (NextTimer() is { } due)
+                {
+                    // A wait that is due already (a driver's) is looked at again a millisecond on, as before.
+                    var at = due > now ? due : now + TimeSpan.FromMilliseconds(1);
+                    next = at < next ? at : next;
+                }
+
+                var wait = next - Clock.Now;
                 if (wait > TimeSpan.Zero)
                 {
                     // Sleep in the kernel until a frame or the next timer; capped so a stop request is seen promptly.
@@ -220,6 +211,165 @@ public sealed class TcpEngine
                 }
             }
         }
+    }
+
+    // ---- the run's bookkeeping: touched flows, one timer heap ----------------------------------------------------
+
+    private readonly PriorityQueue<Flow, TimeSpan> timers = new();
+    private readonly List<Flow> settleDirty = [];
+    private readonly List<Flow> timerDirty = [];
+    private readonly List<Flow> due = [];
+    private Flow[] turnBuffer = [];
+    private int busyCount;
+
+    /// <summary>The engine handed <paramref name="f"/> control (a frame, a timer, its driver): its deadlines and its
+    /// state are looked at again.</summary>
+    private void Touch(Flow f)
+    {
+        if (!f.SettleDirty)
+        {
+            f.SettleDirty = true;
+            settleDirty.Add(f);
+        }
+
+        if (!f.TimerDirty)
+        {
+            f.TimerDirty = true;
+            timerDirty.Add(f);
+        }
+    }
+
+    /// <summary>The flows touched since the last turn, in flow order; touching them again starts the next turn's list.</summary>
+    private ReadOnlySpan<Flow> TakeSettleDirty()
+    {
+        var n = settleDirty.Count;
+        if (turnBuffer.Length < n)
+        {
+            turnBuffer = new Flow[Math.Max(n, turnBuffer.Length * 2)];
+        }
+
+        settleDirty.CopyTo(turnBuffer);
+        settleDirty.Clear();
+        var turn = turnBuffer.AsSpan(0, n);
+        foreach (var f in turn)
+        {
+            f.SettleDirty = false;
+        }
+
+        turn.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        return turn;
+    }
+
+    /// <summary>Whether the flow still keeps the run going: its driver is not finished, or its RST may go again.</summary>
+    private void UpdateBusy(Flow f)
+    {
+        var busy = !f.Driver.Finished || f.Session.Lingering;
+        if (busy != f.Busy)
+        {
+            f.Busy = busy;
+            busyCount += busy ? 1 : -1;
+        }
+    }
+
+    /// <summary>True when every flow is finished and none lingers (looking again only at the flows touched this turn).</summary>
+    private bool AllQuiet()
+    {
+        foreach (var f in settleDirty)
+        {
+            UpdateBusy(f);
+        }
+
+        return busyCount == 0;
+    }
+
+    /// <summary>The earliest of a flow's session timers and its driver's wait (null when neither runs).</summary>
+    private static TimeSpan? Due(Flow f)
+    {
+        var d = f.Session.NextDeadline;
+        if (!f.Driver.Finished && f.Driver.Deadline is { } dd && (d is not { } sd || dd < sd))
+        {
+            d = dd;
+        }
+
+        return d;
+    }
+
+    /// <summary>Puts the touched flows' next deadlines in the heap; an entry that no longer matches its flow's is skipped when it comes up.</summary>
+    private void Reschedule()
+    {
+        foreach (var f in timerDirty)
+        {
+            f.TimerDirty = false;
+            var d = Due(f);
+            if (d != f.ScheduledAt)
+            {
+                f.ScheduledAt = d;
+                if (d is { } at)
+                {
+                    timers.Enqueue(f, at);
+                }
+            }
+        }
+
+        timerDirty.Clear();
+    }
+
+    /// <summary>The heap's earliest live deadline.</summary>
+    private TimeSpan? NextTimer()
+    {
+        Reschedule();
+        while (timers.TryPeek(out var f, out var at))
+        {
+            if (f.ScheduledAt == at)
+            {
+                return at;
+            }
+
+            timers.Dequeue(); // stale: the flow's deadline moved since
+        }
+
+        return null;
+    }
+
+    /// <summary>Fires every timer due at <paramref name="now"/>: per flow (in flow order) its session's timer, then its driver's wait.</summary>
+    private void FireTimers(TimeSpan now)
+    {
+        Reschedule();
+        due.Clear();
+        while (timers.TryPeek(out var f, out var at) && at <= now)
+        {
+            timers.Dequeue();
+            if (f.ScheduledAt == at)
+            {
+                f.ScheduledAt = null; // taken: rescheduled after it fires
+                due.Add(f);
+            }
+        }
+
+        if (due.Count > 1)
+        {
+            due.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        }
+
+        foreach (var f in due)
+        {
+            if (f.Session.NextDeadline is { } d && d <= now)
+            {
+                Trace.Publish(new TimerTraced(Elapsed));
+                f.Session.OnTimer(now, f);
+                f.Driver.AfterInput(f, now);
+            }
+
+            if (!f.Driver.Finished && f.Driver.Deadline is { } dd && dd <= now)
+            {
+                Trace.Publish(new TimerTraced(Elapsed));
+                f.Driver.AfterInput(f, now);
+            }
+
+            Touch(f);
+        }
+
+        due.Clear();
     }
 
     /// <summary>The longest the loop goes on after the run for the RSTs of reset flows (see <see cref="Linger"/>).</summary>
@@ -408,6 +558,7 @@ public sealed class TcpEngine
                 var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame) };
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
+                Touch(flow);
                 return;
             }
 
@@ -422,6 +573,7 @@ public sealed class TcpEngine
                               "Use --rst-guard nft (needs nftables and CAP_NET_ADMIN) or --rst-guard phantom --source <an unused address on the link>";
                     mine.Session.Fail(FailureKind.KernelInterference, why, mine);
                     mine.Driver.AfterInput(mine, Clock.Now);
+                    Touch(mine);
                 }
 
                 return;
@@ -436,6 +588,7 @@ public sealed class TcpEngine
                 flow.PacketsIn++;
                 tx.Packet(Direction.In, frame, f, wall, null);
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
+                Touch(flow);
                 if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
                 {
                     // The session decides (RFC 5927): soft errors are reported, hard ones end it only when the quoted
