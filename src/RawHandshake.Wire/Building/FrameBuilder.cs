@@ -19,22 +19,64 @@ public static class FrameBuilder
         eth.HeaderLength + IpLength(ip) + TcpHeader.MinLength + Pad4(optionsLength) + payloadLength;
 
     /// <summary>Ethernet + IPv4 + TCP (with <paramref name="options"/>, zero-padded to a multiple of 4) + payload.</summary>
-    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
+    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload) =>
+        BuildTcp(destination, eth, ip, tcp, options, payload, out _);
+
+    /// <summary>As <see cref="BuildTcp(Span{byte}, in EthernetHeader, in IPv4Header, in TcpHeader, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/>,
+    /// reporting what was computed and what was sent as set, so that nobody parses the frame again to learn it.</summary>
+    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, out TcpBuildReport report)
     {
         Check(destination, TcpFrameLength(eth, ip, options.Length, payload.Length));
         var l3 = eth.Write(destination, (ushort)EtherType.IPv4);
-        return l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload);
+        var n = l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload, out report);
+        report = report with { NetworkOffset = l3, TransportOffset = report.TransportOffset + l3, OptionsOffset = report.OptionsOffset + l3, Length = n };
+        return n;
     }
 
     /// <summary>IPv4 + TCP without a link header (for raw-IP links and checksum tests).</summary>
-    public static int BuildTcpPacket(Span<byte> destination, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
+    public static int BuildTcpPacket(Span<byte> destination, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload) =>
+        BuildTcpPacket(destination, ip, tcp, options, payload, out _);
+
+    /// <summary>IPv4 + TCP without a link header, with the report of what was computed and what was sent as set.</summary>
+    public static int BuildTcpPacket(Span<byte> destination, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, out TcpBuildReport report)
     {
         var ipLength = IpLength(ip);
         var optionsPadded = TcpOptionsPadded(tcp, options);
         var tcpLength = TcpHeader.MinLength + optionsPadded + payload.Length;
         Check(destination, ipLength + tcpLength);
-        WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, tcpLength));
-        ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
+        var seg = destination.Slice(ipLength, tcpLength);
+
+        // Inside out: payload, options, fixed header, checksum over the pseudo-header; then the IP header around it.
+        payload.CopyTo(seg[(TcpHeader.MinLength + optionsPadded)..]);
+        options.CopyTo(seg[TcpHeader.MinLength..]);
+        seg.Slice(TcpHeader.MinLength + options.Length, optionsPadded - options.Length).Clear();
+        tcp.WriteFixed(seg, optionsPadded);
+        ChecksumOrigin tcpSum;
+        if (tcp.Checksum is { } givenTcp)
+        {
+            // Sent as set; the right value is worked out too, so the caller knows whether the receiver will take it.
+            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], 0);
+            var right = Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, seg);
+            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], givenTcp);
+            tcpSum = givenTcp == right ? ChecksumOrigin.SetRight : ChecksumOrigin.SetWrong;
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, seg));
+            tcpSum = ChecksumOrigin.Computed;
+        }
+
+        var written = ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
+        var ipSum = ChecksumOrigin.Computed;
+        if (ip.Checksum is { } givenIp)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(destination[10..], 0);
+            var right = Checksum.Compute(destination[..written]);
+            BinaryPrimitives.WriteUInt16BigEndian(destination[10..], givenIp);
+            ipSum = givenIp == right ? ChecksumOrigin.SetRight : ChecksumOrigin.SetWrong;
+        }
+
+        report = new TcpBuildReport(0, ipLength + tcpLength, ipLength, ipLength + TcpHeader.MinLength, optionsPadded, payload.Length, ipSum, tcpSum);
         return ipLength + tcpLength;
     }
 
@@ -276,4 +318,30 @@ public static class FrameBuilder
             throw new ArgumentException($"frame needs {needed} bytes, buffer has {destination.Length}");
         }
     }
+}
+
+/// <summary>Where a checksum in a built frame came from.</summary>
+public enum ChecksumOrigin
+{
+    /// <summary>Computed by the builder: right.</summary>
+    Computed,
+
+    /// <summary>Sent as set, and it is the right value.</summary>
+    SetRight,
+
+    /// <summary>Sent as set, and it is wrong: the receiver drops the frame.</summary>
+    SetWrong,
+}
+
+/// <summary>
+/// What <see cref="FrameBuilder.BuildTcp(Span{byte}, in EthernetHeader, in IPv4Header, in TcpHeader, ReadOnlySpan{byte}, ReadOnlySpan{byte}, out TcpBuildReport)"/>
+/// wrote: where each part lies in the frame (offsets from its start), the option bytes as sent (padded) and each checksum's origin.
+/// </summary>
+public readonly record struct TcpBuildReport(int NetworkOffset, int Length, int TransportOffset, int OptionsOffset, int OptionsLength, int PayloadLength, ChecksumOrigin IpChecksum, ChecksumOrigin TcpChecksum)
+{
+    /// <summary>True unless a checksum was set to a wrong value.</summary>
+    public bool ChecksumsRight => IpChecksum != ChecksumOrigin.SetWrong && TcpChecksum != ChecksumOrigin.SetWrong;
+
+    /// <summary>The TCP option bytes as they went out (padding included), from the frame that was built.</summary>
+    public ReadOnlySpan<byte> Options(ReadOnlySpan<byte> frame) => frame.Slice(OptionsOffset, OptionsLength);
 }

@@ -42,9 +42,13 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
     /// Parses and analyzes the next frame. <paramref name="frame"/> must stay unchanged while the result is used (the
     /// parse holds offsets into it). <paramref name="time"/> is the capture time (null: every time bound counts as met).
     /// </summary>
-    public AnalyzedFrame Next(byte[] frame, LinkType link, DateTimeOffset? time)
+    public AnalyzedFrame Next(byte[] frame, LinkType link, DateTimeOffset? time) => Next(frame, FrameParser.Parse(frame, link), time);
+
+    /// <summary>As <see cref="Next(byte[], LinkType, DateTimeOffset?)"/> for a frame parsed already (the engine parses
+    /// each frame once; the parse must be of <paramref name="frame"/>).</summary>
+    public AnalyzedFrame Next(byte[] frame, ParsedFrame parsed, DateTimeOffset? time)
     {
-        var parsed = FrameParser.Parse(frame, link);
+        var link = parsed.Link;
         var number = ++Count;
         ReassembledDatagram? whole = null;
         if (parsed.IsFragment)
