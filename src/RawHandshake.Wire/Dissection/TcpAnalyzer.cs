@@ -42,6 +42,7 @@ public sealed class TcpAnalyzer
         public SeqNum BaseSeq;          // the ISN if this side's first segment was a SYN, else its sequence number - 1
         public SeqNum LastAck;
         public ushort LastWindow;       // as sent, unscaled
+        public ushort PrevWindow;       // the window of this side's previous segment, ACK or not (tshark's fwd->window)
         public bool LastWindowFromSyn;  // a SYN's window is never scaled
         public int WinScale = ScaleUnknown;
         public int LastAckFrame;
@@ -163,6 +164,20 @@ public sealed class TcpAnalyzer
                 windowUpdate = true;
             }
         }
+        else if (!ack && plain && len == 0 && !keepAlive && !d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack.Value == 0 && tcp.Window != 0)
+        {
+            // tshark 4.0 does not ask for the ACK flag: a bare segment repeating the last one of a side that never
+            // acknowledged anything is a duplicate of "ack 0", counted from frame 0; with another window, an update.
+            if (tcp.Window == d.PrevWindow)
+            {
+                d.DupAcks++;
+                dupAck = true;
+            }
+            else
+            {
+                windowUpdate = true;
+            }
+        }
 
         var lost = !keepAlive && !zeroProbe && d.HasNext && !rst && tcp.Seq > d.NextSeq;
         var outOfOrder = false;
@@ -280,6 +295,7 @@ public sealed class TcpAnalyzer
             d.HasAck = true;
         }
 
+        d.PrevWindow = tcp.Window;
         d.ZeroWindow = tcp.Window == 0 && !rst;
         d.LastWasKeepAlive = keepAlive;
         d.LastWasZeroProbe = zeroProbe;
