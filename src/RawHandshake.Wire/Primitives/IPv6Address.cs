@@ -51,9 +51,6 @@ public readonly record struct IPv6Address(ulong High, ulong Low)
         }
     }
 
-    /// <summary>The family-neutral address of this one.</summary>
-    public static implicit operator IpAddress(IPv6Address a) => IpAddress.V6(a.High, a.Low);
-
     /// <summary>The IPv6 address an <see cref="IpAddress"/> holds; null for IPv4.</summary>
     public static IPv6Address? From(IpAddress a) => a.IsV6 ? new IPv6Address(a.High, a.Low) : null;
 
