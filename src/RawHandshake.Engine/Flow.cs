@@ -13,12 +13,13 @@ namespace RawHandshake.Engine;
 /// </summary>
 public sealed class Flow : ISessionOutput
 {
-    private readonly TcpEngine engine;
+    private readonly Transmitter host;
     private ushort ipId;
+    private List<SessionEvent>? deferred;
 
-    internal Flow(TcpEngine engine, TcpClientSession session, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions frameOptions)
+    internal Flow(Transmitter host, TcpClientSession session, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions frameOptions)
     {
-        this.engine = engine;
+        this.host = host;
         Session = session;
         Driver = driver;
         LocalMac = localMac;
@@ -52,6 +53,15 @@ public sealed class Flow : ISessionOutput
     public DateTimeOffset? SynSentWall { get; private set; }
     public DateTimeOffset? SynAckWall { get; internal set; }
 
+    // The engine's bookkeeping for its run loop (see TcpEngine.Run): where the flow stands in the engine's order, the
+    // deadline it has in the timer heap, whether it was handed control since the engine last looked, whether it keeps
+    // the run going.
+    internal int Index { get; init; }
+    internal TimeSpan? ScheduledAt { get; set; }
+    internal bool SettleDirty { get; set; }
+    internal bool TimerDirty { get; set; }
+    internal bool Busy { get; set; }
+
     /// <summary>Why a segment of this flow could not be sent (the first such error), if one could not.</summary>
     public string? SendError { get; private set; }
 
@@ -62,7 +72,7 @@ public sealed class Flow : ISessionOutput
     public int BytesSent => SentEnd is { } end ? Math.Max(0, end - (Session.Iss + 1)) : 0;
 
     /// <summary>Time for commands issued by drivers and verbs: the engine's clock.</summary>
-    public TimeSpan Now => engine.Clock.Now;
+    public TimeSpan Now => host.Clock.Now;
 
     public void Connect() => Session.Connect(Now, this);
 
@@ -73,40 +83,59 @@ public sealed class Flow : ISessionOutput
     public void Abort() => Session.Abort(Now, this);
 
     /// <summary>The trace's clock: time since the engine started.</summary>
-    public TimeSpan TraceTime => engine.Elapsed;
+    public TimeSpan TraceTime => host.Elapsed;
 
     /// <summary>Puts an event in the run's trace (drivers report their steps this way).</summary>
-    public void Publish(TraceEvent e) => engine.Trace.Publish(e);
+    public void Publish(TraceEvent e) => host.Trace.Publish(e);
 
     /// <summary>A note in the trace, from a driver.</summary>
-    public void Note(string text, NoteLevel level = NoteLevel.Info) => engine.Trace.Publish(new NoteTraced(engine.Elapsed, level, text));
+    public void Note(string text, NoteLevel level = NoteLevel.Info) => host.Trace.Publish(new NoteTraced(host.Elapsed, level, text));
 
     void ISessionOutput.Transmit(in OutgoingSegment segment)
     {
         if (SendError is null)
         {
-            BuildAndSend(segment, null);
+            BuildAndSend(segment);
         }
         else if ((segment.Flags & TcpFlags.Rst) != 0)
         {
             // After a frame the link refused nothing more goes out but the RST that resets the server, at the end of what
             // did go out: the server's RCV.NXT (the session counts the refused segments as sent).
             var end = SentEnd is { } e && e > Session.Iss + 1 ? e : Session.Iss + 1;
-            BuildAndSend(segment with { Seq = end }, null);
+            BuildAndSend(segment with { Seq = end });
         }
     }
 
     /// <summary>
-    /// Sends a segment the user described (a recipe's <c>send</c>), with header fields overridden exactly as given, and
-    /// tells the session (in manual mode) so its state follows.
+    /// Sends a segment the user described (a recipe's <c>send</c>), with header fields overridden exactly as given. In
+    /// manual mode the session learns of it before it goes out, from what the builder reports (a wrong checksum set by
+    /// hand means the server's TCP never sees it), so its state follows.
     /// </summary>
     public void SendCrafted(in OutgoingSegment segment, FrameOverrides? overrides)
     {
-        var checksumsGood = BuildAndSend(segment, overrides);
+        var n = Build(segment, overrides, out var report);
         if (Session.Manual)
         {
-            // A segment with a wrong checksum never reaches the server's TCP: the session must not count it as seen.
-            Session.NoteSent(checksumsGood ? segment : segment with { CorruptChecksum = true }, Now, this);
+            // What the session raises now is traced after the frame it is about (the trace keeps capture order).
+            deferred = [];
+            try
+            {
+                Session.OnSending(report.ChecksumsRight ? segment : segment with { CorruptChecksum = true }, Now, this);
+            }
+            finally
+            {
+                var events = deferred;
+                deferred = null;
+                Send(segment, n);
+                foreach (var e in events)
+                {
+                    ((ISessionOutput)this).Raise(e);
+                }
+            }
+        }
+        else
+        {
+            Send(segment, n);
         }
     }
 
@@ -133,32 +162,13 @@ public sealed class Flow : ISessionOutput
     private static byte Tos(byte tos, byte? dscp, byte? ecn) =>
         (byte)(((dscp is { } d ? d << 2 : tos & 0xFC) | (ecn ?? (tos & 3))) & 0xFF);
 
-    /// <summary>Builds and sends one segment. Returns whether both checksums in the frame are right.</summary>
-    private bool BuildAndSend(in OutgoingSegment segment, FrameOverrides? o)
-    {
-        PacketsOut++;
-        if (segment.Kind == SegmentKind.Retransmission)
-        {
-            Retransmissions++;
-        }
+    private void BuildAndSend(in OutgoingSegment segment) => Send(segment, Build(segment, null, out _));
 
+    /// <summary>Builds one segment into the send buffer; returns the frame's length. The report says what the builder
+    /// computed and what went out as set (checksums, option bytes), so nothing parses our own frame again.</summary>
+    private int Build(in OutgoingSegment segment, FrameOverrides? o, out TcpBuildReport report)
+    {
         var key = Key;
-        var ip = new IPv4Header
-        {
-            Source = key.LocalAddress,
-            Destination = key.RemoteAddress,
-            Id = o?.IpId ?? ipId++,
-            Ttl = o?.Ttl ?? FrameOptions.Ttl,
-            DontFragment = o?.DontFragment ?? FrameOptions.DontFragment,
-            MoreFragments = o?.MoreFragments ?? false,
-            ReservedFlag = o?.ReservedFlag ?? false,
-            FragmentOffset = o?.FragmentOffset ?? 0,
-            Tos = Tos(o?.Tos ?? FrameOptions.Tos, o?.Dscp, o?.Ecn),
-            Checksum = o?.IpChecksum,
-            TotalLength = o?.IpLength,
-            Ihl = o?.Ihl,
-            Options = o?.IpOptions ?? ReadOnlyMemory<byte>.Empty,
-        };
         var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window)
         {
             Checksum = o?.TcpChecksum,
@@ -173,13 +183,61 @@ public sealed class Flow : ISessionOutput
                 ? 0
                 : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
         var eth = new EthernetHeader(NextHopMac, LocalMac);
-        var buffer = engine.SendBuffer;
-        var n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span);
+        var buffer = host.SendBuffer;
+        int n;
+        if (key.Family == IpFamily.V6)
+        {
+            // IPv6: the hop limit and traffic class take the TTL and TOS settings; there is no ID, fragment field or header checksum.
+            var ip6 = new IPv6Header
+            {
+                Source = key.LocalAddress.V6Address,
+                Destination = key.RemoteAddress.V6Address,
+                HopLimit = o?.Ttl ?? FrameOptions.Ttl,
+                TrafficClass = Tos(o?.Tos ?? FrameOptions.Tos, o?.Dscp, o?.Ecn),
+            };
+            n = Ipv6TcpReport.BuildTcp(buffer, eth, ip6, tcp, options[..optionLength], segment.Payload.Span, out report);
+            return Corrupted(segment, buffer, n, ref report);
+        }
+
+        var ip = new IPv4Header
+        {
+            Source = key.LocalAddress.V4,
+            Destination = key.RemoteAddress.V4,
+            Id = o?.IpId ?? ipId++,
+            Ttl = o?.Ttl ?? FrameOptions.Ttl,
+            DontFragment = o?.DontFragment ?? FrameOptions.DontFragment,
+            MoreFragments = o?.MoreFragments ?? false,
+            ReservedFlag = o?.ReservedFlag ?? false,
+            FragmentOffset = o?.FragmentOffset ?? 0,
+            Tos = Tos(o?.Tos ?? FrameOptions.Tos, o?.Dscp, o?.Ecn),
+            Checksum = o?.IpChecksum,
+            TotalLength = o?.IpLength,
+            Ihl = o?.Ihl,
+            Options = o?.IpOptions ?? ReadOnlyMemory<byte>.Empty,
+        };
+        n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span, out report);
+        return Corrupted(segment, buffer, n, ref report);
+    }
+
+    private static int Corrupted(in OutgoingSegment segment, byte[] buffer, int n, ref TcpBuildReport report)
+    {
         if (segment.CorruptChecksum)
         {
             // Flip the computed checksum: the server's stack drops the segment (TcpInCsumErrors) as if it were lost.
-            var at = eth.HeaderLength + ip.HeaderLength + 16;
-            buffer[at] ^= 0x5A;
+            buffer[report.TransportOffset + 16] ^= 0x5A;
+            report = report with { TcpChecksum = ChecksumOrigin.SetWrong };
+        }
+
+        return n;
+    }
+
+    /// <summary>Sends the frame <see cref="Build"/> left in the send buffer, and counts it.</summary>
+    private void Send(in OutgoingSegment segment, int length)
+    {
+        PacketsOut++;
+        if (segment.Kind == SegmentKind.Retransmission)
+        {
+            Retransmissions++;
         }
 
         var note = segment.Kind switch
@@ -193,13 +251,13 @@ public sealed class Flow : ISessionOutput
         DateTimeOffset wall;
         try
         {
-            wall = engine.SendFrame(buffer.AsSpan(0, n), note);
+            wall = host.Send(host.SendBuffer.AsSpan(0, length), note);
         }
         catch (LinkException e)
         {
             // The segment never went out: the engine gives up on the flow at its next turn (resetting the server).
             SendError ??= e.Message;
-            return false;
+            return;
         }
 
         if (segment.Payload.Length > 0 && (SentEnd is not { } end || segment.Seq + segment.Payload.Length > end))
@@ -207,18 +265,21 @@ public sealed class Flow : ISessionOutput
             SentEnd = segment.Seq + segment.Payload.Length;
         }
 
-        var good = !segment.CorruptChecksum && (o is null || (o.TcpChecksum is null && o.IpChecksum is null) || FramesChecksumsGood(buffer.AsSpan(0, n)));
         if ((segment.Flags & TcpFlags.Syn) != 0 && SynAckWall is null)
         {
             SynSentWall = wall; // the last SYN before the answer (Karn: a retransmitted SYN makes the RTT ambiguous)
         }
-
-        return good;
     }
 
     void ISessionOutput.Raise(SessionEvent e)
     {
-        var t = engine.Elapsed;
+        if (deferred is not null)
+        {
+            deferred.Add(e);
+            return;
+        }
+
+        var t = host.Elapsed;
         switch (e)
         {
             case StateChanged s:
@@ -227,7 +288,7 @@ public sealed class Flow : ISessionOutput
                     visited.Add(s.To);
                 }
 
-                engine.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason) { Flow = Key });
+                host.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason) { Flow = Key });
                 break;
             case HandshakeCompleted h:
                 Handshake = h;
@@ -237,34 +298,28 @@ public sealed class Flow : ISessionOutput
                 break;
             case SessionFailed f:
                 Failure = f;
-                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Error, f.Reason));
+                host.Trace.Publish(new NoteTraced(t, NoteLevel.Error, f.Reason));
                 break;
             case SessionFinished fin:
                 Finish = fin;
                 break;
             case SessionNote n:
-                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, n.Text));
+                host.Trace.Publish(new NoteTraced(t, NoteLevel.Info, n.Text));
                 break;
             case IcmpReported i:
-                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Warning, i.Text));
+                host.Trace.Publish(new NoteTraced(t, NoteLevel.Warning, i.Text));
                 break;
             case ZeroWindow z:
-                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, z.Peer ? "the server's window is zero: waiting, probing" : "our window is zero"));
+                host.Trace.Publish(new NoteTraced(t, NoteLevel.Info, z.Peer ? "the server's window is zero: waiting, probing" : "our window is zero"));
                 break;
             case Retransmitting r:
                 // A timeout is the reason when none is given; any other (fast retransmit, SACK, path MTU) is named.
-                engine.Trace.Publish(new NoteTraced(t, NoteLevel.Info, $"retransmitting our {r.What} (attempt {r.Attempt}, next timeout {r.NextTimeout.TotalMilliseconds:0} ms){(r.Reason is null or "timeout" ? "" : ": " + r.Reason)}"));
+                host.Trace.Publish(new NoteTraced(t, NoteLevel.Info, $"retransmitting our {r.What} (attempt {r.Attempt}, next timeout {r.NextTimeout.TotalMilliseconds:0} ms){(r.Reason is null or "timeout" ? "" : ": " + r.Reason)}"));
                 break;
         }
     }
 
     internal void MarkServerRetransmission() => ServerRetransmissions++;
-
-    private static bool FramesChecksumsGood(ReadOnlySpan<byte> frame)
-    {
-        var parsed = Wire.Parsing.FrameParser.Parse(frame);
-        return parsed.IpChecksum(frame) == ChecksumVerdict.Good && parsed.TransportChecksum(frame) == ChecksumVerdict.Good;
-    }
 
     private static int CopyRaw(byte[] raw, Span<byte> options)
     {

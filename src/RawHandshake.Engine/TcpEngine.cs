@@ -29,40 +29,36 @@ public enum RunEnd
 public sealed class TcpEngine
 {
     private readonly IFrameLink link;
-    private readonly Dictionary<FlowKey, Flow> flows = [];
+    private readonly Dictionary<FlowKey, Flow> flows = new(FlowKeyComparer.Instance);
     private readonly List<Flow> order = [];
-    private readonly HashSet<ulong> recentlySent = [];
-    private readonly HashSet<IPv4Address> resolving = [];
-    private readonly Queue<ulong> recentOrder = new();
+    private readonly HashSet<IpAddress> resolving = [];
     private readonly FrameHandler handler;
     private readonly CaptureOrder captureOrder;
-    private readonly TimeSpan origin;
+    private readonly Transmitter tx;
 
     public TcpEngine(IFrameLink link, IClock clock, ITraceSink trace)
     {
         this.link = link;
         Clock = clock;
         captureOrder = new CaptureOrder(trace, clock.Wall);
-        Trace = captureOrder; // every event, also the flows' and drivers', goes through the one capture-order stage
+        tx = new Transmitter(link, clock, captureOrder);
+        Trace = tx.Trace; // every event, also the flows' and drivers', goes through the one capture-order stage
         handler = OnFrame;
-        origin = clock.Now;
     }
 
     public IClock Clock { get; }
     public ITraceSink Trace { get; }
-    public ArpTable Arp { get; } = new();
+    public NeighbourTable Neighbours { get; } = new();
     public IFrameLink Link => link;
     public IReadOnlyList<Flow> Flows => order;
 
-    /// <summary>Addresses we answer ARP for (phantom sources the kernel does not own).</summary>
-    public HashSet<IPv4Address> PhantomAddresses { get; } = [];
+    /// <summary>Addresses we answer ARP or neighbour solicitations for (phantom sources the kernel does not own).</summary>
+    public HashSet<IpAddress> PhantomAddresses { get; } = [];
 
     /// <summary>Set from another thread (Ctrl-C, SIGTERM) to stop the loop at the next turn.</summary>
     public volatile bool StopRequested;
 
-    internal byte[] SendBuffer { get; } = new byte[FrameBuilder.MaxFrameLength];
-
-    internal TimeSpan Elapsed => Clock.Now - origin;
+    internal TimeSpan Elapsed => tx.Elapsed;
 
     /// <summary>Sees every frame no flow took (after ARP handling): probes and <c>craft --send</c> match replies here.</summary>
     public FrameObserver? Observer { get; set; }
@@ -72,6 +68,14 @@ public sealed class TcpEngine
 
     /// <summary>Whether we trace ARP and frames of no flow (off for benchmarks).</summary>
     public bool TraceArp { get; init; } = true;
+
+    /// <summary>Whether sent and received frames go into the trace (off for benchmarks of the receive path only:
+    /// a traced frame is copied and held for capture order; events, steps and results are traced either way).</summary>
+    public bool TracePackets
+    {
+        get => tx.TracePackets;
+        init => tx.TracePackets = value;
+    }
 
     // ---- flows ------------------------------------------------------------------------------------------------
 
@@ -87,7 +91,7 @@ public sealed class TcpEngine
             config = config with { PathMtu = mtu };
         }
 
-        var flow = new Flow(this, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions());
+        var flow = new Flow(tx, new TcpClientSession(config), driver, localMac, nextHopMac, frameOptions ?? new FlowFrameOptions()) { Index = order.Count };
         flows[config.Flow] = flow;
         order.Add(flow);
         return flow;
@@ -95,14 +99,29 @@ public sealed class TcpEngine
 
     /// <summary>Runs every flow's driver until all are finished, the time limit passes, or a stop is requested.
     /// <paramref name="grace"/> lets drivers that wait up to the limit report first; the trace still names <paramref name="limit"/>.</summary>
+    /// <remarks>A turn costs what happened in it, not the number of flows: only flows handed control since the last turn
+    /// (a frame, a timer, their driver) are looked at again, and every flow's next deadline (its session's timers and
+    /// its driver's wait) sits in one heap, so the next wake-up is its top.</remarks>
     public RunEnd Run(TimeSpan limit, TimeSpan grace = default)
     {
         var deadline = Clock.Now + limit + grace;
+        timers.Clear();
+        settleDirty.Clear();
+        timerDirty.Clear();
+        busyCount = order.Count;
+        foreach (var f in order)
+        {
+            f.Busy = true;
+            f.ScheduledAt = null;
+            f.SettleDirty = f.TimerDirty = false;
+        }
+
         foreach (var f in order)
         {
             f.StartedAt = Elapsed;
             f.Driver.Start(f, Clock.Now);
             f.Driver.AfterInput(f, Clock.Now);
+            Touch(f);
         }
 
         while (true)
@@ -117,40 +136,40 @@ public sealed class TcpEngine
                 return RunEnd.Cancelled;
             }
 
-            foreach (var f in order.Where(f => f.SendError is not null && !f.Driver.Finished))
+            // The flows handed control since the last turn, in the order they were added (as results are published).
+            var turn = TakeSettleDirty();
+            foreach (var f in turn)
             {
-                // A segment the link refused: the run cannot go on; the server is reset and the result says why.
-                f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, Clock.Now, f);
-                f.Driver.AfterInput(f, Clock.Now);
+                if (f.SendError is not null && !f.Driver.Finished)
+                {
+                    // A segment the link refused: the run cannot go on; the server is reset and the result says why.
+                    f.Session.GiveUp(FailureKind.SendFailed, f.SendError!, Clock.Now, f);
+                    f.Driver.AfterInput(f, Clock.Now);
+                    Touch(f);
+                }
             }
 
-            var pending = false;
-            foreach (var f in order)
+            foreach (var f in turn)
             {
-                if (!f.Driver.Finished)
-                {
-                    pending = true;
-                }
-                else
+                if (f.Driver.Finished)
                 {
                     if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
                     {
                         f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
+                        Touch(f);
                     }
 
                     f.EndedAt ??= Elapsed;
-                    if (f.Session.Lingering)
+                    if (!f.Session.Lingering)
                     {
-                        pending = true; // its RST may go again: the result comes after (the JSON's last object)
-                    }
-                    else
-                    {
-                        PublishResult(f);
+                        PublishResult(f); // a lingering flow's RST may go again: its result comes after (the JSON's last object)
                     }
                 }
+
+                UpdateBusy(f);
             }
 
-            if (!pending)
+            if (busyCount == 0)
             {
                 captureOrder.ReleaseAll();
                 return RunEnd.Completed;
@@ -168,47 +187,23 @@ public sealed class TcpEngine
 
             var got = link.Poll(handler, 64);
             now = Clock.Now;
-            TimeSpan? next = deadline;
-            foreach (var f in order)
-            {
-                if (f.Session.NextDeadline is { } d)
-                {
-                    if (d <= now)
-                    {
-                        Trace.Publish(new TimerTraced(Elapsed));
-                        f.Session.OnTimer(now, f);
-                        f.Driver.AfterInput(f, now);
-                    }
-
-                    if (f.Session.NextDeadline is { } d2 && d2 < next)
-                    {
-                        next = d2;
-                    }
-                }
-
-                if (!f.Driver.Finished && f.Driver.Deadline is { } dd)
-                {
-                    if (dd <= now)
-                    {
-                        Trace.Publish(new TimerTraced(Elapsed));
-                        f.Driver.AfterInput(f, now);
-                    }
-
-                    if (f.Driver.Deadline is { } dd2 && dd2 < next)
-                    {
-                        next = dd2 > now ? dd2 : now + TimeSpan.FromMilliseconds(1);
-                    }
-                }
-            }
-
-            if (order.TrueForAll(f => f.Driver.Finished && !f.Session.Lingering))
+            FireTimers(now);
+            if (AllQuiet())
             {
                 continue; // a timer just finished the last flow: report it now, not after an idle wait
             }
 
             if (got == 0)
             {
-                var wait = next!.Value - Clock.Now;
+                var next = deadline;
+                if (NextTimer() is { } due)
+                {
+                    // A wait that is due already (a driver's) is looked at again a millisecond on, as before.
+                    var at = due > now ? due : now + TimeSpan.FromMilliseconds(1);
+                    next = at < next ? at : next;
+                }
+
+                var wait = next - Clock.Now;
                 if (wait > TimeSpan.Zero)
                 {
                     // Sleep in the kernel until a frame or the next timer; capped so a stop request is seen promptly.
@@ -216,6 +211,165 @@ public sealed class TcpEngine
                 }
             }
         }
+    }
+
+    // ---- the run's bookkeeping: touched flows, one timer heap ----------------------------------------------------
+
+    private readonly PriorityQueue<Flow, TimeSpan> timers = new();
+    private readonly List<Flow> settleDirty = [];
+    private readonly List<Flow> timerDirty = [];
+    private readonly List<Flow> due = [];
+    private Flow[] turnBuffer = [];
+    private int busyCount;
+
+    /// <summary>The engine handed <paramref name="f"/> control (a frame, a timer, its driver): its deadlines and its
+    /// state are looked at again.</summary>
+    private void Touch(Flow f)
+    {
+        if (!f.SettleDirty)
+        {
+            f.SettleDirty = true;
+            settleDirty.Add(f);
+        }
+
+        if (!f.TimerDirty)
+        {
+            f.TimerDirty = true;
+            timerDirty.Add(f);
+        }
+    }
+
+    /// <summary>The flows touched since the last turn, in flow order; touching them again starts the next turn's list.</summary>
+    private ReadOnlySpan<Flow> TakeSettleDirty()
+    {
+        var n = settleDirty.Count;
+        if (turnBuffer.Length < n)
+        {
+            turnBuffer = new Flow[Math.Max(n, turnBuffer.Length * 2)];
+        }
+
+        settleDirty.CopyTo(turnBuffer);
+        settleDirty.Clear();
+        var turn = turnBuffer.AsSpan(0, n);
+        foreach (var f in turn)
+        {
+            f.SettleDirty = false;
+        }
+
+        turn.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        return turn;
+    }
+
+    /// <summary>Whether the flow still keeps the run going: its driver is not finished, or its RST may go again.</summary>
+    private void UpdateBusy(Flow f)
+    {
+        var busy = !f.Driver.Finished || f.Session.Lingering;
+        if (busy != f.Busy)
+        {
+            f.Busy = busy;
+            busyCount += busy ? 1 : -1;
+        }
+    }
+
+    /// <summary>True when every flow is finished and none lingers (looking again only at the flows touched this turn).</summary>
+    private bool AllQuiet()
+    {
+        foreach (var f in settleDirty)
+        {
+            UpdateBusy(f);
+        }
+
+        return busyCount == 0;
+    }
+
+    /// <summary>The earliest of a flow's session timers and its driver's wait (null when neither runs).</summary>
+    private static TimeSpan? Due(Flow f)
+    {
+        var d = f.Session.NextDeadline;
+        if (!f.Driver.Finished && f.Driver.Deadline is { } dd && (d is not { } sd || dd < sd))
+        {
+            d = dd;
+        }
+
+        return d;
+    }
+
+    /// <summary>Puts the touched flows' next deadlines in the heap; an entry that no longer matches its flow's is skipped when it comes up.</summary>
+    private void Reschedule()
+    {
+        foreach (var f in timerDirty)
+        {
+            f.TimerDirty = false;
+            var d = Due(f);
+            if (d != f.ScheduledAt)
+            {
+                f.ScheduledAt = d;
+                if (d is { } at)
+                {
+                    timers.Enqueue(f, at);
+                }
+            }
+        }
+
+        timerDirty.Clear();
+    }
+
+    /// <summary>The heap's earliest live deadline.</summary>
+    private TimeSpan? NextTimer()
+    {
+        Reschedule();
+        while (timers.TryPeek(out var f, out var at))
+        {
+            if (f.ScheduledAt == at)
+            {
+                return at;
+            }
+
+            timers.Dequeue(); // stale: the flow's deadline moved since
+        }
+
+        return null;
+    }
+
+    /// <summary>Fires every timer due at <paramref name="now"/>: per flow (in flow order) its session's timer, then its driver's wait.</summary>
+    private void FireTimers(TimeSpan now)
+    {
+        Reschedule();
+        due.Clear();
+        while (timers.TryPeek(out var f, out var at) && at <= now)
+        {
+            timers.Dequeue();
+            if (f.ScheduledAt == at)
+            {
+                f.ScheduledAt = null; // taken: rescheduled after it fires
+                due.Add(f);
+            }
+        }
+
+        if (due.Count > 1)
+        {
+            due.Sort(static (a, b) => a.Index.CompareTo(b.Index));
+        }
+
+        foreach (var f in due)
+        {
+            if (f.Session.NextDeadline is { } d && d <= now)
+            {
+                Trace.Publish(new TimerTraced(Elapsed));
+                f.Session.OnTimer(now, f);
+                f.Driver.AfterInput(f, now);
+            }
+
+            if (!f.Driver.Finished && f.Driver.Deadline is { } dd && dd <= now)
+            {
+                Trace.Publish(new TimerTraced(Elapsed));
+                f.Driver.AfterInput(f, now);
+            }
+
+            Touch(f);
+        }
+
+        due.Clear();
     }
 
     /// <summary>The longest the loop goes on after the run for the RSTs of reset flows (see <see cref="Linger"/>).</summary>
@@ -318,36 +472,35 @@ public sealed class TcpEngine
 
     // ---- sending ----------------------------------------------------------------------------------------------
 
-    internal DateTimeOffset SendFrame(ReadOnlySpan<byte> frame, string? note)
+    internal DateTimeOffset SendFrame(ReadOnlySpan<byte> frame, string? note) => tx.Send(frame, note);
+
+    /// <summary>Resolves <paramref name="target"/>'s MAC with the neighbour protocol of its family (an ARP request, a neighbour
+    /// solicitation) and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
+    public MacAddress Resolve(IpAddress target, IpAddress sender, MacAddress localMac, TimeSpan perTry, int tries = 3)
     {
-        var wall = link.Send(frame);
-        Remember(frame);
-        TracePacket(Direction.Out, frame, wall, note);
-        return wall;
+        var protocol = NeighbourProtocols.For(target.Family);
+        return TryResolve(target, sender, localMac, perTry, tries, $"{protocol.Name} for the next hop") is { } mac
+            ? mac
+            : throw new LinkException($"no answer to {protocol.Name} for {target} on {link.Name} ({tries} requests)");
     }
 
-    /// <summary>Sends an ARP request for <paramref name="target"/> and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
-    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3) =>
-        TryResolve(target, sender, localMac, perTry, tries, "ARP for the next hop") is { } mac
-            ? mac
-            : throw new LinkException($"no answer to ARP for {target} on {link.Name} ({tries} requests)");
-
     /// <summary>As <see cref="Resolve"/>, with the note for the trace; null when nothing answered.</summary>
-    public MacAddress? TryResolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries, string purpose)
+    public MacAddress? TryResolve(IpAddress target, IpAddress sender, MacAddress localMac, TimeSpan perTry, int tries, string purpose)
     {
-        if (Arp.TryGet(target, out var known))
+        if (Neighbours.TryGet(target, out var known))
         {
             return known;
         }
 
-        Span<byte> buffer = stackalloc byte[64];
+        var protocol = NeighbourProtocols.For(target.Family);
+        Span<byte> buffer = stackalloc byte[128];
         resolving.Add(target);
         for (var attempt = 0; attempt < tries && !StopRequested; attempt++)
         {
-            var n = FrameBuilder.BuildArpRequest(buffer, localMac, sender, target);
+            var n = protocol.BuildRequest(buffer, localMac, sender, target);
             if (TraceArp)
             {
-                SendFrame(buffer[..n], attempt == 0 ? purpose : $"ARP again (try {attempt + 1})");
+                SendFrame(buffer[..n], attempt == 0 ? purpose : $"{protocol.Name} again (try {attempt + 1})");
             }
             else
             {
@@ -361,7 +514,7 @@ public sealed class TcpEngine
                     WaitReadable(until - Clock.Now);
                 }
 
-                if (Arp.TryGet(target, out var mac))
+                if (Neighbours.TryGet(target, out var mac))
                 {
                     captureOrder.ReleaseAll();
                     return mac;
@@ -378,9 +531,9 @@ public sealed class TcpEngine
     private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
         FrameParser.Parse(frame, link.LinkType, out var f);
-        if (f.Arp is { } arp)
+        if (NeighbourProtocols.Read(f) is { Kind: not NeighbourKind.None } neighbour)
         {
-            if (!OnArp(arp, frame, wall))
+            if (!OnNeighbour(neighbour, frame, f, wall))
             {
                 Observer?.Invoke(frame, wall, f);
             }
@@ -388,9 +541,9 @@ public sealed class TcpEngine
             return;
         }
 
-        if (f.Tcp is { } tcp && f.IPv4 is { } ip && flows.Count > 0)
+        if (f.Tcp is { } tcp && f.TryGetAddresses(out var ipSource, out var ipDestination) && flows.Count > 0)
         {
-            var inbound = new FlowKey(ip.Destination, tcp.DestinationPort, ip.Source, tcp.SourcePort);
+            var inbound = new FlowKey(ipDestination, tcp.DestinationPort, ipSource, tcp.SourcePort);
             if (flows.TryGetValue(inbound, out var flow))
             {
                 flow.PacketsIn++;
@@ -399,7 +552,7 @@ public sealed class TcpEngine
                     flow.SynAckWall = wall; // RTT from the frames' own stamps, not from when we got round to them
                 }
 
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, f, wall, null);
                 if (f.Malformed is not null)
                 {
                     flow.Note($"ignored: {f.Malformed}", NoteLevel.Warning);
@@ -410,20 +563,22 @@ public sealed class TcpEngine
                 var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame) };
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
+                Touch(flow);
                 return;
             }
 
-            var outbound = new FlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
-            if (flows.TryGetValue(outbound, out var mine) && !WasSentByUs(frame))
+            var outbound = new FlowKey(ipSource, tcp.SourcePort, ipDestination, tcp.DestinationPort);
+            if (flows.TryGetValue(outbound, out var mine) && !tx.WasSentByUs(frame))
             {
                 // We never capture our own injections: a frame on our flow from our side came from the host's stack.
-                TracePacket(Direction.Kernel, frame, wall, null);
+                tx.Packet(Direction.Kernel, frame, f, wall, null);
                 if (tcp.Has(TcpFlags.Rst) && !mine.Session.IsDone)
                 {
                     var why = "kernel interference: our own kernel sent a RST on this flow (it has no socket for it). " +
                               "Use --rst-guard nft (needs nftables and CAP_NET_ADMIN) or --rst-guard phantom --source <an unused address on the link>";
                     mine.Session.Fail(FailureKind.KernelInterference, why, mine);
                     mine.Driver.AfterInput(mine, Clock.Now);
+                    Touch(mine);
                 }
 
                 return;
@@ -436,8 +591,9 @@ public sealed class TcpEngine
             if (flows.TryGetValue(key, out var flow))
             {
                 flow.PacketsIn++;
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, f, wall, null);
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
+                Touch(flow);
                 if (!flow.Session.IsDone && icmp.Type is IcmpHeader.DestinationUnreachable or IcmpHeader.TimeExceeded)
                 {
                     // The session decides (RFC 5927): soft errors are reported, hard ones end it only when the quoted
@@ -450,6 +606,24 @@ public sealed class TcpEngine
 
                 return;
             }
+        }
+
+        if (f.Icmpv6 is { } icmp6 && f.Icmpv6Quote is { } q6 && q6.SourcePort is { } sp6 && q6.DestinationPort is { } dp6 && flows.Count > 0 &&
+            flows.TryGetValue(new FlowKey(q6.Ip.Source, sp6, q6.Ip.Destination, dp6), out var flow6))
+        {
+            // ICMPv6 errors are matched through their quote as ICMP's are, and judged by the session in ICMPv4's terms.
+            flow6.PacketsIn++;
+            tx.Packet(Direction.In, frame, f, wall, null);
+            flow6.Driver.OnReceived(flow6, f, frame, Clock.Now);
+            Touch(flow6);
+            if (!flow6.Session.IsDone && Icmpv6Errors.TryAsIcmpv4(icmp6, out var type, out var code, out var mtu))
+            {
+                var quotedLength = (q6.Ip.PayloadLength ?? 0) + IPv6Header.Length;
+                flow6.Session.OnIcmpError(type, code, q6.TcpSeq, mtu, quotedLength, $"{Icmpv6Errors.Describe(icmp6)} from {f.IPv6!.Value.Source}", Clock.Now, flow6);
+                flow6.Driver.AfterInput(flow6, Clock.Now);
+            }
+
+            return;
         }
 
         Observer?.Invoke(frame, wall, f);
@@ -479,38 +653,45 @@ public sealed class TcpEngine
     public DateTimeOffset SendRaw(ReadOnlySpan<byte> frame, string? note = null) => SendFrame(frame, note);
 
     /// <summary>Puts a received frame into the trace (for observers that decide it belongs there).</summary>
-    public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) => TracePacket(dir, frame, wall, null);
+    public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) =>
+        TraceReceived(frame, FrameParser.Parse(frame, link.LinkType), wall, dir);
 
-    /// <summary>Learns ARP replies and answers for phantom addresses. True when the frame was ours to handle (and traced).</summary>
-    private bool OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
+    /// <summary>As <see cref="TraceReceived(ReadOnlySpan{byte}, DateTimeOffset, Direction)"/>, with the parse made of the frame already.</summary>
+    public void TraceReceived(ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall, Direction dir = Direction.In) =>
+        tx.Packet(dir, frame, parsed, wall, null);
+
+    /// <summary>Learns neighbour replies (ARP, NDP) and answers requests for phantom addresses. True when the frame was ours
+    /// to handle (and traced).</summary>
+    private bool OnNeighbour(in NeighbourMessage message, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall)
     {
-        if (arp.Operation == ArpPacket.Reply)
+        if (message.Kind == NeighbourKind.Reply)
         {
-            var wanted = resolving.Contains(arp.SenderIp) && !Arp.TryGet(arp.SenderIp, out _);
-            Arp.Learn(arp.SenderIp, arp.SenderMac);
+            var wanted = resolving.Contains(message.Sender) && !Neighbours.TryGet(message.Sender, out _);
+            Neighbours.Learn(message.Sender, message.SenderMac);
             if (wanted && TraceArp)
             {
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, parsed, wall, null);
             }
 
             return wanted;
         }
 
-        if (arp.Operation == ArpPacket.Request && PhantomAddresses.Contains(arp.TargetIp) && link.HardwareAddress is { } mac)
+        if (message.Kind == NeighbourKind.Request && PhantomAddresses.Contains(message.Target) && link.HardwareAddress is { } mac)
         {
             // The kernel does not own the phantom address, so we answer for it while the run lasts.
             if (TraceArp)
             {
-                TracePacket(Direction.In, frame, wall, null);
+                tx.Packet(Direction.In, frame, parsed, wall, null);
             }
 
-            Span<byte> buffer = stackalloc byte[64];
-            var n = FrameBuilder.BuildArpReply(buffer, mac, arp.TargetIp, arp.SenderMac, arp.SenderIp);
+            var protocol = NeighbourProtocols.For(message.Target.Family);
+            Span<byte> buffer = stackalloc byte[128];
+            var n = protocol.BuildReply(buffer, mac, message.Target, message);
             var sentAt = link.Send(buffer[..n]);
-            Remember(buffer[..n]);
+            tx.Remember(buffer[..n]);
             if (TraceArp)
             {
-                TracePacket(Direction.Out, buffer[..n], sentAt, "answering ARP for the phantom source");
+                tx.Packet(Direction.Out, buffer[..n], FrameParser.Parse(buffer[..n], link.LinkType), sentAt, $"answering {protocol.Name} for the phantom source");
             }
 
             return true;
@@ -519,44 +700,11 @@ public sealed class TcpEngine
         return false;
     }
 
-    private void TracePacket(Direction dir, ReadOnlySpan<byte> frame, DateTimeOffset wall, string? note)
-    {
-        var copy = frame.ToArray();
-        captureOrder.Packet(dir, copy, FrameParser.Parse(copy, link.LinkType), wall, note); // numbered and analysed in capture order
-    }
-
     /// <summary>Idle (the link has nothing queued): frames stamped a reorder window ago leave the trace in order; while
     /// some wait, the wait is cut to the window so they leave promptly.</summary>
     private void WaitReadable(TimeSpan timeout)
     {
         captureOrder.ReleaseIdle(Clock.Wall);
         link.WaitReadable(captureOrder.Holding && timeout > CaptureOrder.Window ? CaptureOrder.Window : timeout);
-    }
-
-    private void Remember(ReadOnlySpan<byte> frame)
-    {
-        var h = Hash(frame);
-        if (recentlySent.Add(h))
-        {
-            recentOrder.Enqueue(h);
-            if (recentOrder.Count > 256)
-            {
-                recentlySent.Remove(recentOrder.Dequeue());
-            }
-        }
-    }
-
-    private bool WasSentByUs(ReadOnlySpan<byte> frame) => recentlySent.Contains(Hash(frame));
-
-    private static ulong Hash(ReadOnlySpan<byte> frame)
-    {
-        // FNV-1a over the frame: enough to recognise a frame we just sent if a capture ever hands it back.
-        var h = 14695981039346656037UL;
-        foreach (var b in frame)
-        {
-            h = (h ^ b) * 1099511628211UL;
-        }
-
-        return h;
     }
 }

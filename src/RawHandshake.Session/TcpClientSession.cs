@@ -153,7 +153,7 @@ public sealed class TcpClientSession
 
     /// <summary>
     /// Manual mode (a recipe's low-level steps): the session keeps tracking both sides' state from what arrives and from
-    /// what the user sends (<see cref="NoteSent"/>), but sends nothing by itself — no ACKs, no retransmissions, no FIN.
+    /// what the user sends (<see cref="OnSending"/>), but sends nothing by itself — no ACKs, no retransmissions, no FIN.
     /// </summary>
     public bool Manual { get; private set; }
 
@@ -180,8 +180,10 @@ public sealed class TcpClientSession
         }
     }
 
-    /// <summary>In manual mode: a segment the user put on the wire, so that state, numbers and the server's inferred state follow.</summary>
-    public void NoteSent(in OutgoingSegment segment, TimeSpan now, ISessionOutput output)
+    /// <summary>In manual mode: a segment the user is about to put on the wire (built, not yet sent), so that state, numbers
+    /// and the server's inferred state follow. <see cref="OutgoingSegment.CorruptChecksum"/> says the server's TCP will
+    /// not see it (the builder reported a wrong checksum).</summary>
+    public void OnSending(in OutgoingSegment segment, TimeSpan now, ISessionOutput output)
     {
         if ((segment.Flags & TcpFlags.Ack) != 0)
         {

@@ -125,6 +125,46 @@ public sealed class TimerTests
     }
 
     [Fact]
+    public void Timers_of_many_flows_fire_each_at_its_own_time_from_the_one_heap()
+    {
+        // 120 silent flows with seven different initial RTOs: every SYN goes again at its own flow's 1x and 3x RTO, and
+        // each flow fails at 7x; flows due at the same instant go in the order they were added.
+        using var bench = new TestBed(new ServerBehavior { Syn = SynAnswer.Silent });
+        const int n = 120;
+        var flows = Enumerable.Range(0, n).Select(i => bench.AddFlow(
+            new HandshakeDriver([], false, CloseMode.Active), port: (ushort)(41000 + i), isn: (uint)(5000 + i),
+            configure: c => c with { InitialRto = Rto(i), Retries = 2 })).ToList();
+
+        bench.Engine.Run(TimeSpan.FromSeconds(60)).ShouldBe(RunEnd.Completed);
+
+        var syns = bench.Server.Tcp().ToList();
+        syns.Count.ShouldBe(3 * n);
+        for (var i = 0; i < n; i++)
+        {
+            var port = (ushort)(41000 + i);
+            syns.Where(s => s.Tcp.SourcePort == port).Select(s => s.Stamp - Lan.Epoch).ShouldBe([TimeSpan.Zero, Rto(i), 3 * Rto(i)], $"flow {i}");
+            flows[i].Failure!.Kind.ShouldBe(FailureKind.Timeout);
+            flows[i].Retransmissions.ShouldBe(2);
+        }
+
+        // The wire and the results both follow time first, then the flows' order.
+        syns.Select(s => (s.Stamp, s.Tcp.SourcePort)).ShouldBe(syns.Select(s => (s.Stamp, s.Tcp.SourcePort)).OrderBy(x => x.Stamp).ThenBy(x => x.SourcePort));
+        var results = bench.Events<ResultTraced>();
+        results.Count.ShouldBe(n);
+        var expected = Enumerable.Range(0, n).OrderBy(i => 7 * Rto(i)).ThenBy(i => i).Select(i => flows[i].Key.ToString());
+        results.Select(r => r.Summary.Flow).ShouldBe(expected);
+        results.Select(r => r.Time).ShouldBeInOrder(SortDirection.Ascending);
+        foreach (var r in results)
+        {
+            r.Time.ShouldBeGreaterThanOrEqualTo(7 * Rto(flows.FindIndex(f => f.Key.ToString() == r.Summary.Flow)));
+        }
+
+        bench.Events<TimerTraced>().Count.ShouldBe(3 * n); // two retransmissions and the give-up, per flow
+
+        static TimeSpan Rto(int i) => TimeSpan.FromMilliseconds(200 + (i % 7 * 30));
+    }
+
+    [Fact]
     public void The_RTO_stops_doubling_at_MaxRto()
     {
         using var bench = new TestBed(new ServerBehavior { Syn = SynAnswer.Silent });

@@ -207,7 +207,7 @@ public sealed class ShippedRecipeTests
     }
 
     /// <summary>
-    /// BUG (RecipeDriver.DoSend → TcpClientSession.NoteSent): a segment sent with a <c>tcp.checksum</c> override that is
+    /// BUG (RecipeDriver.DoSend → TcpClientSession.OnSending): a segment sent with a <c>tcp.checksum</c> override that is
     /// wrong never reaches the server's TCP, but the server-state inference counts it: after seed-states-simultaneous's
     /// dropped FIN, <c>expect server-state</c> says CLOSE-WAIT while the server is still ESTABLISHED (and FIN-WAIT-1,
     /// not CLOSING, once its own FIN is out).

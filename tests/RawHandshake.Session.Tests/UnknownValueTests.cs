@@ -67,7 +67,7 @@ public class UnknownValueTests
     {
         var lab = new Lab(clientIsn, serverIsn);
         lab.Session.SetManual(true, lab.Now, lab.Out);
-        lab.Session.NoteSent(new OutgoingSegment(TcpFlags.Syn, new SeqNum(clientIsn), default, 64240, default, ReadOnlyMemory<byte>.Empty), lab.Now, lab.Out);
+        lab.Session.OnSending(new OutgoingSegment(TcpFlags.Syn, new SeqNum(clientIsn), default, 64240, default, ReadOnlyMemory<byte>.Empty), lab.Now, lab.Out);
         lab.Deliver(lab.Server.SynAck());
         lab.Session.State.ShouldBe(TcpState.Established);
         lab.Session.LastAckSent.ShouldBeNull("the user has not acknowledged the SYN-ACK");

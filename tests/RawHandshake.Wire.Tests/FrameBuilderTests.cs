@@ -30,6 +30,55 @@ public class FrameBuilderTests
     }
 
     [Fact]
+    public void The_report_says_checksums_were_computed_and_where_the_parts_lie_as_the_parser_finds_them()
+    {
+        var buf = new byte[100];
+        byte[] options = [2, 4, 5, 0xB4, 1]; // MSS 1460, NOP: padded to 8
+        var n = FrameBuilder.BuildTcp(buf, Eth, Ip, Tcp, options, "hi"u8, out var report);
+
+        var f = FrameParser.Parse(buf.AsSpan(0, n));
+        report.Length.ShouldBe(n);
+        report.NetworkOffset.ShouldBe(f.NetworkOffset);
+        report.TransportOffset.ShouldBe(f.TransportOffset);
+        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
+        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+        report.Options(buf).ToArray().ShouldBe([2, 4, 5, 0xB4, 1, 0, 0, 0]);
+        report.PayloadLength.ShouldBe(2);
+        report.IpChecksum.ShouldBe(ChecksumOrigin.Computed);
+        report.TcpChecksum.ShouldBe(ChecksumOrigin.Computed);
+        report.ChecksumsRight.ShouldBeTrue();
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void A_checksum_set_by_hand_is_sent_as_set_and_reported_right_or_wrong_as_a_receiver_finds_it(bool setIp, bool setTcp)
+    {
+        // The right values first, from a frame built without them.
+        var right = new byte[60];
+        var n = FrameBuilder.BuildTcp(right, Eth, Ip, Tcp, default, "x"u8);
+        var ipSum = (ushort)(right[24] << 8 | right[25]);
+        var tcpSum = (ushort)(right[50] << 8 | right[51]);
+
+        foreach (var wrong in new[] { false, true })
+        {
+            var ip = setIp ? Ip with { Checksum = (ushort)(ipSum ^ (wrong ? 0x1111 : 0)) } : Ip;
+            var tcp = setTcp ? Tcp with { Checksum = (ushort)(tcpSum ^ (wrong ? 0x2222 : 0)) } : Tcp;
+            var buf = new byte[60];
+            FrameBuilder.BuildTcp(buf, Eth, ip, tcp, default, "x"u8, out var report).ShouldBe(n);
+
+            var f = FrameParser.Parse(buf.AsSpan(0, n));
+            (buf[24] << 8 | buf[25]).ShouldBe(ip.Checksum ?? ipSum);
+            (buf[50] << 8 | buf[51]).ShouldBe(tcp.Checksum ?? tcpSum);
+            report.IpChecksum.ShouldBe(!setIp ? ChecksumOrigin.Computed : wrong ? ChecksumOrigin.SetWrong : ChecksumOrigin.SetRight);
+            report.TcpChecksum.ShouldBe(!setTcp ? ChecksumOrigin.Computed : wrong ? ChecksumOrigin.SetWrong : ChecksumOrigin.SetRight);
+            report.ChecksumsRight.ShouldBe(!wrong);
+            report.ChecksumsRight.ShouldBe(f.IpChecksum(buf.AsSpan(0, n)) == ChecksumVerdict.Good && f.TransportChecksum(buf.AsSpan(0, n)) == ChecksumVerdict.Good);
+        }
+    }
+
+    [Fact]
     public void Odd_length_ip_and_tcp_options_are_padded_with_zeros()
     {
         var buf = new byte[100];
@@ -64,10 +113,9 @@ public class FrameBuilderTests
         FrameBuilder.BuildTcp(buf, Eth with { EtherType = 0x86DD }, Ip, Tcp, default, default);
         Convert.ToHexString(buf, 12, 2).ShouldBe("86DD");
         var f = FrameParser.Parse(buf);
-        f.Malformed.ShouldBeNull();
         f.EtherType.ShouldBe((ushort)0x86DD);
-        f.IPv4.ShouldBeNull(); // not IPv4 by its EtherType: not decoded as such
-        f.PayloadOffset.ShouldBe(14);
+        f.IPv4.ShouldBeNull(); // not IPv4 by its EtherType: not decoded as such, but as the IPv6 it claims to be
+        f.Malformed.ShouldBe("malformed: IPv6 version field is 4, expected 6");
     }
 
     [Fact]

@@ -82,11 +82,6 @@ public sealed partial class BenchOptions : ICommand
             }
 
             context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
-            if (bench.GuardWarning is { } warning)
-            {
-                context.Err.WriteLine($"rawhandshake: bench: warning: {warning}");
-            }
-
             var (low, high) = BenchPorts.EphemeralRange();
             var kernelSessions = result.WarmupSessions + result.Kernel.Count;
             if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))

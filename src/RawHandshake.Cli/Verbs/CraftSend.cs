@@ -30,6 +30,11 @@ public static class CraftSend
 
         // Everything the user typed is checked before a frame goes out.
         var spec = FrameSpec.From(o);
+        if (spec.IPv6 is not null)
+        {
+            throw new UsageException("--send: IPv6 frames are printed or written (-w) for now; sending them needs the live IPv6 path (neighbour discovery, routes)");
+        }
+
         var pace = Pace.From(o);
         var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null;
         var guard = LiveRun.Guard(o.RstGuard);
@@ -69,12 +74,12 @@ public static class CraftSend
 
         if (!spec.SourceGiven)
         {
-            spec.IPv4 = spec.IPv4 with { Source = live.Source };
+            spec.IPv4 = spec.IPv4 with { Source = live.Source.V4 };
         }
 
         if (spec.Arp is { } arp)
         {
-            spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : live.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : live.LocalMac };
+            spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : live.Source.V4, SenderMac = spec.SourceMacGiven ? arp.SenderMac : live.LocalMac };
         }
         else if (!spec.DestinationMacGiven)
         {

@@ -9,10 +9,10 @@ namespace RawHandshake.Cli.Verbs;
 public static class LabFront
 {
     /// <summary>Whether <paramref name="target"/> is one of the lab's server addresses.</summary>
-    public static bool IsLabServer(IPv4Address target)
+    public static bool IsLabServer(IpAddress target)
     {
         var ip = target.ToIPAddress();
-        return ip.Equals(LabPlan.ServerAddress) || ip.Equals(LabPlan.ServerOnLinkAddress);
+        return ip.Equals(LabPlan.ServerAddress) || ip.Equals(LabPlan.ServerOnLinkAddress) || ip.Equals(LabPlan.ServerAddress6) || ip.Equals(LabPlan.ServerOnLinkAddress6);
     }
 
     /// <summary>Refuses, in one line and before anything is made, to make a lab from another namespace.</summary>

@@ -5,10 +5,10 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Engine.Live;
 
 /// <summary>What a live verb asks for: where to, from where, and how to guard.</summary>
-public sealed record LiveRequest(IPv4Address Target)
+public sealed record LiveRequest(IpAddress Target)
 {
     public string? Interface { get; init; }
-    public IPv4Address? Source { get; init; }
+    public IpAddress? Source { get; init; }
     public RstGuardMode Guard { get; init; } = RstGuardMode.Auto;
     public TimeSpan ArpTimeout { get; init; } = TimeSpan.FromMilliseconds(700);
     public int ArpTries { get; init; } = 3;
@@ -47,7 +47,7 @@ public sealed class LiveSetup : IDisposable
     public RstGuardMode Guard { get; }
     public MacAddress LocalMac { get; }
     public MacAddress NextHopMac { get; private set; }
-    public IPv4Address Source => Route.Source;
+    public IpAddress Source => Route.Source;
     public NftGuard? NftGuard => nft;
 
     /// <summary>Opens everything up to (not including) the ARP request. Throws <see cref="LinkException"/> with one line.</summary>
@@ -77,10 +77,12 @@ public sealed class LiveSetup : IDisposable
             NftGuard.RemoveStale();
         }
 
-        var filter = $"arp or icmp or ((tcp or udp) and host {request.Target})";
+        // IPv6 adds icmp6: neighbour discovery (also for a phantom source) and ICMPv6 errors.
+        var control = request.Target.IsV6 ? "arp or icmp or icmp6" : "arp or icmp";
+        var filter = $"{control} or ((tcp or udp) and host {request.Target})";
         if (request.ExtraFilter is not null)
         {
-            filter = $"arp or icmp or (tcp and host {request.Target} and ({request.ExtraFilter}))";
+            filter = $"{control} or (tcp and host {request.Target} and ({request.ExtraFilter}))";
         }
 
         var link = LiveLink.Open(route.Interface, filter);
@@ -103,23 +105,26 @@ public sealed class LiveSetup : IDisposable
         }
     }
 
-    /// <summary>The phantom guard answers ARP for an address; it must not take one that someone on the link holds. An
-    /// ARP probe first (RFC 5227: sender address 0.0.0.0, so nobody's cache learns anything): an answer refuses the run.</summary>
+    /// <summary>The phantom guard answers ARP (or neighbour solicitations) for an address; it must not take one that someone
+    /// on the link holds. A probe first (RFC 5227: sender address 0.0.0.0; RFC 4862 duplicate address detection: from ::,
+    /// so nobody's cache learns anything): an answer refuses the run.</summary>
     private static void ProbeUnused(TcpEngine engine, RouteInfo route, MacAddress mac)
     {
-        if (engine.TryResolve(route.Source, IPv4Address.Any, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)") is not { } holder)
+        var v6 = route.Source.IsV6;
+        var purpose = v6 ? "NDP probe: is the phantom source unused? (RFC 4862 duplicate address detection)" : "ARP probe: is the phantom source unused? (RFC 5227)";
+        if (engine.TryResolve(route.Source, IpAddress.Unspecified(route.Source.Family), mac, TimeSpan.FromMilliseconds(250), tries: 2, purpose) is not { } holder)
         {
             return; // no answer: the address is free
         }
 
-        throw new LinkException($"--source {route.Source} is in use on {route.Interface} ({holder} answered an ARP probe for it): the phantom guard never takes an address someone holds; give an unused one");
+        throw new LinkException($"--source {route.Source} is in use on {route.Interface} ({holder} answered {(v6 ? "a neighbour solicitation" : "an ARP probe")} for it): the phantom guard never takes an address someone holds; give an unused one");
     }
 
     private static RstGuardMode ChooseGuard(LiveRequest request, RouteInfo route)
     {
         var owned = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(i => i.GetIPProperties().UnicastAddresses)
-            .Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IPv4Address.FromIPAddress(a.Address) == route.Source);
+            .Any(a => a.Address.AddressFamily is System.Net.Sockets.AddressFamily.InterNetwork or System.Net.Sockets.AddressFamily.InterNetworkV6 && IpAddress.FromIPAddress(a.Address) == route.Source);
         switch (request.Guard)
         {
             case RstGuardMode.Phantom:
@@ -165,23 +170,50 @@ public sealed class LiveSetup : IDisposable
         return NextHopMac;
     }
 
-    /// <summary>Installs (or extends) the nft rule for one flow when the guard is nft.</summary>
-    public void GuardFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort)
+    /// <summary>Guards one flow when the guard is nft (the run's table is made on first use).</summary>
+    public void GuardFlow(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
+        GuardFlows([new GuardedFlow(local, localPort, remote, remotePort)]);
+
+    /// <summary>Guards these flows when the guard is nft: elements of the run's one table, added in batches.</summary>
+    public void GuardFlows(IReadOnlyCollection<GuardedFlow> flows)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        if (Guard != RstGuardMode.Nft || flows.Count == 0)
+        {
+            return;
+        }
+
+        Table().AddFlows(flows);
+    }
+
+    /// <summary>Guards a block of source ports toward <paramref name="remotePort"/> (every port of
+    /// <paramref name="remote"/> when null) when the guard is nft: one element, whatever the number of flows.</summary>
+    public void GuardPorts(IpAddress local, ushort firstPort, ushort lastPort, IpAddress remote, ushort? remotePort)
     {
         if (Guard != RstGuardMode.Nft)
         {
             return;
         }
 
-        if (nft is null)
+        Table().AddPorts(GuardedPorts.Toward(local, firstPort, lastPort, remote, remotePort));
+    }
+
+    /// <summary>Flows that ended: their elements leave the table (the table itself goes when this is disposed). Never
+    /// throws: what cannot be taken out now goes with the table.</summary>
+    public void ReleaseFlows(IEnumerable<GuardedFlow> flows)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        try
         {
-            nft = NftGuard.Install(local, localPort, remote, remotePort);
+            nft?.RemoveFlows(flows);
         }
-        else
+        catch (LinkException)
         {
-            nft.AddFlow(local, localPort, remote, remotePort);
+            // the table's removal at the end takes them
         }
     }
+
+    private NftGuard Table() => nft ??= NftGuard.Install();
 
     public void Dispose()
     {

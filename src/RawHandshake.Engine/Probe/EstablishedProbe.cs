@@ -63,11 +63,16 @@ public static class EstablishedProbe
     /// on Linux.</summary>
     public static readonly TimeSpan FlightGap = TimeSpan.FromMilliseconds(5);
 
-    public static EstablishedReport Run(LiveSetup live, MacAddress nextHop, PortReport report, byte[]? request, TimeSpan answerWait, TimeSpan dataWait, SourcePorts ports)
+    public static EstablishedReport? Run(LiveSetup live, MacAddress nextHop, PortReport report, byte[]? request, TimeSpan answerWait, TimeSpan dataWait, SourcePorts ports)
     {
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(ports);
+        if (!report.Host.IsV4)
+        {
+            return null; // frames of these checks are IPv4 ones for now
+        }
+
         ChallengeCheck rst;
         ChallengeCheck syn;
         var a = RawConnection.Open(live, nextHop, report.Host, report.Port, ports, answerWait);
@@ -109,8 +114,8 @@ public static class EstablishedProbe
     {
         private readonly LiveSetup live;
         private readonly EthernetHeader eth;
-        private readonly IPv4Address local;
-        private readonly IPv4Address remote;
+        private readonly IpAddress local;
+        private readonly IpAddress remote;
         private readonly ushort localPort;
         private readonly ushort remotePort;
         private readonly byte[] buffer = new byte[1600];
@@ -120,7 +125,7 @@ public static class EstablishedProbe
         private SeqNum rcvNxt;
         private ushort ipId;
 
-        private RawConnection(LiveSetup live, EthernetHeader eth, IPv4Address remote, ushort localPort, ushort remotePort, SeqNum sndNxt, SeqNum rcvNxt, ushort? synAckMss, uint? peerTsVal)
+        private RawConnection(LiveSetup live, EthernetHeader eth, IpAddress remote, ushort localPort, ushort remotePort, SeqNum sndNxt, SeqNum rcvNxt, ushort? synAckMss, uint? peerTsVal)
         {
             this.live = live;
             this.eth = eth;
@@ -141,7 +146,7 @@ public static class EstablishedProbe
         public TimeSpan Rtt { get; private init; }
 
         /// <summary>SYN, the server's SYN-ACK, our ACK; null when no SYN-ACK came within <paramref name="wait"/>.</summary>
-        public static RawConnection? Open(LiveSetup live, MacAddress nextHop, IPv4Address host, ushort port, SourcePorts ports, TimeSpan wait)
+        public static RawConnection? Open(LiveSetup live, MacAddress nextHop, IpAddress host, ushort port, SourcePorts ports, TimeSpan wait)
         {
             var eth = new EthernetHeader(nextHop, live.LocalMac);
             var localPort = ports.Take(1);
@@ -296,7 +301,7 @@ public static class EstablishedProbe
         private DateTimeOffset Send(TcpFlags flags, SeqNum seq, ReadOnlySpan<byte> payload, string note)
         {
             inbox.Clear(); // what came before this segment does not answer it
-            var ip = new IPv4Header { Source = local, Destination = remote, Ttl = 64, Id = ipId++, DontFragment = true };
+            var ip = new IPv4Header { Source = local.V4, Destination = remote.V4, Ttl = 64, Id = ipId++, DontFragment = true };
             var ack = (flags & TcpFlags.Ack) != 0 ? rcvNxt : new SeqNum(0);
             var tcp = new TcpHeader(localPort, remotePort, seq, ack, flags, PortProbeFrames.Window);
             Span<byte> options = stackalloc byte[12];
@@ -353,7 +358,7 @@ public static class EstablishedProbe
 
         private void Take(ReadOnlySpan<byte> frame, DateTimeOffset wall, in ParsedFrame parsed)
         {
-            if (parsed.Tcp is { } t && parsed.IPv4 is { } ip && ip.Source == remote && ip.Destination == local && t.SourcePort == remotePort && t.DestinationPort == localPort)
+            if (parsed.Tcp is { } t && parsed.IPv4 is { } ip && remote.Equals(ip.Source) && local.Equals(ip.Destination) && t.SourcePort == remotePort && t.DestinationPort == localPort)
             {
                 inbox.Add((wall, frame.ToArray()));
                 live.Engine.TraceReceived(frame, wall);

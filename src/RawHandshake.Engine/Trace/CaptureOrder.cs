@@ -116,7 +116,7 @@ public sealed class CaptureOrder : ITraceSink
             var wall = lastWall is { } lw && h.Wall < lw ? lw : h.Wall;
             lastWall = wall;
             firstWall ??= wall;
-            var a = analysis.Next(h.Frame, h.Parsed.Link, wall);
+            var a = analysis.Next(h.Frame, h.Parsed, wall); // parsed once, when the frame was sent or received
             var time = Monotonic(wall - firstWall.Value);
             next.Publish(new PacketTraced(time, wall, a.Number, h.Dir, h.Frame, a.Parsed, a.Rel, a.Tags) { Note = h.Note });
             foreach (var f in h.Followers)

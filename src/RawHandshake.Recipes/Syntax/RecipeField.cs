@@ -55,6 +55,7 @@ public sealed record RecipeField(
 /// <summary>The one table of recipe fields.</summary>
 public static class RecipeFields
 {
+    /// <summary>The IPv4 header; over IPv6 ttl, tos, dscp and ecn read the hop limit and traffic class instead.</summary>
     private static IPv4Header Ip(in ParsedFrame p) => p.IPv4 ?? default;
 
     /// <summary>Every field, in the order the README lists them.</summary>
@@ -69,10 +70,10 @@ public static class RecipeFields
         new("wscale", "tcp.options.wscale", 0, 255, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).WindowScale, "--wscale"),
         new("tsval", "tcp.options.tsval", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsVal, "--ts"),
         new("tsecr", "tcp.options.tsecr", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsEcr, "--ts"),
-        new("ttl", "ip.ttl", 0, 255, FieldPlace.Header, (o, v) => o with { Ttl = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Ttl, "--ttl") { Aliases = ["ip.ttl"] },
-        new("tos", "ip.tos", 0, 255, FieldPlace.Header, (o, v) => o with { Tos = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Tos, "--tos") { Aliases = ["ip.tos"] },
-        new("dscp", "ip.dscp", 0, 63, FieldPlace.Header, (o, v) => o with { Dscp = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Dscp, null) { Aliases = ["ip.dscp"] },
-        new("ecn", "ip.ecn", 0, 3, FieldPlace.Header, (o, v) => o with { Ecn = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Ecn, null) { Aliases = ["ip.ecn"] },
+        new("ttl", "ip.ttl", 0, 255, FieldPlace.Header, (o, v) => o with { Ttl = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.HopLimit : Ip(p).Ttl, "--ttl") { Aliases = ["ip.ttl"] },
+        new("tos", "ip.tos", 0, 255, FieldPlace.Header, (o, v) => o with { Tos = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.TrafficClass : Ip(p).Tos, "--tos") { Aliases = ["ip.tos"] },
+        new("dscp", "ip.dscp", 0, 63, FieldPlace.Header, (o, v) => o with { Dscp = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.Dscp : Ip(p).Dscp, null) { Aliases = ["ip.dscp"] },
+        new("ecn", "ip.ecn", 0, 3, FieldPlace.Header, (o, v) => o with { Ecn = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.Ecn : Ip(p).Ecn, null) { Aliases = ["ip.ecn"] },
         new("ip.id", "ip.id", 0, 65535, FieldPlace.Header, (o, v) => o with { IpId = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Id, "--id"),
         new("df", "ip.df", 0, 1, FieldPlace.Header, (o, v) => o with { DontFragment = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).DontFragment ? 1 : 0, "--df") { IsFlag = true },
         new("mf", "ip.mf", 0, 1, FieldPlace.Header, (o, v) => o with { MoreFragments = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).MoreFragments ? 1 : 0, "--mf") { IsFlag = true },

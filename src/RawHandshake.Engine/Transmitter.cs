@@ -1,0 +1,93 @@
+using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
+using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Parsing;
+
+namespace RawHandshake.Engine;
+
+/// <summary>
+/// The engine's outward side, shared by the engine and its flows (which hold this, not the engine): the link frames
+/// leave by, the one clock, the trace in capture order, the send buffer, and the record of frames we sent (so that a
+/// frame on one of our flows from our side is known for the host kernel's, not ours).
+/// </summary>
+internal sealed class Transmitter
+{
+    private const int Remembered = 256;
+    private readonly IFrameLink link;
+    private readonly CaptureOrder captureOrder;
+    private readonly HashSet<ulong> recentlySent = [];
+    private readonly Queue<ulong> recentOrder = new();
+    private readonly TimeSpan origin;
+
+    public Transmitter(IFrameLink link, IClock clock, CaptureOrder captureOrder)
+    {
+        this.link = link;
+        this.captureOrder = captureOrder;
+        Clock = clock;
+        origin = clock.Now;
+    }
+
+    public IClock Clock { get; }
+
+    /// <summary>Every event, also the flows' and drivers', goes through the one capture-order stage.</summary>
+    public ITraceSink Trace => captureOrder;
+
+    /// <summary>Where a flow builds its next frame (one at a time: the loop is single-threaded).</summary>
+    public byte[] SendBuffer { get; } = new byte[FrameBuilder.MaxFrameLength];
+
+    /// <summary>The trace's clock: time since the engine started.</summary>
+    public TimeSpan Elapsed => Clock.Now - origin;
+
+    /// <summary>Whether frames go into the trace (off for benchmarks of the receive path: a traced frame is a copy).</summary>
+    public bool TracePackets { get; set; } = true;
+
+    /// <summary>Sends a frame, remembers it as ours and traces it; throws <see cref="LinkException"/> when the link refuses it.</summary>
+    public DateTimeOffset Send(ReadOnlySpan<byte> frame, string? note)
+    {
+        var wall = link.Send(frame);
+        Remember(frame);
+        if (TracePackets)
+        {
+            // Our own frame is parsed once, here, for the trace; nothing else reads it back.
+            Packet(Direction.Out, frame, FrameParser.Parse(frame, link.LinkType), wall, note);
+        }
+
+        return wall;
+    }
+
+    /// <summary>A frame into the trace with the parse that was made of it already (numbered and analysed in capture order).</summary>
+    public void Packet(Direction dir, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall, string? note)
+    {
+        if (TracePackets)
+        {
+            captureOrder.Packet(dir, frame.ToArray(), parsed, wall, note); // the parse is offsets: it holds for the copy
+        }
+    }
+
+    public void Remember(ReadOnlySpan<byte> frame)
+    {
+        var h = Hash(frame);
+        if (recentlySent.Add(h))
+        {
+            recentOrder.Enqueue(h);
+            if (recentOrder.Count > Remembered)
+            {
+                recentlySent.Remove(recentOrder.Dequeue());
+            }
+        }
+    }
+
+    public bool WasSentByUs(ReadOnlySpan<byte> frame) => recentlySent.Contains(Hash(frame));
+
+    private static ulong Hash(ReadOnlySpan<byte> frame)
+    {
+        // FNV-1a over the frame: enough to recognise a frame we just sent if a capture ever hands it back.
+        var h = 14695981039346656037UL;
+        foreach (var b in frame)
+        {
+            h = (h ^ b) * 1099511628211UL;
+        }
+
+        return h;
+    }
+}
