@@ -3,7 +3,7 @@ using System.Diagnostics;
 
 namespace RawHandshake.Link;
 
-/// <summary>The outcome of one <c>nft</c> run.</summary>
+/// <summary>The outcome of one <c>nft</c> run (or of one batch of a <see cref="NftShell"/>).</summary>
 internal readonly record struct NftResult(int ExitCode, string StdOut, string StdErr)
 {
     public bool Ok => ExitCode == 0;
@@ -20,13 +20,14 @@ internal readonly record struct NftResult(int ExitCode, string StdOut, string St
 }
 
 /// <summary>
-/// Runs the <c>nft</c> command. Synchronous I/O on dedicated threads only: this may run on a thread inside another
-/// network namespace, where queuing thread-pool work could leave pool threads in that namespace (see <see cref="NetNs"/>).
-/// The child inherits the calling thread's namespace.
+/// Runs the <c>nft</c> command: once per call (<see cref="Run"/>), or as one long-lived process taking commands on its
+/// standard input (<see cref="NftShell"/>). Synchronous I/O on dedicated threads only: this may run on a thread inside
+/// another network namespace, where queuing thread-pool work could leave pool threads in that namespace (see
+/// <see cref="NetNs"/>). The child inherits the calling thread's namespace.
 /// </summary>
 internal static class Nft
 {
-    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
+    public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(15);
 
     public static string? FindExecutable()
     {
@@ -54,15 +55,15 @@ internal static class Nft
         return null;
     }
 
-    public static NftResult Run(IReadOnlyList<string> args, string? stdin = null, TimeSpan? timeout = null)
+    /// <summary>Starts <paramref name="file"/> with <paramref name="args"/> (LC_ALL=C, stdout and stdin redirected; stderr too when asked).</summary>
+    internal static Process Start(string file, IReadOnlyList<string> args, bool stdin, bool stderr)
     {
-        var exe = FindExecutable() ?? throw new LinkException(LinkErrors.NftMissing);
-        var psi = new ProcessStartInfo(exe)
+        var psi = new ProcessStartInfo(file)
         {
             UseShellExecute = false,
-            RedirectStandardInput = stdin is not null,
+            RedirectStandardInput = stdin,
             RedirectStandardOutput = true,
-            RedirectStandardError = true,
+            RedirectStandardError = stderr,
         };
         psi.Environment["LC_ALL"] = "C";
         foreach (var a in args)
@@ -70,54 +71,55 @@ internal static class Nft
             psi.ArgumentList.Add(a);
         }
 
-        Process process;
         try
         {
-            process = Process.Start(psi) ?? throw new LinkException(LinkErrors.NftMissing);
+            return Process.Start(psi) ?? throw new LinkException(LinkErrors.NftMissing);
         }
         catch (Win32Exception e)
         {
             throw new LinkException(LinkErrors.NftMissing, e);
         }
+    }
 
-        using (process)
+    public static NftResult Run(IReadOnlyList<string> args, string? stdin = null, TimeSpan? timeout = null)
+    {
+        var exe = FindExecutable() ?? throw new LinkException(LinkErrors.NftMissing);
+        using var process = Start(exe, args, stdin is not null, stderr: true);
+        var stdout = string.Empty;
+        var stderr = string.Empty;
+        var outReader = new Thread(() => stdout = process.StandardOutput.ReadToEnd()) { IsBackground = true, Name = "nft stdout" };
+        var errReader = new Thread(() => stderr = process.StandardError.ReadToEnd()) { IsBackground = true, Name = "nft stderr" };
+        outReader.Start();
+        errReader.Start();
+        if (stdin is not null)
         {
-            var stdout = string.Empty;
-            var stderr = string.Empty;
-            var outReader = new Thread(() => stdout = process.StandardOutput.ReadToEnd()) { IsBackground = true, Name = "nft stdout" };
-            var errReader = new Thread(() => stderr = process.StandardError.ReadToEnd()) { IsBackground = true, Name = "nft stderr" };
-            outReader.Start();
-            errReader.Start();
-            if (stdin is not null)
+            try
             {
-                try
-                {
-                    process.StandardInput.Write(stdin);
-                    process.StandardInput.Close();
-                }
-                catch (IOException)
-                {
-                    // nft exited early; its stderr says why
-                }
+                process.StandardInput.Write(stdin);
+                process.StandardInput.Close();
             }
-
-            var limit = timeout ?? DefaultTimeout;
-            if (!process.WaitForExit(limit))
+            catch (IOException)
             {
-                try
-                {
-                    process.Kill();
-                }
-                catch (InvalidOperationException)
-                {
-                }
-
-                throw new LinkException($"nft did not finish within {limit.TotalSeconds:0} s");
+                // nft exited early; its stderr says why
             }
-
-            outReader.Join();
-            errReader.Join();
-            return new NftResult(process.ExitCode, stdout, stderr);
         }
+
+        var limit = timeout ?? DefaultTimeout;
+        if (!process.WaitForExit(limit))
+        {
+            try
+            {
+                process.Kill();
+            }
+            catch (InvalidOperationException)
+            {
+            }
+
+            throw new LinkException($"nft did not finish within {limit.TotalSeconds:0} s");
+        }
+
+        outReader.Join();
+        errReader.Join();
+        return new NftResult(process.ExitCode, stdout, stderr);
     }
 }

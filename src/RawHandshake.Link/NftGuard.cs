@@ -7,36 +7,39 @@ using RawHandshake.Wire.Primitives;
 
 namespace RawHandshake.Link;
 
-/// <summary>One TCP flow whose kernel-generated RSTs the guard drops (from <see cref="Local"/> to <see cref="Remote"/>).</summary>
-public readonly record struct GuardedFlow(IPv4Address Local, ushort LocalPort, IPv4Address Remote, ushort RemotePort)
-{
-    /// <summary>The nft rule: only RSTs, only this 4-tuple, only outgoing.</summary>
-    public string Rule => string.Create(
-        CultureInfo.InvariantCulture,
-        $"ip saddr {Local} ip daddr {Remote} tcp sport {LocalPort} tcp dport {RemotePort} tcp flags & rst == rst drop");
-
-    public override string ToString() => $"{Local}:{LocalPort} -> {Remote}:{RemotePort}";
-}
-
 /// <summary>
 /// The kernel-RST guard: an nftables table of this process, <c>inet rawhandshake_PID_STARTTIME</c>, whose output chain
 /// drops the RSTs the local kernel would send for our hand-made flows (it owns the source address but has no socket for
 /// them), and only those. Frames injected through pcap bypass netfilter, so our own RSTs still leave.
 /// </summary>
 /// <remarks>
-/// The table lives in the network namespace of the thread that called <see cref="Install(IPv4Address, ushort, IPv4Address, ushort)"/>; the
-/// guard keeps a handle on that namespace, so <see cref="AddFlow"/>, <see cref="Dispose"/> and the exit hooks act there
-/// from any thread. It is removed on <see cref="Dispose"/> and at process exit. Signals are not its business: the program
-/// handles them in one place (<see cref="Interrupts"/>), stops the session, resets the server and then disposes the
-/// guard, so the kernel's RST cannot slip out while the session still runs. A crash
-/// (SIGKILL) leaves the table behind: <see cref="RemoveStale"/> deletes tables whose process is gone, and only those.
-/// One guard per process and namespace (the name is per process): add flows to it rather than installing another.
+/// <para>One table per process and namespace, whatever the number of flows: two sets of (source address, source port,
+/// destination address, destination port) and two rules that look a RST up in them. <c>flows</c> holds single flows
+/// (added and removed as flows start and end), <c>ranges</c> blocks of ports (a bench's or a probe's source ports, see
+/// <see cref="GuardedPorts"/>). Elements go in and out in batches through one long-lived <c>nft -i</c> (<see
+/// cref="NftShell"/>), so a thousand flows are a few pipe writes, not a thousand nft processes; and a kernel packet
+/// costs two set lookups (only for RSTs) whatever the number of flows.</para>
+/// <para>The table and that nft process live in the network namespace of the thread that called <see cref="Install()"/>,
+/// so <see cref="AddFlows"/>, <see cref="Dispose"/> and the exit hooks act there from any thread. The table is removed on
+/// <see cref="Dispose"/> and at process exit. Signals are not its business: the program handles them in one place
+/// (<see cref="Interrupts"/>), stops the session, resets the server and then disposes the guard, so the kernel's RST
+/// cannot slip out while the session still runs. A crash (SIGKILL) leaves the table behind (its nft process reads
+/// end-of-file and exits): <see cref="RemoveStale"/> deletes tables whose process is gone, and only those.</para>
 /// </remarks>
 public sealed class NftGuard : IDisposable
 {
     public const string TablePrefix = "rawhandshake_";
     public const string Family = "inet";
     public const string ChainName = "output";
+    public const string FlowSet = "flows";
+    public const string RangeSet = "ranges";
+    public const string SyncChain = "sync";
+
+    /// <summary>Elements per <c>add element</c> line (one nft transaction each).</summary>
+    public const int BatchSize = 512;
+
+    private const string Key = "ip saddr . tcp sport . ip daddr . tcp dport";
+    private const string KeyType = "ipv4_addr . inet_service . ipv4_addr . inet_service";
 
     private static readonly Regex OwnedTable = new(@"^rawhandshake_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
     private static readonly object RegistryGate = new();
@@ -44,14 +47,17 @@ public sealed class NftGuard : IDisposable
     private static bool hooksInstalled;
 
     private readonly object gate = new();
-    private readonly List<GuardedFlow> flows = [];
+    private readonly HashSet<GuardedFlow> flows = [];
+    private readonly List<GuardedPorts> ranges = [];
+    private readonly NftShell shell;
     private readonly SafeFileHandle netns;
     private readonly string netnsId;
     private bool removed;
 
-    private NftGuard(string tableName, SafeFileHandle netns, string netnsId)
+    private NftGuard(string tableName, NftShell shell, SafeFileHandle netns, string netnsId)
     {
         TableName = tableName;
+        this.shell = shell;
         this.netns = netns;
         this.netnsId = netnsId;
     }
@@ -65,6 +71,10 @@ public sealed class NftGuard : IDisposable
     /// <summary>The namespace the table lives in (e.g. <c>net:[4026531840]</c>).</summary>
     public string NamespaceId => netnsId;
 
+    /// <summary>The PID of the guard's <c>nft -i</c> process.</summary>
+    public int NftPid => shell.Pid;
+
+    /// <summary>The single flows guarded now.</summary>
     public IReadOnlyList<GuardedFlow> Flows
     {
         get
@@ -72,6 +82,18 @@ public sealed class NftGuard : IDisposable
             lock (gate)
             {
                 return [.. flows];
+            }
+        }
+    }
+
+    /// <summary>The blocks of ports guarded now (as added: the pieces no earlier block covered).</summary>
+    public IReadOnlyList<GuardedPorts> Ports
+    {
+        get
+        {
+            lock (gate)
+            {
+                return [.. ranges];
             }
         }
     }
@@ -90,11 +112,38 @@ public sealed class NftGuard : IDisposable
     /// <summary>Why <see cref="Dispose"/> could not delete the table, if it could not.</summary>
     public string? RemovalError { get; private set; }
 
+    /// <summary>The nft command that creates the table: both sets, the output chain with its two rules, the sync chain.</summary>
+    public static string TableCommand(string table) =>
+        $"create table {Family} {table}; " +
+        $"add set {Family} {table} {FlowSet} {{ type {KeyType}; }}; " +
+        $"add set {Family} {table} {RangeSet} {{ type {KeyType}; flags interval; }}; " +
+        $"add chain {Family} {table} {ChainName} {{ type filter hook output priority 0; policy accept; }}; " +
+        $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key} @{FlowSet} drop; " +
+        $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key} @{RangeSet} drop; " +
+        $"add chain {Family} {table} {SyncChain}";
+
+    /// <summary><c>add element</c> or <c>delete element</c> lines, <see cref="BatchSize"/> elements each.</summary>
+    public static IEnumerable<string> ElementCommands(string verb, string table, string set, IEnumerable<string> elements, int batch = BatchSize)
+    {
+        ArgumentNullException.ThrowIfNull(elements);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        foreach (var chunk in elements.Chunk(batch))
+        {
+            yield return $"{verb} element {Family} {table} {set} {{ {string.Join(", ", chunk)} }}";
+        }
+    }
+
+    /// <summary>The command whose listing tells a batch is done (see <see cref="NftShell"/>).</summary>
+    public static string SyncCommand(string table) => $"list chain {Family} {table} {SyncChain}";
+
+    /// <summary>Installs the table, empty, in the calling thread's network namespace.</summary>
+    public static NftGuard Install() => Install([]);
+
     /// <summary>Installs the table with one flow, in the calling thread's network namespace.</summary>
     public static NftGuard Install(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
         Install([new GuardedFlow(local, localPort, remote, remotePort)]);
 
-    /// <summary>Installs the table with these flows (one nft transaction), in the calling thread's network namespace.</summary>
+    /// <summary>Installs the table with these flows, in the calling thread's network namespace.</summary>
     public static NftGuard Install(IReadOnlyCollection<GuardedFlow> flows)
     {
         ArgumentNullException.ThrowIfNull(flows);
@@ -104,38 +153,54 @@ public sealed class NftGuard : IDisposable
         }
 
         var name = TableNameForThisProcess;
-        var guard = new NftGuard(name, NetNs.OpenCurrent(), NetNs.CurrentId);
-        var script = new StringBuilder()
-            .Append("create table ").Append(Family).Append(' ').Append(name).Append('\n')
-            .Append("add chain ").Append(Family).Append(' ').Append(name).Append(' ').Append(ChainName)
-            .Append(" { type filter hook output priority 0; policy accept; }\n");
-        foreach (var f in flows)
+        var netns = NetNs.OpenCurrent();
+        NftShell shell;
+        try
         {
-            script.Append(RuleLine(name, f));
+            shell = NftShell.Start();
         }
+        catch
+        {
+            netns.Dispose();
+            throw;
+        }
+
+        var guard = new NftGuard(name, shell, netns, NetNs.CurrentId);
 
         // Registered before the table exists, so an exit signal arriving meanwhile still removes it.
         Register(guard);
-        var result = Nft.Run(["-f", "-"], script.ToString());
+        NftResult result;
+        try
+        {
+            result = shell.Run([TableCommand(name)], SyncCommand(name));
+        }
+        catch (LinkException)
+        {
+            guard.Abandon();
+            throw;
+        }
+
         if (!result.Ok)
         {
-            Unregister(guard);
-            guard.removed = true;
-            guard.netns.Dispose();
+            guard.Abandon();
             throw new LinkException(result.StdErr.Contains("File exists", StringComparison.Ordinal)
-                ? $"nft table {Family} {name} already exists in this network namespace (one guard per process and namespace: use AddFlow)"
+                ? $"nft table {Family} {name} already exists in this network namespace (one guard per process and namespace: use AddFlows)"
                 : Failure("installing the RST guard", result));
         }
 
-        guard.flows.AddRange(flows);
+        if (flows.Count > 0)
+        {
+            guard.AddFlows(flows);
+        }
+
         return guard;
     }
 
     public void AddFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
         AddFlows([new GuardedFlow(local, localPort, remote, remotePort)]);
 
-    /// <summary>Adds rules for more flows in one nft transaction (flows already guarded are skipped).</summary>
-    public void AddFlows(IEnumerable<GuardedFlow> more)
+    /// <summary>Adds flows to the <c>flows</c> set, in batches (flows already guarded are skipped); returns how many were new.</summary>
+    public int AddFlows(IEnumerable<GuardedFlow> more)
     {
         ArgumentNullException.ThrowIfNull(more);
         lock (gate)
@@ -144,21 +209,79 @@ public sealed class NftGuard : IDisposable
             var fresh = more.Distinct().Where(f => !flows.Contains(f)).ToList();
             if (fresh.Count == 0)
             {
-                return;
+                return 0;
             }
 
-            var script = string.Concat(fresh.Select(f => RuleLine(TableName, f)));
-            var result = NetNs.RunIn(netns, netnsId, () => Nft.Run(["-f", "-"], script));
+            var result = shell.Run(ElementCommands("add", TableName, FlowSet, fresh.Select(f => f.Element)), SyncCommand(TableName));
             if (!result.Ok)
             {
-                throw new LinkException(Failure("adding a flow to the RST guard", result));
+                throw new LinkException(Failure("adding flows to the RST guard", result));
             }
 
-            flows.AddRange(fresh);
+            flows.UnionWith(fresh);
+            return fresh.Count;
         }
     }
 
-    /// <summary>Deletes the table; throws <see cref="LinkException"/> when nft fails. A table already gone counts as removed.</summary>
+    /// <summary>Takes flows out of the <c>flows</c> set, in batches (flows not guarded are skipped); returns how many went.</summary>
+    public int RemoveFlows(IEnumerable<GuardedFlow> gone)
+    {
+        ArgumentNullException.ThrowIfNull(gone);
+        lock (gate)
+        {
+            if (removed)
+            {
+                return 0;
+            }
+
+            var known = gone.Distinct().Where(flows.Contains).ToList();
+            if (known.Count == 0)
+            {
+                return 0;
+            }
+
+            var result = shell.Run(ElementCommands("delete", TableName, FlowSet, known.Select(f => f.Element)), SyncCommand(TableName));
+            if (!result.Ok)
+            {
+                throw new LinkException(Failure("removing flows from the RST guard", result));
+            }
+
+            flows.ExceptWith(known);
+            return known.Count;
+        }
+    }
+
+    /// <summary>
+    /// Adds a block of ports to the <c>ranges</c> set: the pieces of it that no block already there covers (the set
+    /// refuses overlapping elements). Blocks stay until the table goes.
+    /// </summary>
+    public void AddPorts(GuardedPorts block)
+    {
+        lock (gate)
+        {
+            ObjectDisposedException.ThrowIf(removed, this);
+            var pieces = new List<GuardedPorts> { block };
+            foreach (var r in ranges)
+            {
+                pieces = [.. pieces.SelectMany(p => p.Minus(r))];
+            }
+
+            if (pieces.Count == 0)
+            {
+                return;
+            }
+
+            var result = shell.Run(ElementCommands("add", TableName, RangeSet, pieces.Select(p => p.Element)), SyncCommand(TableName));
+            if (!result.Ok)
+            {
+                throw new LinkException(Failure($"adding ports {block} to the RST guard", result));
+            }
+
+            ranges.AddRange(pieces);
+        }
+    }
+
+    /// <summary>Deletes the table and ends its nft process; throws <see cref="LinkException"/> when nft fails. A table already gone counts as removed.</summary>
     public void Remove()
     {
         lock (gate)
@@ -168,14 +291,20 @@ public sealed class NftGuard : IDisposable
                 return;
             }
 
-            var result = NetNs.RunIn(netns, netnsId, () => Nft.Run(["delete", "table", Family, TableName]));
+            var deleteTable = $"delete table {Family} {TableName}";
+            var result = shell.Close(deleteTable);
+            if (!result.Ok && !result.NoSuchObject)
+            {
+                // the long-lived nft did not do it (gone, or hung): one nft of its own, in the table's namespace
+                result = NetNs.RunIn(netns, netnsId, () => Nft.Run(["delete", "table", Family, TableName]));
+            }
+
             if (!result.Ok && !result.NoSuchObject)
             {
                 throw new LinkException(Failure($"removing nft table {TableName}", result));
             }
 
-            removed = true;
-            netns.Dispose();
+            MarkRemoved();
         }
 
         Unregister(this);
@@ -193,11 +322,29 @@ public sealed class NftGuard : IDisposable
             RemovalError = e.Message;
             lock (gate)
             {
-                removed = true;
-                netns.Dispose();
+                MarkRemoved();
             }
 
             Unregister(this);
+        }
+    }
+
+    private void MarkRemoved()
+    {
+        removed = true;
+        flows.Clear();
+        ranges.Clear();
+        shell.Dispose();
+        netns.Dispose();
+    }
+
+    /// <summary>Install failed: nothing of ours is left (no table made, or it is deleted now) and the nft process ends.</summary>
+    private void Abandon()
+    {
+        Unregister(this);
+        lock (gate)
+        {
+            MarkRemoved();
         }
     }
 
@@ -304,8 +451,6 @@ public sealed class NftGuard : IDisposable
             g.Dispose();
         }
     }
-
-    private static string RuleLine(string table, GuardedFlow f) => $"add rule {Family} {table} {ChainName} {f.Rule}\n";
 
     private static string Failure(string doing, NftResult r) =>
         r.PermissionDenied ? LinkErrors.NftMissing : $"{doing} failed: nft: {r.FirstError}";

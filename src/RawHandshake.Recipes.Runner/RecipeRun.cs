@@ -49,18 +49,20 @@ public static class RecipeRun
         var d = recipe.Header.Defaults;
         var first = d.SourcePort ?? (ushort)Random.Shared.Next(32768, 61000 - repeat);
         var drivers = new List<RecipeDriver>();
+        var guarded = Enumerable.Range(0, repeat).Select(i => new Link.GuardedFlow(live.Source, (ushort)(first + i), target, port)).ToList();
+        live.GuardFlows(guarded); // one batch for all the runs, before any of them sends
         for (var i = 0; i < repeat; i++)
         {
             var sport = (ushort)(first + i);
             var isn = d.Isn ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
             var key = new FlowKey(live.Source, sport, target, port);
-            live.GuardFlow(live.Source, sport, target, port);
             var driver = new RecipeDriver(recipe, limit);
             drivers.Add(driver);
             live.Engine.AddFlow(RecipeSession.Config(recipe, key, isn), driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = d.Ttl ?? 64 });
         }
 
         var end = live.Engine.Run(limit, Grace);
+        live.ReleaseFlows(guarded);
         var passed = drivers.Count(x => x.Outcome is { Ok: true });
         var failed = drivers.FirstOrDefault(x => x.Outcome is not { Ok: true });
         var error = end switch

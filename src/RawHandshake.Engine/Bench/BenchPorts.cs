@@ -75,25 +75,6 @@ public sealed class BenchPorts
         return ((ushort)ephemeralLow, (ushort)ephemeralHigh);
     }
 
-    /// <summary><c>net.ipv4.ip_local_port_range</c> of the calling thread's namespace (Linux's default when unreadable).</summary>
-    public static (int Low, int High) EphemeralRange()
-    {
-        try
-        {
-            var parts = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range")
-                .Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 2 &&
-                int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var lo) &&
-                int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var hi) &&
-                lo is >= 1 and <= 65535 && hi >= lo && hi <= 65535)
-            {
-                return (lo, hi);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-        }
-
-        return (32768, 60999);
-    }
+    /// <summary><c>net.ipv4.ip_local_port_range</c> of the calling thread's namespace (see <see cref="Link.HostTcp"/>).</summary>
+    public static (int Low, int High) EphemeralRange() => Link.HostTcp.EphemeralPortRange();
 }

@@ -38,8 +38,11 @@ public enum BenchSide
 /// <summary>A session that did not complete: which one, and why.</summary>
 public sealed record BenchFailure(BenchSide Side, int Index, bool Warmup, string Reason)
 {
+    /// <summary>What failed: a session (<c>bench session</c>), a round (<c>bench parallel</c>).</summary>
+    public string Unit { get; init; } = "session";
+
     public override string ToString() =>
-        $"{(Warmup ? "warm-up " : "")}{(Side == BenchSide.Engine ? "engine" : "kernel")} session {Index} failed: {Reason}";
+        $"{(Warmup ? "warm-up " : "")}{(Side == BenchSide.Engine ? "engine" : "kernel")} {Unit} {Index} failed: {Reason}";
 }
 
 /// <summary>What a run measured: durations in microseconds, in the order run.</summary>
@@ -51,7 +54,7 @@ public sealed record SessionBenchResult(IReadOnlyList<double> Engine, IReadOnlyL
     /// <summary>Whether two whole warm-up rounds in a row compiled no new method before measuring.</summary>
     public bool JitSettled { get; init; }
 
-    /// <summary>Sockets in TIME-WAIT in the namespace when the run started (see <see cref="TimeWaitCount"/>).</summary>
+    /// <summary>Sockets in TIME-WAIT in the namespace when the run started (see <see cref="HostTcp.TimeWaitCount"/>).</summary>
     public int? TimeWaitBefore { get; init; }
 
     public bool Ok => Failure is null && !Stopped;
@@ -70,8 +73,8 @@ public sealed record SessionBenchResult(IReadOnlyList<double> Engine, IReadOnlyL
 /// </summary>
 /// <remarks>
 /// Everything that costs milliseconds happens before the timed part: the libpcap handle is opened once, the next hop is
-/// resolved once, and the RST guard covers the bench's whole port range before the first session (one nft rule, see
-/// <see cref="PortRangeGuard"/>; phantom needs none). Each engine session gets a fresh <see cref="TcpEngine"/> on the
+/// resolved once, and the RST guard covers the bench's whole port range before the first session (one element of the
+/// run's nft table, see <see cref="LiveSetup.GuardPorts"/>; phantom needs none). Each engine session gets a fresh <see cref="TcpEngine"/> on the
 /// shared link (an engine runs all its flows, so a new one per session keeps each run to one flow) with a sink that
 /// renders nothing, a source port of its own, TIME-WAIT 0, and the engine's poll()-based loop (no busy-spin). The
 /// capture filter takes only the bench's port range, so the kernel sessions' frames never reach the engine. Warm-up
@@ -86,9 +89,8 @@ public sealed class SessionBench : IDisposable
     private readonly SystemClock clock = new();
     private readonly IPEndPoint endpoint;
     private readonly byte[] kernelBuffer;
-    private readonly HashSet<ushort> guarded = [];
     private volatile TcpEngine? current;
-    private bool rangeRule;
+    private bool rangeGuarded;
     private volatile bool stopRequested;
 
     private SessionBench(SessionBenchRequest request, LiveSetup live, BenchPorts ports)
@@ -130,13 +132,9 @@ public sealed class SessionBench : IDisposable
     /// <summary>How the kernel's RSTs are kept off the bench's flows (known once the first phase is guarded).</summary>
     public string GuardDescription => live.Guard switch
     {
-        RstGuardMode.Nft when rangeRule => $"nft (one rule for ports {ports.First}-{ports.Last})",
-        RstGuardMode.Nft => "nft (a rule per flow)",
+        RstGuardMode.Nft => $"nft (one set element for ports {ports.First}-{ports.Last})",
         var g => g.ToString().ToLowerInvariant(),
     };
-
-    /// <summary>Why the one-rule nft guard could not be used (then each flow has its own rule).</summary>
-    public string? GuardWarning { get; private set; }
 
     public SessionBenchResult Run()
     {
@@ -145,7 +143,7 @@ public sealed class SessionBench : IDisposable
         BenchFailure? failure = null;
         var warmups = 0;
         var settled = false;
-        var timeWait = TimeWaitCount.Now();
+        var timeWait = HostTcp.TimeWaitCount();
 
         // Warm-up (not counted): the pairs asked for, then rounds until the JIT has nothing left to compile. Tiered
         // compilation only starts counting calls 100 ms after the last new method and promotes a method after 30 calls,
@@ -194,7 +192,7 @@ public sealed class SessionBench : IDisposable
     private BenchFailure? Pairs(int count, int warmupOffset, List<double>? engineTimes, List<double>? kernelTimes)
     {
         var warm = warmupOffset >= 0;
-        Guard(count);
+        Guard();
         for (var i = 1; i <= count && !stopRequested; i++)
         {
             var index = warm ? warmupOffset + i : i;
@@ -354,36 +352,18 @@ public sealed class SessionBench : IDisposable
     }
 
     /// <summary>
-    /// Before a phase: with nft, the first call creates the guard's table and adds the one range rule
-    /// (<see cref="PortRangeGuard"/>); only if nft refuses it does each flow get a rule of its own, the next
-    /// <paramref name="count"/> ports in one transaction. Phantom and none need nothing.
+    /// Before the first phase: with nft, one element of the run's table for the bench's whole port range
+    /// (<see cref="LiveSetup.GuardPorts"/>). Phantom and none need nothing.
     /// </summary>
-    private void Guard(int count)
+    private void Guard()
     {
-        if (live.Guard != RstGuardMode.Nft || count == 0 || rangeRule)
+        if (live.Guard != RstGuardMode.Nft || rangeGuarded)
         {
             return;
         }
 
-        var target = request.Live.Target;
-        var fresh = ports.Peek(count).Where(guarded.Add).ToList();
-        if (live.NftGuard is null)
-        {
-            live.GuardFlow(live.Source, fresh[0], target, request.Port);
-            if (PortRangeGuard.TryAdd(live.NftGuard!, live.Source, ports.First, ports.Last, target, request.Port, out var why))
-            {
-                rangeRule = true;
-                return;
-            }
-
-            GuardWarning = $"one nft rule for the port range failed ({why}): a rule per flow instead, which the kernel sessions pay for (every rule is evaluated for each of their packets)";
-            fresh.RemoveAt(0);
-        }
-
-        if (fresh.Count > 0)
-        {
-            live.NftGuard!.AddFlows(fresh.Select(p => new GuardedFlow(live.Source, p, target, request.Port)));
-        }
+        live.GuardPorts(live.Source, ports.First, ports.Last, request.Live.Target, request.Port);
+        rangeGuarded = true;
     }
 
     public void Dispose() => live.Dispose();

@@ -173,21 +173,46 @@ public sealed class LiveSetup : IDisposable
         return NextHopMac;
     }
 
-    /// <summary>Installs (or extends) the nft rule for one flow when the guard is nft.</summary>
-    public void GuardFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort)
+    /// <summary>Guards one flow when the guard is nft (the run's table is made on first use).</summary>
+    public void GuardFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
+        GuardFlows([new GuardedFlow(local, localPort, remote, remotePort)]);
+
+    /// <summary>Guards these flows when the guard is nft: elements of the run's one table, added in batches.</summary>
+    public void GuardFlows(IReadOnlyCollection<GuardedFlow> flows)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        if (Guard != RstGuardMode.Nft || flows.Count == 0)
+        {
+            return;
+        }
+
+        Table().AddFlows(flows);
+    }
+
+    /// <summary>Guards a block of source ports toward <paramref name="remotePort"/> (every port of
+    /// <paramref name="remote"/> when null) when the guard is nft: one element, whatever the number of flows.</summary>
+    public void GuardPorts(IPv4Address local, ushort firstPort, ushort lastPort, IPv4Address remote, ushort? remotePort)
     {
         if (Guard != RstGuardMode.Nft)
         {
             return;
         }
 
-        if (nft is null)
+        Table().AddPorts(GuardedPorts.Toward(local, firstPort, lastPort, remote, remotePort));
+    }
+
+    /// <summary>Flows that ended: their elements leave the table (the table itself goes when this is disposed). Never
+    /// throws: what cannot be taken out now goes with the table.</summary>
+    public void ReleaseFlows(IEnumerable<GuardedFlow> flows)
+    {
+        ArgumentNullException.ThrowIfNull(flows);
+        try
         {
-            nft = NftGuard.Install(local, localPort, remote, remotePort);
+            nft?.RemoveFlows(flows);
         }
-        else
+        catch (LinkException)
         {
-            nft.AddFlow(local, localPort, remote, remotePort);
+            // the table's removal at the end takes them
         }
     }
 
@@ -220,6 +245,8 @@ public sealed class LiveSetup : IDisposable
             Engine.Trace.Publish(new NoteTraced(Engine.Elapsed, NoteLevel.Warning, line));
         }
     }
+
+    private NftGuard Table() => nft ??= NftGuard.Install();
 
     public void Dispose()
     {

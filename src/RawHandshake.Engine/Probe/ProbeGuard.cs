@@ -1,4 +1,3 @@
-using RawHandshake.Engine.Bench;
 using RawHandshake.Engine.Live;
 using RawHandshake.Link;
 using RawHandshake.Wire.Primitives;
@@ -6,9 +5,8 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Engine.Probe;
 
 /// <summary>
-/// The kernel-RST guard for a probe's flows, as <c>handshake</c> sets it up (<see cref="LiveSetup.GuardFlow"/>): with
-/// nft, the table gets the first flow's rule and then one range rule for all the source ports the frames use
-/// (<see cref="PortRangeGuard"/>, as the bench does), so a million frames cost one rule, not a million.
+/// The kernel-RST guard for a probe's flows: with nft, one element of the run's table for all the source ports the
+/// frames use (<see cref="LiveSetup.GuardPorts"/>, as the bench does), so a million frames cost one element, not a million.
 /// </summary>
 public static class ProbeGuard
 {
@@ -20,23 +18,20 @@ public static class ProbeGuard
             return;
         }
 
-        live.GuardFlow(local, firstPort, remote, remotePort);
         if (count == 1)
         {
+            live.GuardFlow(local, firstPort, remote, remotePort);
             return;
         }
 
         foreach (var (first, last) in Ranges(firstPort, count))
         {
-            if (!PortRangeGuard.TryAdd(live.NftGuard!, local, first, last, remote, remotePort, out var why))
-            {
-                throw new LinkException($"installing the RST guard for source ports {first}-{last}: {why}");
-            }
+            live.GuardPorts(local, first, last, remote, remotePort);
         }
     }
 
-    /// <summary>The guard for a block of source ports that probe many destination ports: the first flow's rule, then one
-    /// range rule for the block toward any port of <paramref name="remote"/>.</summary>
+    /// <summary>The guard for a block of source ports that probe many destination ports: one element for the block
+    /// toward any port of <paramref name="remote"/>.</summary>
     public static void SourcePorts(LiveSetup live, IPv4Address local, ushort firstPort, int count, IPv4Address remote, ushort firstRemotePort)
     {
         ArgumentNullException.ThrowIfNull(live);
@@ -45,12 +40,13 @@ public static class ProbeGuard
             return;
         }
 
-        live.GuardFlow(local, firstPort, remote, firstRemotePort);
-        var last = (ushort)Math.Min(ushort.MaxValue, firstPort + count - 1);
-        if (count > 1 && !PortRangeGuard.TryAdd(live.NftGuard!, local, firstPort, last, remote, null, out var why))
+        if (count == 1)
         {
-            throw new LinkException($"installing the RST guard for source ports {firstPort}-{last}: {why}");
+            live.GuardFlow(local, firstPort, remote, firstRemotePort);
+            return;
         }
+
+        live.GuardPorts(local, firstPort, (ushort)Math.Min(ushort.MaxValue, firstPort + count - 1), remote, null);
     }
 
     /// <summary>The ports <paramref name="first"/>, +1, … (<paramref name="count"/> of them, wrapping at 65535) as one

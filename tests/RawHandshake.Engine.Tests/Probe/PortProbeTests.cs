@@ -141,11 +141,11 @@ public class PortProbeTests
         DeepProbe.Behaviour(values, modulus).ShouldBe(expected);
 
     [Fact]
-    public void TheGuardsRangeRuleCoversEveryPortOfTheTargetWhenNoneIsGiven()
+    public void TheGuardsPortBlockCoversEveryPortOfTheTargetWhenNoneIsGiven()
     {
-        Bench.PortRangeGuard.Rule(Lan.ClientIp, 61000, 61999, Lan.ServerIp, null)
-            .ShouldBe($"ip saddr {Lan.ClientIp} ip daddr {Lan.ServerIp} tcp sport 61000-61999 tcp flags & rst == rst drop");
-        Bench.PortRangeGuard.Rule(Lan.ClientIp, 61000, 61999, Lan.ServerIp, 80)
-            .ShouldBe($"ip saddr {Lan.ClientIp} ip daddr {Lan.ServerIp} tcp sport 61000-61999 tcp dport 80 tcp flags & rst == rst drop");
+        Link.GuardedPorts.Toward(Lan.ClientIp, 61000, 61999, Lan.ServerIp, null).Element
+            .ShouldBe($"{Lan.ClientIp} . 61000-61999 . {Lan.ServerIp} . 0-65535");
+        Link.GuardedPorts.Toward(Lan.ClientIp, 61000, 61999, Lan.ServerIp, 80).Element
+            .ShouldBe($"{Lan.ClientIp} . 61000-61999 . {Lan.ServerIp} . 80");
     }
 }
