@@ -198,7 +198,8 @@ public sealed partial class RunOptions : ICommand
     private (IReadOnlyList<StepTraced> Steps, string? Error, int PassedRuns) RunOne(Recipe recipe, LiveRun run, CliContext context, int repeat)
     {
         var (target, port, limit) = Plan(recipe);
-        var request = LiveRun.Request(this, target) with { WarmupFlow = RecipeRun.WarmupFlow };
+        // Recipes set any window and run flows side by side: the bulk ring.
+        var request = LiveRun.Request(this, target) with { WarmupFlow = RecipeRun.WarmupFlow, CaptureRing = Link.CaptureRing.Bulk };
         try
         {
             // A recorder for this recipe only (the ladder, the last packets of a failure), attached for its run.

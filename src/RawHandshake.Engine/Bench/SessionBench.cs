@@ -111,7 +111,7 @@ public sealed class SessionBench : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var ports = BenchPorts.ForThisNamespace();
-        var liveRequest = request.Live with { ExtraFilter = ports.CaptureFilter };
+        var liveRequest = request.Live with { ExtraFilter = ports.CaptureFilter, CaptureRing = Link.CaptureRing.Bulk };
         var live = LiveSetup.Open(liveRequest, new SystemClock(), new FinAckSink(), verb);
         return new SessionBench(request, live, ports);
     }
