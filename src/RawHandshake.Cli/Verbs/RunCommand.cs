@@ -138,10 +138,11 @@ public sealed partial class RunOptions : ICommand
         if (!Json)
         {
             var width = Math.Max(6, table.Max(t => t.File.Length));
-            context.Out.WriteLine($"{"recipe".PadRight(width)}  {(repeat == 1 ? "steps " : "runs  ")}  result");
+            var counts = Math.Max(6, table.Max(t => $"{t.Passed}/{t.Total}".Length));
+            context.Out.WriteLine($"{"recipe".PadRight(width)}  {(repeat == 1 ? "steps" : "runs").PadRight(counts)}  result");
             foreach (var (file, passed, total, error) in table)
             {
-                context.Out.WriteLine($"{file.PadRight(width)}  {$"{passed}/{total}",-6}  {(error is null ? "pass" : "FAIL  " + error)}");
+                context.Out.WriteLine($"{file.PadRight(width)}  {$"{passed}/{total}".PadRight(counts)}  {(error is null ? "pass" : "FAIL  " + error)}");
             }
         }
 
