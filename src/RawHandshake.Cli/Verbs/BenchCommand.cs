@@ -25,7 +25,32 @@ public sealed partial class BenchOptions : ICommand
             throw new UsageException($"bench: unknown benchmark '{Benchmark}' (known: {string.Join(", ", Known)})");
         }
 
+        if (benchmark == "inject")
+        {
+            return ExecuteInject(context);
+        }
+
+        if (Target.Length == 0)
+        {
+            throw new UsageException($"bench {benchmark}: --target IP:PORT is required (the lab's echo server: 198.18.2.10:20000)");
+        }
+
+        if (benchmark == "process")
+        {
+            return ExecuteProcess(context, Target);
+        }
+
         var (target, port) = LiveRun.Target(Target, "bench: --target");
+        if (benchmark == "parallel")
+        {
+            return ExecuteParallel(context, target, port);
+        }
+
+        if (Rounds is not null)
+        {
+            throw new UsageException($"bench: --rounds is for 'bench parallel', not '{benchmark}'");
+        }
+
         var loss = benchmark == "loss";
         var sessions = Whole(Count, "-n", 1, MaxSessions, loss ? 5 : 100);
         var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, loss ? 0 : 20);
