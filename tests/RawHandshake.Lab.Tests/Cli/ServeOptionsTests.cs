@@ -45,7 +45,7 @@ public sealed class ServeOptionsTests
     }
 
     [Theory]
-    [InlineData("gopher", "20000", null, null, null, null, "serve: unknown mode 'gopher' (echo, http, discard or chargen)")]
+    [InlineData("gopher", "20000", null, null, null, null, "serve: unknown mode 'gopher' (echo, http, discard, chargen or script)")]
     [InlineData("echo", "70000", null, null, null, null, "--port: 70000 is out of range (0 to 65535, 0xffff)")]
     [InlineData("echo", "x", null, null, null, null, "--port: 'x' is not a number (decimal, 0x-hex or 0b-binary)")]
     [InlineData("echo", "1", "10.0.0", null, null, null, "--bind: '10.0.0' is not an IP address")]
