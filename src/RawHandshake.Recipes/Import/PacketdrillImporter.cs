@@ -141,7 +141,7 @@ public static class PacketdrillImporter
                 previous = start;
             }
 
-            if (!sawPacket)
+            if (!sawPacket && errors.Count == 0)
             {
                 var last = script.Events.Count > 0 ? script.Events[^1] : null;
                 Error(last?.Line ?? 1, last?.Column ?? 1, "the script has no TCP packets ('<' or '>' lines): nothing to send or expect");
@@ -229,7 +229,7 @@ public static class PacketdrillImporter
 
         private void Packet(PdPacket p, PdEvent e, double start, double? end, int index)
         {
-            if (!sawPacket)
+            if (!sawPacket && errors.Count == 0)
             {
                 if (!listening)
                 {
@@ -254,8 +254,8 @@ public static class PacketdrillImporter
                     steps.Add($"sleep {Duration(pause)}");
                 }
 
-                lastClient = e.Time.Any ? lastClient : start;
-                lastInbound = lastClient;
+                lastClient = start;
+                lastInbound = start;
                 b.Append("send ").Append(flags).Append(' ').Append(seq);
                 if (p.Ack is { } ack)
                 {
@@ -312,9 +312,10 @@ public static class PacketdrillImporter
                     {
                         within = $" within {Duration(high)}";
                     }
-
-                    lastClient = start;
                 }
+
+                // After '*' the next times count from when the segment came: the end of this step.
+                lastClient = start;
 
                 b.Append(prefix).Append("expect ").Append(flags).Append(' ').Append(seq);
                 if (p.Ack is { } ack)
@@ -462,6 +463,11 @@ public static class PacketdrillImporter
                     return;
             }
 
+            if (call.Name is not ("setsockopt" or "bind" or "listen" or "accept" or "accept4" or "write" or "send" or "read" or "recv" or "shutdown" or "close"))
+            {
+                throw new ImportException(call.Line, call.Column, $"unsupported system call '{call.Name}' (import reproduces socket, setsockopt, bind, listen, accept, write, send, read, recv, shutdown and close)");
+            }
+
             var fd = FdArgument(call);
             var onListener = fd == listenFd;
             if (!onListener && fd != connFd)
@@ -554,8 +560,6 @@ public static class PacketdrillImporter
 
                     ServerStep("close", at, blocking: false);
                     break;
-                default:
-                    throw new ImportException(call.Line, call.Column, $"unsupported system call '{call.Name}' (import reproduces socket, setsockopt, bind, listen, accept, write, send, read, recv, shutdown and close)");
             }
 
             Comment(original);

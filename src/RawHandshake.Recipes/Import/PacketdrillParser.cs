@@ -12,12 +12,14 @@ internal sealed class PacketdrillParser
 {
     private readonly List<PdToken> tokens;
     private readonly Action<int, int, string> error;
+    private readonly bool lexerFailed;
     private int pos;
 
-    private PacketdrillParser(List<PdToken> tokens, Action<int, int, string> error)
+    private PacketdrillParser(List<PdToken> tokens, Action<int, int, string> error, bool lexerFailed)
     {
         this.tokens = tokens;
         this.error = error;
+        this.lexerFailed = lexerFailed;
     }
 
     private PdToken Current => tokens[pos];
@@ -26,8 +28,13 @@ internal sealed class PacketdrillParser
 
     public static PdScript Parse(string text, Action<int, int, string> error)
     {
-        var tokens = PacketdrillLexer.Lex(text, error);
-        return new PacketdrillParser(tokens, error).Script();
+        var failed = false;
+        var tokens = PacketdrillLexer.Lex(text, (l, c, m) =>
+        {
+            failed = true;
+            error(l, c, m);
+        });
+        return new PacketdrillParser(tokens, error, failed).Script();
     }
 
     private PdScript Script()
@@ -58,7 +65,12 @@ internal sealed class PacketdrillParser
             }
             catch (PdSyntaxException e)
             {
-                error(e.Token.Line, e.Token.Column, e.Message);
+                // An unterminated comment or block took the rest of the script: its own error says so.
+                if (!(lexerFailed && e.Token.Kind == PdTokenKind.End))
+                {
+                    error(e.Token.Line, e.Token.Column, e.Message);
+                }
+
                 SkipToNextLine(start.Line);
             }
         }
@@ -101,6 +113,12 @@ internal sealed class PacketdrillParser
         var next = Current;
         if (next.Kind is not (PdTokenKind.End or PdTokenKind.Number or PdTokenKind.Command or PdTokenKind.Code or PdTokenKind.Option) && !next.Is("+") && !next.Is("*"))
         {
+            if (next.Line > tokens[pos - 1].Line)
+            {
+                pos++;
+                throw new PdSyntaxException(next, $"expected a time (0, +0.1, +0.3~+0.4 or *) at the start of the event, not {next.Shown}");
+            }
+
             throw new PdSyntaxException(next, $"unexpected {next.Shown} after the {(result is PdPacket ? "packet" : "event")}");
         }
 
@@ -269,7 +287,7 @@ internal sealed class PacketdrillParser
 
         if (inbound && window is null)
         {
-            throw new PdSyntaxException(Current, "an inbound packet ('<') needs its window: add win N (packetdrill requires it too)");
+            throw new PdSyntaxException(dir, "an inbound packet ('<') needs its window: add win N (packetdrill requires it too)");
         }
 
         if (inbound && anyOptions)
