@@ -60,6 +60,21 @@ public sealed class ServeOptionsTests
     }
 
     [Fact]
+    public void Script_takes_its_actions()
+    {
+        var o = new ServeOptions { Mode = "script", Port = "8080", Actions = "accept; write 10; close" }.ToServerOptions(null);
+        o.Mode.ShouldBe(ServerMode.Script);
+        o.Script!.Steps.Select(s => s.Kind).ShouldBe([ScriptStepKind.Write, ScriptStepKind.Close]);
+    }
+
+    [Theory]
+    [InlineData("script", null, "serve script: --actions is required (e.g. --actions \"accept; write 1000; close\")")]
+    [InlineData("echo", "close", "--actions: only for script, not echo")]
+    [InlineData("script", "accept; fly", "--actions: step 2 'fly': unknown step 'fly' (accept, write N, read N, read eof, sleep D, shutdown write|read|both, close, rcvbuf N, sndbuf N, nodelay, linger N)")]
+    public void Actions_errors_name_the_option(string mode, string? actions, string message) =>
+        Should.Throw<UsageException>(() => new ServeOptions { Mode = mode, Port = "8080", Actions = actions }.ToServerOptions(null)).Message.ShouldBe(message);
+
+    [Fact]
     public void Read_once_is_for_echo_only() =>
         Should.Throw<UsageException>(() => new ServeOptions { Mode = "chargen", Port = "19", ReadOnce = true }.ToServerOptions(null))
             .Message.ShouldBe("--read-once: only for echo, not chargen");
