@@ -79,9 +79,10 @@ public static class PacketdrillImporter
         private int backlog = 128;
         private int? boundPort;
         private double lastClient;
-        private double lastInbound;
+        private double? handshakeAckAt;
+        private double? lastDataAt;
         private bool serverStarted;
-        private bool serverBlocking;
+        private Blocking serverBlocking;
         private double serverAt;
         private bool connectionOver;
         private int ourFin = -1;
@@ -255,7 +256,15 @@ public static class PacketdrillImporter
                 }
 
                 lastClient = start;
-                lastInbound = start;
+                if (!p.Flags.Contains('S', StringComparison.Ordinal))
+                {
+                    handshakeAckAt ??= start;
+                }
+
+                if (p.Length > 0 || p.Flags.Contains('F', StringComparison.Ordinal))
+                {
+                    lastDataAt = start;
+                }
                 b.Append("send ").Append(flags).Append(' ').Append(seq);
                 if (p.Ack is { } ack)
                 {
@@ -518,7 +527,7 @@ public static class PacketdrillImporter
                     }
 
                     connFd = (int)call.Result;
-                    ServerStep("accept", at, blocking: true);
+                    ServerStep("accept", at, Blocking.Accept);
                     break;
                 case "write" or "send":
                     NeedConnection(onListener, call);
@@ -527,7 +536,7 @@ public static class PacketdrillImporter
                         throw new ImportException(call.Line, call.Column, $"{call.Name}: a write that fails ({call.Result} {call.Errno}) cannot be reproduced by the script server");
                     }
 
-                    ServerStep($"write {call.Result}", at, blocking: false);
+                    ServerStep($"write {call.Result}", at, Blocking.No);
                     break;
                 case "read" or "recv":
                     NeedConnection(onListener, call);
@@ -536,7 +545,7 @@ public static class PacketdrillImporter
                         > 0 => $"read {call.Result}",
                         0 => "read eof",
                         _ => call.Args.Count > 2 && call.Args[2].First.IsInteger ? $"read {Math.Max(1, (long)call.Args[2].First.Value)}" : "read 1",
-                    }, at, blocking: true);
+                    }, at, Blocking.Read);
                     break;
                 case "shutdown":
                     NeedConnection(onListener, call);
@@ -547,7 +556,7 @@ public static class PacketdrillImporter
                         "SHUT_RD" => "shutdown read",
                         "SHUT_RDWR" => "shutdown both",
                         _ => throw new ImportException(call.Line, call.Column, $"shutdown: expected SHUT_WR, SHUT_RD or SHUT_RDWR, not '{how}'"),
-                    }, at, blocking: false);
+                    }, at, Blocking.No);
                     break;
                 case "close":
                     if (onListener)
@@ -558,7 +567,7 @@ public static class PacketdrillImporter
                         return;
                     }
 
-                    ServerStep("close", at, blocking: false);
+                    ServerStep("close", at, Blocking.No);
                     break;
             }
 
@@ -626,7 +635,7 @@ public static class PacketdrillImporter
             }
             else
             {
-                ServerStep(step, at, blocking: false);
+                ServerStep(step, at, Blocking.No);
             }
         }
 
@@ -642,13 +651,26 @@ public static class PacketdrillImporter
             return numbers[0] != 0 ? $"linger {numbers[1]}" : null;
         }
 
+        private enum Blocking
+        {
+            No,
+            Accept,
+            Read,
+        }
+
         /// <summary>A server step after accept, with the pause before it: the script's time since the server's last
-        /// step ended (a blocking accept or read ends when the latest packet we sent before this step arrives).</summary>
-        private void ServerStep(string step, double at, bool blocking)
+        /// step ended. A blocking accept ends when the handshake's last ACK comes, a read when the latest data (or
+        /// FIN) we sent before this step comes.</summary>
+        private void ServerStep(string step, double at, Blocking blocking)
         {
             if (serverStarted)
             {
-                var ended = serverBlocking ? Math.Max(serverAt, lastInbound) : serverAt;
+                var ended = serverBlocking switch
+                {
+                    Blocking.Accept => Math.Max(serverAt, handshakeAckAt ?? serverAt),
+                    Blocking.Read => Math.Max(serverAt, lastDataAt ?? serverAt),
+                    _ => serverAt,
+                };
                 var pause = at - ended;
                 if (pause >= 0.0005)
                 {

@@ -88,7 +88,7 @@ public class ImporterGoldenTests
         # Imported from fin.pkt by `rawhandshake import`. packetdrill's '<' lines are what we send,
         # its '>' lines what the server must send, timed from the line before as packetdrill times them.
         # The server does what the script's system calls did; the lab's script server does it with:
-        #   rawhandshake serve script --port 8080 --backlog 1 --actions "accept; read eof; sleep 10ms; close"
+        #   rawhandshake serve script --port 8080 --backlog 1 --actions "accept; sleep 10ms; read eof; sleep 10ms; close"
         description "fin.pkt (imported from packetdrill)"
         dialect packetdrill
 
@@ -110,7 +110,7 @@ public class ImporterGoldenTests
         sleep 10ms
         send . 2:2(0) ack 2 win 257                                   # line 15
         """,
-        "accept; read eof; sleep 10ms; close");
+        "accept; sleep 10ms; read eof; sleep 10ms; close");
 
     [Fact]
     public void Linger_zero_close_is_a_reset() => Golden(
