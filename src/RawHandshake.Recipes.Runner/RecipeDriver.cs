@@ -482,7 +482,7 @@ public sealed class RecipeDriver : IFlowDriver
     /// </summary>
     private static ExpectStep? RunPart(ExpectStep e, Inbound seg, long offset)
     {
-        if (e.Length is not { Kind: MatchKind.Equal, A: { IsConstant: true, Base: NumberBase.Relative } lenExpr } || e.Flags.Exact is not { } flags)
+        if (e.Length is not { Kind: MatchKind.Equal, A: { IsConstant: true, Base: NumberBase.Relative } lenExpr })
         {
             return null;
         }
@@ -500,8 +500,9 @@ public sealed class RecipeDriver : IFlowDriver
             return null; // a single segment is matched as it is
         }
 
-        // Before the last segment: no FIN, and PSH only when the step expects it (the server may push each part).
-        var partFlags = last ? flags : (flags & ~(TcpFlags.Psh | TcpFlags.Fin)) | (flags & seg.Tcp.Flags & TcpFlags.Psh);
+        // Before the last segment: no FIN, and PSH only when the step expects it (the server may push each part); flags *
+        // take any flags on every segment.
+        TcpFlags? partFlags = e.Flags.Exact is not { } flags || last ? e.Flags.Exact : (flags & ~(TcpFlags.Psh | TcpFlags.Fin)) | (flags & seg.Tcp.Flags & TcpFlags.Psh);
         return e with
         {
             Flags = e.Flags with { Exact = partFlags },

@@ -467,18 +467,55 @@ internal static class Parser
         }
     }
 
-    private static SendStep ParseSend(Cursor c, Token keyword, string text, RecipeDialect dialect)
+    /// <summary>
+    /// What the one segment grammar read: <c>FLAGS [SEQ[:END](LEN)] [ack N] [win N] [&lt;OPTIONS&gt;] [PAYLOAD]</c> and the
+    /// step's own clauses. On a send every value is exact (a matcher of kind Equal), on an expect any matcher.
+    /// </summary>
+    private sealed class SegmentParts
     {
-        var (flags, _, _) = ParseFlags(c, keyword, allowAny: false, dialect);
-        NumberExpr? seq = null;
+        public TcpFlags? Flags { get; set; }
+        public SourcePos FlagsPos { get; set; }
+        public List<TcpFlags> Order { get; set; } = [];
+        public Matcher? Seq { get; set; }
+        public Matcher? Length { get; set; }
+        public Token? LengthAt { get; set; }
+        public Matcher? Ack { get; set; }
+        public Matcher? Window { get; set; }
+        public IReadOnlyList<OptionSpec>? SendOptions { get; set; }
+        public IReadOnlyList<OptionMatch>? ExpectOptions { get; set; }
+        public byte[]? Payload { get; set; }
+        public Token? PayloadAt { get; set; }
+        public HashSet<string> Seen { get; } = [];
+    }
+
+    /// <summary>
+    /// The segment grammar that send and expect share. <paramref name="clause"/> reads one clause of the step's own (a
+    /// field, <c>within</c>, a capture …) and returns false when the token is none of them.
+    /// </summary>
+    private static SegmentParts ParseSegment(Cursor c, Token keyword, bool expect, RecipeDialect dialect, SegmentParts parts, Func<Token, string?, bool> clause)
+    {
+        (parts.Flags, parts.FlagsPos, parts.Order) = ParseFlags(c, keyword, allowAny: expect, dialect);
+
+        // A value of the segment: exact on a send, any matcher on an expect.
+        Matcher Value(string what, string field, long min, long max) => expect
+            ? c.Matcher(what, field, min, max)
+            : c.Number(what, field, min, max) is var n ? new Matcher(MatchKind.Equal, n, null, n.Pos) : null!;
+
         NumberExpr? end = null;
         Token? endTok = null;
-        long? len = null;
-        if (c.AtNumber)
+        var atSeq = expect ? c.AtMatcher && !(c.Peek(1) is { } assign && assign.IsPunct("=")) : c.AtNumber;
+        if (atSeq)
         {
-            seq = c.Number("a sequence number", "seq", 0, Cursor.MaxUInt32);
-            if (c.TakePunct(":"))
+            var seqTok = c.Peek()!;
+            parts.Seq = Value("a sequence number", "seq", 0, Cursor.MaxUInt32);
+            if (c.PeekPunct(":"))
             {
+                if (parts.Seq.Kind != MatchKind.Equal)
+                {
+                    throw Cursor.Fail(seqTok, $"SEQ:END needs an exact start, not '{parts.Seq}' (write the length as (LEN) instead)");
+                }
+
+                c.Next();
                 endTok = c.Peek();
                 end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
             }
@@ -487,16 +524,21 @@ internal static class Parser
         if (c.PeekPunct("("))
         {
             c.Next();
-            len = c.Literal("a length", "length", 0, 65535);
+            parts.LengthAt = c.Peek();
+            parts.Length = expect
+                ? c.Matcher("a length", "length", 0, 65535)
+                : Matcher.EqualTo(c.Literal("a length", "length", 0, 65535)) with { Pos = parts.LengthAt?.Pos ?? default };
             if (!c.TakePunct(")"))
             {
                 throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
             }
         }
 
-        if (seq is not null && end is not null)
+        if (parts.Seq is { } seq && end is not null)
         {
-            if (Span(seq, end) is not { } span)
+            var span = Span(seq.A!, end);
+            var len = parts.Length;
+            if (span is null)
             {
                 if (len is null)
                 {
@@ -510,21 +552,15 @@ internal static class Parser
                     throw Cursor.Fail(endTok!, $"{seq}:{end} spans {span} bytes; at most 65535 fit in a segment");
                 }
 
-                len = span;
+                parts.Length = new Matcher(MatchKind.Equal, NumberExpr.Literal(span.Value) with { Pos = endTok!.Pos }, null, endTok.Pos);
             }
-            else if (span != len)
+            else if (len.Kind == MatchKind.Equal && len.A!.IsConstant && span != len.A.Offset)
             {
-                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span)}, but the length says ({len})");
+                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span.Value)}, but the length says ({len})");
             }
         }
 
-        NumberExpr? ack = null;
-        NumberExpr? win = null;
-        IReadOnlyList<OptionSpec>? options = null;
-        byte[]? payload = null;
-        Token? payloadTok = null;
-        var fields = new List<FieldOverride>();
-        var seen = new HashSet<string>();
+        var seen = parts.Seen;
         while (!c.AtEnd)
         {
             var t = c.Peek()!;
@@ -533,27 +569,55 @@ internal static class Parser
             {
                 Once(seen, "ack", t);
                 c.Next();
-                ack = c.Number("a number", "ack", 0, Cursor.MaxUInt32);
+                parts.Ack = Value("a number", "ack", 0, Cursor.MaxUInt32);
             }
             else if (word is "win" or "window")
             {
                 Once(seen, "win", t);
                 c.Next();
-                win = c.Number("a number", "win", 0, 65535);
+                parts.Window = Value("a number", "win", 0, 65535);
             }
             else if (t.IsPunct("<"))
             {
                 Once(seen, "<options>", t, "the options are given twice");
-                options = ParseOptionSpecs(c, c.Next(), onSend: true);
+                if (expect)
+                {
+                    parts.ExpectOptions = ParseOptionMatches(c, c.Next());
+                }
+                else
+                {
+                    parts.SendOptions = ParseOptionSpecs(c, c.Next(), onSend: true);
+                }
             }
             else if (t.Kind == TokenKind.String || word == "hex")
             {
                 Once(seen, "payload", t, "the payload is given twice");
                 c.Next();
-                payloadTok = t;
-                payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
+                parts.PayloadAt = t;
+                parts.Payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
             }
-            else if (word == "nodf")
+            else if (!clause(t, word))
+            {
+                throw Cursor.Extra(t, expect ? "expect" : "send");
+            }
+        }
+
+        if (parts.Length is { Kind: MatchKind.Equal, A.IsConstant: true } l && parts.Payload is { } p && p.Length != l.A.Offset)
+        {
+            throw Cursor.Fail(parts.PayloadAt!, $"the payload is {Bytes(p.Length)} but the length says ({l})");
+        }
+
+        return parts;
+    }
+
+    private static SendStep ParseSend(Cursor c, Token keyword, string text, RecipeDialect dialect)
+    {
+        var fields = new List<FieldOverride>();
+        var parts = new SegmentParts();
+        var seen = parts.Seen;
+        bool Clause(Token t, string? word)
+        {
+            if (word == "nodf")
             {
                 Once(seen, "df", t);
                 c.Next();
@@ -594,26 +658,26 @@ internal static class Parser
             }
             else
             {
-                throw Cursor.Extra(t, "send");
+                return false;
             }
+
+            return true;
         }
 
+        ParseSegment(c, keyword, expect: false, dialect, parts, Clause);
+        var len = parts.Length?.A?.Offset;
+        var payload = parts.Payload;
         var generated = false;
-        if (len is not null)
+        if (payload is null && len > 0)
         {
-            if (payload is null && len > 0)
-            {
-                payload = new byte[len.Value]; // packetdrill's filler: (LEN) without a payload sends LEN zero bytes
-                generated = true;
-            }
-
-            if (payload is not null && payload.Length != len)
-            {
-                throw Cursor.Fail(payloadTok!, $"the payload is {Bytes(payload.Length)} but the length says ({len})");
-            }
+            payload = new byte[len.Value]; // packetdrill's filler: (LEN) without a payload sends LEN zero bytes
+            generated = true;
         }
 
-        return new SendStep(keyword.Pos, text, flags!.Value, seq, (uint?)len, ack, win, options, payload ?? [], fields) { Generated = generated };
+        return new SendStep(keyword.Pos, text, parts.Flags!.Value, parts.Seq?.A, (uint?)len, parts.Ack?.A, parts.Window?.A, parts.SendOptions, payload ?? [], fields)
+        {
+            Generated = generated,
+        };
     }
 
     // ── options ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -1016,91 +1080,16 @@ internal static class Parser
 
     private static ExpectStep ParseExpectSegment(Cursor c, Token keyword, string text, RecipeDialect dialect, (TimeSpan Low, TimeSpan High, Token At)? prefix)
     {
-        var (flags, flagsPos, order) = ParseFlags(c, keyword, allowAny: true, dialect);
-        Matcher? seq = null;
-        Matcher? len = null;
-        NumberExpr? end = null;
-        Token? endTok = null;
-        if (c.AtMatcher && !(c.Peek(1) is { } assign && assign.IsPunct("=")))
-        {
-            var seqTok = c.Peek()!;
-            seq = c.Matcher("a sequence number", "seq", 0, Cursor.MaxUInt32);
-            if (c.PeekPunct(":"))
-            {
-                if (seq.Kind != MatchKind.Equal)
-                {
-                    throw Cursor.Fail(seqTok, $"SEQ:END needs an exact start, not '{seq}' (write the length as (LEN) instead)");
-                }
-
-                c.Next();
-                endTok = c.Peek();
-                end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
-            }
-        }
-
-        if (c.PeekPunct("("))
-        {
-            c.Next();
-            len = c.Matcher("a length", "length", 0, 65535);
-            if (!c.TakePunct(")"))
-            {
-                throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
-            }
-        }
-
-        if (seq is not null && end is not null)
-        {
-            var span = Span(seq.A!, end);
-            if (span is null)
-            {
-                if (len is null)
-                {
-                    throw Cursor.Fail(endTok!, $"cannot tell the length of {seq}:{end}: add (LEN)");
-                }
-            }
-            else if (len is null)
-            {
-                if (span > 65535)
-                {
-                    throw Cursor.Fail(endTok!, $"{seq}:{end} spans {span} bytes; at most 65535 fit in a segment");
-                }
-
-                len = new Matcher(MatchKind.Equal, NumberExpr.Literal(span.Value) with { Pos = endTok!.Pos }, null, endTok.Pos);
-            }
-            else if (len.Kind == MatchKind.Equal && len.A!.IsConstant && span != len.A.Offset)
-            {
-                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span.Value)}, but the length says ({len})");
-            }
-        }
-
-        Matcher? ack = null;
-        Matcher? win = null;
-        IReadOnlyList<OptionMatch>? options = null;
         var exact = dialect == RecipeDialect.Packetdrill;
-        byte[]? payload = null;
-        Token? payloadTok = null;
         TimeSpan? within = prefix?.High;
         TimeSpan? notBefore = prefix?.Low;
         var fields = new List<FieldMatch>();
         var captures = new List<Capture>();
-        var seen = new HashSet<string>();
-        while (!c.AtEnd)
+        var parts = new SegmentParts();
+        var seen = parts.Seen;
+        bool Clause(Token t, string? word)
         {
-            var t = c.Peek()!;
-            var word = t.IsWord ? t.Text.ToLowerInvariant() : null;
-            if (word == "ack")
-            {
-                Once(seen, "ack", t);
-                c.Next();
-                ack = c.Matcher("a number", "ack", 0, Cursor.MaxUInt32);
-            }
-            else if (word is "win" or "window")
-            {
-                Once(seen, "win", t);
-                c.Next();
-                win = c.Matcher("a number", "win", 0, 65535);
-            }
-            else if (word == "exact")
+            if (word == "exact")
             {
                 c.Next();
                 if (!c.PeekPunct("<"))
@@ -1109,18 +1098,6 @@ internal static class Parser
                 }
 
                 exact = true;
-            }
-            else if (t.IsPunct("<"))
-            {
-                Once(seen, "<options>", t, "the options are given twice");
-                options = ParseOptionMatches(c, c.Next());
-            }
-            else if (t.Kind == TokenKind.String || word == "hex")
-            {
-                Once(seen, "payload", t, "the payload is given twice");
-                c.Next();
-                payloadTok = t;
-                payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
             }
             else if (word is not null && word.StartsWith('$') && c.Peek(1) is { } eq && eq.IsPunct("="))
             {
@@ -1169,16 +1146,16 @@ internal static class Parser
             }
             else
             {
-                throw Cursor.Extra(t, "expect");
+                return false;
             }
+
+            return true;
         }
 
-        if (len is { Kind: MatchKind.Equal, A.IsConstant: true } && payload is not null && payload.Length != len.A.Offset)
-        {
-            throw Cursor.Fail(payloadTok!, $"the payload is {Bytes(payload.Length)} but the length says ({len})");
-        }
-
-        return new ExpectStep(keyword.Pos, text, new FlagsMatch(flags, flagsPos) { Order = order, Packetdrill = dialect == RecipeDialect.Packetdrill }, seq, len, ack, win, options, payload, fields, within)
+        ParseSegment(c, keyword, expect: true, dialect, parts, Clause);
+        var options = parts.ExpectOptions;
+        return new ExpectStep(keyword.Pos, text, new FlagsMatch(parts.Flags, parts.FlagsPos) { Order = parts.Order, Packetdrill = dialect == RecipeDialect.Packetdrill },
+            parts.Seq, parts.Length, parts.Ack, parts.Window, options, parts.Payload, fields, within)
         {
             NotBefore = notBefore,
             ExactOptions = exact && options is not null,

@@ -71,8 +71,8 @@ public static class RecipeFields
         new("tsecr", "tcp.options.tsecr", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsEcr, "--ts"),
         new("ttl", "ip.ttl", 0, 255, FieldPlace.Header, (o, v) => o with { Ttl = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Ttl, "--ttl") { Aliases = ["ip.ttl"] },
         new("tos", "ip.tos", 0, 255, FieldPlace.Header, (o, v) => o with { Tos = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Tos, "--tos") { Aliases = ["ip.tos"] },
-        new("dscp", "ip.dscp", 0, 63, FieldPlace.Header, (o, v) => o with { Dscp = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Dscp, "--dscp") { Aliases = ["ip.dscp"] },
-        new("ecn", "ip.ecn", 0, 3, FieldPlace.Header, (o, v) => o with { Ecn = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Ecn, "--ecn") { Aliases = ["ip.ecn"] },
+        new("dscp", "ip.dscp", 0, 63, FieldPlace.Header, (o, v) => o with { Dscp = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Dscp, null) { Aliases = ["ip.dscp"] },
+        new("ecn", "ip.ecn", 0, 3, FieldPlace.Header, (o, v) => o with { Ecn = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Ecn, null) { Aliases = ["ip.ecn"] },
         new("ip.id", "ip.id", 0, 65535, FieldPlace.Header, (o, v) => o with { IpId = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Id, "--id"),
         new("df", "ip.df", 0, 1, FieldPlace.Header, (o, v) => o with { DontFragment = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).DontFragment ? 1 : 0, "--df") { IsFlag = true },
         new("mf", "ip.mf", 0, 1, FieldPlace.Header, (o, v) => o with { MoreFragments = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).MoreFragments ? 1 : 0, "--mf") { IsFlag = true },
@@ -119,6 +119,38 @@ public static class RecipeFields
         }
 
         return o;
+    }
+
+    /// <summary>
+    /// Sets the IP header fields of <paramref name="o"/> on <paramref name="ip"/> (craft builds its frame this way; the
+    /// engine applies a send's overrides in the same terms). DSCP and ECN go on top of TOS.
+    /// </summary>
+    public static IPv4Header Apply(FrameOverrides o, IPv4Header ip)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        ip.Ttl = o.Ttl ?? ip.Ttl;
+        ip.Tos = (byte)(((o.Dscp is { } d ? d << 2 : (o.Tos ?? ip.Tos) & 0xFC) | (o.Ecn ?? ((o.Tos ?? ip.Tos) & 3))) & 0xFF);
+        ip.Id = o.IpId ?? ip.Id;
+        ip.DontFragment = o.DontFragment ?? ip.DontFragment;
+        ip.MoreFragments = o.MoreFragments ?? ip.MoreFragments;
+        ip.ReservedFlag = o.ReservedFlag ?? ip.ReservedFlag;
+        ip.FragmentOffset = o.FragmentOffset ?? ip.FragmentOffset;
+        ip.TotalLength = o.IpLength ?? ip.TotalLength;
+        ip.Ihl = o.Ihl ?? ip.Ihl;
+        ip.Checksum = o.IpChecksum ?? ip.Checksum;
+        ip.Options = o.IpOptions ?? ip.Options;
+        return ip;
+    }
+
+    /// <summary>Sets the TCP header fields of <paramref name="o"/> on <paramref name="tcp"/>.</summary>
+    public static TcpHeader Apply(FrameOverrides o, TcpHeader tcp)
+    {
+        ArgumentNullException.ThrowIfNull(o);
+        tcp.Checksum = o.TcpChecksum ?? tcp.Checksum;
+        tcp.Urgent = o.Urgent ?? tcp.Urgent;
+        tcp.DataOffset = o.DataOffset ?? tcp.DataOffset;
+        tcp.Reserved = o.Reserved ?? tcp.Reserved;
+        return tcp;
     }
 
     /// <summary>The one field that carries bytes, not a number: IP options on a send.</summary>
