@@ -99,6 +99,10 @@ public sealed class ImportVerbTests : IDisposable
         r.Code.ShouldBe(2);
         r.Err.ShouldContain($"rawhandshake: {nowhere}: cannot write the recipe (");
 
+        r = CliRunner.Run("import", "/dev/zero");
+        r.Code.ShouldBe(2);
+        r.Err.Trim().ShouldBe("rawhandshake: /dev/zero: more than 1 MiB: not a packetdrill script");
+
         var binary = Write("b.pkt", "0 socket\0");
         r = CliRunner.Run("import", binary);
         r.Code.ShouldBe(2);
