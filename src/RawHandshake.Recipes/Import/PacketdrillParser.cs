@@ -228,7 +228,6 @@ internal sealed class PacketdrillParser
         }
 
         var (flags, flagsColumn) = Flags();
-        var seqToken = Current;
         var seq = (uint)Integer("a sequence number (START:END(LENGTH))", 0, uint.MaxValue);
         Expect(":", "between the start and end sequence numbers");
         var end = (uint)Integer("the end sequence number", 0, uint.MaxValue);
@@ -241,7 +240,6 @@ internal sealed class PacketdrillParser
             throw new PdSyntaxException(lengthToken, $"{seq}:{end} spans {unchecked(end - seq)} bytes, but the length says ({length})");
         }
 
-        _ = seqToken;
         uint? ack = null;
         int? window = null;
         int? urgent = null;

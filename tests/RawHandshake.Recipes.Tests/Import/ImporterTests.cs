@@ -1,4 +1,5 @@
 using RawHandshake.Recipes.Import;
+using RawHandshake.Recipes.Syntax;
 
 namespace RawHandshake.Recipes.Tests.Import;
 
@@ -34,13 +35,18 @@ public class ImporterTests
         compiled.Success.ShouldBeTrue(compiled + "\n" + r.Recipe);
     }
 
-    [Fact]
-    public void Every_send_and_expect_of_the_script_is_a_step_in_order()
+    [Theory]
+    [MemberData(nameof(Scripts))]
+    public void Each_packet_line_is_a_send_or_an_expect_in_the_scripts_order(string name, string script)
     {
-        var r = PacketdrillImporter.Import(PacketdrillScripts.FinClose, "fin.pkt", new ImportSettings());
-        var recipe = RecipeCompiler.Compile(r.Recipe!, "fin.rh").Recipe!;
-        var packets = PacketdrillScripts.FinClose.Split('\n').Count(l => l.TrimStart().Split(' ', 2) is [_, var rest] && (rest.TrimStart().StartsWith('<') || rest.TrimStart().StartsWith('>')));
-        recipe.Steps.Count(s => s.GetType().Name.Contains("Send", StringComparison.Ordinal) || s.GetType().Name.Contains("Expect", StringComparison.Ordinal)).ShouldBe(packets);
+        var r = PacketdrillImporter.Import(script, name + ".pkt", new ImportSettings());
+        var recipe = RecipeCompiler.Compile(r.Recipe!, name + ".rh").Recipe!;
+        var packets = script.Split('\n')
+            .Select(l => l.Trim().Split(' ', 2, StringSplitOptions.RemoveEmptyEntries))
+            .Where(w => w.Length == 2 && (w[1].StartsWith('<') || w[1].StartsWith('>')))
+            .Select(w => w[1][0] == '<' ? "send" : "expect");
+        var steps = recipe.Steps.Where(s => s is SendStep or ExpectStep).Select(s => s is SendStep ? "send" : "expect");
+        steps.ShouldBe(packets);
     }
 
     [Fact]
