@@ -12,7 +12,7 @@ public static class CliApp
     [
         typeof(CraftOptions), typeof(DissectOptions), typeof(HandshakeOptions), typeof(InterfacesOptions), typeof(ServeOptions), typeof(LabOptions),
         typeof(RunOptions), typeof(BenchOptions), typeof(ExplainOptions), typeof(ExerciseOptions), typeof(DoctorOptions), typeof(ProbeOptions),
-        typeof(TracerouteOptions),
+        typeof(TracerouteOptions), typeof(ImportOptions),
     ];
 
     public static int Run(string[] args, CliContext context)

@@ -12,7 +12,7 @@ namespace RawHandshake.Cli.Verbs;
 [Verb("serve", HelpText = "Run a real kernel-socket TCP server (echo, http, discard, chargen) until Ctrl-C or SIGTERM. Ports below 1024 need root.")]
 public sealed partial class ServeOptions : ICommand
 {
-    [Value(0, MetaName = "MODE", Required = true, HelpText = "echo (until EOF), http (200 for / and /index.html), discard (RFC 863) or chargen (RFC 864, at most 1 MiB).")]
+    [Value(0, MetaName = "MODE", Required = true, HelpText = "echo (until EOF), http (200 for / and /index.html), discard (RFC 863), chargen (RFC 864, at most 1 MiB) or script (follows --actions).")]
     public string? Mode { get; set; }
 
     [Option("port", Required = true, HelpText = "TCP port to listen on (0: any free port, printed on stderr).")]
@@ -38,6 +38,9 @@ public sealed partial class ServeOptions : ICommand
 
     [Option("backlog", HelpText = "Listen backlog: how many connections the kernel completes and queues before accept (default 128; Linux caps it at net.core.somaxconn).")]
     public string? Backlog { get; set; }
+
+    [Option("actions", HelpText = "script: the steps each connection follows, e.g. \"accept; write 1000; read 1000; shutdown write; read eof; close\" (also sleep D, read N, rcvbuf N, sndbuf N, nodelay, linger N): what `import` makes of a packetdrill script.")]
+    public string? Actions { get; set; }
 
     [Option('q', "quiet", HelpText = "Print nothing per connection.")]
     public bool Quiet { get; set; }
@@ -108,6 +111,21 @@ public sealed partial class ServeOptions : ICommand
             throw new UsageException("--send-after-eof: the text is empty");
         }
 
+        if ((mode == ServerMode.Script) != (Actions is not null))
+        {
+            throw new UsageException(mode == ServerMode.Script ? "serve script: --actions is required (e.g. --actions \"accept; write 1000; close\")" : $"--actions: only for script, not {ModeName(mode)}");
+        }
+
+        ServerScript? script;
+        try
+        {
+            script = Actions is null ? null : ServerScript.Parse(Actions);
+        }
+        catch (LabException e)
+        {
+            throw new UsageException(e.Message);
+        }
+
         var max = MaxClients is null ? (int?)null : (int)ArgParse.Number(MaxClients, "--max-clients", 100_000);
         if (max == 0)
         {
@@ -132,6 +150,7 @@ public sealed partial class ServeOptions : ICommand
             SendAfterEof = text,
             MaxClients = max,
             Log = log,
+            Script = script,
         };
     }
 
@@ -152,7 +171,8 @@ public sealed partial class ServeOptions : ICommand
         "http" => ServerMode.Http,
         "discard" => ServerMode.Discard,
         "chargen" => ServerMode.Chargen,
-        _ => throw new UsageException($"serve: unknown mode '{text}' (echo, http, discard or chargen)"),
+        "script" => ServerMode.Script,
+        _ => throw new UsageException($"serve: unknown mode '{text}' (echo, http, discard, chargen or script)"),
     };
 
     private static string ModeName(ServerMode mode) => mode.ToString().ToLowerInvariant();

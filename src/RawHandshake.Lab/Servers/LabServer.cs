@@ -68,6 +68,12 @@ public sealed class LabServer : IDisposable
                 socket.DualMode = true; // :: listens for both families
             }
 
+            foreach (var step in options.Script?.Setup ?? [])
+            {
+                // Before listen, so that the SYN-ACK already follows them (a receive buffer sets the window scale).
+                step.Apply(socket);
+            }
+
             socket.Bind(new IPEndPoint(options.Bind, options.Port));
             socket.Listen(options.Backlog);
         }
@@ -127,6 +133,11 @@ public sealed class LabServer : IDisposable
         if (o.SendAfterEof is not null && o.Mode is not (ServerMode.Echo or ServerMode.Discard))
         {
             throw new ArgumentException("SendAfterEof is for echo and discard only", nameof(o));
+        }
+
+        if ((o.Mode == ServerMode.Script) != (o.Script is not null))
+        {
+            throw new ArgumentException("Script is for the script mode, and that mode needs it", nameof(o));
         }
 
         if (o.MaxClients is < 1)
@@ -230,6 +241,7 @@ public sealed class LabServer : IDisposable
                 ServerMode.Echo => await EchoAsync(socket, counters, connection.Token).ConfigureAwait(false),
                 ServerMode.Http => await HttpAsync(socket, counters, connection.Token).ConfigureAwait(false),
                 ServerMode.Discard => await DiscardAsync(socket, counters, connection.Token).ConfigureAwait(false),
+                ServerMode.Script => await ScriptAsync(socket, Options.Script!, counters, connection.Token).ConfigureAwait(false),
                 _ => await ChargenAsync(socket, counters, connection.Token).ConfigureAwait(false),
             };
         }
@@ -298,6 +310,76 @@ public sealed class LabServer : IDisposable
         }
 
         return n == 0 ? "peer closed" : "read once";
+    }
+
+    /// <summary>The steps of the script, in order; without a closing step, waits for the client to close (at most 10 s).</summary>
+    private static async Task<string> ScriptAsync(Socket socket, ServerScript script, Counters c, CancellationToken token)
+    {
+        var buffer = new byte[BufferSize];
+        foreach (var step in script.Steps)
+        {
+            switch (step.Kind)
+            {
+                case ScriptStepKind.Sleep:
+                    await Task.Delay(step.Delay, token).ConfigureAwait(false);
+                    break;
+                case ScriptStepKind.Write:
+                    var zeros = new byte[(int)Math.Min(step.Count, BufferSize)];
+                    for (var left = step.Count; left > 0; left -= zeros.Length)
+                    {
+                        await SendAllAsync(socket, zeros.AsMemory(0, (int)Math.Min(left, zeros.Length)), c, token).ConfigureAwait(false);
+                    }
+
+                    break;
+                case ScriptStepKind.Read:
+                    for (var left = step.Count; left > 0;)
+                    {
+                        var n = await socket.ReceiveAsync(buffer.AsMemory(0, (int)Math.Min(left, buffer.Length)), SocketFlags.None, token).ConfigureAwait(false);
+                        if (n == 0)
+                        {
+                            return $"peer closed {step.Count - left} B into a read of {step.Count} B";
+                        }
+
+                        c.In += n;
+                        left -= n;
+                    }
+
+                    break;
+                case ScriptStepKind.ReadEof:
+                    int got;
+                    while ((got = await socket.ReceiveAsync(buffer, SocketFlags.None, token).ConfigureAwait(false)) > 0)
+                    {
+                        c.In += got;
+                    }
+
+                    break;
+                case ScriptStepKind.Shutdown:
+                    socket.Shutdown(step.How);
+                    break;
+                case ScriptStepKind.Close:
+                    return "closed by the script";
+                default:
+                    step.Apply(socket);
+                    break;
+            }
+        }
+
+        using var linger = CancellationTokenSource.CreateLinkedTokenSource(token);
+        linger.CancelAfter(TimeSpan.FromSeconds(10));
+        try
+        {
+            int n;
+            while ((n = await socket.ReceiveAsync(buffer, SocketFlags.None, linger.Token).ConfigureAwait(false)) > 0)
+            {
+                c.In += n;
+            }
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return "script done; the client kept the connection open for 10 s";
+        }
+
+        return "script done; peer closed";
     }
 
     private async Task<string> DiscardAsync(Socket socket, Counters c, CancellationToken token)

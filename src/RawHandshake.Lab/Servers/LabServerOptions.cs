@@ -41,4 +41,7 @@ public sealed record LabServerOptions
     public TextWriter? Log { get; init; }
 
     public int Backlog { get; init; } = 128;
+
+    /// <summary>Script mode: the steps each connection follows (required there, refused elsewhere).</summary>
+    public ServerScript? Script { get; init; }
 }

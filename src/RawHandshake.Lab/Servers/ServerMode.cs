@@ -14,4 +14,8 @@ public enum ServerMode
 
     /// <summary>RFC 864: sends the rotating 72-character lines until the client closes (at most 1 MiB).</summary>
     Chargen,
+
+    /// <summary>Follows a <see cref="ServerScript"/> on each connection (accept, write N, read N, sleep, shutdown, close):
+    /// the server side of an imported packetdrill script.</summary>
+    Script,
 }

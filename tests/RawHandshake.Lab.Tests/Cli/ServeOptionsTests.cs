@@ -45,7 +45,7 @@ public sealed class ServeOptionsTests
     }
 
     [Theory]
-    [InlineData("gopher", "20000", null, null, null, null, "serve: unknown mode 'gopher' (echo, http, discard or chargen)")]
+    [InlineData("gopher", "20000", null, null, null, null, "serve: unknown mode 'gopher' (echo, http, discard, chargen or script)")]
     [InlineData("echo", "70000", null, null, null, null, "--port: 70000 is out of range (0 to 65535, 0xffff)")]
     [InlineData("echo", "x", null, null, null, null, "--port: 'x' is not a number (decimal, 0x-hex or 0b-binary)")]
     [InlineData("echo", "1", "10.0.0", null, null, null, "--bind: '10.0.0' is not an IP address")]
@@ -58,6 +58,21 @@ public sealed class ServeOptionsTests
         var options = new ServeOptions { Mode = mode, Port = port, Bind = bind, CloseAfter = closeAfter, SendAfterEof = sendAfterEof, MaxClients = maxClients };
         Should.Throw<UsageException>(() => options.ToServerOptions(null)).Message.ShouldBe(message);
     }
+
+    [Fact]
+    public void Script_takes_its_actions()
+    {
+        var o = new ServeOptions { Mode = "script", Port = "8080", Actions = "accept; write 10; close" }.ToServerOptions(null);
+        o.Mode.ShouldBe(ServerMode.Script);
+        o.Script!.Steps.Select(s => s.Kind).ShouldBe([ScriptStepKind.Write, ScriptStepKind.Close]);
+    }
+
+    [Theory]
+    [InlineData("script", null, "serve script: --actions is required (e.g. --actions \"accept; write 1000; close\")")]
+    [InlineData("echo", "close", "--actions: only for script, not echo")]
+    [InlineData("script", "accept; fly", "--actions: step 2 'fly': unknown step 'fly' (accept, write N, read N, read eof, sleep D, shutdown write|read|both, close, rcvbuf N, sndbuf N, nodelay, linger N)")]
+    public void Actions_errors_name_the_option(string mode, string? actions, string message) =>
+        Should.Throw<UsageException>(() => new ServeOptions { Mode = mode, Port = "8080", Actions = actions }.ToServerOptions(null)).Message.ShouldBe(message);
 
     [Fact]
     public void Read_once_is_for_echo_only() =>
