@@ -541,11 +541,7 @@ public sealed class TcpEngine
             var inbound = new FlowKey(ip.Destination, tcp.DestinationPort, ip.Source, tcp.SourcePort);
             if (flows.TryGetValue(inbound, out var flow))
             {
-                flow.PacketsIn++;
-                if (tcp.Has(TcpFlags.Syn | TcpFlags.Ack) && flow.SynSentWall is { } synAt && flow.SynAckWall is null)
-                {
-                    flow.SynAckWall = wall; // RTT from the frames' own stamps, not from when we got round to them
-                }
+                flow.Tracker.Received(tcp.Flags, wall); // RTT from the frames' own stamps, not from when we got round to them
 
                 tx.Packet(Direction.In, frame, f, wall, null);
                 if (f.Malformed is not null)
@@ -585,7 +581,7 @@ public sealed class TcpEngine
             var key = new FlowKey(q.Ip.Source, sp, q.Ip.Destination, dp);
             if (flows.TryGetValue(key, out var flow))
             {
-                flow.PacketsIn++;
+                flow.Tracker.Received(null, wall);
                 tx.Packet(Direction.In, frame, f, wall, null);
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 Touch(flow);
