@@ -4,12 +4,12 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Link;
 
 /// <summary>One TCP flow whose kernel-generated RSTs the guard drops (from <see cref="Local"/> to <see cref="Remote"/>).</summary>
-public readonly record struct GuardedFlow(IPv4Address Local, ushort LocalPort, IPv4Address Remote, ushort RemotePort)
+public readonly record struct GuardedFlow(IpAddress Local, ushort LocalPort, IpAddress Remote, ushort RemotePort)
 {
     /// <summary>The element of the guard's <c>flows</c> set: <c>saddr . sport . daddr . dport</c>.</summary>
     public string Element => string.Create(CultureInfo.InvariantCulture, $"{Local} . {LocalPort} . {Remote} . {RemotePort}");
 
-    public override string ToString() => $"{Local}:{LocalPort} -> {Remote}:{RemotePort}";
+    public override string ToString() => $"{new IpEndpoint(Local, LocalPort)} -> {new IpEndpoint(Remote, RemotePort)}";
 }
 
 /// <summary>
@@ -20,7 +20,7 @@ public readonly record struct GuardedFlow(IPv4Address Local, ushort LocalPort, I
 /// </summary>
 public readonly record struct GuardedPorts
 {
-    public GuardedPorts(IPv4Address local, ushort firstPort, ushort lastPort, IPv4Address remote, ushort firstRemotePort, ushort lastRemotePort)
+    public GuardedPorts(IpAddress local, ushort firstPort, ushort lastPort, IpAddress remote, ushort firstRemotePort, ushort lastRemotePort)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(firstPort, lastPort);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRemotePort, lastRemotePort);
@@ -32,15 +32,15 @@ public readonly record struct GuardedPorts
         LastRemotePort = lastRemotePort;
     }
 
-    public IPv4Address Local { get; }
+    public IpAddress Local { get; }
     public ushort FirstPort { get; }
     public ushort LastPort { get; }
-    public IPv4Address Remote { get; }
+    public IpAddress Remote { get; }
     public ushort FirstRemotePort { get; }
     public ushort LastRemotePort { get; }
 
     /// <summary>Source ports <paramref name="firstPort"/>..<paramref name="lastPort"/> toward <paramref name="remotePort"/>, or toward every port of <paramref name="remote"/> when null.</summary>
-    public static GuardedPorts Toward(IPv4Address local, ushort firstPort, ushort lastPort, IPv4Address remote, ushort? remotePort) =>
+    public static GuardedPorts Toward(IpAddress local, ushort firstPort, ushort lastPort, IpAddress remote, ushort? remotePort) =>
         remotePort is { } p ? new(local, firstPort, lastPort, remote, p, p) : new(local, firstPort, lastPort, remote, 0, ushort.MaxValue);
 
     /// <summary>The element of the guard's <c>ranges</c> set, e.g. <c>198.18.1.2 . 61000-61999 . 198.18.2.10 . 80</c>.</summary>
@@ -92,7 +92,9 @@ public readonly record struct GuardedPorts
         }
     }
 
-    public override string ToString() => $"{Local}:{Range(FirstPort, LastPort)} -> {Remote}:{Range(FirstRemotePort, LastRemotePort)}";
+    public override string ToString() => $"{Shown(Local)}:{Range(FirstPort, LastPort)} -> {Shown(Remote)}:{Range(FirstRemotePort, LastRemotePort)}";
+
+    private static string Shown(IpAddress a) => a.IsV6 ? $"[{a}]" : a.ToString();
 
     private static string Range(ushort first, ushort last) =>
         first == last ? first.ToString(CultureInfo.InvariantCulture) : string.Create(CultureInfo.InvariantCulture, $"{first}-{last}");

@@ -33,6 +33,8 @@ public sealed class NftGuard : IDisposable
     public const string ChainName = "output";
     public const string FlowSet = "flows";
     public const string RangeSet = "ranges";
+    public const string FlowSet6 = "flows6";
+    public const string RangeSet6 = "ranges6";
     public const string SyncChain = "sync";
 
     /// <summary>Elements per <c>add element</c> line (one nft transaction each).</summary>
@@ -40,6 +42,8 @@ public sealed class NftGuard : IDisposable
 
     private const string Key = "ip saddr . tcp sport . ip daddr . tcp dport";
     private const string KeyType = "ipv4_addr . inet_service . ipv4_addr . inet_service";
+    private const string Key6 = "ip6 saddr . tcp sport . ip6 daddr . tcp dport";
+    private const string KeyType6 = "ipv6_addr . inet_service . ipv6_addr . inet_service";
 
     private static readonly Regex OwnedTable = new(@"^rawhandshake_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
     private static readonly object RegistryGate = new();
@@ -120,6 +124,10 @@ public sealed class NftGuard : IDisposable
         $"add chain {Family} {table} {ChainName} {{ type filter hook output priority 0; policy accept; }}; " +
         $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key} @{FlowSet} drop; " +
         $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key} @{RangeSet} drop; " +
+        $"add set {Family} {table} {FlowSet6} {{ type {KeyType6}; }}; " +
+        $"add set {Family} {table} {RangeSet6} {{ type {KeyType6}; flags interval; }}; " +
+        $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key6} @{FlowSet6} drop; " +
+        $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key6} @{RangeSet6} drop; " +
         $"add chain {Family} {table} {SyncChain}";
 
     /// <summary><c>add element</c> or <c>delete element</c> lines, <see cref="BatchSize"/> elements each.</summary>
@@ -133,6 +141,15 @@ public sealed class NftGuard : IDisposable
         }
     }
 
+    /// <summary>The set a flow of <paramref name="local"/>'s family goes to: <c>flows</c> (IPv4) or <c>flows6</c>.</summary>
+    public static string FlowSetOf(IpAddress local) => local.IsV6 ? FlowSet6 : FlowSet;
+
+    /// <summary>The set a block of ports of <paramref name="local"/>'s family goes to: <c>ranges</c> (IPv4) or <c>ranges6</c>.</summary>
+    public static string RangeSetOf(IpAddress local) => local.IsV6 ? RangeSet6 : RangeSet;
+
+    private static IEnumerable<string> ByFamily<T>(string verb, string table, IEnumerable<T> items, Func<T, IpAddress> local, Func<IpAddress, string> set, Func<T, string> element) =>
+        items.GroupBy(i => set(local(i))).SelectMany(g => ElementCommands(verb, table, g.Key, g.Select(element)));
+
     /// <summary>The command whose listing tells a batch is done (see <see cref="NftShell"/>).</summary>
     public static string SyncCommand(string table) => $"list chain {Family} {table} {SyncChain}";
 
@@ -140,7 +157,7 @@ public sealed class NftGuard : IDisposable
     public static NftGuard Install() => Install([]);
 
     /// <summary>Installs the table with one flow, in the calling thread's network namespace.</summary>
-    public static NftGuard Install(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
+    public static NftGuard Install(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
         Install([new GuardedFlow(local, localPort, remote, remotePort)]);
 
     /// <summary>Installs the table with these flows, in the calling thread's network namespace.</summary>
@@ -196,7 +213,7 @@ public sealed class NftGuard : IDisposable
         return guard;
     }
 
-    public void AddFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
+    public void AddFlow(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
         AddFlows([new GuardedFlow(local, localPort, remote, remotePort)]);
 
     /// <summary>Adds flows to the <c>flows</c> set, in batches (flows already guarded are skipped); returns how many were new.</summary>
@@ -212,7 +229,7 @@ public sealed class NftGuard : IDisposable
                 return 0;
             }
 
-            var result = shell.Run(ElementCommands("add", TableName, FlowSet, fresh.Select(f => f.Element)), SyncCommand(TableName));
+            var result = shell.Run(ByFamily("add", TableName, fresh, f => f.Local, FlowSetOf, f => f.Element), SyncCommand(TableName));
             if (!result.Ok)
             {
                 throw new LinkException(Failure("adding flows to the RST guard", result));
@@ -240,7 +257,7 @@ public sealed class NftGuard : IDisposable
                 return 0;
             }
 
-            var result = shell.Run(ElementCommands("delete", TableName, FlowSet, known.Select(f => f.Element)), SyncCommand(TableName));
+            var result = shell.Run(ByFamily("delete", TableName, known, f => f.Local, FlowSetOf, f => f.Element), SyncCommand(TableName));
             if (!result.Ok)
             {
                 throw new LinkException(Failure("removing flows from the RST guard", result));
@@ -271,7 +288,7 @@ public sealed class NftGuard : IDisposable
                 return;
             }
 
-            var result = shell.Run(ElementCommands("add", TableName, RangeSet, pieces.Select(p => p.Element)), SyncCommand(TableName));
+            var result = shell.Run(ByFamily("add", TableName, pieces, p => p.Local, RangeSetOf, p => p.Element), SyncCommand(TableName));
             if (!result.Ok)
             {
                 throw new LinkException(Failure($"adding ports {block} to the RST guard", result));

@@ -72,7 +72,7 @@ public class ReceiveDispatchBenchmarks
 
     private static byte[] Frame(FlowKey key, MacAddress from, MacAddress to, TcpFlags flags, SeqNum seq, SeqNum ack, bool withMss)
     {
-        var ip = new IPv4Header { Source = key.RemoteAddress, Destination = key.LocalAddress, Id = 1, DontFragment = true };
+        var ip = new IPv4Header { Source = key.RemoteAddress.V4, Destination = key.LocalAddress.V4, Id = 1, DontFragment = true };
         var tcp = new TcpHeader(key.RemotePort, key.LocalPort, seq, ack, flags, 65160);
         Span<byte> options = stackalloc byte[40];
         var n = withMss ? TcpOptionLayout.Write(options, new TcpOptionSet(1460, null, false, null)) : 0;

@@ -27,6 +27,10 @@ public class NftGuardTests
             "add chain inet t output { type filter hook output priority 0; policy accept; }",
             "add rule inet t output tcp flags & rst == rst ip saddr . tcp sport . ip daddr . tcp dport @flows drop",
             "add rule inet t output tcp flags & rst == rst ip saddr . tcp sport . ip daddr . tcp dport @ranges drop",
+            "add set inet t flows6 { type ipv6_addr . inet_service . ipv6_addr . inet_service; }",
+            "add set inet t ranges6 { type ipv6_addr . inet_service . ipv6_addr . inet_service; flags interval; }",
+            "add rule inet t output tcp flags & rst == rst ip6 saddr . tcp sport . ip6 daddr . tcp dport @flows6 drop",
+            "add rule inet t output tcp flags & rst == rst ip6 saddr . tcp sport . ip6 daddr . tcp dport @ranges6 drop",
             "add chain inet t sync",
         ]));
         NftGuard.SyncCommand("t").ShouldBe("list chain inet t sync");
