@@ -60,7 +60,7 @@ public sealed partial class DissectOptions : ICommand
             }
             else if (Summary)
             {
-                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info));
+                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, a.Reassembled?.Parsed ?? parsed, cf.Data, rel, tags, info)); // a reassembled frame shows its datagram's protocol
             }
             else
             {
