@@ -153,10 +153,9 @@ public sealed class TcpEngine
             {
                 if (f.Driver.Finished)
                 {
-                    if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
+                    if (!f.ResultPublished && f.Driver.Outcome is { Ok: false } && f.Session.ResetIfOpen(Clock.Now, f))
                     {
-                        f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
-                        Touch(f);
+                        Touch(f); // a failed run does not leave the server holding the connection: its RST timer runs now
                     }
 
                     f.EndedAt ??= Elapsed;

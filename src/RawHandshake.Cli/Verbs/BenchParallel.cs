@@ -11,7 +11,7 @@ namespace RawHandshake.Cli.Verbs;
 /// <summary><c>bench parallel</c>: options, run, and its text and JSON.</summary>
 public sealed partial class BenchOptions
 {
-    private int ExecuteParallel(CliContext context, IPv4Address target, ushort port)
+    private int ExecuteParallel(CliContext context, IpAddress target, ushort port)
     {
         var flows = Whole(Count, "-n", 1, ParallelBench.MaxFlows, 1000);
         var rounds = Whole(Rounds, "--rounds", 1, 1000, 5);
