@@ -165,6 +165,36 @@ public sealed class Flow : ISessionOutput
     private int Build(in OutgoingSegment segment, FrameOverrides? o, out TcpBuildReport report)
     {
         var key = Key;
+        var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window)
+        {
+            Checksum = o?.TcpChecksum,
+            Urgent = o?.Urgent ?? 0,
+            DataOffset = o?.DataOffset,
+            Reserved = o?.Reserved ?? 0,
+        };
+        Span<byte> options = stackalloc byte[40];
+        var optionLength = o?.RawOptions is { } raw
+            ? CopyRaw(raw, options)
+            : segment.Options.IsEmpty && segment.SackBlocks is null
+                ? 0
+                : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
+        var eth = new EthernetHeader(NextHopMac, LocalMac);
+        var buffer = host.SendBuffer;
+        int n;
+        if (key.Family == IpFamily.V6)
+        {
+            // IPv6: the hop limit and traffic class take the TTL and TOS settings; there is no ID, fragment field or header checksum.
+            var ip6 = new IPv6Header
+            {
+                Source = key.LocalAddress.V6Address,
+                Destination = key.RemoteAddress.V6Address,
+                HopLimit = o?.Ttl ?? FrameOptions.Ttl,
+                TrafficClass = Tos(o?.Tos ?? FrameOptions.Tos, o?.Dscp, o?.Ecn),
+            };
+            n = Ipv6TcpReport.BuildTcp(buffer, eth, ip6, tcp, options[..optionLength], segment.Payload.Span, out report);
+            return Corrupted(segment, buffer, n, ref report);
+        }
+
         var ip = new IPv4Header
         {
             Source = key.LocalAddress.V4,
@@ -181,22 +211,12 @@ public sealed class Flow : ISessionOutput
             Ihl = o?.Ihl,
             Options = o?.IpOptions ?? ReadOnlyMemory<byte>.Empty,
         };
-        var tcp = new TcpHeader(key.LocalPort, key.RemotePort, segment.Seq, segment.Ack, segment.Flags, segment.Window)
-        {
-            Checksum = o?.TcpChecksum,
-            Urgent = o?.Urgent ?? 0,
-            DataOffset = o?.DataOffset,
-            Reserved = o?.Reserved ?? 0,
-        };
-        Span<byte> options = stackalloc byte[40];
-        var optionLength = o?.RawOptions is { } raw
-            ? CopyRaw(raw, options)
-            : segment.Options.IsEmpty && segment.SackBlocks is null
-                ? 0
-                : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
-        var eth = new EthernetHeader(NextHopMac, LocalMac);
-        var buffer = host.SendBuffer;
-        var n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span, out report);
+        n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span, out report);
+        return Corrupted(segment, buffer, n, ref report);
+    }
+
+    private static int Corrupted(in OutgoingSegment segment, byte[] buffer, int n, ref TcpBuildReport report)
+    {
         if (segment.CorruptChecksum)
         {
             // Flip the computed checksum: the server's stack drops the segment (TcpInCsumErrors) as if it were lost.

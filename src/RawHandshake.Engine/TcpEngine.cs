@@ -603,6 +603,24 @@ public sealed class TcpEngine
             }
         }
 
+        if (f.Icmpv6 is { } icmp6 && f.Icmpv6Quote is { } q6 && q6.SourcePort is { } sp6 && q6.DestinationPort is { } dp6 && flows.Count > 0 &&
+            flows.TryGetValue(new FlowKey(q6.Ip.Source, sp6, q6.Ip.Destination, dp6), out var flow6))
+        {
+            // ICMPv6 errors are matched through their quote as ICMP's are, and judged by the session in ICMPv4's terms.
+            flow6.PacketsIn++;
+            tx.Packet(Direction.In, frame, f, wall, null);
+            flow6.Driver.OnReceived(flow6, f, frame, Clock.Now);
+            Touch(flow6);
+            if (!flow6.Session.IsDone && Icmpv6Errors.TryAsIcmpv4(icmp6, out var type, out var code, out var mtu))
+            {
+                var quotedLength = (q6.Ip.PayloadLength ?? 0) + IPv6Header.Length;
+                flow6.Session.OnIcmpError(type, code, q6.TcpSeq, mtu, quotedLength, $"{Icmpv6Errors.Describe(icmp6)} from {f.IPv6!.Value.Source}", Clock.Now, flow6);
+                flow6.Driver.AfterInput(flow6, Clock.Now);
+            }
+
+            return;
+        }
+
         Observer?.Invoke(frame, wall, f);
     }
 

@@ -28,7 +28,10 @@ internal readonly record struct RouteEntry(string Interface, IPv4Address Destina
     public bool Matches(IpAddress target) => target.IsV4 && Matches(target.V4);
 }
 
-/// <summary>IPv4 route lookup, as the kernel would do it for the calling thread's network namespace.</summary>
+/// <summary>A row of <c>/proc/net/ipv6_route</c>.</summary>
+internal readonly record struct Route6Entry(string Interface, IpAddress Destination, int PrefixLength, IpAddress NextHop, int Flags, uint Metric);
+
+/// <summary>IPv4 and IPv6 route lookup, as the kernel would do it for the calling thread's network namespace.</summary>
 /// <remarks>
 /// Reads <c>/proc/thread-self/net/route</c>: <c>/proc/net</c> is <c>/proc/self/net</c>, which follows the thread-group
 /// leader, so a thread that entered another namespace (<see cref="NetNs"/>) would otherwise read the main thread's routes.
@@ -52,12 +55,139 @@ public static class Routing
             throw new LinkException($"--source {s} and the target {target} are of different address families");
         }
 
-        if (target.IsV6)
+        return target.IsV6
+            ? Resolve6(target, interfaceOverride, sourceOverride, ReadRoute6Table(), HostInterfaces.Snapshot())
+            : Resolve(target, interfaceOverride, sourceOverride, ReadRouteTable(), HostInterfaces.Snapshot());
+    }
+
+    /// <summary>
+    /// IPv6 route lookup over <c>/proc/thread-self/net/ipv6_route</c> (every table, as <c>ip -6 route get</c> would find it for
+    /// the main one): longest prefix, then lowest metric; routes through <c>lo</c> are the local table's and are skipped
+    /// (our own addresses go to loopback as for IPv4). The source is the interface's global address on the next hop's
+    /// prefix, else its first global address, else its link-local one for a link-local target.
+    /// </summary>
+    internal static RouteInfo Resolve6(
+        IpAddress target,
+        string? interfaceOverride,
+        IpAddress? sourceOverride,
+        IReadOnlyList<Route6Entry> routes,
+        IReadOnlyList<HostInterface> interfaces)
+    {
+        HostInterface? forced = null;
+        if (!string.IsNullOrEmpty(interfaceOverride))
         {
-            throw new LinkException(Ipv6NotSupported);
+            forced = interfaces.FirstOrDefault(i => i.Name == interfaceOverride)
+                ?? throw new LinkException(LinkErrors.UnknownInterface(interfaceOverride, interfaces.Select(i => i.Name)));
         }
 
-        return Resolve(target, interfaceOverride, sourceOverride, ReadRouteTable(), HostInterfaces.Snapshot());
+        if (forced is null && (target.IsLoopback || interfaces.Any(i => i.Addresses.Any(a => a.Address == target))))
+        {
+            var lo = interfaces.FirstOrDefault(i => i.Loopback)
+                ?? throw new LinkException($"no route to {target} (a local address, and there is no loopback interface)");
+            return new RouteInfo(lo.Name, sourceOverride ?? target, null, target, lo.Mac, lo.Mtu ?? 65536);
+        }
+
+        Route6Entry? best = null;
+        foreach (var r in routes)
+        {
+            if ((r.Flags & RouteEntry.RtfUp) == 0 || !target.InPrefix(r.Destination, r.PrefixLength) ||
+                (forced is not null && r.Interface != forced.Name) || (r.Interface == "lo" && (r.Flags & RouteEntry.RtfReject) == 0))
+            {
+                continue;
+            }
+
+            if (best is not { } b || r.PrefixLength > b.PrefixLength || (r.PrefixLength == b.PrefixLength && r.Metric < b.Metric))
+            {
+                best = r;
+            }
+        }
+
+        HostInterface iface;
+        IpAddress? gateway = null;
+        if (best is { } route)
+        {
+            if ((route.Flags & RouteEntry.RtfReject) != 0)
+            {
+                throw new LinkException($"no route to {target} (the route to {route.Destination}/{route.PrefixLength} rejects it)");
+            }
+
+            iface = forced ?? interfaces.FirstOrDefault(i => i.Name == route.Interface)
+                ?? throw new LinkException($"no route to {target} (its route names interface {route.Interface}, which is gone)");
+            if ((route.Flags & RouteEntry.RtfGateway) != 0 && !route.NextHop.IsUnspecified)
+            {
+                gateway = route.NextHop;
+            }
+        }
+        else
+        {
+            iface = forced ?? throw new LinkException($"no route to {target}");
+        }
+
+        var nextHop = gateway ?? target;
+        var v6 = iface.AddressesOf(IpFamily.V6);
+        var src = sourceOverride
+            ?? First(v6, a => !a.Address.IsLinkLocal && a.Contains(nextHop))
+            ?? First(v6, a => !a.Address.IsLinkLocal)
+            ?? (target.IsLinkLocal ? First(v6, a => a.Address.IsLinkLocal) : null)
+            ?? throw new LinkException($"interface {iface.Name} has no IPv6 address");
+        return new RouteInfo(iface.Name, src, gateway, nextHop, iface.Mac, iface.Mtu ?? 1500);
+    }
+
+    internal static IReadOnlyList<Route6Entry> ReadRoute6Table()
+    {
+        foreach (var path in (string[])["/proc/thread-self/net/ipv6_route", "/proc/net/ipv6_route"])
+        {
+            try
+            {
+                return ParseRoute6Table(File.ReadAllText(path));
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+
+        throw new LinkException("cannot read the IPv6 routing table (/proc/net/ipv6_route): is IPv6 switched off?");
+    }
+
+    /// <summary>
+    /// Parses <c>/proc/net/ipv6_route</c>: no header; destination (32 hex digits), its prefix length (hex), source and its
+    /// prefix length, next hop, metric, reference count, use count, flags (all hex), device.
+    /// </summary>
+    internal static IReadOnlyList<Route6Entry> ParseRoute6Table(string text)
+    {
+        var routes = new List<Route6Entry>();
+        foreach (var raw in text.Split('\n'))
+        {
+            var f = raw.Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 10 || !TryHex128(f[0], out var dest) || !TryHex128(f[4], out var nextHop) ||
+                !int.TryParse(f[1], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var prefix) || prefix > 128 ||
+                !uint.TryParse(f[5], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var metric) ||
+                !uint.TryParse(f[8], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var flags))
+            {
+                continue;
+            }
+
+            routes.Add(new Route6Entry(f[9], dest, prefix, nextHop, (int)flags, metric));
+        }
+
+        return routes;
+    }
+
+    private static bool TryHex128(string s, out IpAddress address)
+    {
+        address = default;
+        if (s.Length != 32 ||
+            !ulong.TryParse(s.AsSpan(0, 16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var high) ||
+            !ulong.TryParse(s.AsSpan(16), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var low))
+        {
+            return false;
+        }
+
+        address = IpAddress.V6(high, low);
+        return true;
     }
 
     internal static RouteInfo Resolve(
@@ -127,8 +257,8 @@ public static class Routing
     }
 
     /// <summary>
-    /// Parses a target given as an IPv4 address or a host name (resolved to its first IPv4 address). Throws
-    /// <see cref="LinkException"/> for IPv6 ("IPv6 targets are not supported (IPv4 only for now)") and unresolvable names.
+    /// Parses a target given as an IPv4 or IPv6 address (also in brackets) or a host name (resolved to its first IPv4
+    /// address, else its first IPv6 one). Throws <see cref="LinkException"/> for zones and unresolvable names.
     /// </summary>
     public static IpAddress ParseTarget(string hostOrIp)
     {
@@ -146,7 +276,12 @@ public static class Routing
                 return IPv4Address.FromIPAddress(ip.MapToIPv4());
             }
 
-            throw new LinkException(Ipv6NotSupported);
+            if (ip.ScopeId != 0 || text.Contains('%'))
+            {
+                throw new LinkException($"'{text}': a zone (%interface) is not supported: give a global IPv6 address, or a link-local one with --interface");
+            }
+
+            return IpAddress.FromIPAddress(ip);
         }
 
         if (text.Length == 0 || text.Contains(':'))
@@ -169,7 +304,12 @@ public static class Routing
             return (IpAddress)IPv4Address.FromIPAddress(first);
         }
 
-        throw new LinkException(found.Length > 0 ? $"host '{text}' has only IPv6 addresses: {Ipv6NotSupported}" : $"cannot resolve host '{text}'");
+        if (found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6) is { } six)
+        {
+            return IpAddress.FromIPAddress(six);
+        }
+
+        throw new LinkException($"cannot resolve host '{text}'");
     }
 
     private static IpAddress? First(IEnumerable<InterfaceAddress> addresses, Func<InterfaceAddress, bool> predicate)
@@ -184,8 +324,6 @@ public static class Routing
 
         return null;
     }
-
-    internal const string Ipv6NotSupported = "IPv6 targets are not supported (IPv4 only for now)";
 
     internal static IReadOnlyList<RouteEntry> ReadRouteTable()
     {

@@ -178,7 +178,8 @@ public static class StepMatch
 
     private static void FieldDiff(List<string> diffs, FieldMatch f, Inbound seg, Func<NumberExpr, long> value)
     {
-        var ip = seg.Parsed.IPv4!.Value;
+        var ip = seg.Parsed.IPv4;
+        var ip6 = seg.Parsed.IPv6; // over IPv6: ttl is the hop limit, tos the traffic class; no ID, no DF
         if (f.Verdict is { } verdict)
         {
             var actual = FrameJson.Status(seg.TcpChecksum);
@@ -192,10 +193,10 @@ public static class StepMatch
 
         long? observed = f.Name switch
         {
-            "ttl" => ip.Ttl,
-            "tos" => ip.Tos,
-            "ip.id" => ip.Id,
-            "df" => ip.DontFragment ? 1 : 0,
+            "ttl" => ip?.Ttl ?? ip6?.HopLimit,
+            "tos" => ip?.Tos ?? ip6?.TrafficClass,
+            "ip.id" => ip?.Id,
+            "df" => ip is { } v4 ? (v4.DontFragment ? 1 : 0) : null,
             "urg" => seg.Tcp.Urgent,
             "data-offset" => seg.Tcp.DataOffset,
             "tcp.checksum" => seg.Tcp.Checksum,

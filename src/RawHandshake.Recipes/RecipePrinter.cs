@@ -22,7 +22,7 @@ public static class RecipePrinter
         var h = recipe.Header;
         if (h.Target is { } t)
         {
-            Line(sb, 1, t.Pos, $"target {t.Host}:{t.Port}");
+            Line(sb, 1, t.Pos, $"target {t.Endpoint}");
         }
 
         var d = h.Defaults;

@@ -93,14 +93,58 @@ public class RoutingTests
     }
 
     [Fact]
-    public void ParseTarget_takes_IPv4_and_names_and_refuses_IPv6()
+    public void ParseTarget_takes_IPv4_IPv6_and_names()
     {
         Routing.ParseTarget(" 198.18.0.1 ").ShouldBe(IPv4Address.Parse("198.18.0.1"));
         Routing.ParseTarget("localhost").ShouldBe(IPv4Address.Parse("127.0.0.1"));
         Routing.ParseTarget("::ffff:198.18.0.7").ShouldBe(IPv4Address.Parse("198.18.0.7"));
-        Should.Throw<LinkException>(() => Routing.ParseTarget("::1")).Message.ShouldBe("IPv6 targets are not supported (IPv4 only for now)");
-        Should.Throw<LinkException>(() => Routing.ParseTarget("[2001:db8::1]")).Message.ShouldBe("IPv6 targets are not supported (IPv4 only for now)");
+        Routing.ParseTarget("::1").ShouldBe(IpAddress.Parse("::1"));
+        Routing.ParseTarget("[2001:db8::1]").ShouldBe(IpAddress.Parse("2001:db8::1"));
+        Should.Throw<LinkException>(() => Routing.ParseTarget("fe80::1%1")).Message.ShouldStartWith("'fe80::1%1': a zone (%interface) is not supported");
         Should.Throw<LinkException>(() => Routing.ParseTarget("no-such-host.invalid")).Message.ShouldBe("cannot resolve host 'no-such-host.invalid'");
+    }
+
+    // /proc/net/ipv6_route as a namespace with 2001:db8:1::1/64 on eth0 and a default route via 2001:db8:1::fe shows it.
+    private const string SampleTable6 =
+        "20010db8000100000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n" +
+        "00000000000000000000000000000000 00 00000000000000000000000000000000 00 20010db80001000000000000000000fe 00000400 00000001 00000000 00000003     eth0\n" +
+        "20010db8000100000000000000000001 80 00000000000000000000000000000000 00 00000000000000000000000000000000 00000000 00000002 00000000 80200001       lo\n" +
+        "20010db8000900000000000000000000 40 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo\n" +
+        "ff000000000000000000000000000000 08 00000000000000000000000000000000 00 00000000000000000000000000000000 00000100 00000001 00000000 00000001     eth0\n";
+
+    private static readonly HostInterface[] Interfaces6 =
+    [
+        new("lo", 1, true, true, null, 65536, [new InterfaceAddress(IpAddress.Parse("::1"), 128)]),
+        new("eth0", 2, true, false, MacAddress.Parse("02:00:00:00:00:01"), 1500,
+            [new InterfaceAddress(IPv4Address.Parse("198.18.0.1"), 24), new InterfaceAddress(IpAddress.Parse("fe80::1"), 64), new InterfaceAddress(IpAddress.Parse("2001:db8:1::1"), 64)]),
+    ];
+
+    private static RouteInfo Resolve6(string target, string? iface = null, string? source = null) =>
+        Routing.Resolve6(IpAddress.Parse(target), iface, source is null ? null : IpAddress.Parse(source), Routing.ParseRoute6Table(SampleTable6), Interfaces6);
+
+    [Fact]
+    public void IPv6_routes_on_link_via_the_gateway_rejected_and_local()
+    {
+        var table = Routing.ParseRoute6Table(SampleTable6);
+        table.Count.ShouldBe(5);
+        table[1].NextHop.ShouldBe(IpAddress.Parse("2001:db8:1::fe"));
+
+        var onLink = Resolve6("2001:db8:1::10");
+        (onLink.Interface, onLink.Source.ToString(), onLink.Gateway, onLink.NextHop.ToString(), onLink.Family).ShouldBe(("eth0", "2001:db8:1::1", (IpAddress?)null, "2001:db8:1::10", IpFamily.V6));
+
+        var routed = Resolve6("2001:db8:2::10");
+        (routed.Interface, routed.Source.ToString(), routed.Gateway.ToString(), routed.NextHop.ToString()).ShouldBe(("eth0", "2001:db8:1::1", "2001:db8:1::fe", "2001:db8:1::fe"));
+
+        Resolve6("2001:db8:1::10", source: "2001:db8:1::77").Source.ToString().ShouldBe("2001:db8:1::77");
+        Resolve6("2001:db8:1::1").Interface.ShouldBe("lo");
+        Should.Throw<LinkException>(() => Resolve6("2001:db8:9::1")).Message.ShouldBe("no route to 2001:db8:9::1 (the route to 2001:db8:9::/64 rejects it)");
+    }
+
+    [Fact]
+    public void A_source_of_the_other_family_is_refused()
+    {
+        Should.Throw<LinkException>(() => Routing.Resolve(IpAddress.Parse("2001:db8::10"), null, IpAddress.Parse("198.18.0.1"))).Message
+            .ShouldBe("--source 198.18.0.1 and the target 2001:db8::10 are of different address families");
     }
 
     [Fact]

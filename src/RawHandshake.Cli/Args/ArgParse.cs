@@ -77,6 +77,10 @@ public static class ArgParse
         throw new UsageException($"{option}: '{text}' is not an IPv4 address");
     }
 
+    /// <summary>An IPv4 or IPv6 address (a live verb's <c>--source</c>), naming the option in errors.</summary>
+    public static IpAddress AnyAddress(string text, string option) =>
+        Wire.Primitives.IpAddress.TryParse(text, out var a) ? a : throw new UsageException($"{option}: '{text}' is not an IPv4 or IPv6 address");
+
     public static MacAddress Mac(string text, string option) =>
         MacAddress.TryParse(text, out var m) ? m.Value : throw new UsageException($"{option}: '{text}' is not a MAC address (expected aa:bb:cc:dd:ee:ff)");
 

@@ -12,7 +12,7 @@ public static class LabFront
     public static bool IsLabServer(IpAddress target)
     {
         var ip = target.ToIPAddress();
-        return ip.Equals(LabPlan.ServerAddress) || ip.Equals(LabPlan.ServerOnLinkAddress);
+        return ip.Equals(LabPlan.ServerAddress) || ip.Equals(LabPlan.ServerOnLinkAddress) || ip.Equals(LabPlan.ServerAddress6) || ip.Equals(LabPlan.ServerOnLinkAddress6);
     }
 
     /// <summary>Refuses, in one line and before anything is made, to make a lab from another namespace.</summary>

@@ -81,7 +81,7 @@ public sealed class LiveRun : IDisposable
     public static LiveRequest Request(LiveOptions o, IpAddress target) => new(target)
     {
         Interface = o.Iface,
-        Source = o.Source is null ? null : ArgParse.Address(o.Source, "--source"),
+        Source = o.Source is null ? null : ArgParse.AnyAddress(o.Source, "--source"),
         Guard = Guard(o.RstGuard),
     };
 
@@ -95,32 +95,34 @@ public sealed class LiveRun : IDisposable
         _ => throw new UsageException($"--rst-guard: '{text}' is not one of nft, phantom, none"),
     };
 
-    /// <summary>Parses <c>IP:PORT</c> or <c>host:port</c> (IPv4 only), naming the option in errors.</summary>
+    /// <summary>Parses <c>IP:PORT</c>, <c>[IPv6]:PORT</c> or <c>host:port</c>, naming the option in errors.</summary>
     public static (IpAddress Address, ushort Port) Target(string text, string option)
     {
         var t = text.Trim();
-        if (t.StartsWith('[') || t.Count(c => c == ':') > 1)
+        if (!t.StartsWith('[') && t.Count(c => c == ':') > 1)
         {
-            throw new UsageException($"{option}: '{text}' is IPv6: IPv6 targets are not supported (IPv4 only for now)");
+            throw new UsageException($"{option}: '{text}' is IPv6 without brackets: write [ADDRESS]:PORT, e.g. [2001:db8::10]:20000");
         }
 
-        var colon = t.LastIndexOf(':');
-        if (colon <= 0 || colon == t.Length - 1)
+        if (!IpEndpoint.TrySplit(t, out var host, out var portText) || host.Length == 0 || portText.Length == 0)
         {
-            throw new UsageException($"{option}: '{text}' should be IP:PORT, e.g. 198.18.2.10:20000");
+            throw new UsageException($"{option}: '{text}' should be IP:PORT, e.g. 198.18.2.10:20000 or [2001:db8::10]:20000");
         }
 
-        var port = (ushort)ArgParse.Number(t[(colon + 1)..], option + " port", 65535);
+        var port = (ushort)ArgParse.Number(portText, option + " port", 65535);
         if (port == 0)
         {
             throw new UsageException($"{option}: port 0 cannot be connected to");
         }
 
-        var host = t[..colon];
         IpAddress address;
-        if (IPv4Address.TryParse(host, out var ip))
+        if (IpAddress.TryParse(host, out var ip))
         {
-            address = ip.Value;
+            address = ip;
+        }
+        else if (t.StartsWith('['))
+        {
+            throw new UsageException($"{option}: '{host}' is not an IPv6 address");
         }
         else
         {

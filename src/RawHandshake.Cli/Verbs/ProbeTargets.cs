@@ -20,7 +20,10 @@ public static class ProbeTargets
         {
             try
             {
-                return [Routing.ParseTarget(t)];
+                var host = Routing.ParseTarget(t);
+                return host.IsV6
+                    ? throw new UsageException($"{option}: '{t}' is IPv6: probe and traceroute send IPv4 frames only for now (handshake and run take IPv6)")
+                    : [host];
             }
             catch (LinkException e)
             {

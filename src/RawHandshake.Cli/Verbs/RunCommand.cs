@@ -190,7 +190,7 @@ public sealed partial class RunOptions : ICommand
     {
         var (target, port) = Target is not null
             ? LiveRun.Target(Target, "--target")
-            : LiveRun.Target($"{recipe.Header.Target!.Host}:{recipe.Header.Target.Port}", $"{recipe.File}:{recipe.Header.Target.Pos.Line}: target");
+            : LiveRun.Target(recipe.Header.Target!.Endpoint, $"{recipe.File}:{recipe.Header.Target.Pos.Line}: target");
         var limit = Timeout is not null ? LiveRun.Duration(Timeout, "--timeout", RecipeSession.DefaultTimeout) : recipe.Header.Defaults.Timeout ?? RecipeSession.DefaultTimeout;
         return (target, port, limit);
     }

@@ -85,10 +85,12 @@ public sealed class LiveSetup : IDisposable
             NftGuard.RemoveStale();
         }
 
-        var filter = $"arp or icmp or ((tcp or udp) and host {request.Target})";
+        // IPv6 adds icmp6: neighbour discovery (also for a phantom source) and ICMPv6 errors.
+        var control = request.Target.IsV6 ? "arp or icmp or icmp6" : "arp or icmp";
+        var filter = $"{control} or ((tcp or udp) and host {request.Target})";
         if (request.ExtraFilter is not null)
         {
-            filter = $"arp or icmp or (tcp and host {request.Target} and ({request.ExtraFilter}))";
+            filter = $"{control} or (tcp and host {request.Target} and ({request.ExtraFilter}))";
         }
 
         var link = LiveLink.Open(route.Interface, filter, request.SnapLength, ringBytes: request.CaptureRing);
@@ -111,16 +113,19 @@ public sealed class LiveSetup : IDisposable
         }
     }
 
-    /// <summary>The phantom guard answers ARP for an address; it must not take one that someone on the link holds. An
-    /// ARP probe first (RFC 5227: sender address 0.0.0.0, so nobody's cache learns anything): an answer refuses the run.</summary>
+    /// <summary>The phantom guard answers ARP (or neighbour solicitations) for an address; it must not take one that someone
+    /// on the link holds. A probe first (RFC 5227: sender address 0.0.0.0; RFC 4862 duplicate address detection: from ::,
+    /// so nobody's cache learns anything): an answer refuses the run.</summary>
     private static void ProbeUnused(TcpEngine engine, RouteInfo route, MacAddress mac)
     {
-        if (engine.TryResolve(route.Source, IpAddress.AnyV4, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)") is not { } holder)
+        var v6 = route.Source.IsV6;
+        var purpose = v6 ? "NDP probe: is the phantom source unused? (RFC 4862 duplicate address detection)" : "ARP probe: is the phantom source unused? (RFC 5227)";
+        if (engine.TryResolve(route.Source, IpAddress.Unspecified(route.Source.Family), mac, TimeSpan.FromMilliseconds(250), tries: 2, purpose) is not { } holder)
         {
             return; // no answer: the address is free
         }
 
-        throw new LinkException($"--source {route.Source} is in use on {route.Interface} ({holder} answered an ARP probe for it): the phantom guard never takes an address someone holds; give an unused one");
+        throw new LinkException($"--source {route.Source} is in use on {route.Interface} ({holder} answered {(v6 ? "a neighbour solicitation" : "an ARP probe")} for it): the phantom guard never takes an address someone holds; give an unused one");
     }
 
     private static RstGuardMode ChooseGuard(LiveRequest request, RouteInfo route)

@@ -48,10 +48,9 @@ public interface INeighbourProtocol
 /// <summary>The neighbour protocol of each family.</summary>
 public static class NeighbourProtocols
 {
-    public static INeighbourProtocol For(IpFamily family) => family == IpFamily.V4
-        ? Arp.Instance
-        : throw new InvalidOperationException("IPv6 neighbour discovery is not built in yet");
+    public static INeighbourProtocol For(IpFamily family) => family == IpFamily.V6 ? Ndp.Instance : Arp.Instance;
 
     /// <summary>Reads a received frame with each protocol; <see cref="NeighbourKind.None"/> when it is of none.</summary>
-    public static NeighbourMessage Read(in ParsedFrame frame) => Arp.Instance.Read(frame);
+    public static NeighbourMessage Read(in ParsedFrame frame) =>
+        frame.Arp is not null ? Arp.Instance.Read(frame) : frame.Ndp is not null ? Ndp.Instance.Read(frame) : default;
 }

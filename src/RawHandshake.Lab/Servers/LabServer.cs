@@ -63,6 +63,11 @@ public sealed class LabServer : IDisposable
         try
         {
             socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+            if (options.Bind.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true; // :: listens for both families
+            }
+
             socket.Bind(new IPEndPoint(options.Bind, options.Port));
             socket.Listen(options.Backlog);
         }

@@ -53,6 +53,18 @@ public static class LabPlan
     /// <summary>Server's on-link address (eth1), one hop from the client's eth1.</summary>
     public static readonly IPAddress ServerOnLinkAddress = IPAddress.Parse("198.18.1.10");
 
+    /// <summary>IPv6 (a dual-stack lab, <see cref="LabUpOptions.Ipv6"/>): 2001:db8::/32, one /64 per link, the same last
+    /// digits as IPv4: client 2001:db8::1 and 2001:db8:1::1, router 2001:db8::fe and 2001:db8:2::fe, server 2001:db8:2::10
+    /// (routed) and 2001:db8:1::10 (on-link).</summary>
+    public const int PrefixLength6 = 64;
+
+    public static readonly IPAddress ClientAddress6 = IPAddress.Parse("2001:db8::1");
+    public static readonly IPAddress ClientOnLinkAddress6 = IPAddress.Parse("2001:db8:1::1");
+    public static readonly IPAddress RouterClientSideAddress6 = IPAddress.Parse("2001:db8::fe");
+    public static readonly IPAddress RouterServerSideAddress6 = IPAddress.Parse("2001:db8:2::fe");
+    public static readonly IPAddress ServerAddress6 = IPAddress.Parse("2001:db8:2::10");
+    public static readonly IPAddress ServerOnLinkAddress6 = IPAddress.Parse("2001:db8:1::10");
+
     public const string ClientMac = "02:52:48:00:00:01";
     public const string ClientOnLinkMac = "02:52:48:00:01:01";
     public const string RouterClientSideMac = "02:52:48:00:00:fe";

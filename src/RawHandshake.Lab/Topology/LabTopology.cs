@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using RawHandshake.Lab.Servers;
 
 namespace RawHandshake.Lab.Topology;
@@ -406,8 +407,18 @@ public static class LabTopology
 
         foreach (var ns in all)
         {
-            // Best effort: no IPv6 chatter (router solicitations, MLD) in captures. A kernel without IPv6 has nothing to turn off.
-            Shell.Run(what, ["ip", "netns", "exec", ns, Shell.Resolve("sysctl"), "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]);
+            if (options.Ipv6)
+            {
+                // Dual-stack: addresses usable at once (no duplicate address detection), no router advertisements taken.
+                Step("ip", "netns", "exec", ns, Shell.Resolve("sysctl"), "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+                    "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0");
+            }
+            else
+            {
+                // Best effort: no IPv6 chatter (router solicitations, MLD) in captures. A kernel without IPv6 has nothing to turn off.
+                Shell.Run(what, ["ip", "netns", "exec", ns, Shell.Resolve("sysctl"), "-qw", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1"]);
+            }
+
             Step("ip", "-n", ns, "link", "set", "lo", "up");
         }
 
@@ -426,6 +437,28 @@ public static class LabTopology
             // Complete checksums in what the kernel sends, so captures show Good instead of the offload's partial sum.
             Step("ip", "netns", "exec", ns, Shell.Resolve("ethtool"), "-K", dev, "tx", "off");
             Step("ip", "-n", ns, "link", "set", dev, "up");
+        }
+
+        if (options.Ipv6)
+        {
+            var len6 = LabPlan.PrefixLength6.ToString(CultureInfo.InvariantCulture);
+            (string Ns, string Dev, IPAddress Address)[] six =
+            [
+                (cli, LabPlan.Eth0, LabPlan.ClientAddress6),
+                (cli, LabPlan.Eth1, LabPlan.ClientOnLinkAddress6),
+                (rtr, LabPlan.Eth0, LabPlan.RouterClientSideAddress6),
+                (rtr, LabPlan.Eth1, LabPlan.RouterServerSideAddress6),
+                (srv, LabPlan.Eth0, LabPlan.ServerAddress6),
+                (srv, LabPlan.Eth1, LabPlan.ServerOnLinkAddress6),
+            ];
+            foreach (var (ns, dev, address) in six)
+            {
+                Step("ip", "-n", ns, "-6", "addr", "add", $"{address}/{len6}", "dev", dev, "nodad");
+            }
+
+            Step("ip", "-n", cli, "-6", "route", "add", "default", "via", LabPlan.RouterClientSideAddress6.ToString());
+            Step("ip", "-n", srv, "-6", "route", "add", "default", "via", LabPlan.RouterServerSideAddress6.ToString());
+            Step("ip", "netns", "exec", rtr, Shell.Resolve("sysctl"), "-qw", "net.ipv6.conf.all.forwarding=1");
         }
 
         Step("ip", "-n", cli, "route", "add", "default", "via", LabPlan.RouterClientSideAddress.ToString());
@@ -491,13 +524,15 @@ public static class LabTopology
     private static LabStateFile.ServerEntry Spawn(string name, string srv, IReadOnlyList<string> serve, LabServerSpec spec, LabUpOptions options)
     {
         var log = Path.Combine(StateDirectory, $"lab-{name}-{spec.Port}.log");
-        var (pid, start) = Detach(name, srv, [.. serve, .. spec.Arguments], log, $"serve {spec.Label} --port {spec.Port}", options);
+        // Dual-stack: one socket on :: takes both families (IPV6_V6ONLY off).
+        IReadOnlyList<string> arguments = options.Ipv6 ? [.. spec.Arguments, "--bind", "::"] : spec.Arguments;
+        var (pid, start) = Detach(name, srv, [.. serve, .. arguments], log, $"serve {spec.Label} --port {spec.Port}", options);
         return new LabStateFile.ServerEntry
         {
             Mode = spec.Mode.ToString().ToLowerInvariant(),
             Port = spec.Port,
             Label = spec.Label,
-            Arguments = [.. serve, .. spec.Arguments],
+            Arguments = [.. serve, .. arguments],
             Pid = pid,
             StartTime = start,
             Log = log,

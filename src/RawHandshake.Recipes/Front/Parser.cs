@@ -115,9 +115,30 @@ internal static class Parser
         }
 
         var host = c.Next();
-        if (!host.IsWord || !IPv4Address.TryParse(host.Text, out var address))
+        string shown;
+        if (host.IsPunct("["))
         {
-            throw Cursor.Fail(host, $"'{host.Shown}' is not an IPv4 address (write target IP:PORT, e.g. target 198.18.2.10:20000)");
+            // [IPv6]:PORT — the lexer splits the address at its colons; the tokens up to ']' spell it.
+            var text = new System.Text.StringBuilder();
+            while (c.Peek() is { } t && !t.IsPunct("]"))
+            {
+                text.Append(c.Next().Text);
+            }
+
+            if (!c.TakePunct("]") || !IpAddress.TryParse(text.ToString(), out var v6) || !v6.IsV6)
+            {
+                throw Cursor.Fail(host, $"'[{text}]' is not an IPv6 address in brackets (write target [IPv6]:PORT, e.g. target [2001:db8::10]:20000)");
+            }
+
+            shown = v6.ToString();
+        }
+        else if (!host.IsWord || !IPv4Address.TryParse(host.Text, out var address))
+        {
+            throw Cursor.Fail(host, $"'{host.Shown}' is not an IPv4 address (write target IP:PORT, e.g. target 198.18.2.10:20000, or [IPv6]:PORT)");
+        }
+        else
+        {
+            shown = address.Value.ToString();
         }
 
         if (!c.TakePunct(":"))
@@ -127,7 +148,7 @@ internal static class Parser
 
         var port = (ushort)c.Literal("a port", "port", 1, 65535);
         FinishHeader(c, "target");
-        return new TargetItem(keyword.Pos, new TargetSpec(address.Value.ToString(), port, keyword.Pos));
+        return new TargetItem(keyword.Pos, new TargetSpec(shown, port, keyword.Pos));
     }
 
     public const string KnownDefaults = "mss, wscale, sackok, timestamps, window, rto, retries, time-wait, timeout, ttl, sport, isn, tolerance";

@@ -21,8 +21,12 @@ public sealed record RecipeHeader(TargetSpec? Target, SessionDefaults Defaults, 
     public bool HasTarget => Target is not null;
 }
 
-/// <summary><c>target IP:PORT</c>. <see cref="Host"/> is a dotted IPv4 address, checked with <c>IPv4Address.TryParse</c>.</summary>
-public sealed record TargetSpec(string Host, ushort Port, SourcePos Pos);
+/// <summary><c>target IP:PORT</c> or <c>target [IPv6]:PORT</c>. <see cref="Host"/> is the address without brackets (dotted IPv4, or IPv6 in its RFC 5952 form).</summary>
+public sealed record TargetSpec(string Host, ushort Port, SourcePos Pos)
+{
+    /// <summary><c>HOST:PORT</c>, IPv6 in brackets.</summary>
+    public string Endpoint => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
+}
 
 /// <summary>
 /// The <c>option</c>/<c>options</c> lines: defaults for our side of every connection. Null means "not given": the

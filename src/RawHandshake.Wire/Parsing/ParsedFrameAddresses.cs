@@ -15,6 +15,13 @@ public static class ParsedFrameAddresses
             return true;
         }
 
+        if (frame.IPv6 is { } ip6)
+        {
+            source = ip6.Source;
+            destination = ip6.Destination;
+            return true;
+        }
+
         source = destination = default;
         return false;
     }

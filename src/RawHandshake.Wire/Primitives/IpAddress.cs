@@ -80,6 +80,14 @@ public readonly struct IpAddress : IEquatable<IpAddress>
 
     public static implicit operator IpAddress(IPv4Address v4) => new(v4);
 
+    public static implicit operator IpAddress(IPv6Address v6) => new(IpFamily.V6, v6.High, v6.Low);
+
+    /// <summary>The IPv6 address; throws for IPv4.</summary>
+    public IPv6Address V6Address => IsV6 ? new IPv6Address(high, low) : throw new InvalidOperationException($"{this} is not an IPv6 address");
+
+    /// <summary>The unspecified address of <paramref name="family"/> (0.0.0.0 or ::).</summary>
+    public static IpAddress Unspecified(IpFamily family) => family == IpFamily.V6 ? AnyV6 : AnyV4;
+
     public static IpAddress Read(ReadOnlySpan<byte> source, IpFamily family) => family == IpFamily.V4
         ? new IpAddress(IPv4Address.Read(source))
         : new IpAddress(IpFamily.V6, BinaryPrimitives.ReadUInt64BigEndian(source), BinaryPrimitives.ReadUInt64BigEndian(source[8..]));
