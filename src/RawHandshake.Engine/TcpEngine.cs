@@ -607,7 +607,7 @@ public sealed class TcpEngine
             flows.TryGetValue(new FlowKey(q6.Ip.Source, sp6, q6.Ip.Destination, dp6), out var flow6))
         {
             // ICMPv6 errors are matched through their quote as ICMP's are, and judged by the session in ICMPv4's terms.
-            flow6.PacketsIn++;
+            flow6.Tracker.Received(null, wall);
             tx.Packet(Direction.In, frame, f, wall, null);
             flow6.Driver.OnReceived(flow6, f, frame, Clock.Now);
             Touch(flow6);
