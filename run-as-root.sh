@@ -5,13 +5,21 @@
 #   ./run-as-root.sh run recipes/NAME.rh [--target IP:PORT | --netns NS | --lab NAME]   run recipes: in the built-in lab
 #                               when they aim at its server, else (or with --target/--netns) in the current namespace
 #   ./run-as-root.sh ARGS...    set up (once), then run `rawhandshake ARGS...`
-# Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2, slirp4netns), restores and
-# builds once (a stamp over the sources decides), so a later call needs no network and starts fast.
+# Setup installs what is missing with apt (libpcap0.8, nftables, tshark, tcpdump, ethtool, iproute2, slirp4netns, clang and
+# zlib1g-dev for the ahead-of-time build, gcc, libpcap-dev and hping3 for the benches), restores and publishes the CLI once
+# as a native ahead-of-time binary (a stamp over the sources decides), so a later call needs no network and starts fast.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 build_dir="$here/.build"
-cli_dll="${RAWHANDSHAKE_CLI_DLL:-$build_dir/cli/rawhandshake.dll}"   # tests point this at their own build
+# The CLI: the native binary published here, or one named by RAWHANDSHAKE_CLI; RAWHANDSHAKE_CLI_DLL runs a build's
+# rawhandshake.dll through dotnet instead (tests point these at what they run).
+cli_bin="${RAWHANDSHAKE_CLI:-$build_dir/cli/rawhandshake}"
+if [ -n "${RAWHANDSHAKE_CLI:-}" ] || [ -z "${RAWHANDSHAKE_CLI_DLL:-}" ]; then
+  cli=("$cli_bin")
+else
+  cli=(dotnet "$RAWHANDSHAKE_CLI_DLL")
+fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1 DOTNET_GENERATE_ASPNET_CERTIFICATE=0
 
 say() { printf '%s\n' "run-as-root.sh: $*" >&2; }
@@ -24,7 +32,7 @@ need_root() {
 }
 
 install_packages() {
-  local pkgs=(libpcap0.8 nftables tshark tcpdump ethtool iproute2 procps slirp4netns chromium)
+  local pkgs=(libpcap0.8 nftables tshark tcpdump ethtool iproute2 procps slirp4netns chromium clang zlib1g-dev gcc libpcap-dev hping3)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -53,15 +61,16 @@ source_stamp() {
 }
 
 build_cli() {
-  [ -n "${RAWHANDSHAKE_CLI_DLL:-}" ] && return 0
+  [ "${cli[0]}" = "$cli_bin" ] && [ "$cli_bin" = "$build_dir/cli/rawhandshake" ] || return 0 # someone else's build
   local stamp; stamp="$(source_stamp)"
-  if [ -f "$cli_dll" ] && [ "$(cat "$build_dir/cli.stamp" 2>/dev/null)" = "$stamp" ]; then
+  if [ -x "$cli_bin" ] && [ "$(cat "$build_dir/cli.stamp" 2>/dev/null)" = "$stamp" ]; then
     return 0
   fi
   check_dotnet
-  say "building (once; rebuilt only when the sources change)"
+  say "publishing the CLI ahead-of-time (once, a few minutes; again only when the sources change)"
   mkdir -p "$build_dir"
-  if ! dotnet build "$here/src/RawHandshake.Cli/RawHandshake.Cli.csproj" -c Release -o "$build_dir/cli" -v q -nologo >"$build_dir/build.log" 2>&1; then
+  if ! dotnet publish "$here/src/RawHandshake.Cli/RawHandshake.Cli.csproj" -c Release -r linux-x64 -p:UseAppHost=true \
+      -o "$build_dir/cli" -v q -nologo >"$build_dir/build.log" 2>&1; then
     grep -E "error|Error" "$build_dir/build.log" | sort -u | head -20 >&2 || true
     say "build failed (full log: $build_dir/build.log)"
     exit 2
@@ -69,7 +78,7 @@ build_cli() {
   echo "$stamp" >"$build_dir/cli.stamp"
 }
 
-run_cli() { exec dotnet "$cli_dll" "$@"; }
+run_cli() { exec "${cli[@]}" "$@"; }
 
 run_tests() {
   check_dotnet
@@ -99,19 +108,19 @@ demo() {
   # whole TCP session by hand with its trace and ladder, the seed articles' scenarios as recipes with a pass/fail table,
   # then the lab goes away, whatever happens.
   local lab="${RAWHANDSHAKE_DEMO_LAB:-demo}" rc=0
-  local down='dotnet "$cli_dll" lab down --name '"$lab"' >/dev/null 2>&1 || true'
+  local down='"${cli[@]}" lab down --name '"$lab"' >/dev/null 2>&1 || true'
   trap "$down" EXIT
   trap "$down; exit 130" INT
   trap "$down; exit 143" TERM
-  dotnet "$cli_dll" lab up --name "$lab"
+  "${cli[@]}" lab up --name "$lab"
   echo
   echo "== handshake: SYN, SYN-ACK, ACK; push \"AB\"; the server echoes it; active close (FIN-WAIT-1/2, TIME-WAIT)"
-  dotnet "$cli_dll" handshake --netns "rh-$lab-cli" --target 198.18.2.10:20000 --data AB --expect-echo --ladder || rc=$?
+  "${cli[@]}" handshake --netns "rh-$lab-cli" --target 198.18.2.10:20000 --data AB --expect-echo --ladder || rc=$?
   echo
   echo "== the seed articles as recipes (recipes/README.md)"
-  dotnet "$cli_dll" run --netns "rh-$lab-cli" "$here"/recipes/seed-*.rh || rc=$?
+  "${cli[@]}" run --netns "rh-$lab-cli" "$here"/recipes/seed-*.rh || rc=$?
   echo
-  dotnet "$cli_dll" lab down --name "$lab"
+  "${cli[@]}" lab down --name "$lab"
   trap - EXIT INT TERM
   return $rc
 }
@@ -127,9 +136,9 @@ run_recipes() {
     esac
   done
   if [ "$use_lab" = yes ]; then
-    exec dotnet "$cli_dll" run --lab lab "$@"
+    exec "${cli[@]}" run --lab lab "$@"
   fi
-  exec dotnet "$cli_dll" run "$@"
+  exec "${cli[@]}" run "$@"
 }
 
 case "${1:-}" in
@@ -137,6 +146,9 @@ case "${1:-}" in
     # The summary line comes last whatever happens, also when setup fails before a test could run.
     trap 'rc=$?; [ "$rc" -ne 0 ] && [ "${summary_printed:-no}" = no ] && echo "0 passed, 1 failed, 0 skipped"; exit $rc' EXIT
     install_packages
+    build_cli
+    # The end-to-end tests run the published binary (without this they run their own build through dotnet).
+    export RAWHANDSHAKE_CLI="$cli_bin"
     run_tests
     ;;
   "")
@@ -145,14 +157,14 @@ case "${1:-}" in
     demo
     ;;
   run)
-    if [ ! -f "$cli_dll" ]; then install_packages; fi
+    if [ ! -x "$cli_bin" ]; then install_packages; fi
     build_cli
     shift
     run_recipes "$@"
     ;;
   *)
     # Packages are only checked when something is missing to build or run; a built tree needs no network.
-    if [ ! -f "$cli_dll" ]; then install_packages; fi
+    if [ ! -x "$cli_bin" ]; then install_packages; fi
     build_cli
     run_cli "$@"
     ;;

@@ -31,8 +31,9 @@ public sealed unsafe class LiveLink : IFrameLink
     private readonly bool nanosecondTimestamps;
     private bool disposed;
 
-    private LiveLink(LibPcapLiveDevice device, string name, string? filter, int snapLength, bool promiscuous, int selectableFd, bool nanosecondTimestamps)
+    private LiveLink(LibPcapLiveDevice device, string name, string? filter, int snapLength, bool promiscuous, int selectableFd, bool nanosecondTimestamps, int ringBytes)
     {
+        RingBytes = ringBytes;
         this.device = device;
         Name = name;
         CaptureFilter = filter;
@@ -57,6 +58,9 @@ public sealed unsafe class LiveLink : IFrameLink
 
     public bool Promiscuous { get; }
 
+    /// <summary>The capture ring asked of libpcap (<c>pcap_set_buffer_size</c>), see <see cref="CaptureRing"/>.</summary>
+    public int RingBytes { get; }
+
     /// <summary>Whether received timestamps carry nanoseconds (else microseconds); both become 100 ns ticks.</summary>
     public bool NanosecondTimestamps => nanosecondTimestamps;
 
@@ -68,13 +72,16 @@ public sealed unsafe class LiveLink : IFrameLink
     /// needed on veth or for traffic addressed to the interface). Throws <see cref="LinkException"/> with a one-line
     /// reason: libpcap missing, unknown interface, no privilege, interface down, bad filter.
     /// </summary>
-    public static LiveLink Open(string interfaceName, string? captureFilter, int snapLength = DefaultSnapLength, bool promiscuous = false)
+    /// <param name="ringBytes">The capture ring (<see cref="CaptureRing"/>): what arrives while the program is not reading
+    /// must fit, or it is dropped (counted by <see cref="Statistics"/>).</param>
+    public static LiveLink Open(string interfaceName, string? captureFilter, int snapLength = DefaultSnapLength, bool promiscuous = false, int ringBytes = CaptureRing.Small)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(interfaceName);
         ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 64);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ringBytes, CaptureRing.Min);
         try
         {
-            return OpenCore(interfaceName, captureFilter, snapLength, promiscuous);
+            return OpenCore(interfaceName, captureFilter, snapLength, promiscuous, ringBytes);
         }
         catch (Exception e) when (e is not LinkException && LinkErrors.IsLibpcapMissing(e))
         {
@@ -86,7 +93,7 @@ public sealed unsafe class LiveLink : IFrameLink
         }
     }
 
-    private static LiveLink OpenCore(string name, string? filter, int snapLength, bool promiscuous)
+    private static LiveLink OpenCore(string name, string? filter, int snapLength, bool promiscuous, int ringBytes)
     {
         // A fresh list (not the cached Instance): the calling thread may have entered another network namespace.
         var devices = LibPcapLiveDeviceList.New();
@@ -100,7 +107,7 @@ public sealed unsafe class LiveLink : IFrameLink
             Immediate = true,
             Snaplen = snapLength,
             ReadTimeout = 1, // unused: the handle is non-blocking and waits go through poll()
-            BufferSize = 32 * 1024 * 1024, // a bulk transfer (chargen, GSO frames) must not overflow the capture ring: 2 MiB drops
+            BufferSize = ringBytes, // sized by need (CaptureRing): its pages are most of the process's memory
             TimestampResolution = TimestampResolution.Nanosecond,
         };
         config.ConfigurationFailed += (_, e) => failures.Add(e);
@@ -139,7 +146,7 @@ public sealed unsafe class LiveLink : IFrameLink
             }
 
             var nano = device.TimestampResolution == TimestampResolution.Nanosecond;
-            return new LiveLink(device, name, string.IsNullOrWhiteSpace(filter) ? null : filter, snapLength, promiscuous, fd, nano);
+            return new LiveLink(device, name, string.IsNullOrWhiteSpace(filter) ? null : filter, snapLength, promiscuous, fd, nano, ringBytes);
         }
         catch
         {
@@ -218,6 +225,22 @@ public sealed unsafe class LiveLink : IFrameLink
         }
 
         return delivered;
+    }
+
+    /// <summary>libpcap's counters for this handle (<c>pcap_stats</c>): frames the filter passed and frames dropped because
+    /// the ring was full; null when libpcap cannot tell.</summary>
+    public CaptureStatistics? Statistics()
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        try
+        {
+            var s = device.Statistics;
+            return new CaptureStatistics(s.ReceivedPackets, s.DroppedPackets, s.InterfaceDroppedPackets);
+        }
+        catch (PcapException)
+        {
+            return null;
+        }
     }
 
     /// <summary><c>poll()</c> on the selectable descriptor; retries after signals with the time left; never spins.</summary>

@@ -11,7 +11,8 @@ namespace RawHandshake.Link;
 /// <remarks>
 /// <para>nft answers nothing when a command succeeds and prints an error block (<c>Error: …</c>, the command, a caret
 /// line) when it fails, on stderr; the child runs as <c>sh -c 'exec nft -i 2&gt;&amp;1'</c> so both arrive on one pipe
-/// in the order nft wrote them. To know a batch is done, each batch ends with a sync command given by the caller whose
+/// in the order nft wrote them, with SIGINT, SIGTERM and SIGHUP ignored (a signal to the process group or tree must
+/// not end it before the table is removed through it). To know a batch is done, each batch ends with a sync command given by the caller whose
 /// listing ends with a line <c>}</c> at column 0 (e.g. <c>list chain inet T sync</c> of an empty chain): the errors
 /// seen before it belong to the batch.</para>
 /// <para>The child lives in the network namespace of the thread that called <see cref="Start"/>. If this process dies,
@@ -54,7 +55,9 @@ internal sealed class NftShell : IDisposable
     public static NftShell Start()
     {
         var exe = Nft.FindExecutable() ?? throw new LinkException(LinkErrors.NftMissing);
-        return new NftShell(Nft.Start("/bin/sh", ["-c", "exec \"$0\" -i 2>&1", exe], stdin: true, stderr: false));
+        // SIGINT, SIGTERM and SIGHUP ignored (kept across exec): a Ctrl-C to the terminal's process group or a signal to
+        // our process tree must not end nft before we have removed the table through it. It ends at end-of-file.
+        return new NftShell(Nft.Start("/bin/sh", ["-c", "trap '' INT TERM HUP; exec \"$0\" -i 2>&1", exe], stdin: true, stderr: false));
     }
 
     /// <summary>
@@ -129,7 +132,8 @@ internal sealed class NftShell : IDisposable
 
     /// <summary>
     /// Writes <paramref name="lastCommand"/> (if any), closes nft's input and waits for it to exit; returns the errors
-    /// it printed meanwhile. Never throws; a nft that does not exit in time is killed.
+    /// it printed meanwhile. Ok only when nft took the command, printed no error and exited with 0. Never throws; a nft
+    /// that does not exit in time is killed.
     /// </summary>
     public NftResult Close(string? lastCommand, TimeSpan? timeout = null)
     {
@@ -141,6 +145,7 @@ internal sealed class NftShell : IDisposable
             }
 
             closed = true;
+            string? lost = null;
             try
             {
                 if (lastCommand is not null)
@@ -150,9 +155,9 @@ internal sealed class NftShell : IDisposable
 
                 process.StandardInput.Close();
             }
-            catch (IOException)
+            catch (IOException e)
             {
-                // nft is gone already: what it printed is below
+                lost = $"nft ended before it took the command ({e.Message})"; // what it printed is below
             }
 
             var limit = timeout ?? Nft.DefaultTimeout;
@@ -169,8 +174,17 @@ internal sealed class NftShell : IDisposable
             }
 
             var text = errors.ToString();
-            var failed = text.Contains(ErrorPrefix, StringComparison.Ordinal);
-            return new NftResult(failed ? 1 : 0, string.Empty, failed ? text[text.IndexOf(ErrorPrefix, StringComparison.Ordinal)..] : string.Empty);
+            if (text.Contains(ErrorPrefix, StringComparison.Ordinal))
+            {
+                return new NftResult(1, string.Empty, text[text.IndexOf(ErrorPrefix, StringComparison.Ordinal)..]);
+            }
+
+            if (lost is not null || process.ExitCode != 0)
+            {
+                return new NftResult(process.ExitCode == 0 ? 1 : process.ExitCode, string.Empty, lost ?? $"nft exit code {process.ExitCode}");
+            }
+
+            return new NftResult(0, string.Empty, string.Empty);
         }
     }
 

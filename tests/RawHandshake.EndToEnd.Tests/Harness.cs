@@ -4,7 +4,9 @@ using RawHandshake.Lab.Topology;
 
 namespace RawHandshake.EndToEnd.Tests;
 
-/// <summary>Runs the real CLI (dotnet rawhandshake.dll …) as a child process, bounded in time.</summary>
+/// <summary>Runs the real CLI as a child process, bounded in time: the published native binary when
+/// <c>RAWHANDSHAKE_CLI</c> names one (<c>run-as-root.sh test</c> publishes it ahead-of-time and sets it), else this
+/// build's <c>dotnet rawhandshake.dll</c>, so a plain <c>dotnet test</c> works too.</summary>
 public static class Cli
 {
     public sealed record Result(int Code, string Out, string Err, TimeSpan Elapsed)
@@ -14,13 +16,19 @@ public static class Cli
 
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "rawhandshake.dll");
 
+    /// <summary>The published native binary the tests run, or null when there is none (then <see cref="Dll"/>).</summary>
+    public static string? Native { get; } =
+        Environment.GetEnvironmentVariable("RAWHANDSHAKE_CLI") is { Length: > 0 } path && File.Exists(path) ? Path.GetFullPath(path) : null;
+
+    /// <summary>The program and the arguments that start the CLI: <c>[native]</c> or <c>[dotnet, dll]</c>.</summary>
+    public static IReadOnlyList<string> Command => Native is { } native ? [native] : ["dotnet", Dll];
+
     public static Result Run(TimeSpan timeout, params string[] args) => Start(args).Finish(timeout);
 
     public static Running Start(params string[] args)
     {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Dll);
-        foreach (var a in args)
+        var psi = new ProcessStartInfo(Command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in Command.Skip(1).Concat(args))
         {
             psi.ArgumentList.Add(a);
         }
@@ -129,7 +137,7 @@ public sealed class LabFixture : IDisposable
     public LabFixture()
     {
         Name = "e" + Guid.NewGuid().ToString("N")[..5];
-        Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = ["dotnet", Cli.Dll, "serve"], ReadyTimeout = TimeSpan.FromMinutes(2) });
+        Info = LabTopology.Up(Name, new LabUpOptions { ServeCommand = [.. Cli.Command, "serve"], ReadyTimeout = TimeSpan.FromMinutes(2) });
     }
 
     public string Name { get; }

@@ -211,7 +211,7 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
         // From inside 'ip netns exec' the lab's namespaces would be unreachable from outside (setns: EINVAL): refused in
         // one line before anything is made, both by 'lab up' and by the front door for a recipe aimed at the lab.
         var name = "x" + Guid.NewGuid().ToString("N")[..5];
-        var inside = Sh.RunAllowingFailure("ip", "netns", "exec", lab.Client, "dotnet", Cli.Dll, "lab", "up", "--name", name);
+        var inside = Sh.RunAllowingFailure("ip", ["netns", "exec", lab.Client, .. Cli.Command, "lab", "up", "--name", name]);
         inside.Code.ShouldBe(2, inside.Output);
         var line = inside.Output.Trim();
         line.Split('\n').Length.ShouldBe(1, line);
@@ -288,7 +288,7 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
         // serve --backlog 2: most of 60 flows at once find the accept queue full (their SYN or ACK is dropped), some
         // give up. Whatever each flow's fate, the server holds nothing of ours afterwards.
         var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["netns", "exec", lab.Server, "dotnet", Cli.Dll, "serve", "echo", "--port", "20010", "--backlog", "2", "-q"])
+        foreach (var a in (string[])["netns", "exec", lab.Server, .. Cli.Command, "serve", "echo", "--port", "20010", "--backlog", "2", "-q"])
         {
             psi.ArgumentList.Add(a);
         }

@@ -10,7 +10,7 @@ public sealed class FarLabFixture : IDisposable
         Name = "t" + Guid.NewGuid().ToString("N")[..5];
         Info = LabTopology.Up(Name, new LabUpOptions
         {
-            ServeCommand = ["dotnet", Cli.Dll, "serve"],
+            ServeCommand = [.. Cli.Command, "serve"],
             Servers = [LabServerSpec.Defaults.First(s => s.Port == 20000)],
             Slirp = false,
             FarPath = true,

@@ -26,6 +26,16 @@ public sealed partial class BenchOptions : ICommand
         }
 
         var (target, port) = LiveRun.Target(Target, "bench: --target");
+        if (benchmark == "parallel")
+        {
+            return ExecuteParallel(context, target, port);
+        }
+
+        if (Rounds is not null)
+        {
+            throw new UsageException($"bench: --rounds is for 'bench parallel', not '{benchmark}'");
+        }
+
         var loss = benchmark == "loss";
         var sessions = Whole(Count, "-n", 1, MaxSessions, loss ? 5 : 100);
         var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, loss ? 0 : 20);

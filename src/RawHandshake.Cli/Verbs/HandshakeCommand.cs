@@ -49,7 +49,8 @@ public sealed partial class HandshakeOptions : ICommand
         // Output paths are opened before anything is sent: one that cannot be written is a usage error, not lost bytes.
         using var received = ReceivedFile is null ? null : LiveRun.OpenOutput(ReceivedFile, "--received-file");
         using var run = new LiveRun(this, context);
-        var request = LiveRun.Request(this, target);
+        // The ring holds one receive window of full segments (about 7 MiB for the default window, not the bulk 32 MiB).
+        var request = LiveRun.Request(this, target) with { CaptureRing = Link.CaptureRing.ForSession(window) };
         using var live = LiveSetup.Open(request, run.Clock, run.Trace, "handshake");
         run.Attach(live.Engine);
         live.ResolveNextHop(request);

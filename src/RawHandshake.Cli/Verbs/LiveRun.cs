@@ -16,7 +16,8 @@ public sealed class LiveRun : IDisposable
     private readonly CancellationTokenRegistration interrupt;
     private volatile TcpEngine? engine;
 
-    public LiveRun(LiveOptions options, CliContext context, TextWriter? textOut = null)
+    /// <param name="quiet">No trace on stdout at all (<c>run -q</c>: the verb prints its summary only).</param>
+    public LiveRun(LiveOptions options, CliContext context, TextWriter? textOut = null, bool quiet = false)
     {
         Context = context;
         Trace = new TraceBus();
@@ -25,7 +26,7 @@ public sealed class LiveRun : IDisposable
         {
             Trace.Add(new JsonTraceRenderer(context.Out));
         }
-        else
+        else if (!quiet)
         {
             Trace.Add(new TextTraceRenderer(textOut ?? context.Out));
         }

@@ -20,6 +20,11 @@ public sealed partial class RunOptions : ICommand
             throw new UsageException("--lab and --netns cannot be combined (--lab runs in the lab's client namespace)");
         }
 
+        if (Quiet && (Json || Ladder))
+        {
+            throw new UsageException($"-q/--quiet prints the summary table only: it cannot be combined with {(Json ? "--json" : "--ladder")}");
+        }
+
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {
             return code;
@@ -95,7 +100,7 @@ public sealed partial class RunOptions : ICommand
         using var junit = JUnit is null ? null : LiveRun.OpenOutput(JUnit, "--junit");
         var report = new JUnitReport();
         var table = new List<(string File, int Passed, int Total, string? Error)>();
-        using var run = new LiveRun(this, context);
+        using var run = new LiveRun(this, context, quiet: Quiet);
         foreach (var recipe in recipes)
         {
             if (run.Interrupted is not null)
@@ -103,7 +108,7 @@ public sealed partial class RunOptions : ICommand
                 break;
             }
 
-            if (!Json)
+            if (!Json && !Quiet)
             {
                 context.Out.WriteLine($"== {recipe.File}{(recipe.Header.Description is { } d ? " — " + d : "")}");
             }
@@ -112,7 +117,7 @@ public sealed partial class RunOptions : ICommand
             var (steps, error, passedRuns) = RunOne(recipe, run, context, repeat);
             report.AddRecipe(recipe.File, steps, error, watch.Elapsed, recipe.Steps.Count);
             table.Add((recipe.File, repeat == 1 ? steps.Count(s => s.Passed) : passedRuns, repeat == 1 ? recipe.Steps.Count : repeat, error));
-            if (!Json)
+            if (!Json && !Quiet)
             {
                 context.Out.WriteLine();
             }
@@ -133,10 +138,11 @@ public sealed partial class RunOptions : ICommand
         if (!Json)
         {
             var width = Math.Max(6, table.Max(t => t.File.Length));
-            context.Out.WriteLine($"{"recipe".PadRight(width)}  {(repeat == 1 ? "steps " : "runs  ")}  result");
+            var counts = Math.Max(6, table.Max(t => $"{t.Passed}/{t.Total}".Length));
+            context.Out.WriteLine($"{"recipe".PadRight(width)}  {(repeat == 1 ? "steps" : "runs").PadRight(counts)}  result");
             foreach (var (file, passed, total, error) in table)
             {
-                context.Out.WriteLine($"{file.PadRight(width)}  {$"{passed}/{total}",-6}  {(error is null ? "pass" : "FAIL  " + error)}");
+                context.Out.WriteLine($"{file.PadRight(width)}  {$"{passed}/{total}".PadRight(counts)}  {(error is null ? "pass" : "FAIL  " + error)}");
             }
         }
 
@@ -192,7 +198,8 @@ public sealed partial class RunOptions : ICommand
     private (IReadOnlyList<StepTraced> Steps, string? Error, int PassedRuns) RunOne(Recipe recipe, LiveRun run, CliContext context, int repeat)
     {
         var (target, port, limit) = Plan(recipe);
-        var request = LiveRun.Request(this, target) with { WarmupFlow = RecipeRun.WarmupFlow };
+        // Recipes set any window and run flows side by side: the bulk ring.
+        var request = LiveRun.Request(this, target) with { WarmupFlow = RecipeRun.WarmupFlow, CaptureRing = Link.CaptureRing.Bulk };
         try
         {
             // A recorder for this recipe only (the ladder, the last packets of a failure), attached for its run.
@@ -215,7 +222,7 @@ public sealed partial class RunOptions : ICommand
                 context.Out.Write(LadderRenderer.Render(recorder.Events));
             }
 
-            if (result.Error is not null && !Json)
+            if (result.Error is not null && !Json && !Quiet)
             {
                 // The failure with what led to it: the last packets of the flow.
                 var last = recorder.Events.OfType<PacketTraced>().TakeLast(5).ToList();

@@ -38,8 +38,11 @@ public enum BenchSide
 /// <summary>A session that did not complete: which one, and why.</summary>
 public sealed record BenchFailure(BenchSide Side, int Index, bool Warmup, string Reason)
 {
+    /// <summary>What failed: a session (<c>bench session</c>), a round (<c>bench parallel</c>).</summary>
+    public string Unit { get; init; } = "session";
+
     public override string ToString() =>
-        $"{(Warmup ? "warm-up " : "")}{(Side == BenchSide.Engine ? "engine" : "kernel")} session {Index} failed: {Reason}";
+        $"{(Warmup ? "warm-up " : "")}{(Side == BenchSide.Engine ? "engine" : "kernel")} {Unit} {Index} failed: {Reason}";
 }
 
 /// <summary>What a run measured: durations in microseconds, in the order run.</summary>
@@ -108,7 +111,7 @@ public sealed class SessionBench : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var ports = BenchPorts.ForThisNamespace();
-        var liveRequest = request.Live with { ExtraFilter = ports.CaptureFilter };
+        var liveRequest = request.Live with { ExtraFilter = ports.CaptureFilter, CaptureRing = Link.CaptureRing.Bulk };
         var live = LiveSetup.Open(liveRequest, new SystemClock(), new FinAckSink(), verb);
         return new SessionBench(request, live, ports);
     }

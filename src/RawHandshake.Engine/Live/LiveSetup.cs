@@ -19,6 +19,13 @@ public sealed record LiveRequest(IpAddress Target)
     /// <summary>Run <see cref="Live.Warmup"/> first, so the first flow answers as promptly as later ones (default on).</summary>
     public bool Warmup { get; init; } = true;
 
+    /// <summary>The capture ring libpcap gets (<see cref="Link.CaptureRing"/>): small unless the run receives in bulk.</summary>
+    public int CaptureRing { get; init; } = Link.CaptureRing.Small;
+
+    /// <summary>The capture's snap length: the whole of any frame by default; probes that only judge headers take less,
+    /// so that the same ring holds more frames.</summary>
+    public int SnapLength { get; init; } = LiveLink.DefaultSnapLength;
+
     /// <summary>The kind of flow to warm up with (default <see cref="Live.Warmup.HandshakeFlow"/>).</summary>
     public Func<(Session.SessionConfig Config, IFlowDriver Driver)>? WarmupFlow { get; init; }
 }
@@ -31,6 +38,7 @@ public sealed record LiveRequest(IpAddress Target)
 public sealed class LiveSetup : IDisposable
 {
     private NftGuard? nft;
+    private bool dropsReported;
 
     private LiveSetup(RouteInfo route, LiveLink link, TcpEngine engine, RstGuardMode guard, MacAddress localMac)
     {
@@ -85,7 +93,7 @@ public sealed class LiveSetup : IDisposable
             filter = $"{control} or (tcp and host {request.Target} and ({request.ExtraFilter}))";
         }
 
-        var link = LiveLink.Open(route.Interface, filter);
+        var link = LiveLink.Open(route.Interface, filter, request.SnapLength, ringBytes: request.CaptureRing);
         try
         {
             var engine = new TcpEngine(link, clock, trace) { LinkMtu = route.Mtu };
@@ -213,10 +221,49 @@ public sealed class LiveSetup : IDisposable
         }
     }
 
+    /// <summary>Frames the capture ring dropped so far (libpcap's <c>pcap_stats</c>), as one line, or null when none were
+    /// (or libpcap cannot tell).</summary>
+    public string? Drops()
+    {
+        if (Link.Statistics() is not { } s || s.Dropped + s.InterfaceDropped == 0)
+        {
+            return null;
+        }
+
+        var ifDrops = s.InterfaceDropped > 0 ? $", {s.InterfaceDropped} dropped by the interface" : "";
+        return $"capture: {s.Dropped} of {(long)s.Received + s.Dropped} frames dropped by the {Link.RingBytes / (1024 * 1024)} MiB capture ring (pcap_stats){ifDrops}: " +
+               "what arrived was not read in time, so the run saw less than the wire carried";
+    }
+
+    /// <summary>Publishes <see cref="Drops"/> as a warning on the engine's trace, once; the verbs call it before they
+    /// complete their output, <see cref="Dispose"/> again in case they did not.</summary>
+    public void ReportDrops()
+    {
+        if (dropsReported)
+        {
+            return;
+        }
+
+        dropsReported = true;
+        if (Drops() is { } line)
+        {
+            Engine.Trace.Publish(new NoteTraced(Engine.Elapsed, NoteLevel.Warning, line));
+        }
+    }
+
     private NftGuard Table() => nft ??= NftGuard.Install();
 
     public void Dispose()
     {
+        try
+        {
+            ReportDrops();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
+        {
+            // the output was closed already: nothing to report to
+        }
+
         nft?.Dispose();
         Link.Dispose();
     }

@@ -7,13 +7,6 @@ namespace RawHandshake.Lab.Topology;
 /// each server starts, so <c>lab down</c> finds everything even after a crash.</summary>
 internal sealed class LabStateFile
 {
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-    };
-
     public int Version { get; set; } = 1;
 
     public string Name { get; set; } = "";
@@ -80,7 +73,7 @@ internal sealed class LabStateFile
 
         try
         {
-            return JsonSerializer.Deserialize<LabStateFile>(File.ReadAllText(path), Json);
+            return JsonSerializer.Deserialize(File.ReadAllText(path), LabStateJson.Default.LabStateFile);
         }
         catch (Exception e) when (e is JsonException or IOException)
         {
@@ -93,7 +86,13 @@ internal sealed class LabStateFile
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
-        File.WriteAllText(temporary, JsonSerializer.Serialize(this, Json));
+        File.WriteAllText(temporary, JsonSerializer.Serialize(this, LabStateJson.Default.LabStateFile));
         File.Move(temporary, path, overwrite: true);
     }
 }
+
+/// <summary>The state file's JSON, generated at compile time (no reflection: the CLI is published ahead-of-time).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LabStateFile))]
+internal sealed partial class LabStateJson : JsonSerializerContext;

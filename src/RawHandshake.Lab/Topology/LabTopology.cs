@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Reflection;
 using RawHandshake.Lab.Servers;
 
 namespace RawHandshake.Lab.Topology;
@@ -40,7 +39,8 @@ public static class LabTopology
     public static IReadOnlyList<string> DefaultServeCommand()
     {
         var process = Environment.ProcessPath ?? throw new LabException("lab up: cannot tell which program is running (no process path)");
-        var entry = Assembly.GetEntryAssembly()?.Location;
+        // Through the dotnet host the first argument is the entry assembly's path; published ahead-of-time it is the program.
+        var entry = Environment.GetCommandLineArgs()[0];
         return Path.GetFileNameWithoutExtension(process) == "dotnet" && !string.IsNullOrEmpty(entry)
             ? [process, entry, "serve"]
             : [process, "serve"];

@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using RawHandshake.Cli.Args;
+using RawHandshake.Engine.Bench;
+using RawHandshake.Link;
+using RawHandshake.Wire.Primitives;
+
+namespace RawHandshake.Cli.Verbs;
+
+/// <summary><c>bench parallel</c>: options, run, and its text and JSON.</summary>
+public sealed partial class BenchOptions
+{
+    private int ExecuteParallel(CliContext context, IpAddress target, ushort port)
+    {
+        var flows = Whole(Count, "-n", 1, ParallelBench.MaxFlows, 1000);
+        var rounds = Whole(Rounds, "--rounds", 1, 1000, 5);
+        var warmup = Whole(Warmup, "--warmup", 0, 1000, 1);
+        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(30));
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new UsageException("bench: --timeout must be more than 0");
+        }
+
+        if (Write is not null)
+        {
+            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
+        }
+
+        if (NetnsExec.RunInside(Netns, context) is { } code)
+        {
+            return code;
+        }
+
+        var request = new ParallelBenchRequest(LiveRun.Request(this, target), port)
+        {
+            Flows = flows,
+            Rounds = rounds,
+            WarmupRounds = warmup,
+            RoundTimeout = timeout,
+        };
+        ParallelBench bench;
+        try
+        {
+            bench = ParallelBench.Open(request, "bench");
+        }
+        catch (LinkException e) when (e.Message.StartsWith("-n ", StringComparison.Ordinal))
+        {
+            throw new UsageException($"bench: {e.Message}");
+        }
+
+        using (bench)
+        {
+            using var interrupt = context.Interrupts.OnInterrupt(bench.RequestStop);
+            bench.ResolveNextHop();
+            context.SentSomething = true;
+            var result = bench.Run();
+            if (result.Stopped)
+            {
+                return CliApp.Fail(context, "bench: interrupted", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
+            }
+
+            if (Json)
+            {
+                context.Out.WriteLine(ParallelJson(request, bench, result));
+            }
+
+            if (result.Failure is { } failure)
+            {
+                return CliApp.Fail(context, $"bench: {failure}", ExitCodes.Failed);
+            }
+
+            if (!Json)
+            {
+                context.Out.WriteLine(ParallelText(request, bench, result));
+            }
+
+            var (low, high) = HostTcp.EphemeralPortRange();
+            var kernelSockets = (request.WarmupRounds + request.Rounds) * request.Flows;
+            if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSockets, high - low + 1))
+            {
+                context.Err.WriteLine($"rawhandshake: bench: warning: {tw} sockets were in TIME-WAIT here and the run left {kernelSockets} more, in {high - low + 1} ephemeral ports: " +
+                                      "the kernel's connect() slows down as they fill up, so its times are too high (wait 60 s, or run fewer rounds)");
+            }
+
+            return ExitCodes.Ok;
+        }
+    }
+
+    private static string ParallelWhere(ParallelBenchRequest request, ParallelBench bench)
+    {
+        var live = bench.Live;
+        var via = live.Route.Gateway is { } gw ? $"via {live.Route.Interface} and gateway {gw}" : $"on-link on {live.Route.Interface}";
+        return $"{request.Live.Target}:{request.Port} from {live.Source} {via}, guard {bench.GuardDescription}";
+    }
+
+    private static string ParallelText(ParallelBenchRequest request, ParallelBench bench, ParallelBenchResult result)
+    {
+        var e = LatencyStats.From([.. result.Engine]);
+        var k = LatencyStats.From([.. result.Kernel]);
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bench parallel: {ParallelWhere(request, bench)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{request.Flows} connections at once (handshake, active close until the server's FIN is acknowledged), {request.Rounds} rounds of each kind, alternating, after {request.WarmupRounds} warm-up round(s) of each");
+        sb.AppendLine("time of a round, from the first flow or socket made until the last is closed, in ms:");
+        sb.AppendLine("            median      min      max");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"engine",-8}{e.Median,10:0.0}{e.Min,9:0.0}{e.Max,9:0.0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"kernel",-8}{k.Median,10:0.0}{k.Min,9:0.0}{k.Max,9:0.0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"engine retransmissions in the measured rounds: {result.EngineRetransmissions}");
+        sb.Append(CultureInfo.InvariantCulture, $"ratio engine/kernel (medians): {result.Ratio:0.00}");
+        return sb.ToString();
+    }
+
+    private static string ParallelJson(ParallelBenchRequest request, ParallelBench bench, ParallelBenchResult result)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("benchmark", "parallel");
+            w.WriteBoolean("ok", result.Ok);
+            if (result.Failure is { } f)
+            {
+                w.WriteString("error", f.ToString());
+            }
+
+            w.WriteString("target", $"{request.Live.Target}:{request.Port}");
+            w.WriteString("source", bench.Live.Source.ToString());
+            w.WriteString("interface", bench.Live.Route.Interface);
+            w.WriteString("guard", bench.Live.Guard.ToString().ToLowerInvariant());
+            w.WriteString("guard_detail", bench.GuardDescription);
+            w.WriteNumber("n", request.Flows);
+            w.WriteNumber("rounds", request.Rounds);
+            w.WriteNumber("warmup_rounds", request.WarmupRounds);
+            if (result.TimeWaitBefore is { } tw)
+            {
+                w.WriteNumber("time_wait_before", tw);
+            }
+
+            w.WriteNumber("engine_rounds", result.Engine.Count);
+            w.WriteNumber("kernel_rounds", result.Kernel.Count);
+            w.WriteNumber("engine_retransmissions", result.EngineRetransmissions);
+            Times(w, "engine", result.Engine);
+            Times(w, "kernel", result.Kernel);
+            if (result.Ratio is { } ratio)
+            {
+                w.WriteNumber("ratio", Math.Round(ratio, 3));
+            }
+            else
+            {
+                w.WriteNull("ratio");
+            }
+
+            w.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Times(Utf8JsonWriter w, string side, IReadOnlyList<double> ms)
+    {
+        var s = ms.Count > 0 ? LatencyStats.From([.. ms]) : null;
+        foreach (var (name, v) in new[] { ("median", s?.Median), ("min", s?.Min), ("max", s?.Max) })
+        {
+            if (v is { } x)
+            {
+                w.WriteNumber($"{side}_{name}_ms", Math.Round(x, 2));
+            }
+            else
+            {
+                w.WriteNull($"{side}_{name}_ms");
+            }
+        }
+
+        w.WriteStartArray($"{side}_rounds_ms");
+        foreach (var x in ms)
+        {
+            w.WriteNumberValue(Math.Round(x, 2));
+        }
+
+        w.WriteEndArray();
+    }
+}
