@@ -28,30 +28,31 @@ public sealed class Flow : ISessionOutput
         ipId = frameOptions.FirstIpId;
     }
 
-    private readonly HashSet<TcpState> visited = [];
-
     public TcpClientSession Session { get; private set; }
 
+    /// <summary>The passive watcher of the connection (counters, states, RTT stamps), apart from the endpoint.</summary>
+    public ConnectionTracker Tracker { get; } = new();
+
     /// <summary>Every state our side has been in during the flow.</summary>
-    public IReadOnlySet<TcpState> VisitedStates => visited;
+    public IReadOnlySet<TcpState> VisitedStates => Tracker.VisitedStates;
     public IFlowDriver Driver { get; }
     public FlowKey Key => Session.Flow;
     public MacAddress LocalMac { get; }
     public MacAddress NextHopMac { get; }
     public FlowFrameOptions FrameOptions { get; }
 
-    public int PacketsOut { get; private set; }
-    public int PacketsIn { get; internal set; }
-    public int Retransmissions { get; private set; }
-    public int ServerRetransmissions { get; private set; }
-    public HandshakeCompleted? Handshake { get; private set; }
-    public SessionFailed? Failure { get; private set; }
-    public SessionFinished? Finish { get; private set; }
+    public int PacketsOut => Tracker.PacketsOut;
+    public int PacketsIn => Tracker.PacketsIn;
+    public int Retransmissions => Tracker.Retransmissions;
+    public int ServerRetransmissions => Tracker.ServerRetransmissions;
+    public HandshakeCompleted? Handshake => Tracker.Handshake;
+    public SessionFailed? Failure => Tracker.Failure;
+    public SessionFinished? Finish => Tracker.Finish;
     public TimeSpan StartedAt { get; internal set; }
     public TimeSpan? EndedAt { get; internal set; }
     public bool ResultPublished { get; internal set; }
-    public DateTimeOffset? SynSentWall { get; private set; }
-    public DateTimeOffset? SynAckWall { get; internal set; }
+    public DateTimeOffset? SynSentWall => Tracker.SynSentWall;
+    public DateTimeOffset? SynAckWall => Tracker.SynAckWall;
 
     // The engine's bookkeeping for its run loop (see TcpEngine.Run): where the flow stands in the engine's order, the
     // deadline it has in the timer heap, whether it was handed control since the engine last looked, whether it keeps
@@ -66,7 +67,7 @@ public sealed class Flow : ISessionOutput
     public string? SendError { get; private set; }
 
     /// <summary>The end of the data that went out (highest sequence number sent), if any did.</summary>
-    public SeqNum? SentEnd { get; private set; }
+    public SeqNum? SentEnd => Tracker.SentEnd;
 
     /// <summary>Bytes of the stream that went out at least once (not those only queued, nor a frame the link refused).</summary>
     public int BytesSent => SentEnd is { } end ? Math.Max(0, end - (Session.Iss + 1)) : 0;
@@ -151,12 +152,7 @@ public sealed class Flow : ISessionOutput
         }
 
         Session = new TcpClientSession(config);
-        visited.Clear();
-        Handshake = null;
-        Failure = null;
-        Finish = null;
-        SynSentWall = null;
-        SynAckWall = null;
+        Tracker.NewConnection();
     }
 
     private static byte Tos(byte tos, byte? dscp, byte? ecn) =>
@@ -234,12 +230,7 @@ public sealed class Flow : ISessionOutput
     /// <summary>Sends the frame <see cref="Build"/> left in the send buffer, and counts it.</summary>
     private void Send(in OutgoingSegment segment, int length)
     {
-        PacketsOut++;
-        if (segment.Kind == SegmentKind.Retransmission)
-        {
-            Retransmissions++;
-        }
-
+        Tracker.Sending(segment);
         var note = segment.Kind switch
         {
             SegmentKind.Retransmission => "our retransmission",
@@ -260,15 +251,7 @@ public sealed class Flow : ISessionOutput
             return;
         }
 
-        if (segment.Payload.Length > 0 && (SentEnd is not { } end || segment.Seq + segment.Payload.Length > end))
-        {
-            SentEnd = segment.Seq + segment.Payload.Length;
-        }
-
-        if ((segment.Flags & TcpFlags.Syn) != 0 && SynAckWall is null)
-        {
-            SynSentWall = wall; // the last SYN before the answer (Karn: a retransmitted SYN makes the RTT ambiguous)
-        }
+        Tracker.Sent(segment, wall);
     }
 
     void ISessionOutput.Raise(SessionEvent e)
@@ -279,29 +262,15 @@ public sealed class Flow : ISessionOutput
             return;
         }
 
+        Tracker.Observe(e);
         var t = host.Elapsed;
         switch (e)
         {
             case StateChanged s:
-                if (s.Side == Side.Client)
-                {
-                    visited.Add(s.To);
-                }
-
                 host.Trace.Publish(new StateTraced(t, s.Side, s.From, s.To, s.Reason) { Flow = Key });
                 break;
-            case HandshakeCompleted h:
-                Handshake = h;
-                break;
-            case PeerRetransmission:
-                ServerRetransmissions++;
-                break;
             case SessionFailed f:
-                Failure = f;
                 host.Trace.Publish(new NoteTraced(t, NoteLevel.Error, f.Reason));
-                break;
-            case SessionFinished fin:
-                Finish = fin;
                 break;
             case SessionNote n:
                 host.Trace.Publish(new NoteTraced(t, NoteLevel.Info, n.Text));
@@ -318,8 +287,6 @@ public sealed class Flow : ISessionOutput
                 break;
         }
     }
-
-    internal void MarkServerRetransmission() => ServerRetransmissions++;
 
     private static int CopyRaw(byte[] raw, Span<byte> options)
     {

@@ -153,10 +153,9 @@ public sealed class TcpEngine
             {
                 if (f.Driver.Finished)
                 {
-                    if (!f.ResultPublished && f.Driver.Outcome is { Ok: false })
+                    if (!f.ResultPublished && f.Driver.Outcome is { Ok: false } && f.Session.ResetIfOpen(Clock.Now, f))
                     {
-                        f.Session.ResetIfOpen(Clock.Now, f); // a failed run does not leave the server holding the connection
-                        Touch(f);
+                        Touch(f); // a failed run does not leave the server holding the connection: its RST timer runs now
                     }
 
                     f.EndedAt ??= Elapsed;
@@ -546,11 +545,7 @@ public sealed class TcpEngine
             var inbound = new FlowKey(ipDestination, tcp.DestinationPort, ipSource, tcp.SourcePort);
             if (flows.TryGetValue(inbound, out var flow))
             {
-                flow.PacketsIn++;
-                if (tcp.Has(TcpFlags.Syn | TcpFlags.Ack) && flow.SynSentWall is { } synAt && flow.SynAckWall is null)
-                {
-                    flow.SynAckWall = wall; // RTT from the frames' own stamps, not from when we got round to them
-                }
+                flow.Tracker.Received(tcp.Flags, wall); // RTT from the frames' own stamps, not from when we got round to them
 
                 tx.Packet(Direction.In, frame, f, wall, null);
                 if (f.Malformed is not null)
@@ -590,7 +585,7 @@ public sealed class TcpEngine
             var key = new FlowKey(q.Ip.Source, sp, q.Ip.Destination, dp);
             if (flows.TryGetValue(key, out var flow))
             {
-                flow.PacketsIn++;
+                flow.Tracker.Received(null, wall);
                 tx.Packet(Direction.In, frame, f, wall, null);
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 Touch(flow);
@@ -612,7 +607,7 @@ public sealed class TcpEngine
             flows.TryGetValue(new FlowKey(q6.Ip.Source, sp6, q6.Ip.Destination, dp6), out var flow6))
         {
             // ICMPv6 errors are matched through their quote as ICMP's are, and judged by the session in ICMPv4's terms.
-            flow6.PacketsIn++;
+            flow6.Tracker.Received(null, wall);
             tx.Packet(Direction.In, frame, f, wall, null);
             flow6.Driver.OnReceived(flow6, f, frame, Clock.Now);
             Touch(flow6);

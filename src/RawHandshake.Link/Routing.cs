@@ -90,8 +90,10 @@ public static class Routing
         Route6Entry? best = null;
         foreach (var r in routes)
         {
-            if ((r.Flags & RouteEntry.RtfUp) == 0 || !target.InPrefix(r.Destination, r.PrefixLength) ||
-                (forced is not null && r.Interface != forced.Name) || (r.Interface == "lo" && (r.Flags & RouteEntry.RtfReject) == 0))
+            // Reject routes (unreachable, prohibit, blackhole) show without RTF_UP, through lo.
+            var reject = (r.Flags & RouteEntry.RtfReject) != 0;
+            if (((r.Flags & RouteEntry.RtfUp) == 0 && !reject) || !target.InPrefix(r.Destination, r.PrefixLength) ||
+                (forced is not null && r.Interface != forced.Name) || (r.Interface == "lo" && !reject))
             {
                 continue;
             }

@@ -12,6 +12,10 @@ public class GoldenTreeTests
         Compiled.Print(recipe + "\n").ShouldBe(expected.ReplaceLineEndings("\n") + "\n");
 
     [Fact]
+    public void Header_an_IPv6_target_in_brackets_in_its_short_form() =>
+        Compiled.Print("target [2001:DB8:0:0::10]:20000\nconnect\n").ShouldContain("1:1 target [2001:db8::10]:20000");
+
+    [Fact]
     public void Header_every_line() => Golden(
         """"
         target 198.18.2.10:20000
