@@ -25,6 +25,21 @@ public interface IFrameLink : IDisposable
     DateTimeOffset Send(ReadOnlySpan<byte> frame);
 
     /// <summary>Delivers up to <paramref name="max"/> frames that are already waiting to <paramref name="handler"/>; never blocks. Returns how many.</summary>
+    /// <summary>Sends without throwing when the link refuses the frame (a full queue: ENOBUFS): the high-rate path counts
+    /// refusals as drops and goes on. Returns whether the frame went.</summary>
+    bool TrySend(ReadOnlySpan<byte> frame)
+    {
+        try
+        {
+            Send(frame);
+            return true;
+        }
+        catch (LinkException)
+        {
+            return false;
+        }
+    }
+
     int Poll(FrameHandler handler, int max = 64);
 
     /// <summary>Waits until a frame may be read or <paramref name="timeout"/> passes (no busy-spin). True when readable.</summary>

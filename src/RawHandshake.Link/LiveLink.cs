@@ -29,6 +29,8 @@ public sealed unsafe class LiveLink : IFrameLink
     private readonly LibPcapLiveDevice device;
     private readonly int selectableFd;
     private readonly bool nanosecondTimestamps;
+    private readonly nint handle;
+    private readonly bool handleReferenced;
     private bool disposed;
 
     private LiveLink(LibPcapLiveDevice device, string name, string? filter, int snapLength, bool promiscuous, int selectableFd, bool nanosecondTimestamps, int ringBytes)
@@ -42,6 +44,10 @@ public sealed unsafe class LiveLink : IFrameLink
         this.selectableFd = selectableFd;
         this.nanosecondTimestamps = nanosecondTimestamps;
         LinkType = MapLinkType((int)device.LinkType);
+        var added = false;
+        device.Handle.DangerousAddRef(ref added); // held until Dispose: TrySend uses the raw handle
+        handleReferenced = added;
+        handle = device.Handle.DangerousGetHandle();
         HardwareAddress = ToMac(device.MacAddress?.GetAddressBytes());
     }
 
@@ -195,6 +201,14 @@ public sealed unsafe class LiveLink : IFrameLink
         return stamp;
     }
 
+    /// <summary><c>pcap_inject</c> straight from the span: no time stamp, no exception, no allocation (the high-rate path;
+    /// a refused frame is counted by the caller).</summary>
+    public bool TrySend(ReadOnlySpan<byte> frame)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        return LibPcapNative.Inject(handle, frame) == frame.Length;
+    }
+
     public int Poll(FrameHandler handler, int max = 64)
     {
         ArgumentNullException.ThrowIfNull(handler);
@@ -283,6 +297,11 @@ public sealed unsafe class LiveLink : IFrameLink
         }
 
         disposed = true;
+        if (handleReferenced)
+        {
+            device.Handle.DangerousRelease();
+        }
+
         device.Close();
     }
 

@@ -51,7 +51,7 @@ public sealed class BenchTests(LabFixture lab) : IClassFixture<LabFixture>
     }
 
     [Theory]
-    [InlineData(new[] { "bench", "sessoin", "--target", "198.18.2.10:20000" }, "bench: unknown benchmark 'sessoin' (known: session, loss, parallel)")]
+    [InlineData(new[] { "bench", "sessoin", "--target", "198.18.2.10:20000" }, "bench: unknown benchmark 'sessoin' (known: session, loss, parallel, inject, process)")]
     [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "-n", "0" }, "bench: -n must be 1 to 100000")]
     [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "-n", "many" }, "bench: -n must be 1 to 100000")]
     [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "--warmup=-1" }, "bench: --warmup must be 0 to 100000")]

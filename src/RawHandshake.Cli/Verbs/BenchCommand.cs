@@ -25,6 +25,21 @@ public sealed partial class BenchOptions : ICommand
             throw new UsageException($"bench: unknown benchmark '{Benchmark}' (known: {string.Join(", ", Known)})");
         }
 
+        if (benchmark == "inject")
+        {
+            return ExecuteInject(context);
+        }
+
+        if (Target.Length == 0)
+        {
+            throw new UsageException($"bench {benchmark}: --target IP:PORT is required (the lab's echo server: 198.18.2.10:20000)");
+        }
+
+        if (benchmark == "process")
+        {
+            return ExecuteProcess(context, Target);
+        }
+
         var (target, port) = LiveRun.Target(Target, "bench: --target");
         if (benchmark == "parallel")
         {

@@ -7,12 +7,12 @@ namespace RawHandshake.Cli.Verbs;
 public sealed partial class BenchOptions : LiveOptions
 {
     /// <summary>The benchmarks there are.</summary>
-    public static readonly string[] Known = ["session", "loss", "parallel"];
+    public static readonly string[] Known = ["session", "loss", "parallel", "inject", "process"];
 
-    [Value(0, MetaName = "BENCHMARK", Required = true, HelpText = "session: SYN until the server's FIN is acknowledged, engine vs kernel sockets, 12 bytes echoed. loss: the same with 64 KiB echoed and a kernel-like SYN (SACK, timestamps, window scaling), default -n 5, no warm-up, --timeout 30s. parallel: N connections at once (handshake, active close), engine vs kernel, default -n 1000, --rounds 5, --warmup 1 round.")]
+    [Value(0, MetaName = "BENCHMARK", Required = true, HelpText = "session: SYN until the server's FIN is acknowledged, engine vs kernel sockets, 12 bytes echoed. loss: the same with 64 KiB echoed and a kernel-like SYN (SACK, timestamps, window scaling), default -n 5, no warm-up, --timeout 30s. parallel: N connections at once (handshake, active close), engine vs kernel, default -n 1000, --rounds 5, --warmup 1 round. inject: -n prebuilt SYNs (default 200000) from one thread through our link vs a C pcap_inject loop, on a veth of its own, --rounds 3. process: -n whole 'handshake' processes (default 10) vs hping3 -c 1, wall time and peak RSS.")]
     public string? Benchmark { get; set; }
 
-    [Option('t', "target", Required = true, HelpText = "An echo server as IP:PORT (the lab's: 198.18.2.10:20000).")]
+    [Option('t', "target", HelpText = "An echo server as IP:PORT (the lab's: 198.18.2.10:20000); every benchmark but inject needs one.")]
     public string Target { get; set; } = "";
 
     [Option('n', "count", HelpText = "Measured sessions of each kind, 1 to 100000 (default 100; loss: 5; parallel: connections at once, default 1000, at most 20000). Each kernel session leaves a socket in TIME-WAIT for 60 s; past a third of the ephemeral ports they slow the kernel down (a warning says so).")]

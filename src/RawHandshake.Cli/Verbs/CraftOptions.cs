@@ -162,6 +162,9 @@ public sealed partial class CraftOptions
     [Option("rate", HelpText = "With --send: frames per second instead of --interval, or max (as fast as possible). Above 1000 per second only the statistics are printed.")]
     public string? Rate { get; set; }
 
+    [Option('v', "verbose", HelpText = "With --send: a line per reply at any rate (above 1000 frames per second the default is the statistics line only).")]
+    public bool Verbose { get; set; }
+
     [Option("rst-guard", HelpText = "With --send, for TCP: keep our own kernel from resetting what a SYN opens: nft, phantom (with --src an unused address), none. Default: nft when possible. A SYN-ACK is answered with our own RST.")]
     public string? RstGuard { get; set; }
 

@@ -21,6 +21,9 @@ public static class CraftSend
 
     public const int MaxCount = 1_000_000;
 
+    /// <summary>Snap length at high rates: the headers of any reply, an ICMP error's quote included (RFC 1812: at most 576 bytes).</summary>
+    private const int ProbeSnapLength = 2048;
+
     public static int Run(CraftOptions o, CliContext context)
     {
         if (NetnsExec.RunInside(o.Netns, context) is { } code)
@@ -42,7 +45,7 @@ public static class CraftSend
             spec.Udp = u with { SourcePort = (ushort)Random.Shared.Next(32768, 61000) };
         }
 
-        var perReply = pace.Interval >= LinePerReply || pace.Count == 1;
+        var perReply = pace.Interval >= LinePerReply || pace.Count == 1 || o.Verbose;
         var bus = new TraceBus();
         bus.Add(o.Json ? new ProbeJsonRenderer(context.Out) : new ProbeTextRenderer(context.Out, perReply));
         using var capture = o.Write is null ? null : CaptureSink(o.Write);
@@ -59,6 +62,13 @@ public static class CraftSend
             Guard = tcp ? guard : RstGuardMode.None, // only a SYN-ACK makes our kernel reset anything
             Warmup = false, // RTTs come from the frames' own stamps, which compilation does not delay
         };
+        if (!perReply && o.Write is null)
+        {
+            // Only the headers of replies are judged: a short snap length makes each ring slot small, so the ring holds
+            // a reply for each frame of a burst at rate max (up to its 32 MiB) instead of 64 whole frames.
+            request = request with { SnapLength = ProbeSnapLength, CaptureRing = Link.CaptureRing.ForFrames(pace.Count, ProbeSnapLength) };
+        }
+
         using var live = LiveSetup.Open(request, new SystemClock(), bus, "craft --send");
         using var interrupt = context.Interrupts.OnInterrupt(() => live.Engine.StopRequested = true);
         var eth = spec.Ethernet;
@@ -132,6 +142,7 @@ public static class CraftSend
             }
         }
 
+        live.ReportDrops();
         bus.Complete();
 
         if (pace.Count == 1 && !o.Json)

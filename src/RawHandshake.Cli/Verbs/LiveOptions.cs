@@ -11,7 +11,7 @@ public abstract class LiveOptions
     [Option("source", HelpText = "Source IPv4 address (default: the interface's). An address the kernel does not own implies --rst-guard phantom.")]
     public string? Source { get; set; }
 
-    [Option("rst-guard", HelpText = "Keep our own kernel from resetting the flow: nft (a rule for exactly this flow), phantom (with --source), none. Default: nft when possible.")]
+    [Option("rst-guard", HelpText = "Keep our own kernel from resetting the flow: nft (exactly our flows, in one table per run), phantom (with --source), none. Default: nft when possible.")]
     public string? RstGuard { get; set; }
 
     [Option("netns", HelpText = "Run inside this network namespace.")]

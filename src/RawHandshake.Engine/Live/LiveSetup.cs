@@ -16,8 +16,9 @@ public sealed record LiveRequest(IpAddress Target)
     /// <summary>Extra capture filter terms (ANDed with the target host).</summary>
     public string? ExtraFilter { get; init; }
 
-    /// <summary>Run <see cref="Live.Warmup"/> first, so the first flow answers as promptly as later ones (default on).</summary>
-    public bool Warmup { get; init; } = true;
+    /// <summary>Run <see cref="Live.Warmup"/> first, so the first flow answers as promptly as later ones (default: when
+    /// the code is compiled just in time, see <see cref="Live.Warmup.Needed"/>).</summary>
+    public bool Warmup { get; init; } = Live.Warmup.Needed;
 
     /// <summary>The capture ring libpcap gets (<see cref="Link.CaptureRing"/>): small unless the run receives in bulk.</summary>
     public int CaptureRing { get; init; } = Link.CaptureRing.Small;

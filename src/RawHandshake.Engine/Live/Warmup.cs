@@ -18,6 +18,11 @@ namespace RawHandshake.Engine.Live;
 /// </summary>
 public static class Warmup
 {
+    /// <summary>Whether a warm-up helps: only under the JIT. Published ahead-of-time (run-as-root.sh) everything is
+    /// compiled already; measured there, the first flow's SYN-ACK was answered as promptly without a warm-up as with
+    /// one (see the README's bench section), so it is skipped.</summary>
+    public static bool Needed => System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled;
+
     private static readonly IPv4Address ClientIp = IPv4Address.Parse("198.18.255.1");
     private static readonly IPv4Address ServerIp = IPv4Address.Parse("198.18.255.2");
     private static readonly MacAddress ClientMac = MacAddress.Parse("02:00:00:00:ff:01");

@@ -60,6 +60,11 @@ public sealed class ProbeTextRenderer(TextWriter output, bool perReply = true) :
     {
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"{s.Sent} sent, {s.Answered} answered");
+        if (s.Refused > 0)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $", {s.Refused} refused by the link (queue full)");
+        }
+
         if (s.Errors > 0)
         {
             sb.Append(CultureInfo.InvariantCulture, $", +{s.Errors} {(s.Errors == 1 ? "error" : "errors")}");

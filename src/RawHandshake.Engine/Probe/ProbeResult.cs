@@ -26,6 +26,9 @@ public sealed record ProbeStatistics(int Sent, int Answered, int Errors, int Dup
 {
     /// <summary>Per cent of frames sent that got no answer (ICMP errors are not answers); 0 when nothing was sent.</summary>
     public double LossPercent => Sent == 0 ? 0 : 100.0 * (Sent - Answered) / Sent;
+
+    /// <summary>Frames the link refused at high rate (its queue was full: ENOBUFS), not counted in <see cref="Sent"/>.</summary>
+    public int Refused { get; init; }
 }
 
 /// <summary>What a probe run amounts to: how it ended, every reply in arrival order, each frame's RTT, the statistics.</summary>

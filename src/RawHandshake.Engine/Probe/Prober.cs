@@ -19,6 +19,9 @@ public sealed class Prober
 {
     private const int PollEvery = 64;
 
+    /// <summary>Refused frames in a row from the first one after which the link's reason is thrown instead.</summary>
+    private const int RefusedBeforeGivingUp = 100;
+
     /// <summary>Frames looked at for a reply when nothing tells the frames apart (they then answer alike anyway).</summary>
     private const int ScanLimit = 64;
     private static readonly TimeSpan MaxWait = TimeSpan.FromMilliseconds(200);
@@ -33,6 +36,7 @@ public sealed class Prober
     private readonly byte[] resetBuffer = new byte[128];
     private RttAccumulator rtts;
     private int sent;
+    private int refused;
     private int answered;
     private int errors;
     private int duplicates;
@@ -134,7 +138,7 @@ public sealed class Prober
             engine.Observer = previous;
         }
 
-        var stats = new ProbeStatistics(sent, answered, errors, duplicates, rtts.Min, rtts.Average, rtts.Max, rtts.Mdev, clock.Now - start);
+        var stats = new ProbeStatistics(sent - refused, answered, errors, duplicates, rtts.Min, rtts.Average, rtts.Max, rtts.Mdev, clock.Now - start) { Refused = refused };
         engine.Trace.Publish(new ProbeStatisticsTraced(engine.Elapsed, Target(), end, stats));
         return new ProbeResult(end, replies, rttTicks, sent, stats);
     }
@@ -144,8 +148,21 @@ public sealed class Prober
     private void Send(int index)
     {
         var frame = frames.Frame(index);
-        var wall = request.TraceEach ? engine.SendRaw(frame) : engine.Link.Send(frame);
-        sentTicks[index] = wall.UtcTicks;
+        if (request.TraceEach)
+        {
+            sentTicks[index] = engine.SendRaw(frame).UtcTicks;
+        }
+        else
+        {
+            // The high-rate path: the patched template straight to pcap_inject; a frame the link refuses (its queue is
+            // full) is counted, not thrown, unless nothing at all gets through.
+            sentTicks[index] = DateTime.UtcNow.Ticks;
+            if (!engine.Link.TrySend(frame) && ++refused == index + 1 && refused >= RefusedBeforeGivingUp)
+            {
+                engine.Link.Send(frame); // throws the link's own one-line reason
+            }
+        }
+
         sent = index + 1;
     }
 

@@ -13,6 +13,22 @@ internal static unsafe class LibPcapNative
     private static readonly Lazy<nint> Library = new(Load);
 
     private static delegate* unmanaged<nint, int> getSelectableFd;
+    private static delegate* unmanaged<nint, byte*, nuint, int> inject;
+
+    /// <summary><c>pcap_inject</c>: the bytes written, or -1 (the reason in <c>pcap_geterr</c>). The caller holds a
+    /// reference on the handle for as long as it injects (no add-ref/release per frame).</summary>
+    public static int Inject(nint pcap, ReadOnlySpan<byte> frame)
+    {
+        if (inject == null)
+        {
+            inject = (delegate* unmanaged<nint, byte*, nuint, int>)NativeLibrary.GetExport(Library.Value, "pcap_inject");
+        }
+
+        fixed (byte* p = frame)
+        {
+            return inject(pcap, p, (nuint)frame.Length);
+        }
+    }
 
     /// <summary>The descriptor to <c>poll()</c> for readability of an activated handle, or -1 when there is none.</summary>
     public static int GetSelectableFd(SafeHandle pcap)

@@ -1,0 +1,111 @@
+using System.Globalization;
+using RawHandshake.Engine.Probe;
+using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
+using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
+
+namespace RawHandshake.Engine.Bench;
+
+/// <summary>What <c>bench inject</c> runs: rounds of N prebuilt SYNs, ours and the C loop's, alternating.</summary>
+public sealed record InjectBenchRequest
+{
+    public int Frames { get; init; } = 200_000;
+    public int Rounds { get; init; } = 3;
+}
+
+/// <summary>One side's round: frames handed to the link, frames it refused, frames the peer received, and the time.</summary>
+public sealed record InjectRound(long Sent, long Refused, long Received, TimeSpan Elapsed)
+{
+    public double FramesPerSecond => Elapsed > TimeSpan.Zero ? (Sent + Refused) / Elapsed.TotalSeconds : 0;
+
+    /// <summary>Refused by the link, or sent and never received by the peer.</summary>
+    public long Drops => Refused + Math.Max(0, Sent - Received);
+}
+
+public sealed record InjectBenchResult(IReadOnlyList<InjectRound> Ours, IReadOnlyList<InjectRound> C, string Interface)
+{
+    public double OursMedian => Median(Ours.Select(r => r.FramesPerSecond));
+    public double CMedian => Median(C.Select(r => r.FramesPerSecond));
+
+    /// <summary>Ours over the C loop's (≥ 1.0 is the goal).</summary>
+    public double Ratio => CMedian > 0 ? OursMedian / CMedian : 0;
+
+    internal static double Median(IEnumerable<double> values)
+    {
+        var v = values.Order().ToArray();
+        return v.Length == 0 ? 0 : v.Length % 2 == 1 ? v[v.Length / 2] : (v[(v.Length / 2) - 1] + v[v.Length / 2]) / 2;
+    }
+}
+
+/// <summary>
+/// <c>bench inject</c>: prebuilt SYN frames from one thread through our link (the probe API's high-rate path, as
+/// <c>craft --send --count N --rate max</c>: a <see cref="FrameTemplate"/> patched in place, <c>pcap_inject</c> per
+/// frame, replies polled between bursts) against a C <c>pcap_inject</c> loop compiled here, on the same veth in a pair
+/// of namespaces the bench makes (<see cref="BenchVeth"/>) and removes. Both make the same system call per frame.
+/// </summary>
+public static class InjectBench
+{
+    public const int MaxFrames = 10_000_000;
+
+    public static InjectBenchResult Run(InjectBenchRequest request, Func<bool>? stop = null)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var inject = CTools.Compile("inject", BenchPrograms.Inject, "pcap");
+        using var veth = BenchVeth.Create();
+        var ours = new List<InjectRound>();
+        var c = new List<InjectRound>();
+        var frame = NetNs.Run(veth.Namespace, () => Frame(veth), TimeSpan.FromSeconds(30));
+        var hex = Convert.ToHexStringLower(frame);
+        for (var round = 0; round < request.Rounds && !(stop?.Invoke() ?? false); round++)
+        {
+            ours.Add(Ours(veth, frame, request.Frames));
+            c.Add(CLoop(veth, inject, hex, request.Frames));
+        }
+
+        return new InjectBenchResult(ours, c, BenchVeth.Interface);
+    }
+
+    /// <summary>A SYN from our address to the peer's (port 9), our interface's MAC to the peer's.</summary>
+    private static byte[] Frame(BenchVeth veth)
+    {
+        using var link = LiveLink.Open(BenchVeth.Interface, null, 2048, ringBytes: CaptureRing.Min);
+        var buffer = new byte[128];
+        var ip = new IPv4Header { Source = BenchVeth.Address, Destination = BenchVeth.PeerAddress, Ttl = 64, DontFragment = true, Id = 1 };
+        var tcp = new TcpHeader(40000, 9, new SeqNum(1), new SeqNum(0), TcpFlags.Syn, 64240);
+        var mac = link.HardwareAddress ?? throw new LinkException($"{BenchVeth.Interface} has no MAC address");
+        var n = FrameBuilder.BuildTcp(buffer, new EthernetHeader(veth.PeerMac, mac), ip, tcp, default, default);
+        return buffer[..n];
+    }
+
+    private static InjectRound Ours(BenchVeth veth, byte[] frame, int count)
+    {
+        var before = veth.PeerReceived();
+        var (result, elapsed) = NetNs.Run(veth.Namespace, () =>
+        {
+            using var link = LiveLink.Open(BenchVeth.Interface, $"arp or icmp or (tcp and host {BenchVeth.PeerAddress})", 2048, ringBytes: CaptureRing.Min);
+            var engine = new TcpEngine(link, new SystemClock(), new TraceBus());
+            var frames = new FrameTemplate(frame, count, TemplateVary.SourcePort | TemplateVary.IpId);
+            var r = Prober.Run(engine, new ProbeRequest(frames) { Interval = TimeSpan.Zero, Timeout = TimeSpan.Zero, TraceEach = false, ResetOpened = false });
+            return (r, r.Statistics.Duration);
+        }, TimeSpan.FromMinutes(5));
+        var received = veth.PeerReceived() - before;
+        return new InjectRound(result.Statistics.Sent, result.Statistics.Refused, received, elapsed);
+    }
+
+    private static InjectRound CLoop(BenchVeth veth, string inject, string hex, int count)
+    {
+        var before = veth.PeerReceived();
+        var (code, output) = CTools.Run("ip", ["netns", "exec", veth.Namespace, inject, BenchVeth.Interface, count.ToString(CultureInfo.InvariantCulture), hex], TimeSpan.FromMinutes(5));
+        var parts = output.Trim().Split(' ');
+        if (code != 0 || parts.Length != 3)
+        {
+            throw new LinkException($"the C inject loop failed (exit {code}): {output.Trim()}");
+        }
+
+        var received = veth.PeerReceived() - before;
+        return new InjectRound(long.Parse(parts[0], CultureInfo.InvariantCulture), long.Parse(parts[1], CultureInfo.InvariantCulture), received,
+            TimeSpan.FromSeconds(double.Parse(parts[2], CultureInfo.InvariantCulture)));
+    }
+}
