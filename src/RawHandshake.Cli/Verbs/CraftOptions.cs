@@ -3,7 +3,7 @@ using CommandLine;
 namespace RawHandshake.Cli.Verbs;
 
 /// <summary>The fields of one frame. Every number takes decimal or 0x-hex; unset lengths and checksums are computed.</summary>
-[Verb("craft", HelpText = "Build one Ethernet/IPv4/TCP (or ICMP, ARP) frame field by field; print its summary, field tree and hex dump.")]
+[Verb("craft", HelpText = "Build one Ethernet/IPv4 or IPv6/TCP (or UDP, ICMP, ICMPv6, NDP, ARP) frame field by field; print its summary, field tree and hex dump.")]
 public sealed partial class CraftOptions
 {
     [Option("src-mac", HelpText = "Source MAC (default 02:00:00:00:00:01).")]

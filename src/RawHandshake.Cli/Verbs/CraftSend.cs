@@ -33,6 +33,11 @@ public static class CraftSend
 
         // Everything the user typed is checked before a frame goes out.
         var spec = FrameSpec.From(o);
+        if (spec.IPv6 is not null)
+        {
+            throw new UsageException("--send: IPv6 frames are printed or written (-w) for now; sending them needs the live IPv6 path (neighbour discovery, routes)");
+        }
+
         var pace = Pace.From(o);
         var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null;
         var guard = LiveRun.Guard(o.RstGuard);

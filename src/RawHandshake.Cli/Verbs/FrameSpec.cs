@@ -19,6 +19,10 @@ public sealed class FrameSpec
     public UdpFields? Udp { get; set; }
     public ArpPacket? Arp { get; set; }
 
+    /// <summary>Set when the frame is IPv6 (then <see cref="IPv4"/> is unused); see <see cref="Ipv6FrameSpec"/>.</summary>
+    public IPv6Header? IPv6 { get; set; }
+    public Icmpv6Header? Icmpv6 { get; set; }
+
     /// <summary>Which of the addresses the user gave (the rest may be filled in from the route when sending).</summary>
     public bool SourceGiven { get; set; }
     public bool SourceMacGiven { get; set; }
@@ -42,8 +46,10 @@ public sealed class FrameSpec
 
         spec.Ethernet = new EthernetHeader(dstMac, srcMac, ArgParse.U16(o.EtherType, "--ether-type")) { VlanTci = vlan };
 
-        var src = ArgParse.Address(o.Src ?? "198.18.0.1", "--src");
-        var dst = ArgParse.Address(o.Dst ?? "198.18.2.10", "--dst");
+        spec.Payload = PayloadOf(o);
+        var v6 = Ipv6FrameSpec.Fill(spec, o);
+        var src = v6 ? IPv4Address.Any : ArgParse.Address(o.Src ?? "198.18.0.1", "--src");
+        var dst = v6 ? IPv4Address.Any : ArgParse.Address(o.Dst ?? "198.18.2.10", "--dst");
         var ipOptions = o.IpOptions is null ? [] : ArgParse.Hex(o.IpOptions, "--ip-options");
         if (ipOptions.Length > 40 && o.Ihl is null)
         {
@@ -69,12 +75,6 @@ public sealed class FrameSpec
             Options = ipOptions,
         };
 
-        if (o.Data is not null && o.DataHex is not null)
-        {
-            throw new UsageException("--data and --data-hex: give one or the other");
-        }
-
-        spec.Payload = o.Data is not null ? ArgParse.Escaped(o.Data, "--data") : o.DataHex is not null ? ArgParse.Hex(o.DataHex, "--data-hex") : [];
         if (spec.Payload.Length > 65535 - 60 - 60)
         {
             throw new UsageException($"--data: {spec.Payload.Length} bytes do not fit in one IPv4 datagram (at most {65535 - 60 - 60} with full headers)");
@@ -150,6 +150,10 @@ public sealed class FrameSpec
         return spec;
     }
 
+    private static byte[] PayloadOf(CraftOptions o) =>
+        o.Data is not null && o.DataHex is not null ? throw new UsageException("--data and --data-hex: give one or the other")
+        : o.Data is not null ? ArgParse.Escaped(o.Data, "--data") : o.DataHex is not null ? ArgParse.Hex(o.DataHex, "--data-hex") : [];
+
     private static byte[] TcpOptionBytes(CraftOptions o)
     {
         var standard = o.Mss is not null || o.Wscale is not null || o.SackOk || o.Sack is not null || o.Ts is not null;
@@ -208,7 +212,11 @@ public sealed class FrameSpec
         var buffer = new byte[FrameBuilder.MaxFrameLength];
         var eth = Ethernet;
         int n;
-        if (Arp is { } arp)
+        if (IPv6 is { } ip6)
+        {
+            n = Ipv6FrameSpec.Build(this, ip6, buffer);
+        }
+        else if (Arp is { } arp)
         {
             n = FrameBuilder.BuildArp(buffer, eth, arp);
         }

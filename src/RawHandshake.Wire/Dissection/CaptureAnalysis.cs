@@ -31,7 +31,7 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
     private readonly TcpAnalyzer analyzer = new();
     private readonly Dictionary<uint, (MacAddress Mac, int Frame)> arpBindings = [];
     private readonly Dictionary<(uint From, uint To, uint IdSeq), int> echoRequests = [];
-    private readonly Dictionary<(UInt128 A, UInt128 B, uint IdSeq), int> echoRequests6 = [];
+    private readonly Dictionary<(IpAddress A, IpAddress B, uint IdSeq), int> echoRequests6 = [];
     private readonly IPv4Reassembler fragments = new();
     private readonly IPv6Reassembler fragments6 = new();
 
@@ -132,18 +132,17 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
     /// keys its ICMPv6 conversations) with its identifier and sequence number.</summary>
     private int? Echo6(Icmpv6Header icmp, in ParsedFrame p, int number)
     {
-        if (icmp.Type is not (Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply) || !p.TryGetAddressKeys(out var src, out var dst))
+        if (icmp.Type is not (Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply) || !p.TryGetAddresses(out var src, out var dst))
         {
             return null;
         }
 
-        var key = src < dst ? (src, dst, icmp.RestOfHeader) : (dst, src, icmp.RestOfHeader);
         if (icmp.Type == Icmpv6Header.EchoRequest)
         {
-            echoRequests6[key] = number;
+            echoRequests6[(src, dst, icmp.RestOfHeader)] = echoRequests6[(dst, src, icmp.RestOfHeader)] = number;
             return null;
         }
 
-        return echoRequests6.TryGetValue(key, out var request) ? request : null;
+        return echoRequests6.TryGetValue((src, dst, icmp.RestOfHeader), out var request) ? request : null;
     }
 }

@@ -15,10 +15,10 @@ namespace RawHandshake.Wire.Dissection;
 /// </summary>
 public sealed class ConversationTracker
 {
-    private readonly Dictionary<(UInt128, ushort, UInt128, ushort), SeqNum> bases = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), SeqNum> bases = [];
 
     // Window scale offered in each direction's SYN: -1 when its SYN had none; absent when no SYN was seen.
-    private readonly Dictionary<(UInt128, ushort, UInt128, ushort), int> scales = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), int> scales = [];
 
     private sealed class Ecn
     {
@@ -27,7 +27,7 @@ public sealed class ConversationTracker
     }
 
     // Shared by both directions' keys.
-    private readonly Dictionary<(UInt128, ushort, UInt128, ushort), Ecn> ecn = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), Ecn> ecn = [];
 
     public int Count => bases.Count / 2;
 
@@ -40,7 +40,7 @@ public sealed class ConversationTracker
 
     public RelativeSeq Track(in ParsedFrame f, ReadOnlySpan<byte> frame)
     {
-        if (!f.TryGetAddressKeys(out var src, out var dst) || f.Tcp is not { } tcp)
+        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return default;
         }

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using RawHandshake.Wire.Capture;
 using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
 
 namespace RawHandshake.Wire.Dissection;
 
@@ -20,12 +21,12 @@ public sealed class IPv6Reassembler
         public int? Total;
     }
 
-    private readonly Dictionary<(UInt128, UInt128, uint), Pending> pending = [];
+    private readonly Dictionary<(IpAddress, IpAddress, uint), Pending> pending = [];
 
     /// <summary>Adds a fragment; returns the whole packet when this fragment completes it.</summary>
     public ReassembledDatagram? Add(ReadOnlySpan<byte> frame, in ParsedFrame f, LinkType link, int number)
     {
-        if (f.Ipv6Fragment is not { } frag || f.IpTruncated || !f.TryGetAddressKeys(out var src, out var dst))
+        if (f.Ipv6Fragment is not { } frag || f.IpTruncated || !f.TryGetAddresses(out var src, out var dst))
         {
             return null;
         }

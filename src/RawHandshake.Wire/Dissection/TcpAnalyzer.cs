@@ -42,6 +42,7 @@ public sealed class TcpAnalyzer
         public SeqNum BaseSeq;          // the ISN if this side's first segment was a SYN, else its sequence number - 1
         public SeqNum LastAck;
         public ushort LastWindow;       // as sent, unscaled
+        public ushort PrevWindow;       // the window of this side's previous segment, ACK or not (tshark's fwd->window)
         public bool LastWindowFromSyn;  // a SYN's window is never scaled
         public int WinScale = ScaleUnknown;
         public int LastAckFrame;
@@ -55,7 +56,7 @@ public sealed class TcpAnalyzer
         public bool HasMaxSeq;
     }
 
-    private readonly Dictionary<(UInt128, ushort, UInt128, ushort), DirState> dirs = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), DirState> dirs = [];
 
     /// <summary>
     /// Tags for one frame, in Wireshark's wording. <paramref name="number"/> is the frame number (for Dup ACK #n);
@@ -67,7 +68,7 @@ public sealed class TcpAnalyzer
     /// </summary>
     public IReadOnlyList<string> Analyze(in ParsedFrame f, ReadOnlySpan<byte> frame, int number, DateTimeOffset? time = null)
     {
-        if (!f.TryGetAddressKeys(out var src, out var dst) || f.Tcp is not { } tcp)
+        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return [];
         }
@@ -159,6 +160,20 @@ public sealed class TcpAnalyzer
                 dupAck = true;
             }
             else if (tcp.Window != d.LastWindow && tcp.Window != 0)
+            {
+                windowUpdate = true;
+            }
+        }
+        else if (!ack && plain && len == 0 && !keepAlive && !d.HasAck && d.HasNext && tcp.Seq == d.NextSeq && tcp.Ack.Value == 0 && tcp.Window != 0)
+        {
+            // tshark 4.0 does not ask for the ACK flag: a bare segment repeating the last one of a side that never
+            // acknowledged anything is a duplicate of "ack 0", counted from frame 0; with another window, an update.
+            if (tcp.Window == d.PrevWindow)
+            {
+                d.DupAcks++;
+                dupAck = true;
+            }
+            else
             {
                 windowUpdate = true;
             }
@@ -280,6 +295,7 @@ public sealed class TcpAnalyzer
             d.HasAck = true;
         }
 
+        d.PrevWindow = tcp.Window;
         d.ZeroWindow = tcp.Window == 0 && !rst;
         d.LastWasKeepAlive = keepAlive;
         d.LastWasZeroProbe = zeroProbe;

@@ -93,30 +93,6 @@ public record struct ParsedFrame
     /// <summary>True for a fragment that is not the whole datagram (either family).</summary>
     public readonly bool IsFragment => (IPv4 is { } ip && (ip.MoreFragments || ip.FragmentOffset != 0)) || Ipv6Fragment is { } f && (f.More || f.Offset != 0);
 
-    /// <summary>
-    /// Source and destination of either family as 128-bit keys (IPv4 as ::ffff:a.b.c.d), for conversation tables that
-    /// hold both; false when the frame has no IP layer.
-    /// </summary>
-    public readonly bool TryGetAddressKeys(out UInt128 source, out UInt128 destination)
-    {
-        if (IPv6 is { } ip6)
-        {
-            source = new UInt128(ip6.Source.High, ip6.Source.Low);
-            destination = new UInt128(ip6.Destination.High, ip6.Destination.Low);
-            return true;
-        }
-
-        if (IPv4 is { } ip4)
-        {
-            source = new UInt128(0, 0xFFFF_0000_0000UL | ip4.Source.Value);
-            destination = new UInt128(0, 0xFFFF_0000_0000UL | ip4.Destination.Value);
-            return true;
-        }
-
-        source = destination = default;
-        return false;
-    }
-
     public readonly ReadOnlySpan<byte> Ipv6Extensions(ReadOnlySpan<byte> frame) => frame.Slice(Ipv6ExtensionsOffset, Ipv6ExtensionsLength);
 
     public readonly ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame) => frame.Slice(PayloadOffset, PayloadLength);

@@ -51,6 +51,9 @@ public readonly record struct IPv6Address(ulong High, ulong Low)
         }
     }
 
+    /// <summary>The IPv6 address an <see cref="IpAddress"/> holds; null for IPv4.</summary>
+    public static IPv6Address? From(IpAddress a) => a.IsV6 ? new IPv6Address(a.High, a.Low) : null;
+
     /// <summary>Sum of the eight 16-bit words, unfolded (for the pseudo-header).</summary>
     public ulong WordSum => (High >> 32) + (High & 0xFFFF_FFFF) + (Low >> 32) + (Low & 0xFFFF_FFFF);
 
