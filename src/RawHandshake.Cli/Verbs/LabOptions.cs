@@ -26,6 +26,9 @@ public sealed partial class LabOptions : ICommand
     [Option("far-path", HelpText = "lab up: add a second router (rh-NAME-far) and the server address 198.18.4.10 behind it, three hops away (for traceroute).")]
     public bool FarPath { get; set; }
 
+    [Option("ipv6", HelpText = "lab up: dual-stack: IPv6 on in the namespaces, 2001:db8::/32 beside the IPv4 plan, servers on both families.")]
+    public bool Ipv6 { get; set; }
+
     [Option("json", HelpText = "Print the lab as one JSON object.")]
     public bool Json { get; set; }
 
@@ -65,7 +68,7 @@ public sealed partial class LabOptions : ICommand
         LabInfo lab;
         try
         {
-            lab = LabTopology.Up(name, FarPath ? new LabUpOptions { FarPath = true } : null, context.Interrupts.Token);
+            lab = LabTopology.Up(name, FarPath || Ipv6 ? new LabUpOptions { FarPath = FarPath, Ipv6 = Ipv6 } : null, context.Interrupts.Token);
         }
         catch (OperationCanceledException)
         {
