@@ -49,7 +49,7 @@ public sealed partial class CraftOptions : ICommand
             }
             else
             {
-                context.Out.Write((i > 0 ? "\n" : "") + FrameText.Render(i + 1, null, 0, parsed, frame, null));
+                context.Out.Write((i > 0 ? "\n" : "") + FrameText.Render(i + 1, null, 0, parsed, frame, null, info: FrameText.Info(parsed, frame, null, null) + UnusualFields.Suffix(frame, parsed)));
             }
         }
 

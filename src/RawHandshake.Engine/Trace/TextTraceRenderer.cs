@@ -101,6 +101,12 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
             sb.Append(CultureInfo.InvariantCulture, $"{PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {PacketSummary.Protocol(f)} {PacketSummary.Info(f, p.Frame, p.Rel)}");
         }
 
+        if (p.Dir == Direction.Out)
+        {
+            // What the user set to something unusual shows on the line itself, not only in the tree or the JSON.
+            sb.Append(UnusualFields.Suffix(p.Frame, f));
+        }
+
         foreach (var t in p.Tags)
         {
             sb.Append(" [").Append(t).Append(']');
