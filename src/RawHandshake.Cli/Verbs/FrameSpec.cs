@@ -42,7 +42,7 @@ public sealed class FrameSpec
 
         spec.Ethernet = new EthernetHeader(dstMac, srcMac, ArgParse.U16(o.EtherType, "--ether-type")) { VlanTci = vlan };
 
-        var src = ArgParse.Address(o.Src ?? "198.18.0.1", "--src");
+        var src = ArgParse.Address(o.Src ?? "198.18.0.1", "--source");
         var dst = ArgParse.Address(o.Dst ?? "198.18.2.10", "--dst");
         var ipOptions = o.IpOptions is null ? [] : ArgParse.Hex(o.IpOptions, "--ip-options");
         if (ipOptions.Length > 40 && o.Ihl is null)
@@ -69,12 +69,12 @@ public sealed class FrameSpec
             Options = ipOptions,
         };
 
-        if (o.Data is not null && o.DataHex is not null)
+        if (o.Data.Any() && o.DataHex.Any())
         {
             throw new UsageException("--data and --data-hex: give one or the other");
         }
 
-        spec.Payload = o.Data is not null ? ArgParse.Escaped(o.Data, "--data") : o.DataHex is not null ? ArgParse.Hex(o.DataHex, "--data-hex") : [];
+        spec.Payload = [.. Payloads.Read(o.Data, o.DataHex, []).SelectMany(p => p)];
         if (spec.Payload.Length > 65535 - 60 - 60)
         {
             throw new UsageException($"--data: {spec.Payload.Length} bytes do not fit in one IPv4 datagram (at most {65535 - 60 - 60} with full headers)");
@@ -134,7 +134,7 @@ public sealed class FrameSpec
             new SeqNum(ArgParse.U32(o.Seq, "--seq") ?? 0),
             new SeqNum(ArgParse.U32(o.Ack, "--ack") ?? 0),
             o.Flags is null ? TcpFlags.Syn : ArgParse.Flags(o.Flags, "--flags"),
-            ArgParse.U16(o.Win, "--win") ?? 64240)
+            ArgParse.U16(o.Win, "--window") ?? 64240)
         {
             DataOffset = ArgParse.U8(o.DataOffset, "--data-offset", 15),
             Reserved = ArgParse.U8(o.Reserved, "--reserved", 7) ?? 0,

@@ -10,7 +10,7 @@ namespace RawHandshake.Engine.Trace;
 /// notes, and a summary at the end. A packet line waits for the state events it causes, so it can show where each
 /// side ended up.
 /// </summary>
-public sealed class TextTraceRenderer(TextWriter output, bool showStates = true) : ITraceSink
+public sealed class TextTraceRenderer(TextWriter output, bool showStates = true, bool color = false) : ITraceSink
 {
     private readonly List<string> pendingBelow = [];
     private PacketTraced? pending;
@@ -136,6 +136,11 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
         if (pending is { } p)
         {
             var line = PacketLine(p);
+            if (color)
+            {
+                line = TraceColors.Paint(line, p.Frame, p.Parsed, p.Tags, p.Dir == Direction.Out);
+            }
+
             if (FlowOf(p) is { } flow && showStates)
             {
                 var (client, server) = StatesOf(flow);
