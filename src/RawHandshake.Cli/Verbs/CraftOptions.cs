@@ -153,7 +153,7 @@ public sealed partial class CraftOptions
     [Option("send", HelpText = "Put the frame on the wire and print each reply (the frame it answers, its RTT) and the statistics (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP; an unset --sport is random.")]
     public bool Send { get; set; }
 
-    [Option("count", HelpText = "With --send: send the frame this many times (default 1, at most 1000000), like hping3 -c. Unless set, the source port, IP ID and ICMP sequence go up by one per frame, so each reply maps to its frame.")]
+    [Option('c', "count", HelpText = "With --send: send the frame this many times (default 1, at most 1000000), like hping3 -c. Unless set, the source port, IP ID and ICMP sequence go up by one per frame, so each reply maps to its frame.")]
     public string? Count { get; set; }
 
     [Option("interval", HelpText = "With --send: time between two frames (default 1s), e.g. 10ms.")]

@@ -28,7 +28,7 @@ public sealed class LiveRun : IDisposable
         }
         else
         {
-            Trace.Add(new TextTraceRenderer(textOut ?? context.Out, color: ColorChoice.Enabled(options.Color, context)));
+            Trace.Add(new TextTraceRenderer(textOut ?? context.Out, color: ColorChoice.Enabled(options.Color, context), quiet: options is RunOptions { Quiet: true }));
         }
 
         if (options.Write is not null)

@@ -87,6 +87,12 @@ public sealed partial class ProbeOptions : ICommand
             bus.Add(capture);
         }
 
+        using var report = PictureOutputs.Open(Report, "--report", HtmlReportRenderer.Render);
+        if (report is not null)
+        {
+            bus.Add(report);
+        }
+
         var open = 0;
         foreach (var host in hosts)
         {

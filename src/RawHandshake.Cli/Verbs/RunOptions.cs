@@ -23,6 +23,9 @@ public sealed partial class RunOptions : LiveOptions, IPictureOptions
     [Option("lab", HelpText = "Run recipes whose target is the lab's server (198.18.2.10, 198.18.1.10), or any --target, in lab NAME's client namespace, bringing the lab up if needed; other targets run here.")]
     public string? Lab { get; set; }
 
+    [Option('q', "quiet", HelpText = "No packet, state or passing step lines: failed steps, warnings and the table at the end (for --repeat).")]
+    public bool Quiet { get; set; }
+
     [Option("check", HelpText = "Only compile the recipes and report errors; send nothing.")]
     public bool Check { get; set; }
 
