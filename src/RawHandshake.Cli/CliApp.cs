@@ -33,7 +33,7 @@ public static class CliApp
             args = [args[0], "--help"];
         }
 
-        var result = parser.ParseArguments(Names.Rewrite(args), Verbs);
+        var result = parser.ParseArguments(NamingTable.Rewrite(args), Verbs);
         int code;
         try
         {

@@ -29,7 +29,7 @@ public class NamingTableTests
         var from = readme.IndexOf(begin, StringComparison.Ordinal);
         from.ShouldBeGreaterThanOrEqualTo(0, "the README has no naming table");
         var to = readme.IndexOf(end, from, StringComparison.Ordinal);
-        readme[(from + begin.Length)..to].ShouldBe(Names.Markdown());
+        readme[(from + begin.Length)..to].ShouldBe(NamingTable.Markdown());
     }
 
     [Fact]
@@ -37,7 +37,7 @@ public class NamingTableTests
     {
         var readme = Readme();
         var json = readme[readme.IndexOf("## JSON output", StringComparison.Ordinal)..];
-        foreach (var key in Names.Table.Select(n => n.Json).OfType<string>().Distinct())
+        foreach (var key in NamingTable.Table.Select(n => n.Json).OfType<string>().Distinct())
         {
             (json.Contains($"`{key}`", StringComparison.Ordinal) || json.Contains($"\"{key}\"", StringComparison.Ordinal))
                 .ShouldBeTrue($"JSON key {key} of the naming table is not documented in the README's JSON section");
@@ -47,7 +47,7 @@ public class NamingTableTests
     [Fact]
     public void EveryVerbTakesTheOptionsTheTableGivesIt()
     {
-        foreach (var name in Names.Table.Where(n => n.Option is not null))
+        foreach (var name in NamingTable.Table.Where(n => n.Option is not null))
         {
             foreach (var verb in name.Verbs)
             {
@@ -72,7 +72,7 @@ public class NamingTableTests
     [InlineData(new[] { "serve", "echo", "-n", "5" }, new[] { "serve", "echo", "-n", "5" })] // not where there is no count
     [InlineData(new[] { "traceroute", "-q", "2" }, new[] { "traceroute", "-q", "2" })] // queries per hop, as traceroute has it
     [InlineData(new[] { "craft", "--", "--src" }, new[] { "craft", "--", "--src" })]
-    public void OldSpellingsAreRewrittenForTheirVerbsOnly(string[] given, string[] parsed) => Names.Rewrite(given).ShouldBe(parsed);
+    public void OldSpellingsAreRewrittenForTheirVerbsOnly(string[] given, string[] parsed) => NamingTable.Rewrite(given).ShouldBe(parsed);
 
     [Fact]
     public void CraftsOldAndNewSpellingsBuildTheSameFrame()

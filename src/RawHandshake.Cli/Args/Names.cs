@@ -13,7 +13,7 @@ namespace RawHandshake.Cli.Args;
 /// <param name="Json">The JSON key that holds it (dissect, handshake, run, probe, craft --json), or null.</param>
 /// <param name="Verbs">The verbs that take the option.</param>
 /// <param name="Note">Why it is spelled so, or how it differs from a near neighbour.</param>
-public sealed record Name(string Concept, string? Option, string? Short, IReadOnlyList<string> Also, string? Json, IReadOnlyList<string> Verbs, string Note = "");
+public sealed record NamedConcept(string Concept, string? Option, string? Short, IReadOnlyList<string> Also, string? Json, IReadOnlyList<string> Verbs, string Note = "");
 
 /// <summary>
 /// The naming table (issue 8 §5): one name per concept on the command line and in JSON. The README's naming table is
@@ -28,11 +28,11 @@ public sealed record Name(string Concept, string? Option, string? Short, IReadOn
 /// per hop; <c>-n</c> becomes <c>-c</c> only for bench).
 /// </para>
 /// </summary>
-public static class Names
+public static class NamingTable
 {
     private static readonly string[] Live = ["handshake", "run", "bench", "probe", "traceroute"];
 
-    public static readonly IReadOnlyList<Name> Table =
+    public static readonly IReadOnlyList<NamedConcept> Table =
     [
         new("source IPv4 address", "--source", null, ["--src"], "src", ["craft", .. Live], "craft's old --src still works; the JSON key is the header field's"),
         new("destination IPv4 address of one frame", "--dst", null, [], "dst", ["craft"], "live verbs take the server as --target IP:PORT"),
