@@ -145,8 +145,8 @@ public sealed class Flow : ISessionOutput
         var key = Key;
         var ip = new IPv4Header
         {
-            Source = key.LocalAddress,
-            Destination = key.RemoteAddress,
+            Source = key.LocalAddress.V4,
+            Destination = key.RemoteAddress.V4,
             Id = o?.IpId ?? ipId++,
             Ttl = o?.Ttl ?? FrameOptions.Ttl,
             DontFragment = o?.DontFragment ?? FrameOptions.DontFragment,

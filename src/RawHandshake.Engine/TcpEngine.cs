@@ -32,7 +32,7 @@ public sealed class TcpEngine
     private readonly Dictionary<FlowKey, Flow> flows = [];
     private readonly List<Flow> order = [];
     private readonly HashSet<ulong> recentlySent = [];
-    private readonly HashSet<IPv4Address> resolving = [];
+    private readonly HashSet<IpAddress> resolving = [];
     private readonly Queue<ulong> recentOrder = new();
     private readonly FrameHandler handler;
     private readonly CaptureOrder captureOrder;
@@ -50,12 +50,12 @@ public sealed class TcpEngine
 
     public IClock Clock { get; }
     public ITraceSink Trace { get; }
-    public ArpTable Arp { get; } = new();
+    public NeighbourTable Neighbours { get; } = new();
     public IFrameLink Link => link;
     public IReadOnlyList<Flow> Flows => order;
 
-    /// <summary>Addresses we answer ARP for (phantom sources the kernel does not own).</summary>
-    public HashSet<IPv4Address> PhantomAddresses { get; } = [];
+    /// <summary>Addresses we answer ARP or neighbour solicitations for (phantom sources the kernel does not own).</summary>
+    public HashSet<IpAddress> PhantomAddresses { get; } = [];
 
     /// <summary>Set from another thread (Ctrl-C, SIGTERM) to stop the loop at the next turn.</summary>
     public volatile bool StopRequested;
@@ -326,28 +326,33 @@ public sealed class TcpEngine
         return wall;
     }
 
-    /// <summary>Sends an ARP request for <paramref name="target"/> and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
-    public MacAddress Resolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries = 3) =>
-        TryResolve(target, sender, localMac, perTry, tries, "ARP for the next hop") is { } mac
+    /// <summary>Resolves <paramref name="target"/>'s MAC with the neighbour protocol of its family (an ARP request, a neighbour
+    /// solicitation) and runs the loop until the answer, retrying; throws a one-line LinkException when none comes.</summary>
+    public MacAddress Resolve(IpAddress target, IpAddress sender, MacAddress localMac, TimeSpan perTry, int tries = 3)
+    {
+        var protocol = NeighbourProtocols.For(target.Family);
+        return TryResolve(target, sender, localMac, perTry, tries, $"{protocol.Name} for the next hop") is { } mac
             ? mac
-            : throw new LinkException($"no answer to ARP for {target} on {link.Name} ({tries} requests)");
+            : throw new LinkException($"no answer to {protocol.Name} for {target} on {link.Name} ({tries} requests)");
+    }
 
     /// <summary>As <see cref="Resolve"/>, with the note for the trace; null when nothing answered.</summary>
-    public MacAddress? TryResolve(IPv4Address target, IPv4Address sender, MacAddress localMac, TimeSpan perTry, int tries, string purpose)
+    public MacAddress? TryResolve(IpAddress target, IpAddress sender, MacAddress localMac, TimeSpan perTry, int tries, string purpose)
     {
-        if (Arp.TryGet(target, out var known))
+        if (Neighbours.TryGet(target, out var known))
         {
             return known;
         }
 
-        Span<byte> buffer = stackalloc byte[64];
+        var protocol = NeighbourProtocols.For(target.Family);
+        Span<byte> buffer = stackalloc byte[128];
         resolving.Add(target);
         for (var attempt = 0; attempt < tries && !StopRequested; attempt++)
         {
-            var n = FrameBuilder.BuildArpRequest(buffer, localMac, sender, target);
+            var n = protocol.BuildRequest(buffer, localMac, sender, target);
             if (TraceArp)
             {
-                SendFrame(buffer[..n], attempt == 0 ? purpose : $"ARP again (try {attempt + 1})");
+                SendFrame(buffer[..n], attempt == 0 ? purpose : $"{protocol.Name} again (try {attempt + 1})");
             }
             else
             {
@@ -361,7 +366,7 @@ public sealed class TcpEngine
                     WaitReadable(until - Clock.Now);
                 }
 
-                if (Arp.TryGet(target, out var mac))
+                if (Neighbours.TryGet(target, out var mac))
                 {
                     captureOrder.ReleaseAll();
                     return mac;
@@ -378,9 +383,9 @@ public sealed class TcpEngine
     private void OnFrame(ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
         FrameParser.Parse(frame, link.LinkType, out var f);
-        if (f.Arp is { } arp)
+        if (NeighbourProtocols.Read(f) is { Kind: not NeighbourKind.None } neighbour)
         {
-            if (!OnArp(arp, frame, wall))
+            if (!OnNeighbour(neighbour, frame, wall))
             {
                 Observer?.Invoke(frame, wall, f);
             }
@@ -388,9 +393,9 @@ public sealed class TcpEngine
             return;
         }
 
-        if (f.Tcp is { } tcp && f.IPv4 is { } ip && flows.Count > 0)
+        if (f.Tcp is { } tcp && f.TryGetAddresses(out var ipSource, out var ipDestination) && flows.Count > 0)
         {
-            var inbound = new FlowKey(ip.Destination, tcp.DestinationPort, ip.Source, tcp.SourcePort);
+            var inbound = new FlowKey(ipDestination, tcp.DestinationPort, ipSource, tcp.SourcePort);
             if (flows.TryGetValue(inbound, out var flow))
             {
                 flow.PacketsIn++;
@@ -413,7 +418,7 @@ public sealed class TcpEngine
                 return;
             }
 
-            var outbound = new FlowKey(ip.Source, tcp.SourcePort, ip.Destination, tcp.DestinationPort);
+            var outbound = new FlowKey(ipSource, tcp.SourcePort, ipDestination, tcp.DestinationPort);
             if (flows.TryGetValue(outbound, out var mine) && !WasSentByUs(frame))
             {
                 // We never capture our own injections: a frame on our flow from our side came from the host's stack.
@@ -481,13 +486,14 @@ public sealed class TcpEngine
     /// <summary>Puts a received frame into the trace (for observers that decide it belongs there).</summary>
     public void TraceReceived(ReadOnlySpan<byte> frame, DateTimeOffset wall, Direction dir = Direction.In) => TracePacket(dir, frame, wall, null);
 
-    /// <summary>Learns ARP replies and answers for phantom addresses. True when the frame was ours to handle (and traced).</summary>
-    private bool OnArp(ArpPacket arp, ReadOnlySpan<byte> frame, DateTimeOffset wall)
+    /// <summary>Learns neighbour replies (ARP, NDP) and answers requests for phantom addresses. True when the frame was ours
+    /// to handle (and traced).</summary>
+    private bool OnNeighbour(in NeighbourMessage message, ReadOnlySpan<byte> frame, DateTimeOffset wall)
     {
-        if (arp.Operation == ArpPacket.Reply)
+        if (message.Kind == NeighbourKind.Reply)
         {
-            var wanted = resolving.Contains(arp.SenderIp) && !Arp.TryGet(arp.SenderIp, out _);
-            Arp.Learn(arp.SenderIp, arp.SenderMac);
+            var wanted = resolving.Contains(message.Sender) && !Neighbours.TryGet(message.Sender, out _);
+            Neighbours.Learn(message.Sender, message.SenderMac);
             if (wanted && TraceArp)
             {
                 TracePacket(Direction.In, frame, wall, null);
@@ -496,7 +502,7 @@ public sealed class TcpEngine
             return wanted;
         }
 
-        if (arp.Operation == ArpPacket.Request && PhantomAddresses.Contains(arp.TargetIp) && link.HardwareAddress is { } mac)
+        if (message.Kind == NeighbourKind.Request && PhantomAddresses.Contains(message.Target) && link.HardwareAddress is { } mac)
         {
             // The kernel does not own the phantom address, so we answer for it while the run lasts.
             if (TraceArp)
@@ -504,13 +510,14 @@ public sealed class TcpEngine
                 TracePacket(Direction.In, frame, wall, null);
             }
 
-            Span<byte> buffer = stackalloc byte[64];
-            var n = FrameBuilder.BuildArpReply(buffer, mac, arp.TargetIp, arp.SenderMac, arp.SenderIp);
+            var protocol = NeighbourProtocols.For(message.Target.Family);
+            Span<byte> buffer = stackalloc byte[128];
+            var n = protocol.BuildReply(buffer, mac, message.Target, message);
             var sentAt = link.Send(buffer[..n]);
             Remember(buffer[..n]);
             if (TraceArp)
             {
-                TracePacket(Direction.Out, buffer[..n], sentAt, "answering ARP for the phantom source");
+                TracePacket(Direction.Out, buffer[..n], sentAt, $"answering {protocol.Name} for the phantom source");
             }
 
             return true;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using RawHandshake.Wire.Primitives;
 
 namespace RawHandshake.Link;
 
@@ -89,7 +90,7 @@ public static unsafe class HostDoctor
             "interface",
             CheckLevel.Ok,
             $"{i.Name}: {(i.Up ? "up" : "down")}{(i.Loopback ? ", loopback" : "")}" +
-            (i.Addresses.Count > 0 ? ", " + string.Join(' ', i.Addresses.Select(a => a.ToString())) : ", no IPv4 address") +
+            (i.AddressesOf(IpFamily.V4) is { Count: > 0 } v4 ? ", " + string.Join(' ', v4.Select(a => a.ToString())) : ", no IPv4 address") +
             (i.Mac is { } mac && !i.Loopback ? $", {mac}" : "") +
             (i.Mtu is { } mtu ? $", mtu {mtu.ToString(CultureInfo.InvariantCulture)}" : ""))).ToList();
         if (!list.Any(i => i.Up && !i.Loopback))

@@ -5,7 +5,11 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Link;
 
 /// <summary>An interface as the kernel reports it to the calling thread (netlink through System.Net.NetworkInformation, so namespace-correct).</summary>
-internal sealed record HostInterface(string Name, int Index, bool Up, bool Loopback, MacAddress? Mac, int? Mtu, IReadOnlyList<InterfaceAddress> Addresses);
+/// <remarks><see cref="Addresses"/> holds both families; <see cref="AddressesOf"/> picks one.</remarks>
+internal sealed record HostInterface(string Name, int Index, bool Up, bool Loopback, MacAddress? Mac, int? Mtu, IReadOnlyList<InterfaceAddress> Addresses)
+{
+    public IReadOnlyList<InterfaceAddress> AddressesOf(IpFamily family) => Addresses.Where(a => a.Address.Family == family).ToList();
+}
 
 internal static class HostInterfaces
 {
@@ -41,8 +45,8 @@ internal static class HostInterfaces
         }
 
         var addresses = props.UnicastAddresses
-            .Where(a => a.Address.AddressFamily == AddressFamily.InterNetwork)
-            .Select(a => new InterfaceAddress(IPv4Address.FromIPAddress(a.Address), a.PrefixLength))
+            .Where(a => a.Address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            .Select(a => new InterfaceAddress(IpAddress.FromIPAddress(a.Address), a.PrefixLength))
             .ToList();
         return new HostInterface(
             ni.Name,

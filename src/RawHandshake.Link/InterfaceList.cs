@@ -124,7 +124,7 @@ public static class InterfaceList
             var d = devices[i];
             kernel.TryGetValue(d.Name, out var k);
             var flags = d.Flags;
-            var addresses = k?.Addresses ?? PcapAddresses(d);
+            var addresses = k?.AddressesOf(IpFamily.V4) ?? PcapAddresses(d);
             list.Add(new InterfaceInfo(
                 i + 1,
                 d.Name,

@@ -8,14 +8,21 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Link;
 
 /// <summary>One TCP flow whose kernel-generated RSTs the guard drops (from <see cref="Local"/> to <see cref="Remote"/>).</summary>
-public readonly record struct GuardedFlow(IPv4Address Local, ushort LocalPort, IPv4Address Remote, ushort RemotePort)
+public readonly record struct GuardedFlow(IpAddress Local, ushort LocalPort, IpAddress Remote, ushort RemotePort)
 {
     /// <summary>The nft rule: only RSTs, only this 4-tuple, only outgoing.</summary>
     public string Rule => string.Create(
         CultureInfo.InvariantCulture,
-        $"ip saddr {Local} ip daddr {Remote} tcp sport {LocalPort} tcp dport {RemotePort} tcp flags & rst == rst drop");
+        $"{AddressMatch(Local, Remote)} tcp sport {LocalPort} tcp dport {RemotePort} tcp flags & rst == rst drop");
 
-    public override string ToString() => $"{Local}:{LocalPort} -> {Remote}:{RemotePort}";
+    /// <summary>The address part of a rule in the <c>inet</c> table: <c>ip saddr A ip daddr B</c>, or <c>ip6 …</c> for IPv6.</summary>
+    public static string AddressMatch(IpAddress local, IpAddress remote)
+    {
+        var family = local.IsV6 ? "ip6" : "ip";
+        return $"{family} saddr {local} {family} daddr {remote}";
+    }
+
+    public override string ToString() => $"{new IpEndpoint(Local, LocalPort)} -> {new IpEndpoint(Remote, RemotePort)}";
 }
 
 /// <summary>
@@ -24,7 +31,7 @@ public readonly record struct GuardedFlow(IPv4Address Local, ushort LocalPort, I
 /// them), and only those. Frames injected through pcap bypass netfilter, so our own RSTs still leave.
 /// </summary>
 /// <remarks>
-/// The table lives in the network namespace of the thread that called <see cref="Install(IPv4Address, ushort, IPv4Address, ushort)"/>; the
+/// The table lives in the network namespace of the thread that called <see cref="Install(IpAddress, ushort, IpAddress, ushort)"/>; the
 /// guard keeps a handle on that namespace, so <see cref="AddFlow"/>, <see cref="Dispose"/> and the exit hooks act there
 /// from any thread. It is removed on <see cref="Dispose"/> and at process exit. Signals are not its business: the program
 /// handles them in one place (<see cref="Interrupts"/>), stops the session, resets the server and then disposes the
@@ -91,7 +98,7 @@ public sealed class NftGuard : IDisposable
     public string? RemovalError { get; private set; }
 
     /// <summary>Installs the table with one flow, in the calling thread's network namespace.</summary>
-    public static NftGuard Install(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
+    public static NftGuard Install(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
         Install([new GuardedFlow(local, localPort, remote, remotePort)]);
 
     /// <summary>Installs the table with these flows (one nft transaction), in the calling thread's network namespace.</summary>
@@ -131,7 +138,7 @@ public sealed class NftGuard : IDisposable
         return guard;
     }
 
-    public void AddFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort) =>
+    public void AddFlow(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
         AddFlows([new GuardedFlow(local, localPort, remote, remotePort)]);
 
     /// <summary>Adds rules for more flows in one nft transaction (flows already guarded are skipped).</summary>

@@ -6,10 +6,13 @@ using RawHandshake.Wire.Primitives;
 
 namespace RawHandshake.Link;
 
-/// <summary>Where frames for a target leave: the interface, our source address, the next hop to resolve with ARP, and the MTU.</summary>
+/// <summary>Where frames for a target leave: the interface, our source address, the next hop to resolve (ARP or NDP), and the MTU.</summary>
 /// <param name="Gateway">The router, when the target is not on-link.</param>
 /// <param name="NextHop">The address whose MAC the frames go to: the gateway, or the target itself.</param>
-public sealed record RouteInfo(string Interface, IPv4Address Source, IPv4Address? Gateway, IPv4Address NextHop, MacAddress? InterfaceMac, int Mtu);
+public sealed record RouteInfo(string Interface, IpAddress Source, IpAddress? Gateway, IpAddress NextHop, MacAddress? InterfaceMac, int Mtu)
+{
+    public IpFamily Family => NextHop.Family;
+}
 
 /// <summary>A row of <c>/proc/net/route</c> (the main routing table); addresses already in host order.</summary>
 internal readonly record struct RouteEntry(string Interface, IPv4Address Destination, IPv4Address Gateway, int Flags, int Metric, uint Mask)
@@ -21,6 +24,8 @@ internal readonly record struct RouteEntry(string Interface, IPv4Address Destina
     public int PrefixLength => InterfaceAddress.PrefixFromMask(Mask);
 
     public bool Matches(IPv4Address target) => (target.Value & Mask) == (Destination.Value & Mask);
+
+    public bool Matches(IpAddress target) => target.IsV4 && Matches(target.V4);
 }
 
 /// <summary>IPv4 route lookup, as the kernel would do it for the calling thread's network namespace.</summary>
@@ -40,13 +45,25 @@ public static class Routing
     /// interface (the target is taken as on-link there when no route through it matches); <paramref name="sourceOverride"/>
     /// replaces the chosen source address.
     /// </summary>
-    public static RouteInfo Resolve(IPv4Address target, string? interfaceOverride = null, IPv4Address? sourceOverride = null) =>
-        Resolve(target, interfaceOverride, sourceOverride, ReadRouteTable(), HostInterfaces.Snapshot());
+    public static RouteInfo Resolve(IpAddress target, string? interfaceOverride = null, IpAddress? sourceOverride = null)
+    {
+        if (sourceOverride is { } s && s.Family != target.Family)
+        {
+            throw new LinkException($"--source {s} and the target {target} are of different address families");
+        }
+
+        if (target.IsV6)
+        {
+            throw new LinkException(Ipv6NotSupported);
+        }
+
+        return Resolve(target, interfaceOverride, sourceOverride, ReadRouteTable(), HostInterfaces.Snapshot());
+    }
 
     internal static RouteInfo Resolve(
-        IPv4Address target,
+        IpAddress target,
         string? interfaceOverride,
-        IPv4Address? sourceOverride,
+        IpAddress? sourceOverride,
         IReadOnlyList<RouteEntry> routes,
         IReadOnlyList<HostInterface> interfaces)
     {
@@ -81,7 +98,7 @@ public static class Routing
         }
 
         HostInterface iface;
-        IPv4Address? gateway = null;
+        IpAddress? gateway = null;
         if (best is { } route)
         {
             if ((route.Flags & RouteEntry.RtfReject) != 0 || route.Interface == "*")
@@ -104,8 +121,8 @@ public static class Routing
         var nextHop = gateway ?? target;
         var src = sourceOverride
             ?? First(iface.Addresses, a => a.Contains(nextHop))
-            ?? First(iface.Addresses, _ => true)
-            ?? throw new LinkException($"interface {iface.Name} has no IPv4 address");
+            ?? First(iface.Addresses, a => a.Address.Family == target.Family)
+            ?? throw new LinkException($"interface {iface.Name} has no {(target.IsV6 ? "IPv6" : "IPv4")} address");
         return new RouteInfo(iface.Name, src, gateway, nextHop, iface.Mac, iface.Mtu ?? 1500);
     }
 
@@ -113,7 +130,7 @@ public static class Routing
     /// Parses a target given as an IPv4 address or a host name (resolved to its first IPv4 address). Throws
     /// <see cref="LinkException"/> for IPv6 ("IPv6 targets are not supported (IPv4 only for now)") and unresolvable names.
     /// </summary>
-    public static IPv4Address ParseTarget(string hostOrIp)
+    public static IpAddress ParseTarget(string hostOrIp)
     {
         ArgumentNullException.ThrowIfNull(hostOrIp);
         var text = hostOrIp.Trim();
@@ -149,13 +166,13 @@ public static class Routing
 
         if (found.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) is { } first)
         {
-            return IPv4Address.FromIPAddress(first);
+            return (IpAddress)IPv4Address.FromIPAddress(first);
         }
 
         throw new LinkException(found.Length > 0 ? $"host '{text}' has only IPv6 addresses: {Ipv6NotSupported}" : $"cannot resolve host '{text}'");
     }
 
-    private static IPv4Address? First(IEnumerable<InterfaceAddress> addresses, Func<InterfaceAddress, bool> predicate)
+    private static IpAddress? First(IEnumerable<InterfaceAddress> addresses, Func<InterfaceAddress, bool> predicate)
     {
         foreach (var a in addresses)
         {

@@ -9,7 +9,14 @@ namespace RawHandshake.Link;
 public static class TcpTargets
 {
     /// <summary>Why <paramref name="target"/> cannot be a TCP server, by its address alone; null when it can be.</summary>
-    public static string? WhyNot(IPv4Address target) => (target.Value >> 24) switch
+    public static string? WhyNot(IpAddress target) => target.IsV6 ? WhyNot6(target) : WhyNot4(target.V4);
+
+    private static string? WhyNot6(IpAddress target) =>
+        target.IsUnspecified ? $"{target} is the unspecified address: not an address a TCP server has"
+        : target.IsMulticast ? $"{target} is a multicast address (ff00::/8): TCP connects to one host"
+        : null;
+
+    private static string? WhyNot4(IPv4Address target) => (target.Value >> 24) switch
     {
         0 => $"{target} is 'this network' (0.0.0.0/8): not an address a TCP server has",
         _ when target == IPv4Address.Broadcast => $"{target} is the broadcast address: TCP connects to one host",
@@ -20,11 +27,16 @@ public static class TcpTargets
 
     /// <summary>Why <paramref name="target"/> cannot be a TCP server, also the broadcast address of a subnet of this host's
     /// interfaces (in the current network namespace); null when it can be.</summary>
-    public static string? WhyNotHere(IPv4Address target)
+    public static string? WhyNotHere(IpAddress target)
     {
         if (WhyNot(target) is { } why)
         {
             return why;
+        }
+
+        if (target.IsV6)
+        {
+            return null; // IPv6 has no broadcast address
         }
 
         foreach (var a in NetworkInterface.GetAllNetworkInterfaces().SelectMany(i => i.GetIPProperties().UnicastAddresses))
@@ -36,7 +48,7 @@ public static class TcpTargets
 
             var mask = uint.MaxValue << (32 - a.PrefixLength);
             var address = IPv4Address.FromIPAddress(a.Address).Value;
-            if (target.Value == ((address & mask) | ~mask))
+            if (target.V4.Value == ((address & mask) | ~mask))
             {
                 return $"{target} is the broadcast address of {new IPv4Address(address & mask)}/{a.PrefixLength}: TCP connects to one host";
             }

@@ -43,7 +43,7 @@ public static class RecipeRun
         return (RecipeSession.Config(recipe, Warmup.Flow, 1), new RecipeDriver(recipe, TimeSpan.FromSeconds(5)));
     }
 
-    public static RecipeRunResult Execute(Recipe recipe, LiveSetup live, IPv4Address target, ushort port, int repeat, TimeSpan limit)
+    public static RecipeRunResult Execute(Recipe recipe, LiveSetup live, IpAddress target, ushort port, int repeat, TimeSpan limit)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
         var d = recipe.Header.Defaults;

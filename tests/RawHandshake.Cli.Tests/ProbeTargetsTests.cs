@@ -17,7 +17,7 @@ public class ProbeTargetsTests
     [InlineData("198.18.2.10/31", new[] { "198.18.2.10", "198.18.2.11" })] // RFC 3021: both usable
     [InlineData("198.18.2.10/32", new[] { "198.18.2.10" })]
     public void HostsFromAnAddressOrACidrRange(string text, string[] expected) =>
-        ProbeTargets.Hosts(text).ShouldBe(expected.Select(IPv4Address.Parse).ToList());
+        ProbeTargets.Hosts(text).ShouldBe(expected.Select(IpAddress.Parse).ToList());
 
     [Fact]
     public void ASlash20IsTheLargestRange() => ProbeTargets.Hosts("198.18.0.0/20").Count.ShouldBe(4094);

@@ -23,7 +23,7 @@ public sealed class ArpTests
         requests.ShouldAllBe(r => r.Parsed.Arp!.Value.Operation == ArpPacket.Request && r.Parsed.Arp!.Value.TargetIp == Lan.ServerIp);
         bench.Clock.Now.ShouldBe(TimeSpan.FromMilliseconds(300));
         bench.Events<PacketTraced>().Select(p => p.Note).ShouldBe(["ARP for the next hop", "ARP again (try 2)", "ARP again (try 3)"]);
-        bench.Engine.Arp.Count.ShouldBe(0);
+        bench.Engine.Neighbours.Count.ShouldBe(0);
     }
 
     [Fact]
@@ -72,7 +72,7 @@ public sealed class ArpTests
         };
 
         Should.Throw<LinkException>(() => bench.Engine.Resolve(Lan.ServerIp, Lan.ClientIp, Lan.ClientMac, TimeSpan.FromMilliseconds(100)));
-        bench.Engine.Arp.TryGet(Lan.ServerIp, out _).ShouldBeFalse();
+        bench.Engine.Neighbours.TryGet(Lan.ServerIp, out _).ShouldBeFalse();
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public sealed class HandshakeDriverTests
         var mac = bench.Engine.Resolve(Lan.ServerIp, Lan.ClientIp, Lan.ClientMac, TimeSpan.FromMilliseconds(200));
 
         mac.ShouldBe(Lan.ServerMac);
-        bench.Engine.Arp.TryGet(Lan.ServerIp, out var learned).ShouldBeTrue();
+        bench.Engine.Neighbours.TryGet(Lan.ServerIp, out var learned).ShouldBeTrue();
         learned.ShouldBe(Lan.ServerMac);
         var request = bench.Server.Arp.ShouldHaveSingleItem();
         request.Parsed.Ethernet!.Value.Destination.ShouldBe(MacAddress.Broadcast);

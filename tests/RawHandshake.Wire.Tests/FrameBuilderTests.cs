@@ -64,10 +64,9 @@ public class FrameBuilderTests
         FrameBuilder.BuildTcp(buf, Eth with { EtherType = 0x86DD }, Ip, Tcp, default, default);
         Convert.ToHexString(buf, 12, 2).ShouldBe("86DD");
         var f = FrameParser.Parse(buf);
-        f.Malformed.ShouldBeNull();
         f.EtherType.ShouldBe((ushort)0x86DD);
-        f.IPv4.ShouldBeNull(); // not IPv4 by its EtherType: not decoded as such
-        f.PayloadOffset.ShouldBe(14);
+        f.IPv4.ShouldBeNull(); // not IPv4 by its EtherType: not decoded as such, but as the IPv6 it claims to be
+        f.Malformed.ShouldBe("malformed: IPv6 version field is 4, expected 6");
     }
 
     [Fact]

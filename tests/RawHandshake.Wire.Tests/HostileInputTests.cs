@@ -52,7 +52,9 @@ public class HostileInputTests
                 f.Tcp.ShouldBe(full.Tcp, context);
                 f.IcmpQuote?.Ip.ShouldBe(full.IcmpQuote?.Ip ?? default, context);
                 f.Arp.ShouldBe(full.Arp, context);
-                f.IpTruncated.ShouldBe(full.IPv4 is { } ip && len - full.NetworkOffset < ip.TotalLength, context);
+                f.IpTruncated.ShouldBe(
+                    (full.IPv4 is { } ip && len - full.NetworkOffset < ip.TotalLength) || (full.IPv6 is { } ip6 && len - full.NetworkOffset < IPv6Header.Length + ip6.PayloadLength), context);
+                f.Icmpv6.ShouldBe(full.Icmpv6, context);
             }
         }
     }

@@ -41,24 +41,28 @@ public class LinkTypeParsingTests
             f.Tcp!.Value.Seq.ShouldBe(new SeqNum(0xFFFFFFF0));
         }
 
-        // AF_INET6 on BSD (24/28/30) is not decoded, and not an error either.
-        byte[] v6 = [30, 0, 0, 0, 0x60, 0, 0, 0];
-        var g = FrameParser.Parse(v6, LinkType.Null);
-        g.Malformed.ShouldBeNull();
-        g.EtherType.ShouldBe((ushort)0);
-        g.IPv4.ShouldBeNull();
+        // AF_INET6 of Linux (10) and the BSDs (24/28/30) carries IPv6.
+        foreach (byte family in new byte[] { 10, 24, 28, 30 })
+        {
+            byte[] v6 = [family, 0, 0, 0, 0x60, 0, 0, 0, 0, 0, 59, 64, .. new byte[32]];
+            var g = FrameParser.Parse(v6, LinkType.Null);
+            g.Malformed.ShouldBeNull();
+            g.EtherType.ShouldBe((ushort)0x86DD);
+            g.IPv6.ShouldNotBeNull().NextHeader.ShouldBe((byte)59);
+        }
     }
 
     [Fact]
     public void Raw_link_tells_ipv6_from_ipv4_by_the_version_nibble()
     {
-        byte[] v6 = [0x60, 0, 0, 0, 0, 0, 6, 64, .. new byte[32]];
+        byte[] v6 = [0x60, 0, 0, 0, 0, 0, 59, 64, .. new byte[32]];
         var f = FrameParser.Parse(v6, LinkType.Raw);
         f.Malformed.ShouldBeNull();
         f.EtherType.ShouldBe((ushort)0x86DD);
         f.IPv4.ShouldBeNull();
-        f.PayloadOffset.ShouldBe(0);
-        f.PayloadLength.ShouldBe(v6.Length);
+        f.IPv6.ShouldNotBeNull().HopLimit.ShouldBe((byte)64);
+        f.PayloadOffset.ShouldBe(40);
+        f.PayloadLength.ShouldBe(0);
 
         var v4 = SampleFrames.DataSegment()[14..];
         var g = FrameParser.Parse(v4, LinkType.Ipv4);

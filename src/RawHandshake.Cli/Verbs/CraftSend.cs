@@ -70,12 +70,12 @@ public static class CraftSend
 
         if (!spec.SourceGiven)
         {
-            spec.IPv4 = spec.IPv4 with { Source = live.Source };
+            spec.IPv4 = spec.IPv4 with { Source = live.Source.V4 };
         }
 
         if (spec.Arp is { } arp)
         {
-            spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : live.Source, SenderMac = spec.SourceMacGiven ? arp.SenderMac : live.LocalMac };
+            spec.Arp = arp with { SenderIp = spec.SourceGiven ? arp.SenderIp : live.Source.V4, SenderMac = spec.SourceMacGiven ? arp.SenderMac : live.LocalMac };
         }
         else if (!spec.DestinationMacGiven)
         {

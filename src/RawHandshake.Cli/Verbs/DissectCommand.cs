@@ -63,7 +63,7 @@ public sealed partial class DissectOptions : ICommand
             }
             else if (Summary)
             {
-                var line = FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info);
+                var line = FrameText.SummaryLine(i + 1, seconds, a.Reassembled?.Parsed ?? parsed, cf.Data, rel, tags, info); // a reassembled frame shows its datagram's protocol
                 context.Out.WriteLine(paint is null ? line : paint(line));
             }
             else

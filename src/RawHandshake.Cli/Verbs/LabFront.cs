@@ -9,7 +9,7 @@ namespace RawHandshake.Cli.Verbs;
 public static class LabFront
 {
     /// <summary>Whether <paramref name="target"/> is one of the lab's server addresses.</summary>
-    public static bool IsLabServer(IPv4Address target)
+    public static bool IsLabServer(IpAddress target)
     {
         var ip = target.ToIPAddress();
         return ip.Equals(LabPlan.ServerAddress) || ip.Equals(LabPlan.ServerOnLinkAddress);

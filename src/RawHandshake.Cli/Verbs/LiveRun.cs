@@ -78,7 +78,7 @@ public sealed class LiveRun : IDisposable
         }
     }
 
-    public static LiveRequest Request(LiveOptions o, IPv4Address target) => new(target)
+    public static LiveRequest Request(LiveOptions o, IpAddress target) => new(target)
     {
         Interface = o.Iface,
         Source = o.Source is null ? null : ArgParse.Address(o.Source, "--source"),
@@ -96,7 +96,7 @@ public sealed class LiveRun : IDisposable
     };
 
     /// <summary>Parses <c>IP:PORT</c> or <c>host:port</c> (IPv4 only), naming the option in errors.</summary>
-    public static (IPv4Address Address, ushort Port) Target(string text, string option)
+    public static (IpAddress Address, ushort Port) Target(string text, string option)
     {
         var t = text.Trim();
         if (t.StartsWith('[') || t.Count(c => c == ':') > 1)
@@ -117,7 +117,7 @@ public sealed class LiveRun : IDisposable
         }
 
         var host = t[..colon];
-        IPv4Address address;
+        IpAddress address;
         if (IPv4Address.TryParse(host, out var ip))
         {
             address = ip.Value;

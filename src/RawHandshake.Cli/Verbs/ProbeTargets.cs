@@ -12,7 +12,7 @@ public static class ProbeTargets
     public const int MaxHosts = 4096;
 
     /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31).</summary>
-    public static IReadOnlyList<IPv4Address> Hosts(string text, string option = "TARGET")
+    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET")
     {
         var t = text.Trim();
         var slash = t.IndexOf('/', StringComparison.Ordinal);
@@ -41,7 +41,7 @@ public static class ProbeTargets
 
         var mask = prefix == 0 ? 0u : uint.MaxValue << (32 - prefix);
         var first = network.Value.Value & mask;
-        var hosts = new List<IPv4Address>((int)size);
+        var hosts = new List<IpAddress>((int)size);
         for (var i = 0L; i < size; i++)
         {
             if (size > 2 && (i == 0 || i == size - 1))

@@ -153,7 +153,7 @@ public sealed partial class RunOptions : ICommand
     /// brought up if needed; recipes aimed elsewhere run here. Returns the exit code when the run happened in the lab,
     /// null to run here.
     /// </summary>
-    private int? WhereToRun(List<Recipe> recipes, List<IPv4Address> targets, CliContext context)
+    private int? WhereToRun(List<Recipe> recipes, List<IpAddress> targets, CliContext context)
     {
         var name = Lab!;
         var client = global::RawHandshake.Lab.Topology.LabPlan.Namespace(name, global::RawHandshake.Lab.Topology.LabRole.Client);
@@ -180,7 +180,7 @@ public sealed partial class RunOptions : ICommand
     }
 
     /// <summary>Where a recipe goes and for how long: checked for every recipe before the first is sent.</summary>
-    private (IPv4Address Target, ushort Port, TimeSpan Limit) Plan(Recipe recipe)
+    private (IpAddress Target, ushort Port, TimeSpan Limit) Plan(Recipe recipe)
     {
         var (target, port) = Target is not null
             ? LiveRun.Target(Target, "--target")

@@ -22,13 +22,13 @@ public static class PortRangeGuard
 {
     /// <summary>The rule, as nft takes it after <c>add rule inet TABLE output</c>.</summary>
     /// <remarks>Without <paramref name="remotePort"/> the rule covers every port of <paramref name="remote"/> (a port probe).</remarks>
-    public static string Rule(IPv4Address local, ushort firstPort, ushort lastPort, IPv4Address remote, ushort? remotePort) =>
+    public static string Rule(IpAddress local, ushort firstPort, ushort lastPort, IpAddress remote, ushort? remotePort) =>
         string.Create(
             CultureInfo.InvariantCulture,
-            $"ip saddr {local} ip daddr {remote} tcp sport {firstPort}-{lastPort}{(remotePort is { } port ? $" tcp dport {port}" : "")} tcp flags & rst == rst drop");
+            $"{GuardedFlow.AddressMatch(local, remote)} tcp sport {firstPort}-{lastPort}{(remotePort is { } port ? $" tcp dport {port}" : "")} tcp flags & rst == rst drop");
 
     /// <summary>Adds the range rule to <paramref name="guard"/>'s table; false with nft's first error line when it cannot.</summary>
-    public static bool TryAdd(NftGuard guard, IPv4Address local, ushort firstPort, ushort lastPort, IPv4Address remote, ushort? remotePort, out string? error)
+    public static bool TryAdd(NftGuard guard, IpAddress local, ushort firstPort, ushort lastPort, IpAddress remote, ushort? remotePort, out string? error)
     {
         ArgumentNullException.ThrowIfNull(guard);
         error = null;

@@ -5,10 +5,10 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Engine.Live;
 
 /// <summary>What a live verb asks for: where to, from where, and how to guard.</summary>
-public sealed record LiveRequest(IPv4Address Target)
+public sealed record LiveRequest(IpAddress Target)
 {
     public string? Interface { get; init; }
-    public IPv4Address? Source { get; init; }
+    public IpAddress? Source { get; init; }
     public RstGuardMode Guard { get; init; } = RstGuardMode.Auto;
     public TimeSpan ArpTimeout { get; init; } = TimeSpan.FromMilliseconds(700);
     public int ArpTries { get; init; } = 3;
@@ -47,7 +47,7 @@ public sealed class LiveSetup : IDisposable
     public RstGuardMode Guard { get; }
     public MacAddress LocalMac { get; }
     public MacAddress NextHopMac { get; private set; }
-    public IPv4Address Source => Route.Source;
+    public IpAddress Source => Route.Source;
     public NftGuard? NftGuard => nft;
 
     /// <summary>Opens everything up to (not including) the ARP request. Throws <see cref="LinkException"/> with one line.</summary>
@@ -107,7 +107,7 @@ public sealed class LiveSetup : IDisposable
     /// ARP probe first (RFC 5227: sender address 0.0.0.0, so nobody's cache learns anything): an answer refuses the run.</summary>
     private static void ProbeUnused(TcpEngine engine, RouteInfo route, MacAddress mac)
     {
-        if (engine.TryResolve(route.Source, IPv4Address.Any, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)") is not { } holder)
+        if (engine.TryResolve(route.Source, IpAddress.AnyV4, mac, TimeSpan.FromMilliseconds(250), tries: 2, "ARP probe: is the phantom source unused? (RFC 5227)") is not { } holder)
         {
             return; // no answer: the address is free
         }
@@ -119,7 +119,7 @@ public sealed class LiveSetup : IDisposable
     {
         var owned = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
             .SelectMany(i => i.GetIPProperties().UnicastAddresses)
-            .Any(a => a.Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && IPv4Address.FromIPAddress(a.Address) == route.Source);
+            .Any(a => a.Address.AddressFamily is System.Net.Sockets.AddressFamily.InterNetwork or System.Net.Sockets.AddressFamily.InterNetworkV6 && IpAddress.FromIPAddress(a.Address) == route.Source);
         switch (request.Guard)
         {
             case RstGuardMode.Phantom:
@@ -166,7 +166,7 @@ public sealed class LiveSetup : IDisposable
     }
 
     /// <summary>Installs (or extends) the nft rule for one flow when the guard is nft.</summary>
-    public void GuardFlow(IPv4Address local, ushort localPort, IPv4Address remote, ushort remotePort)
+    public void GuardFlow(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort)
     {
         if (Guard != RstGuardMode.Nft)
         {

@@ -28,8 +28,8 @@ public sealed class PortProbeFrames : ProbeFrames
 
     private readonly IReadOnlyList<PortProbe> probes;
     private readonly EthernetHeader ethernet;
-    private readonly IPv4Address source;
-    private readonly IPv4Address destination;
+    private readonly IpAddress source;
+    private readonly IpAddress destination;
     private readonly uint[] isns;
     private readonly byte[] buffer = new byte[128];
     private readonly byte[] options = new byte[20];
@@ -44,7 +44,7 @@ public sealed class PortProbeFrames : ProbeFrames
     /// <param name="flags">The TCP flags of every frame (a SYN unless a scan type says otherwise).</param>
     /// <param name="offerEcn">Add ECE|CWR to a SYN (RFC 3168's ECN-setup SYN).</param>
     /// <param name="udp">Send empty UDP datagrams instead (nmap's -sU); <paramref name="flags"/> then does not matter.</param>
-    public PortProbeFrames(IReadOnlyList<PortProbe> probes, EthernetHeader ethernet, IPv4Address source, IPv4Address destination, ushort basePort, ushort baseId, TcpFlags flags = TcpFlags.Syn, bool offerEcn = true, bool udp = false)
+    public PortProbeFrames(IReadOnlyList<PortProbe> probes, EthernetHeader ethernet, IpAddress source, IpAddress destination, ushort basePort, ushort baseId, TcpFlags flags = TcpFlags.Syn, bool offerEcn = true, bool udp = false)
     {
         Udp = udp;
         ArgumentNullException.ThrowIfNull(probes);
@@ -96,7 +96,7 @@ public sealed class PortProbeFrames : ProbeFrames
         if (index != built)
         {
             var p = probes[index];
-            var ip = new IPv4Header { Source = source, Destination = destination, Ttl = p.Ttl, Id = (ushort)(BaseId + index), DontFragment = true };
+            var ip = new IPv4Header { Source = source.V4, Destination = destination.V4, Ttl = p.Ttl, Id = (ushort)(BaseId + index), DontFragment = true };
             if (Udp)
             {
                 length = FrameBuilder.BuildUdp(buffer, ethernet, ip, new UdpFields((ushort)(BasePort + index), p.Port), default);

@@ -52,7 +52,7 @@ public enum ScanType
 }
 
 /// <summary>An ICMP error that answered a probe: its type and code, and who sent it (the target, or a router).</summary>
-public sealed record IcmpErrorSeen(byte Type, byte Code, IPv4Address From)
+public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
 {
     /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)".</summary>
     public string Name => Describe.IcmpType(Type, Code);
@@ -76,11 +76,11 @@ public sealed record IcmpErrorSeen(byte Type, byte Code, IPv4Address From)
 
 /// <summary>What the probes of one port found: its state and why, the RTTs, the first answer's fingerprint, the ICMP
 /// error if one came, and every SYN-ACK's ISN (in the order the probes went out).</summary>
-public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = ScanType.Syn)
+public sealed class PortReport(IpAddress host, ushort port, ScanType scan = ScanType.Syn)
 {
     private RttAccumulator rtts;
 
-    public IPv4Address Host { get; } = host;
+    public IpAddress Host { get; } = host;
     public ushort Port { get; } = port;
     public int Sent { get; internal set; }
     public int Answered => rtts.Count;
@@ -169,7 +169,7 @@ public sealed class PortReport(IPv4Address host, ushort port, ScanType scan = Sc
 }
 
 /// <summary>What to probe on one host: the ports, how many SYNs per port, how fast, how long to wait, how often to ask again.</summary>
-public sealed record PortScanRequest(IPv4Address Target, IReadOnlyList<ushort> Ports)
+public sealed record PortScanRequest(IpAddress Target, IReadOnlyList<ushort> Ports)
 {
     /// <summary>SYNs per port (hping3's and ping's <c>-c</c>).</summary>
     public int Count { get; init; } = 1;

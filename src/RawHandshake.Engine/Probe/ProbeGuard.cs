@@ -12,7 +12,7 @@ namespace RawHandshake.Engine.Probe;
 /// </summary>
 public static class ProbeGuard
 {
-    public static void Ports(LiveSetup live, IPv4Address local, ushort firstPort, int count, IPv4Address remote, ushort remotePort)
+    public static void Ports(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort remotePort)
     {
         ArgumentNullException.ThrowIfNull(live);
         if (live.Guard != RstGuardMode.Nft || count < 1)
@@ -37,7 +37,7 @@ public static class ProbeGuard
 
     /// <summary>The guard for a block of source ports that probe many destination ports: the first flow's rule, then one
     /// range rule for the block toward any port of <paramref name="remote"/>.</summary>
-    public static void SourcePorts(LiveSetup live, IPv4Address local, ushort firstPort, int count, IPv4Address remote, ushort firstRemotePort)
+    public static void SourcePorts(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort firstRemotePort)
     {
         ArgumentNullException.ThrowIfNull(live);
         if (live.Guard != RstGuardMode.Nft || count < 1)

@@ -7,7 +7,7 @@ namespace RawHandshake.Engine.Probe;
 
 /// <summary>What came back for one probe of a hop: who answered, after how long, and how (a time-exceeded or another
 /// ICMP error whose quoted header is our SYN's, or the target's own SYN-ACK or RST). Null in a hop's list: silence (<c>*</c>).</summary>
-public sealed record HopReply(IPv4Address From, TimeSpan Rtt, IcmpErrorSeen? Icmp, TcpFlags? Flags)
+public sealed record HopReply(IpAddress From, TimeSpan Rtt, IcmpErrorSeen? Icmp, TcpFlags? Flags)
 {
     /// <summary>The target itself answered: the path ends here.</summary>
     public bool FromTarget => Flags is not null;
@@ -34,7 +34,7 @@ public sealed record Hop(int Ttl, IReadOnlyList<HopReply?> Replies)
 }
 
 /// <summary>What a TCP traceroute asks for: where to, which port, the TTLs, probes per hop, the wait.</summary>
-public sealed record TracerouteRequest(IPv4Address Target, ushort Port)
+public sealed record TracerouteRequest(IpAddress Target, ushort Port)
 {
     public int FirstHop { get; init; } = 1;
     public int MaxHops { get; init; } = 30;
@@ -119,7 +119,7 @@ public static class HopText
         ArgumentNullException.ThrowIfNull(hop);
         var sb = new System.Text.StringBuilder();
         sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{hop.Ttl,2} ");
-        IPv4Address? last = null;
+        IpAddress? last = null;
         string? ending = null;
         foreach (var r in hop.Replies)
         {

@@ -30,26 +30,10 @@ public static class FrameBuilder
     public static int BuildTcpPacket(Span<byte> destination, in IPv4Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
     {
         var ipLength = IpLength(ip);
-        var optionsPadded = Pad4(options.Length);
-        if (optionsPadded > 40 && tcp.DataOffset is null)
-        {
-            throw new ArgumentException($"TCP options take {optionsPadded} bytes; at most 40 fit in a header (set the data offset to send them anyway)");
-        }
-
+        var optionsPadded = TcpOptionsPadded(tcp, options);
         var tcpLength = TcpHeader.MinLength + optionsPadded + payload.Length;
         Check(destination, ipLength + tcpLength);
-        var seg = destination.Slice(ipLength, tcpLength);
-
-        // Inside out: payload, options, fixed header, checksum over the pseudo-header; then the IP header around it.
-        payload.CopyTo(seg[(TcpHeader.MinLength + optionsPadded)..]);
-        options.CopyTo(seg[TcpHeader.MinLength..]);
-        seg.Slice(TcpHeader.MinLength + options.Length, optionsPadded - options.Length).Clear();
-        tcp.WriteFixed(seg, optionsPadded);
-        if (tcp.Checksum is null)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, seg));
-        }
-
+        WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, tcpLength));
         ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
         return ipLength + tcpLength;
     }
@@ -67,29 +51,9 @@ public static class FrameBuilder
     public static int BuildUdpPacket(Span<byte> destination, in IPv4Header ip, in UdpFields udp, ReadOnlySpan<byte> payload)
     {
         var ipLength = IpLength(ip);
-        var udpLength = UdpHeader.HeaderLength + payload.Length;
-        if (udpLength > ushort.MaxValue)
-        {
-            throw new ArgumentException($"a UDP datagram of {udpLength} bytes does not fit its 16-bit length field");
-        }
-
+        var udpLength = UdpLength(payload);
         Check(destination, ipLength + udpLength);
-        var d = destination.Slice(ipLength, udpLength);
-        payload.CopyTo(d[UdpHeader.HeaderLength..]);
-        BinaryPrimitives.WriteUInt16BigEndian(d, udp.SourcePort);
-        BinaryPrimitives.WriteUInt16BigEndian(d[2..], udp.DestinationPort);
-        BinaryPrimitives.WriteUInt16BigEndian(d[4..], udp.Length ?? (ushort)udpLength);
-        BinaryPrimitives.WriteUInt16BigEndian(d[6..], 0);
-        if (udp.Checksum is { } given)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(d[6..], given);
-        }
-        else
-        {
-            var sum = Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Udp, d);
-            BinaryPrimitives.WriteUInt16BigEndian(d[6..], sum == 0 ? (ushort)0xFFFF : sum);
-        }
-
+        WriteUdpDatagram(destination.Slice(ipLength, udpLength), udp, payload, Checksum.PseudoHeader(ip.Source, ip.Destination, (byte)IpProtocol.Udp, udpLength));
         ip.Write(destination, udpLength, (byte)IpProtocol.Udp);
         return ipLength + udpLength;
     }
@@ -140,6 +104,163 @@ public static class FrameBuilder
     /// <summary>An ARP reply "<paramref name="senderIp"/> is at <paramref name="senderMac"/>", unicast to the asker.</summary>
     public static int BuildArpReply(Span<byte> destination, MacAddress senderMac, IPv4Address senderIp, MacAddress targetMac, IPv4Address targetIp) =>
         BuildArp(destination, new EthernetHeader(targetMac, senderMac), new ArpPacket(ArpPacket.Reply, senderMac, senderIp, targetMac, targetIp));
+
+    /// <summary>Ethernet + IPv6 (with its extension headers) + TCP (options zero-padded to a multiple of 4) + payload.</summary>
+    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
+    {
+        Check(destination, eth.HeaderLength + ip.HeaderLength + TcpHeader.MinLength + Pad4(options.Length) + payload.Length);
+        var l3 = eth.Write(destination, (ushort)EtherType.IPv6);
+        return l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload);
+    }
+
+    /// <summary>IPv6 + TCP without a link header; the checksum covers the IPv6 pseudo-header (RFC 8200 §8.1).</summary>
+    public static int BuildTcpPacket(Span<byte> destination, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
+    {
+        var ipLength = ip.HeaderLength;
+        var tcpLength = TcpHeader.MinLength + TcpOptionsPadded(tcp, options) + payload.Length;
+        Check(destination, ipLength + tcpLength);
+        WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.PseudoDestination, (byte)IpProtocol.Tcp, tcpLength));
+        ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
+        return ipLength + tcpLength;
+    }
+
+    /// <summary>Ethernet + IPv6 + UDP + payload (a computed checksum of 0 is sent as 0xFFFF: IPv6 requires one).</summary>
+    public static int BuildUdp(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, in UdpFields udp, ReadOnlySpan<byte> payload)
+    {
+        Check(destination, eth.HeaderLength + ip.HeaderLength + UdpHeader.HeaderLength + payload.Length);
+        var l3 = eth.Write(destination, (ushort)EtherType.IPv6);
+        return l3 + BuildUdpPacket(destination[l3..], ip, udp, payload);
+    }
+
+    /// <summary>IPv6 + UDP without a link header.</summary>
+    public static int BuildUdpPacket(Span<byte> destination, in IPv6Header ip, in UdpFields udp, ReadOnlySpan<byte> payload)
+    {
+        var ipLength = ip.HeaderLength;
+        var udpLength = UdpLength(payload);
+        Check(destination, ipLength + udpLength);
+        WriteUdpDatagram(destination.Slice(ipLength, udpLength), udp, payload, Checksum.PseudoHeader(ip.Source, ip.PseudoDestination, (byte)IpProtocol.Udp, udpLength));
+        ip.Write(destination, udpLength, (byte)IpProtocol.Udp);
+        return ipLength + udpLength;
+    }
+
+    /// <summary>Ethernet + IPv6 + ICMPv6 header + <paramref name="body"/> (echo data, the quoted packet of an error, or
+    /// a neighbour discovery body written by <see cref="NdpWriter"/>); the checksum covers the pseudo-header.</summary>
+    public static int BuildIcmpv6(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, in Icmpv6Header icmp, ReadOnlySpan<byte> body)
+    {
+        Check(destination, eth.HeaderLength + ip.HeaderLength + Icmpv6Header.HeaderLength + body.Length);
+        var l3 = eth.Write(destination, (ushort)EtherType.IPv6);
+        return l3 + BuildIcmpv6Packet(destination[l3..], ip, icmp, body);
+    }
+
+    /// <summary>IPv6 + ICMPv6 without a link header.</summary>
+    public static int BuildIcmpv6Packet(Span<byte> destination, in IPv6Header ip, in Icmpv6Header icmp, ReadOnlySpan<byte> body)
+    {
+        var ipLength = ip.HeaderLength;
+        var length = Icmpv6Header.HeaderLength + body.Length;
+        Check(destination, ipLength + length);
+        var msg = destination.Slice(ipLength, length);
+        body.CopyTo(msg[Icmpv6Header.HeaderLength..]);
+        icmp.WriteFixed(msg);
+        if (icmp.Checksum is null)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(msg[2..], Checksum.ComputeTransport(ip.Source, ip.PseudoDestination, (byte)IpProtocol.Icmpv6, msg));
+        }
+
+        ip.Write(destination, length, (byte)IpProtocol.Icmpv6);
+        return ipLength + length;
+    }
+
+    /// <summary>Ethernet + IPv6 carrying <paramref name="upper"/> as given after the extension headers (nothing computed inside it).</summary>
+    public static int BuildIPv6(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, byte nextHeader, ReadOnlySpan<byte> upper)
+    {
+        Check(destination, eth.HeaderLength + ip.HeaderLength + upper.Length);
+        var l3 = eth.Write(destination, (ushort)EtherType.IPv6);
+        upper.CopyTo(destination[(l3 + ip.HeaderLength)..]);
+        ip.Write(destination[l3..], upper.Length, nextHeader);
+        return l3 + ip.HeaderLength + upper.Length;
+    }
+
+    /// <summary>A neighbour solicitation for <paramref name="target"/> (RFC 4861 §7.2.2): to its solicited-node multicast
+    /// address, hop limit 255, with the source link-layer address option unless the source is :: (duplicate address detection).</summary>
+    public static int BuildNeighborSolicitation(Span<byte> destination, MacAddress senderMac, IPv6Address senderIp, IPv6Address target)
+    {
+        Span<byte> body = stackalloc byte[24];
+        var n = NdpWriter.Neighbor(body, Icmpv6Header.NeighborSolicitation, target, senderIp.IsUnspecified ? null : senderMac);
+        var dst = target.SolicitedNode;
+        var ip = new IPv6Header { Source = senderIp, Destination = dst, HopLimit = 255 };
+        return BuildIcmpv6(destination, new EthernetHeader(dst.MulticastMac, senderMac), ip, new Icmpv6Header(Icmpv6Header.NeighborSolicitation, 0, 0), body[..n]);
+    }
+
+    /// <summary>A neighbour advertisement "<paramref name="target"/> is at <paramref name="senderMac"/>" (RFC 4861 §7.2.4),
+    /// hop limit 255, with the target link-layer address option and the override flag.</summary>
+    public static int BuildNeighborAdvertisement(Span<byte> destination, MacAddress senderMac, IPv6Address senderIp, MacAddress targetMac, IPv6Address targetIp, IPv6Address target, bool solicited, bool router = false)
+    {
+        Span<byte> body = stackalloc byte[24];
+        var n = NdpWriter.Neighbor(body, Icmpv6Header.NeighborAdvertisement, target, senderMac);
+        var ip = new IPv6Header { Source = senderIp, Destination = targetIp, HopLimit = 255 };
+        var icmp = new Icmpv6Header(Icmpv6Header.NeighborAdvertisement, 0, NdpMessage.AdvertisementFlags(router, solicited, true));
+        return BuildIcmpv6(destination, new EthernetHeader(targetMac, senderMac), ip, icmp, body[..n]);
+    }
+
+    /// <summary>A router solicitation to ff02::2 (RFC 4861 §6.3.7), with the source link-layer address unless the source is ::.</summary>
+    public static int BuildRouterSolicitation(Span<byte> destination, MacAddress senderMac, IPv6Address senderIp)
+    {
+        Span<byte> body = stackalloc byte[8];
+        var n = NdpWriter.RouterSolicitation(body, senderIp.IsUnspecified ? null : senderMac);
+        var ip = new IPv6Header { Source = senderIp, Destination = IPv6Address.AllRouters, HopLimit = 255 };
+        return BuildIcmpv6(destination, new EthernetHeader(IPv6Address.AllRouters.MulticastMac, senderMac), ip, new Icmpv6Header(Icmpv6Header.RouterSolicitation, 0, 0), body[..n]);
+    }
+
+    private static int TcpOptionsPadded(in TcpHeader tcp, ReadOnlySpan<byte> options)
+    {
+        var optionsPadded = Pad4(options.Length);
+        if (optionsPadded > 40 && tcp.DataOffset is null)
+        {
+            throw new ArgumentException($"TCP options take {optionsPadded} bytes; at most 40 fit in a header (set the data offset to send them anyway)");
+        }
+
+        return optionsPadded;
+    }
+
+    /// <summary>Inside out: payload, options, fixed header, then the checksum over <paramref name="pseudo"/> (unless set).</summary>
+    private static void WriteTcpSegment(Span<byte> seg, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, ulong pseudo)
+    {
+        var optionsPadded = seg.Length - TcpHeader.MinLength - payload.Length;
+        payload.CopyTo(seg[(TcpHeader.MinLength + optionsPadded)..]);
+        options.CopyTo(seg[TcpHeader.MinLength..]);
+        seg.Slice(TcpHeader.MinLength + options.Length, optionsPadded - options.Length).Clear();
+        tcp.WriteFixed(seg, optionsPadded);
+        if (tcp.Checksum is null)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], (ushort)~Checksum.Fold(Checksum.Add(pseudo, seg)));
+        }
+    }
+
+    private static int UdpLength(ReadOnlySpan<byte> payload)
+    {
+        var udpLength = UdpHeader.HeaderLength + payload.Length;
+        return udpLength > ushort.MaxValue
+            ? throw new ArgumentException($"a UDP datagram of {udpLength} bytes does not fit its 16-bit length field")
+            : udpLength;
+    }
+
+    private static void WriteUdpDatagram(Span<byte> d, in UdpFields udp, ReadOnlySpan<byte> payload, ulong pseudo)
+    {
+        payload.CopyTo(d[UdpHeader.HeaderLength..]);
+        BinaryPrimitives.WriteUInt16BigEndian(d, udp.SourcePort);
+        BinaryPrimitives.WriteUInt16BigEndian(d[2..], udp.DestinationPort);
+        BinaryPrimitives.WriteUInt16BigEndian(d[4..], udp.Length ?? (ushort)d.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(d[6..], 0);
+        if (udp.Checksum is { } given)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(d[6..], given);
+        }
+        else
+        {
+            var sum = (ushort)~Checksum.Fold(Checksum.Add(pseudo, d));
+            BinaryPrimitives.WriteUInt16BigEndian(d[6..], sum == 0 ? (ushort)0xFFFF : sum);
+        }
+    }
 
     private static int IpLength(in IPv4Header ip) =>
         ip.OptionsPaddedLength > 40 && ip.Ihl is null

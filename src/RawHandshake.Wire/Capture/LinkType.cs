@@ -21,6 +21,9 @@ public enum LinkType : uint
     /// <summary>LINKTYPE_IPV4: raw IPv4.</summary>
     Ipv4 = 228,
 
+    /// <summary>LINKTYPE_IPV6: raw IPv6.</summary>
+    Ipv6 = 229,
+
     /// <summary>LINKTYPE_LINUX_SLL2: Linux "cooked" capture, version 2.</summary>
     LinuxSll2 = 276,
 }

@@ -15,7 +15,7 @@ public sealed record AnalyzedFrame(int Number, ParsedFrame Parsed, RelativeSeq? 
 
     public int? EchoRequestFrame { get; init; }
 
-    /// <summary>The IPv4 datagram this fragment completed; then the other fields describe it, not the fragment alone.</summary>
+    /// <summary>The IPv4 datagram or IPv6 packet this fragment completed; then the other fields describe it, not the fragment alone.</summary>
     public ReassembledDatagram? Reassembled { get; init; }
 }
 
@@ -31,7 +31,9 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
     private readonly TcpAnalyzer analyzer = new();
     private readonly Dictionary<uint, (MacAddress Mac, int Frame)> arpBindings = [];
     private readonly Dictionary<(uint From, uint To, uint IdSeq), int> echoRequests = [];
+    private readonly Dictionary<(IpAddress A, IpAddress B, uint IdSeq), int> echoRequests6 = [];
     private readonly IPv4Reassembler fragments = new();
+    private readonly IPv6Reassembler fragments6 = new();
 
     /// <summary>Frames seen so far (the last one's number).</summary>
     public int Count { get; private set; }
@@ -45,10 +47,10 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
         var parsed = FrameParser.Parse(frame, link);
         var number = ++Count;
         ReassembledDatagram? whole = null;
-        if (IPv4Reassembler.IsFragment(parsed))
+        if (parsed.IsFragment)
         {
             // A fragment is analyzed only as part of the datagram it completes, as in tshark.
-            whole = fragments.Add(frame, parsed, link, number);
+            whole = parsed.IsIPv6 ? fragments6.Add(frame, parsed, link, number) : fragments.Add(frame, parsed, link, number);
             if (whole is null)
             {
                 return new AnalyzedFrame(number, parsed, null, []);
@@ -61,7 +63,7 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
         return new AnalyzedFrame(number, parsed, rel, tags)
         {
             ArpDuplicate = p.Arp is { } arp ? ArpDuplicate(arp, number) : null,
-            EchoRequestFrame = p.Icmp is { } icmp && p.IPv4 is { } ip ? Echo(icmp, ip, number) : null,
+            EchoRequestFrame = p.Icmp is { } icmp && p.IPv4 is { } ip ? Echo(icmp, ip, number) : p.Icmpv6 is { } icmp6 ? Echo6(icmp6, p, number) : null,
             Reassembled = whole,
         };
     }
@@ -120,5 +122,23 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
         }
 
         return icmp.Type == IcmpHeader.EchoReply && echoRequests.TryGetValue((ip.Destination.Value, ip.Source.Value, idSeq), out var request) ? request : null;
+    }
+
+    /// <summary>An ICMPv6 echo reply's request: the last request between the same two addresses (either way, as tshark
+    /// keys its ICMPv6 conversations) with its identifier and sequence number.</summary>
+    private int? Echo6(Icmpv6Header icmp, in ParsedFrame p, int number)
+    {
+        if (icmp.Type is not (Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply) || !p.TryGetAddresses(out var src, out var dst))
+        {
+            return null;
+        }
+
+        if (icmp.Type == Icmpv6Header.EchoRequest)
+        {
+            echoRequests6[(src, dst, icmp.RestOfHeader)] = echoRequests6[(dst, src, icmp.RestOfHeader)] = number;
+            return null;
+        }
+
+        return echoRequests6.TryGetValue((src, dst, icmp.RestOfHeader), out var request) ? request : null;
     }
 }

@@ -15,10 +15,10 @@ namespace RawHandshake.Wire.Dissection;
 /// </summary>
 public sealed class ConversationTracker
 {
-    private readonly Dictionary<(uint, ushort, uint, ushort), SeqNum> bases = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), SeqNum> bases = [];
 
     // Window scale offered in each direction's SYN: -1 when its SYN had none; absent when no SYN was seen.
-    private readonly Dictionary<(uint, ushort, uint, ushort), int> scales = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), int> scales = [];
 
     private sealed class Ecn
     {
@@ -27,7 +27,7 @@ public sealed class ConversationTracker
     }
 
     // Shared by both directions' keys.
-    private readonly Dictionary<(uint, ushort, uint, ushort), Ecn> ecn = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), Ecn> ecn = [];
 
     public int Count => bases.Count / 2;
 
@@ -40,13 +40,13 @@ public sealed class ConversationTracker
 
     public RelativeSeq Track(in ParsedFrame f, ReadOnlySpan<byte> frame)
     {
-        if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
+        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return default;
         }
 
-        var fwd = (ip.Source.Value, tcp.SourcePort, ip.Destination.Value, tcp.DestinationPort);
-        var rev = (ip.Destination.Value, tcp.DestinationPort, ip.Source.Value, tcp.SourcePort);
+        var fwd = (src, tcp.SourcePort, dst, tcp.DestinationPort);
+        var rev = (dst, tcp.DestinationPort, src, tcp.SourcePort);
         var syn = tcp.Has(Protocols.TcpFlags.Syn);
         var ack = tcp.Has(Protocols.TcpFlags.Ack);
 

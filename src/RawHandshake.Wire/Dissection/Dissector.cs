@@ -11,7 +11,7 @@ namespace RawHandshake.Wire.Dissection;
 /// Builds Wireshark's field tree for one frame: every field with its byte offset, raw value and decoded meaning,
 /// checksum verdicts, and a note where a layer is malformed. Pure: text in, text out.
 /// </summary>
-public static class Dissector
+public static partial class Dissector
 {
     public static IReadOnlyList<DissectionLayer> Dissect(ReadOnlySpan<byte> frame, in ParsedFrame f, RelativeSeq? rel = null)
     {
@@ -34,6 +34,10 @@ public static class Dissector
         {
             layers.Add(IPv4(frame, f, ip));
         }
+        else if (f.IPv6 is { } ip6)
+        {
+            layers.Add(IPv6(frame, f, ip6));
+        }
 
         if (f.Tcp is { } tcp)
         {
@@ -53,8 +57,13 @@ public static class Dissector
         {
             layers.Add(Icmp(frame, f, icmp));
         }
+        else if (f.Icmpv6 is { } icmp6)
+        {
+            layers.Add(Icmpv6(frame, f, icmp6));
+        }
 
-        if (f.PayloadLength > 0 && (f.Tcp is not null || f.Udp is not null || (f.IPv4 is not null && f.Icmp is null) || f.EtherType is not ((ushort)EtherType.IPv4 or (ushort)EtherType.Arp)))
+        var ipDataOnly = (f.IPv4 is not null && f.Icmp is null) || (f.IPv6 is not null && f.Icmpv6 is null);
+        if (f.PayloadLength > 0 && (f.Tcp is not null || f.Udp is not null || ipDataOnly || f.EtherType is not ((ushort)EtherType.IPv4 or (ushort)EtherType.Arp or (ushort)EtherType.IPv6)))
         {
             var data = f.Payload(frame);
             var l = new DissectionLayer("data", f.PayloadOffset, data.Length, $"Data ({data.Length} bytes)");

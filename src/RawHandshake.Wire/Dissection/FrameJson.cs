@@ -59,6 +59,11 @@ public static class FrameJson
             }
         }
 
+        if (f.IPv6 is { } ip6)
+        {
+            WriteIPv6(w, f, frame, ip6);
+        }
+
         if (f.Tcp is { } tcp)
         {
             w.WriteNumber("sport", tcp.SourcePort);
@@ -144,6 +149,11 @@ public static class FrameJson
             w.WriteEndObject();
         }
 
+        if (f.Icmpv6 is { } icmp6)
+        {
+            WriteIcmpv6(w, f, frame, icmp6);
+        }
+
         if (f.PayloadLength > 0 && f.Arp is null)
         {
             w.WriteString("payload_hex", HexText.ToHex(f.Payload(frame)));
@@ -153,6 +163,164 @@ public static class FrameJson
         {
             w.WriteString("malformed", m);
         }
+    }
+
+    /// <summary>IPv6: <c>src dst hop_limit traffic_class flow_label payload_len next_header ip_proto ext_headers frag</c>.</summary>
+    private static void WriteIPv6(Utf8JsonWriter w, in ParsedFrame f, ReadOnlySpan<byte> frame, IPv6Header ip)
+    {
+        w.WriteString("src", ip.Source.ToString());
+        w.WriteString("dst", ip.Destination.ToString());
+        w.WriteNumber("hop_limit", ip.HopLimit ?? 0);
+        w.WriteNumber("traffic_class", ip.TrafficClass);
+        w.WriteNumber("flow_label", ip.FlowLabel);
+        w.WriteNumber("payload_len", ip.PayloadLength ?? 0);
+        w.WriteNumber("next_header", ip.NextHeader ?? 0);
+        w.WriteNumber("ip_proto", f.UpperProtocol ?? 0);
+        if (f.Ipv6PseudoDestination != ip.Destination)
+        {
+            w.WriteString("final_dst", f.Ipv6PseudoDestination.ToString());
+        }
+
+        if (f.Ipv6ExtensionsLength > 0)
+        {
+            w.WriteStartArray("ext_headers");
+            foreach (var x in new IPv6ExtensionReader(f.Ipv6Extensions(frame), ip.NextHeader ?? 0, f.Ipv6ExtensionsOffset))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("type", x.Type);
+                w.WriteString("name", Dissector.ExtensionName(x.Type));
+                w.WriteNumber("len", x.Length);
+                if (x.Type != IPv6ExtensionHeader.Fragment)
+                {
+                    w.WriteString("data", HexText.ToHex(frame.Slice(x.Offset + 2, x.Length - 2)));
+                }
+
+                w.WriteEndObject();
+                if (x.Offset + x.Length >= f.IpPayloadOffset)
+                {
+                    break;
+                }
+            }
+
+            w.WriteEndArray();
+        }
+
+        if (f.Ipv6Fragment is { } frag)
+        {
+            w.WriteStartObject("frag");
+            w.WriteNumber("offset", frag.Offset * 8);
+            w.WriteBoolean("more", frag.More);
+            w.WriteNumber("id", frag.Identification);
+            w.WriteNumber("next_header", frag.NextHeader);
+            w.WriteEndObject();
+        }
+    }
+
+    /// <summary>ICMPv6: <c>{"type","code","name","checksum_status","id","seq","mtu","pointer","quoted":{…},"ndp":{…}}</c>.</summary>
+    private static void WriteIcmpv6(Utf8JsonWriter w, in ParsedFrame f, ReadOnlySpan<byte> frame, Icmpv6Header icmp)
+    {
+        w.WriteStartObject("icmpv6");
+        w.WriteNumber("type", icmp.Type);
+        w.WriteNumber("code", icmp.Code);
+        w.WriteString("name", Icmpv6InfoText.TypeName(icmp.Type) + (Icmpv6InfoText.CodeName(icmp.Type, icmp.Code, icmp.RestOfHeader) is { } c ? $" ({c})" : ""));
+        w.WriteString("checksum_status", Status(f.TransportChecksum(frame)));
+        if (icmp.Type is Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply)
+        {
+            w.WriteNumber("id", icmp.Identifier);
+            w.WriteNumber("seq", icmp.SequenceNumber);
+        }
+        else if (icmp.Type == Icmpv6Header.PacketTooBig)
+        {
+            w.WriteNumber("mtu", icmp.RestOfHeader);
+        }
+        else if (icmp.Type == Icmpv6Header.ParameterProblem)
+        {
+            w.WriteNumber("pointer", icmp.RestOfHeader);
+        }
+
+        if (f.Icmpv6Quote is { } q)
+        {
+            w.WriteStartObject("quoted");
+            w.WriteString("src", q.Ip.Source.ToString());
+            w.WriteString("dst", q.Ip.Destination.ToString());
+            if (q.Protocol is { } p)
+            {
+                w.WriteNumber("proto", p);
+            }
+
+            if (q.SourcePort is { } sp)
+            {
+                w.WriteNumber("sport", sp);
+            }
+
+            if (q.DestinationPort is { } dp)
+            {
+                w.WriteNumber("dport", dp);
+            }
+
+            if (q.TcpSeq is { } s)
+            {
+                w.WriteNumber("seq", s.Value);
+            }
+
+            w.WriteEndObject();
+        }
+
+        if (f.Ndp is { } m)
+        {
+            w.WriteStartObject("ndp");
+            if (m.Target is { } t)
+            {
+                w.WriteString("target", t.ToString());
+            }
+
+            if (m.Type == Icmpv6Header.NeighborAdvertisement)
+            {
+                w.WriteBoolean("router", m.Router);
+                w.WriteBoolean("solicited", m.Solicited);
+                w.WriteBoolean("override", m.Override);
+            }
+
+            if (m.Type == Icmpv6Header.RouterAdvertisement)
+            {
+                w.WriteNumber("cur_hop_limit", m.CurHopLimit);
+                w.WriteBoolean("managed", m.Managed);
+                w.WriteBoolean("other", m.OtherConfig);
+                w.WriteNumber("router_lifetime", m.RouterLifetime);
+                w.WriteNumber("reachable_time", m.ReachableTime);
+                w.WriteNumber("retrans_timer", m.RetransTimer);
+            }
+
+            if (m.SourceLinkAddress is { } sll)
+            {
+                w.WriteString("src_lladdr", sll.ToString());
+            }
+
+            if (m.TargetLinkAddress is { } tll)
+            {
+                w.WriteString("target_lladdr", tll.ToString());
+            }
+
+            if (m.Mtu is { } mtu)
+            {
+                w.WriteNumber("mtu", mtu);
+            }
+
+            w.WriteStartArray("prefixes");
+            foreach (var o in new NdpOptionReader(frame.Slice(m.OptionsOffset, Math.Min(m.OptionsLength, frame.Length - m.OptionsOffset)), m.OptionsOffset))
+            {
+                if (o.Type == NdpOption.PrefixInformation && o.Length >= 32)
+                {
+                    var p = NdpPrefix.Read(frame.Slice(o.Offset, o.Length));
+                    w.WriteStringValue($"{p.Prefix}/{p.PrefixLength}");
+                }
+            }
+
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+
+        w.WriteEndObject();
     }
 
     /// <summary>Options as an object: <c>{"mss":1460,"wscale":7,"sack_perm":true,"tsval":1,"tsecr":0,"sack":[[l,r]],"unknown":[{"kind":N,"data":"hex"}]}</c>.</summary>

@@ -63,9 +63,29 @@ public sealed class IPv4Reassembler
             return null;
         }
 
-        var ordered = p.Parts.OrderBy(x => x.Offset).ToList();
+        if (Join(p.Parts, p.Head, total) is not { } bytes)
+        {
+            return null;
+        }
+
+        var h = bytes.AsSpan(p.NetworkOffset, p.Head.Length - p.NetworkOffset);
+        BinaryPrimitives.WriteUInt16BigEndian(h[2..], (ushort)Math.Min(65535, h.Length + total));
+        BinaryPrimitives.WriteUInt16BigEndian(h[6..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(h[6..]) & 0xC000));
+        BinaryPrimitives.WriteUInt16BigEndian(h[10..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(h[10..], Checksum.Compute(h));
+        pending.Remove(key);
+        return new ReassembledDatagram(bytes, FrameParser.Parse(bytes, link), Order(p.Parts));
+    }
+
+    internal static IReadOnlyList<(int Frame, int Offset, int Length)> Order(List<(int Offset, byte[] Data, int Frame)> parts) =>
+        [.. parts.OrderBy(x => x.Offset).Select(x => (x.Frame, x.Offset, x.Data.Length))];
+
+    /// <summary><paramref name="head"/> followed by the <paramref name="total"/> payload bytes the parts cover, the first
+    /// copy of a byte winning; null while there is a gap.</summary>
+    internal static byte[]? Join(List<(int Offset, byte[] Data, int Frame)> parts, byte[] head, int total)
+    {
         var covered = 0;
-        foreach (var (o, d, _) in ordered)
+        foreach (var (o, d, _) in parts.OrderBy(x => x.Offset))
         {
             if (o > covered)
             {
@@ -80,27 +100,21 @@ public sealed class IPv4Reassembler
             return null;
         }
 
-        var bytes = new byte[p.Head.Length + total];
-        p.Head.CopyTo(bytes, 0);
+        var bytes = new byte[head.Length + total];
+        head.CopyTo(bytes, 0);
         var filled = new bool[total];
-        foreach (var (o, d, _) in p.Parts)
+        foreach (var (o, d, _) in parts)
         {
             for (var i = 0; i < d.Length && o + i < total; i++)
             {
                 if (!filled[o + i])
                 {
-                    bytes[p.Head.Length + o + i] = d[i];
+                    bytes[head.Length + o + i] = d[i];
                     filled[o + i] = true;
                 }
             }
         }
 
-        var h = bytes.AsSpan(p.NetworkOffset, p.Head.Length - p.NetworkOffset);
-        BinaryPrimitives.WriteUInt16BigEndian(h[2..], (ushort)Math.Min(65535, h.Length + total));
-        BinaryPrimitives.WriteUInt16BigEndian(h[6..], (ushort)(BinaryPrimitives.ReadUInt16BigEndian(h[6..]) & 0xC000));
-        BinaryPrimitives.WriteUInt16BigEndian(h[10..], 0);
-        BinaryPrimitives.WriteUInt16BigEndian(h[10..], Checksum.Compute(h));
-        pending.Remove(key);
-        return new ReassembledDatagram(bytes, FrameParser.Parse(bytes, link), [.. ordered.Select(x => (x.Frame, x.Offset, x.Data.Length))]);
+        return bytes;
     }
 }

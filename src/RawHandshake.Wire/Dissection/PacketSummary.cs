@@ -10,16 +10,18 @@ namespace RawHandshake.Wire.Dissection;
 public static class PacketSummary
 {
     public static string Source(in ParsedFrame f) =>
-        f.IPv4 is { } ip ? ip.Source.ToString() : f.Arp is { } a ? a.SenderMac.ToString() : f.Ethernet is { } e ? e.Source.ToString() : "?";
+        f.IPv4 is { } ip ? ip.Source.ToString() : f.IPv6 is { } ip6 ? ip6.Source.ToString() : f.Arp is { } a ? a.SenderMac.ToString() : f.Ethernet is { } e ? e.Source.ToString() : "?";
 
     public static string Destination(in ParsedFrame f) =>
-        f.IPv4 is { } ip ? ip.Destination.ToString() : f.Ethernet is { } e ? (e.Destination.IsBroadcast ? "Broadcast" : e.Destination.ToString()) : "?";
+        f.IPv4 is { } ip ? ip.Destination.ToString() : f.IPv6 is not null ? f.Ipv6PseudoDestination.ToString() /* tshark: the final one of a routing header */ : f.Ethernet is { } e ? (e.Destination.IsBroadcast ? "Broadcast" : e.Destination.ToString()) : "?";
 
     public static string Protocol(in ParsedFrame f) =>
-        IPv4Reassembler.IsFragment(f) ? "IPv4"
+        f.IsFragment ? (f.IsIPv6 ? "IPv6" : "IPv4")
         : f.Tcp is not null ? "TCP"
         : f.Udp is not null ? "UDP"
         : f.Icmp is not null ? "ICMP"
+        : f.Icmpv6 is not null ? "ICMPv6"
+        : f.IPv6 is not null ? "IPv6"
         : f.Arp is { } arp ? LinkInfoText.ArpProtocol(arp.Operation)
         : f.Llc is not null && f.EtherType == 0 ? "LLC"
         : f.IPv4 is { } ip ? Describe.IpProtocolName(ip.Protocol ?? 0) is var n && n != "Unknown" ? n : "IPv4"
@@ -50,10 +52,14 @@ public static class PacketSummary
     public static string Info(in ParsedFrame f, ReadOnlySpan<byte> frame, RelativeSeq? rel = null, int? echoRequestFrame = null)
     {
         var sb = new StringBuilder();
-        if (f.IPv4 is { } frag && IPv4Reassembler.IsFragment(f))
+        if (f.IPv4 is { } frag && f.IsFragment)
         {
             var p = frag.Protocol ?? 0;
             sb.Append(CultureInfo.InvariantCulture, $"Fragmented IP protocol (proto={Describe.IpProtocolName(p)} {p}, off={frag.FragmentOffset * 8}, ID={frag.Id:x4})");
+        }
+        else if (f.Ipv6Fragment is { } frag6 && f.IsFragment)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"IPv6 fragment (off={frag6.Offset * 8} more={(frag6.More ? 'y' : 'n')} ident=0x{frag6.Identification:x8} nxt={frag6.NextHeader})");
         }
         else if (f.Tcp is { } tcp)
         {
@@ -62,6 +68,19 @@ public static class PacketSummary
         else if (f.Udp is { } udp)
         {
             sb.Append(CultureInfo.InvariantCulture, $"{udp.SourcePort} → {udp.DestinationPort} Len={Math.Max(0, udp.Length - 8)}");
+            if (udp.Checksum == 0 && f.IsIPv6)
+            {
+                sb.Append(" [ILLEGAL CHECKSUM (0)]"); // RFC 8200 §8.1: a UDP checksum is mandatory over IPv6
+            }
+        }
+        else if (f.Icmpv6 is not null)
+        {
+            sb.Append(Icmpv6InfoText.Info(f, frame, echoRequestFrame));
+        }
+        else if (f.IPv6 is not null && f.Malformed is null)
+        {
+            var p = f.UpperProtocol ?? 0;
+            sb.Append(p == IPv6ExtensionHeader.NoNextHeader ? "IPv6 no next header" : $"Unknown IP Protocol: {Describe.IpProtocolInfo(p)} ({p})");
         }
         else if (f.Icmp is { } icmp)
         {

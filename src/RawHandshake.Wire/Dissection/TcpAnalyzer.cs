@@ -55,7 +55,7 @@ public sealed class TcpAnalyzer
         public bool HasMaxSeq;
     }
 
-    private readonly Dictionary<(uint, ushort, uint, ushort), DirState> dirs = [];
+    private readonly Dictionary<(IpAddress, ushort, IpAddress, ushort), DirState> dirs = [];
 
     /// <summary>
     /// Tags for one frame, in Wireshark's wording. <paramref name="number"/> is the frame number (for Dup ACK #n);
@@ -67,13 +67,13 @@ public sealed class TcpAnalyzer
     /// </summary>
     public IReadOnlyList<string> Analyze(in ParsedFrame f, ReadOnlySpan<byte> frame, int number, DateTimeOffset? time = null)
     {
-        if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
+        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return [];
         }
 
-        var key = (ip.Source.Value, tcp.SourcePort, ip.Destination.Value, tcp.DestinationPort);
-        var rkey = (ip.Destination.Value, tcp.DestinationPort, ip.Source.Value, tcp.SourcePort);
+        var key = (src, tcp.SourcePort, dst, tcp.DestinationPort);
+        var rkey = (dst, tcp.DestinationPort, src, tcp.SourcePort);
         dirs.TryGetValue(rkey, out var r);
         if (!dirs.TryGetValue(key, out var d))
         {

@@ -18,6 +18,11 @@ public static class Answers
             return reply.Arp is { Operation: ArpPacket.Reply } a && a.SenderIp == ask.TargetIp && ask.Operation == ArpPacket.Request;
         }
 
+        if (sent.IPv6 is { } sip6)
+        {
+            return reply.IPv6 is { } rip6 && IsAnswer6(sent, sip6, reply, rip6);
+        }
+
         if (sent.IPv4 is not { } sip || reply.IPv4 is not { } rip)
         {
             return false;
@@ -53,6 +58,44 @@ public static class Answers
         return false;
     }
 
+    private static bool IsAnswer6(in ParsedFrame sent, in IPv6Header sip, in ParsedFrame reply, in IPv6Header rip)
+    {
+        // An ICMPv6 error quoting our packet answers it, whoever sends it; IPv6 has no ID to compare, the flow label stands in.
+        if (reply.Icmpv6 is { } err && reply.Icmpv6Quote is { } q && err.QuotesDatagram)
+        {
+            return q.Ip.Source == sip.Source && q.Ip.Destination == sip.Destination && q.Protocol == sent.UpperProtocol && q.Ip.FlowLabel == sip.FlowLabel
+                && (sent.Tcp is not { } qt || (q.SourcePort == qt.SourcePort && q.DestinationPort == qt.DestinationPort && q.TcpSeq == qt.Seq))
+                && (sent.Udp is not { } qu || (q.SourcePort == qu.SourcePort && q.DestinationPort == qu.DestinationPort));
+        }
+
+        if (sent.Ndp is { Type: Icmpv6Header.NeighborSolicitation, Target: { } asked })
+        {
+            return reply.Ndp is { Type: Icmpv6Header.NeighborAdvertisement, Target: { } told } && told == asked;
+        }
+
+        if (rip.Source != sent.Ipv6PseudoDestination || rip.Destination != sip.Source)
+        {
+            return false;
+        }
+
+        if (sent.Tcp is { } st)
+        {
+            return reply.Tcp is { } rt && rt.SourcePort == st.DestinationPort && rt.DestinationPort == st.SourcePort && TcpAnswers(sent, st, rt);
+        }
+
+        if (sent.Icmpv6 is { Type: Icmpv6Header.EchoRequest } echo)
+        {
+            return reply.Icmpv6 is { Type: Icmpv6Header.EchoReply } r && r.RestOfHeader == echo.RestOfHeader;
+        }
+
+        if (sent.Udp is { } su)
+        {
+            return reply.Udp is { } ru && ru.SourcePort == su.DestinationPort && ru.DestinationPort == su.SourcePort;
+        }
+
+        return false;
+    }
+
     private static bool TcpAnswers(in ParsedFrame sent, TcpHeader st, TcpHeader rt)
     {
         var seqLen = SequenceSpace.Of(st.Flags, sent.PayloadLength);
@@ -74,12 +117,18 @@ public static class Answers
 
     /// <summary>True when <paramref name="other"/> is a TCP segment of the same connection as <paramref name="sent"/>, either way.</summary>
     public static bool SameConnection(in ParsedFrame sent, in ParsedFrame other) =>
-        sent.Tcp is { } st && other.Tcp is { } ot && sent.IPv4 is { } si && other.IPv4 is { } oi &&
-        ((oi.Source == si.Destination && oi.Destination == si.Source && ot.SourcePort == st.DestinationPort && ot.DestinationPort == st.SourcePort)
-         || FromOurSide(sent, other));
+        sent.Tcp is { } st && other.Tcp is { } ot &&
+        ((Reversed(sent, other) && ot.SourcePort == st.DestinationPort && ot.DestinationPort == st.SourcePort) || FromOurSide(sent, other));
 
     /// <summary>True when <paramref name="other"/> goes the way <paramref name="sent"/> went (same 4-tuple, same direction).</summary>
     public static bool FromOurSide(in ParsedFrame sent, in ParsedFrame other) =>
-        sent.Tcp is { } st && other.Tcp is { } ot && sent.IPv4 is { } si && other.IPv4 is { } oi &&
-        oi.Source == si.Source && oi.Destination == si.Destination && ot.SourcePort == st.SourcePort && ot.DestinationPort == st.DestinationPort;
+        sent.Tcp is { } st && other.Tcp is { } ot && SameWay(sent, other) && ot.SourcePort == st.SourcePort && ot.DestinationPort == st.DestinationPort;
+
+    private static bool Reversed(in ParsedFrame a, in ParsedFrame b) =>
+        (a.IPv4 is { } a4 && b.IPv4 is { } b4 && b4.Source == a4.Destination && b4.Destination == a4.Source)
+        || (a.IPv6 is { } a6 && b.IPv6 is { } b6 && b6.Source == a6.Destination && b6.Destination == a6.Source);
+
+    private static bool SameWay(in ParsedFrame a, in ParsedFrame b) =>
+        (a.IPv4 is { } a4 && b.IPv4 is { } b4 && b4.Source == a4.Source && b4.Destination == a4.Destination)
+        || (a.IPv6 is { } a6 && b.IPv6 is { } b6 && b6.Source == a6.Source && b6.Destination == a6.Destination);
 }

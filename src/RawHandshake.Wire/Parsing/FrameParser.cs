@@ -42,6 +42,7 @@ public static class FrameParser
                 return;
             case LinkType.Raw:
             case LinkType.Ipv4:
+            case LinkType.Ipv6:
                 f.EtherType = frame.Length > 0 && frame[0] >> 4 == 6 ? (ushort)EtherType.IPv6 : (ushort)EtherType.IPv4;
                 ParseNetwork(frame, ref f, 0);
                 return;
@@ -54,7 +55,7 @@ public static class FrameParser
 
                 var family = BinaryPrimitives.ReadUInt32LittleEndian(frame);
                 family = family > 0xFFFF ? BinaryPrimitives.ReverseEndianness(family) : family;
-                f.EtherType = family == 2 ? (ushort)EtherType.IPv4 : (ushort)0;
+                f.EtherType = family == 2 ? (ushort)EtherType.IPv4 : family is 10 or 24 or 28 or 30 ? (ushort)EtherType.IPv6 : (ushort)0;
                 ParseNetwork(frame, ref f, 4);
                 return;
             default:
@@ -191,6 +192,10 @@ public static class FrameParser
         {
             ParseIPv4(s, ref f, at);
         }
+        else if (f.EtherType == (ushort)EtherType.IPv6)
+        {
+            ParseIPv6(s, ref f, at);
+        }
         else if (f.EtherType == (ushort)EtherType.Arp)
         {
             ParseArp(s, ref f, at);
@@ -268,6 +273,8 @@ public static class FrameParser
         }
 
         var end = at + Math.Min(total, avail);
+        f.UpperProtocol = ip.Protocol;
+        f.ClaimedUpperLength = total - hlen;
         f.IpPayloadOffset = at + hlen;
         f.IpPayloadLength = end - at - hlen;
         f.IpTruncated = total > avail;
@@ -294,6 +301,175 @@ public static class FrameParser
                 ParseIcmp(seg, ref f, segAt);
                 break;
         }
+    }
+
+    private static void ParseIPv6(ReadOnlySpan<byte> s, ref ParsedFrame f, int at)
+    {
+        var avail = s.Length - at;
+        if (avail < IPv6Header.Length)
+        {
+            Bad(ref f, $"IPv6 header at byte {at} is cut off ({avail} of 40 bytes)");
+            return;
+        }
+
+        var ip = IPv6Header.ReadFixed(s[at..]);
+        f.IPv6 = ip;
+        f.Ipv6PseudoDestination = ip.Destination;
+        if (ip.Version != 6)
+        {
+            Bad(ref f, $"IPv6 version field is {ip.Version}, expected 6");
+            return;
+        }
+
+        var total = IPv6Header.Length + ip.PayloadLength!.Value;
+        if (ip.PayloadLength == 0)
+        {
+            total = avail; // a jumbogram or a TSO capture: the packet is what was captured
+        }
+
+        var end = at + Math.Min(total, avail);
+        f.IpTruncated = total > avail;
+        f.TrailerLength = s.Length - end;
+        var packet = s[(at + IPv6Header.Length)..end];
+        var e = new IPv6ExtensionReader(packet, ip.NextHeader!.Value, at + IPv6Header.Length).GetEnumerator();
+        var fragmentOffset = 0;
+        var upperOffset = -1;
+        byte upperProtocol = 0;
+        while (e.MoveNext())
+        {
+            var x = e.Current;
+            var body = s.Slice(x.Offset + 2, x.Length - 2);
+            if (x.Type == IPv6ExtensionHeader.Fragment)
+            {
+                var w = BinaryPrimitives.ReadUInt16BigEndian(body);
+                f.Ipv6Fragment = new IPv6Fragment((ushort)(w >> 3), (w & 1) != 0, BinaryPrimitives.ReadUInt32BigEndian(body[2..]), x.NextHeader, x.Offset);
+                fragmentOffset = w >> 3;
+                if (fragmentOffset != 0)
+                {
+                    // A later fragment: what follows is the middle of the fragmentable part, not a header.
+                    upperOffset = x.Offset + x.Length - at - IPv6Header.Length;
+                    upperProtocol = x.NextHeader;
+                    break;
+                }
+            }
+            else if (x.Type == IPv6ExtensionHeader.Routing && IPv6ExtensionHeader.FinalDestination(body) is { } final)
+            {
+                f.Ipv6PseudoDestination = final;
+            }
+        }
+
+        if (upperOffset < 0)
+        {
+            upperOffset = e.UpperOffset;
+            upperProtocol = e.UpperProtocol;
+        }
+
+        var upper = at + IPv6Header.Length + upperOffset;
+        f.Ipv6ExtensionsOffset = at + IPv6Header.Length;
+        f.Ipv6ExtensionsLength = upperOffset;
+        f.UpperProtocol = upperProtocol;
+        f.ClaimedUpperLength = total - IPv6Header.Length - upperOffset;
+        f.IpPayloadOffset = upper;
+        f.IpPayloadLength = end - upper;
+        f.PayloadOffset = upper;
+        f.PayloadLength = end - upper;
+        if (e.Malformed is { } why)
+        {
+            Bad(ref f, why);
+            return;
+        }
+
+        if (fragmentOffset != 0 || upperProtocol is IPv6ExtensionHeader.NoNextHeader or IPv6ExtensionHeader.Esp)
+        {
+            return; // a later fragment, nothing, or encrypted: no transport header here
+        }
+
+        var seg = s[upper..end];
+        switch (upperProtocol)
+        {
+            case (byte)IpProtocol.Tcp:
+                ParseTcp(seg, ref f, upper);
+                break;
+            case (byte)IpProtocol.Udp:
+                ParseUdp(seg, ref f, upper);
+                break;
+            case (byte)IpProtocol.Icmpv6:
+                ParseIcmpv6(seg, ref f, upper);
+                break;
+        }
+    }
+
+    private static void ParseIcmpv6(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
+    {
+        f.TransportOffset = at;
+        if (seg.Length < Icmpv6Header.HeaderLength)
+        {
+            Bad(ref f, $"ICMPv6 header at byte {at} is cut off ({seg.Length} of 8 bytes)");
+            return;
+        }
+
+        var icmp = Icmpv6Header.Read(seg);
+        f.Icmpv6 = icmp;
+        f.PayloadOffset = at + 8;
+        f.PayloadLength = seg.Length - 8;
+        if (icmp.IsNdp && icmp.Code == 0)
+        {
+            f.Ndp = NdpMessage.Read(icmp, seg[8..], at + 8, out var why);
+            if (f.Ndp is { } m)
+            {
+                f.PayloadOffset = m.OptionsOffset; // the options are part of the message, not a payload
+                f.PayloadLength = 0;
+            }
+
+            if (why is not null && (f.Ndp is null || !f.IpTruncated))
+            {
+                Bad(ref f, why); // an option cut by the snap length is not malformed
+            }
+
+            return;
+        }
+
+        if (!icmp.QuotesDatagram)
+        {
+            return;
+        }
+
+        var q = seg[8..];
+        if (q.Length < IPv6Header.Length)
+        {
+            return; // nothing quoted worth decoding; not an error in itself
+        }
+
+        var inner = IPv6Header.ReadFixed(q);
+        if (inner.Version != 6)
+        {
+            f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, null, null, null, null);
+            return;
+        }
+
+        var e = new IPv6ExtensionReader(q[IPv6Header.Length..], inner.NextHeader!.Value).GetEnumerator();
+        var later = false;
+        while (e.MoveNext())
+        {
+            if (e.Current.Type == IPv6ExtensionHeader.Fragment)
+            {
+                later = (BinaryPrimitives.ReadUInt16BigEndian(q[(IPv6Header.Length + e.Current.Offset + 2)..]) >> 3) != 0;
+            }
+        }
+
+        if (e.Malformed is not null)
+        {
+            f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, null, null, null, null);
+            return;
+        }
+
+        var proto = e.UpperProtocol;
+        var t = later ? [] : q[(IPv6Header.Length + e.UpperOffset)..];
+        var ports = proto is 6 or 17 && t.Length >= 4;
+        ushort? sp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t) : null;
+        ushort? dp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null;
+        SeqNum? seq = t.Length >= 8 && proto == (byte)IpProtocol.Tcp ? new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(t[4..])) : null;
+        f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, proto, sp, dp, seq);
     }
 
     private static void ParseTcp(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
@@ -326,7 +502,7 @@ public static class FrameParser
         f.TcpOptionsLength = hlen - 20;
         f.PayloadOffset = at + hlen;
         f.PayloadLength = seg.Length - hlen;
-        f.SegmentLength = f.IpTruncated && f.IPv4 is { } ip ? Math.Max(0, ip.TotalLength!.Value - ip.HeaderLength - hlen) : f.PayloadLength;
+        f.SegmentLength = f.IpTruncated ? Math.Max(0, f.ClaimedUpperLength - hlen) : f.PayloadLength;
         if (hlen > TcpHeader.MinLength)
         {
             var e = new TcpOptionReader(seg[20..hlen]).GetEnumerator();

@@ -30,7 +30,26 @@ public record struct ParsedFrame
     public int IpOptionsOffset { get; internal set; }
     public int IpOptionsLength { get; internal set; }
 
-    /// <summary>Offset and length of the IP payload, bounded by the total length and by what was captured.</summary>
+    /// <summary>The fixed IPv6 header (its <see cref="IPv6Header.Extensions"/> are null: walk them with
+    /// <see cref="IPv6ExtensionReader"/> over <see cref="Ipv6Extensions"/>).</summary>
+    public IPv6Header? IPv6 { get; internal set; }
+    public int Ipv6ExtensionsOffset { get; internal set; }
+    public int Ipv6ExtensionsLength { get; internal set; }
+
+    /// <summary>The IPv6 fragment header, when there is one.</summary>
+    public IPv6Fragment? Ipv6Fragment { get; internal set; }
+
+    /// <summary>The destination of the IPv6 pseudo-header: the final one of a routing header with segments left.</summary>
+    public IPv6Address Ipv6PseudoDestination { get; internal set; }
+
+    /// <summary>The upper-layer protocol: IPv4's protocol field, or the next header after IPv6's extension headers.</summary>
+    public byte? UpperProtocol { get; internal set; }
+
+    /// <summary>The upper-layer length the IP header claims (IPv4 total length or IPv6 payload length less the headers).</summary>
+    internal int ClaimedUpperLength { get; set; }
+
+    /// <summary>Offset and length of the IP payload (for IPv6: after the extension headers), bounded by the total
+    /// length and by what was captured.</summary>
     public int IpPayloadOffset { get; internal set; }
     public int IpPayloadLength { get; internal set; }
 
@@ -54,6 +73,11 @@ public record struct ParsedFrame
     public UdpHeader? Udp { get; internal set; }
     public IcmpHeader? Icmp { get; internal set; }
     public IcmpQuote? IcmpQuote { get; internal set; }
+    public Icmpv6Header? Icmpv6 { get; internal set; }
+    public Icmpv6Quote? Icmpv6Quote { get; internal set; }
+
+    /// <summary>The neighbour discovery message (RS, RA, NS, NA, redirect) an ICMPv6 header carries.</summary>
+    public NdpMessage? Ndp { get; internal set; }
 
     /// <summary>Offset and length of the application payload (TCP/UDP data, ICMP data).</summary>
     public int PayloadOffset { get; internal set; }
@@ -63,6 +87,13 @@ public record struct ParsedFrame
     public string? Malformed { get; internal set; }
 
     public readonly bool IsTcp => Tcp is not null;
+
+    public readonly bool IsIPv6 => IPv6 is not null;
+
+    /// <summary>True for a fragment that is not the whole datagram (either family).</summary>
+    public readonly bool IsFragment => (IPv4 is { } ip && (ip.MoreFragments || ip.FragmentOffset != 0)) || Ipv6Fragment is { } f && (f.More || f.Offset != 0);
+
+    public readonly ReadOnlySpan<byte> Ipv6Extensions(ReadOnlySpan<byte> frame) => frame.Slice(Ipv6ExtensionsOffset, Ipv6ExtensionsLength);
 
     public readonly ReadOnlySpan<byte> Payload(ReadOnlySpan<byte> frame) => frame.Slice(PayloadOffset, PayloadLength);
 
@@ -80,6 +111,11 @@ public record struct ParsedFrame
     /// <summary>The TCP or UDP checksum verdict; unverified for truncated captures and fragments.</summary>
     public readonly ChecksumVerdict TransportChecksum(ReadOnlySpan<byte> frame)
     {
+        if (IPv6 is { } ip6)
+        {
+            return TransportChecksum6(frame, ip6);
+        }
+
         if (IPv4 is not { } ip || IpTruncated || ip.MoreFragments || ip.FragmentOffset != 0)
         {
             return ChecksumVerdict.Unverified;
@@ -102,5 +138,20 @@ public record struct ParsedFrame
         }
 
         return ChecksumVerdict.Unverified;
+    }
+
+    private readonly ChecksumVerdict TransportChecksum6(ReadOnlySpan<byte> frame, in IPv6Header ip)
+    {
+        if (IpTruncated || IsFragment)
+        {
+            return ChecksumVerdict.Unverified;
+        }
+
+        var segment = frame.Slice(IpPayloadOffset, IpPayloadLength);
+        var dst = Ipv6PseudoDestination;
+        return Tcp is not null ? Checksum.VerifyTransport(ip.Source, dst, (byte)IpProtocol.Tcp, segment, 16)
+            : Udp is not null ? Checksum.VerifyTransport(ip.Source, dst, (byte)IpProtocol.Udp, segment, 6)
+            : Icmpv6 is not null ? Checksum.VerifyTransport(ip.Source, dst, (byte)IpProtocol.Icmpv6, segment, 2)
+            : ChecksumVerdict.Unverified;
     }
 }

@@ -98,7 +98,10 @@ public static class Checksum
     /// Verdict on a transport checksum in place: good when the whole sum folds to 0xFFFF; offload when the field holds
     /// the un-inverted pseudo-header sum (Linux CHECKSUM_PARTIAL frames captured before the NIC/veth filled it in).
     /// </summary>
-    public static ChecksumVerdict VerifyTransport(IPv4Address source, IPv4Address destination, byte protocol, ReadOnlySpan<byte> segment, int checksumOffset)
+    public static ChecksumVerdict VerifyTransport(IPv4Address source, IPv4Address destination, byte protocol, ReadOnlySpan<byte> segment, int checksumOffset) =>
+        VerifyWithPseudo(PseudoHeader(source, destination, protocol, segment.Length), segment, checksumOffset);
+
+    private static ChecksumVerdict VerifyWithPseudo(ulong pseudo, ReadOnlySpan<byte> segment, int checksumOffset)
     {
         if (segment.Length < checksumOffset + 2)
         {
@@ -106,7 +109,6 @@ public static class Checksum
         }
 
         var field = BinaryPrimitives.ReadUInt16BigEndian(segment[checksumOffset..]);
-        var pseudo = PseudoHeader(source, destination, protocol, segment.Length);
         if (Fold(Add(pseudo, segment)) == 0xFFFF)
         {
             return ChecksumVerdict.Good;
@@ -114,6 +116,18 @@ public static class Checksum
 
         return field == Fold(pseudo) ? ChecksumVerdict.Offload : ChecksumVerdict.Bad;
     }
+
+    /// <summary>The IPv6 pseudo-header sum of RFC 8200 §8.1 (source, destination, 32-bit upper-layer length, next header).</summary>
+    public static ulong PseudoHeader(IPv6Address source, IPv6Address destination, byte nextHeader, int upperLayerLength) =>
+        source.WordSum + destination.WordSum + (uint)upperLayerLength + nextHeader;
+
+    /// <summary>The TCP/UDP/ICMPv6 checksum over the IPv6 pseudo-header and the upper-layer packet.</summary>
+    public static ushort ComputeTransport(IPv6Address source, IPv6Address destination, byte nextHeader, ReadOnlySpan<byte> segment) =>
+        (ushort)~Fold(Add(PseudoHeader(source, destination, nextHeader, segment.Length), segment));
+
+    /// <summary>As the IPv4 <see cref="VerifyTransport(IPv4Address, IPv4Address, byte, ReadOnlySpan{byte}, int)"/>, over the IPv6 pseudo-header.</summary>
+    public static ChecksumVerdict VerifyTransport(IPv6Address source, IPv6Address destination, byte nextHeader, ReadOnlySpan<byte> segment, int checksumOffset) =>
+        VerifyWithPseudo(PseudoHeader(source, destination, nextHeader, segment.Length), segment, checksumOffset);
 
     /// <summary>Verdict on a header checksum (IPv4, ICMP) over <paramref name="data"/> including its checksum field.</summary>
     public static ChecksumVerdict Verify(ReadOnlySpan<byte> data) =>

@@ -6,4 +6,5 @@ public enum IpProtocol : byte
     Icmp = 1,
     Tcp = 6,
     Udp = 17,
+    Icmpv6 = 58,
 }

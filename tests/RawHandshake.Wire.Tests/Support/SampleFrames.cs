@@ -144,7 +144,8 @@ internal static class SampleFrames
                 break;
             case LinkType.Raw:
             case LinkType.Ipv4:
-                if (type != 0x0800)
+            case LinkType.Ipv6:
+                if (type != (link == LinkType.Ipv6 ? 0x86DD : 0x0800) && !(link == LinkType.Raw && type == 0x86DD))
                 {
                     return null;
                 }
@@ -152,12 +153,12 @@ internal static class SampleFrames
                 header = [];
                 break;
             case LinkType.Null:
-                if (type != 0x0800)
+                if (type is not (0x0800 or 0x86DD))
                 {
                     return null;
                 }
 
-                header = [2, 0, 0, 0];
+                header = [type == 0x0800 ? (byte)2 : (byte)10, 0, 0, 0];
                 break;
             default:
                 return null;
@@ -169,7 +170,7 @@ internal static class SampleFrames
     /// <summary>Calls every accessor of a parsed frame (they must never throw) and returns something to keep them alive.</summary>
     public static int TouchAccessors(in ParsedFrame f, ReadOnlySpan<byte> frame)
     {
-        var n = f.Payload(frame).Length + f.TcpOptions(frame).Length + f.IpOptions(frame).Length;
+        var n = f.Payload(frame).Length + f.TcpOptions(frame).Length + f.IpOptions(frame).Length + f.Ipv6Extensions(frame).Length;
         n += (int)f.IpChecksum(frame) + (int)f.TransportChecksum(frame);
         var s = f.TcpOptionsSummary(frame);
         n += s.SackBlocks + (s.Mss ?? 0);

@@ -14,7 +14,8 @@ internal static class TransportTshark
     // Kept: what our dissector decodes, and tshark's own bookkeeping (_ws.*: expert info, malformed).
     private static readonly HashSet<string> Kept =
     [
-        "frame", "eth", "ethertype", "vlan", "sll", "null", "raw", "loop", "llc", "ip", "ipv6", "tcp", "udp", "icmp", "icmpv6", "arp", "data",
+        "frame", "eth", "ethertype", "vlan", "sll", "null", "raw", "loop", "llc", "ip", "ipv6", "ipv6.hopopts", "ipv6.routing", "ipv6.routing.type.rt0", "ipv6.routing.type.mipv6", "ipv6.routing.type.srh",
+        "ipv6.fraghdr", "ipv6.dstopts", "tcp", "udp", "icmp", "icmpv6", "arp", "data",
     ];
 
     private static readonly Lazy<string> Home = new(CreateHome, LazyThreadSafetyMode.ExecutionAndPublication);
@@ -23,6 +24,27 @@ internal static class TransportTshark
     public static string[] Info(string path)
     {
         var (code, stdout, stderr) = Run(Home.Value, "-n", "-o", "tcp.analyze_sequence_numbers:TRUE", "-r", path, "-T", "fields", "-e", "_ws.col.Info");
+        code.ShouldBe(0, stderr);
+        return stdout.TrimEnd('\n').Split('\n');
+    }
+
+    /// <summary>tshark's <c>-T fields</c> output for <paramref name="fields"/> (tab-separated, repeated fields joined by
+    /// ';'), one line per frame, with the preferences <paramref name="prefs"/> set.</summary>
+    public static string[] Fields(string path, IEnumerable<string> prefs, params string[] fields)
+    {
+        List<string> args = ["-n"];
+        foreach (var p in prefs)
+        {
+            args.AddRange(["-o", p]);
+        }
+
+        args.AddRange(["-r", path, "-T", "fields", "-E", "separator=/t", "-E", "aggregator=;", "-E", "occurrence=a"]);
+        foreach (var f in fields)
+        {
+            args.AddRange(["-e", f]);
+        }
+
+        var (code, stdout, stderr) = Run(Home.Value, [.. args]);
         code.ShouldBe(0, stderr);
         return stdout.TrimEnd('\n').Split('\n');
     }
