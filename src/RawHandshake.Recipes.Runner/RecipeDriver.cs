@@ -35,6 +35,8 @@ public sealed class RecipeDriver : IFlowDriver
     private uint? srvTsVal;
     private uint? srvTsEcr;
     private ushort? srvWin;
+    private readonly Dictionary<string, long> captured = new(StringComparer.Ordinal);
+    private readonly List<Inbound> run = [];
 
     public RecipeDriver(Recipe recipe, TimeSpan defaultWait)
     {
@@ -135,6 +137,7 @@ public sealed class RecipeDriver : IFlowDriver
         started = true;
         deadline = null;
         closeIssued = false;
+        run.Clear();
         if (index >= recipe.Steps.Count)
         {
             Outcome = new FlowOutcome(true, null, $"recipe passed: {recipe.Steps.Count} steps");
@@ -225,13 +228,25 @@ public sealed class RecipeDriver : IFlowDriver
                 return DoSend(send, flow);
 
             case ExpectStep e:
-                if (inbound.TryDequeue(out var seg))
+                while (inbound.TryDequeue(out var seg))
                 {
-                    var diffs = StepMatch.Diff(e, seg, serverIsn, s.Iss, Value(flow));
-                    return diffs.Count == 0 ? Verdict.Pass : Verdict.Fail($"the segment that came is {Describe(seg, s.Iss)}", diffs);
+                    if (Early(e.NotBefore, seg) is { } early)
+                    {
+                        return early;
+                    }
+
+                    var v = MatchSegment(e, seg, flow);
+                    if (v is not null)
+                    {
+                        return v;
+                    }
                 }
 
-                return late ? Verdict.Fail($"nothing came within {Ms(now - stepStart)}") : null;
+                return late
+                    ? Verdict.Fail(run.Count > 0
+                        ? $"only {run.Sum(x => x.Parsed.PayloadLength)} of {e.Length!.A!.Offset} bytes came within {Ms(now - stepStart)}, in {Segments(run.Count)}"
+                        : $"nothing came within {Ms(now - stepStart)}")
+                    : null;
 
             case ExpectNothingStep:
                 if (inbound.TryDequeue(out var unwanted))
@@ -241,12 +256,12 @@ public sealed class RecipeDriver : IFlowDriver
 
                 return late ? Verdict.Pass : null;
 
-            case ExpectRstStep:
+            case ExpectRstStep rs:
                 while (inbound.TryDequeue(out var r))
                 {
                     if (r.Tcp.Has(TcpFlags.Rst))
                     {
-                        return Verdict.Pass;
+                        return Early(rs.NotBefore, r) ?? Verdict.Pass;
                     }
                 }
 
@@ -332,6 +347,26 @@ public sealed class RecipeDriver : IFlowDriver
 
                 return null;
 
+            case CloseStep { Half: true }:
+                if (!closeIssued)
+                {
+                    closeIssued = true;
+                    flow.Close(); // our FIN only: the server may go on sending
+                }
+
+                // Done once our FIN is acknowledged: FIN-WAIT-2, or TIME-WAIT when the server's FIN came with the ACK.
+                if (s.State is TcpState.FinWait2 or TcpState.TimeWait)
+                {
+                    return Consumed(Verdict.Pass);
+                }
+
+                if (flow.Failure is { } hf)
+                {
+                    return Verdict.Fail(hf.Reason);
+                }
+
+                return late ? Verdict.Fail($"our FIN was not acknowledged within {Ms(now - stepStart)} (state {s.State.ToRfc()})") : null;
+
             case CloseStep:
                 if (!closeIssued)
                 {
@@ -381,6 +416,123 @@ public sealed class RecipeDriver : IFlowDriver
         }
     }
 
+    /// <summary>
+    /// A segment that came before the step's lower time bound (less the tolerance) fails it: packetdrill's
+    /// <c>+0.3</c> is as much "not sooner" as "not later".
+    /// </summary>
+    private Verdict? Early(TimeSpan? notBefore, Inbound seg)
+    {
+        if (notBefore is not { } low)
+        {
+            return null;
+        }
+
+        var after = seg.At - stepStart;
+        return after < low - tolerance
+            ? Verdict.Fail($"it came too early: after {Ms(after)}, expected no sooner than {Ms(low)} (tolerance {Ms(tolerance)})", [$"time: expected {Ms(low)}.. vs actual {Ms(after)}"])
+            : null;
+    }
+
+    /// <summary>
+    /// One arrived segment against an expect: a verdict, or null while a run of segments that together make up the
+    /// expected one (TSO/GSO on the server) is still incomplete. A run: contiguous segments, each with the expected
+    /// flags (FIN only on the last; PSH, when expected, on any), each short of the expected length, adding up to it exactly.
+    /// </summary>
+    private Verdict? MatchSegment(ExpectStep e, Inbound seg, Flow flow)
+    {
+        var s = flow.Session;
+        var value = Value(flow);
+        if (run.Count == 0)
+        {
+            var diffs = StepMatch.Diff(e, seg, serverIsn, s.Iss, value);
+            if (diffs.Count == 0)
+            {
+                return Captured(e, seg, seg.Parsed.PayloadLength, flow, null);
+            }
+
+            if (RunPart(e, seg, 0) is not { } first || StepMatch.Diff(first, seg, serverIsn, s.Iss, value).Count > 0)
+            {
+                return Verdict.Fail($"the segment that came is {Describe(seg, s.Iss)}", diffs);
+            }
+
+            run.Add(seg);
+            return null;
+        }
+
+        var sofar = run.Sum(x => x.Parsed.PayloadLength);
+        var previous = run[^1];
+        var contiguous = seg.Tcp.Seq == previous.Tcp.Seq + previous.Parsed.PayloadLength;
+        var part = RunPart(e, seg, sofar);
+        var partDiffs = part is null ? [] : StepMatch.Diff(part, seg, serverIsn, s.Iss, value);
+        if (!contiguous || part is null || partDiffs.Count > 0)
+        {
+            var why = !contiguous ? ["tcp.seq: the segment does not follow the run's previous one"] : part is null ? [$"tcp.len: {seg.Parsed.PayloadLength} bytes overrun the expected {e.Length!.A!.Offset}"] : partDiffs;
+            return Verdict.Fail($"segment {run.Count + 1} of a run that should make up the expected one is {Describe(seg, s.Iss)}", why);
+        }
+
+        run.Add(seg);
+        var total = sofar + seg.Parsed.PayloadLength;
+        return total == e.Length!.A!.Offset ? Captured(e, run[0], total, flow, run.Count) : null;
+    }
+
+    /// <summary>
+    /// The expectation for one segment of a run starting <paramref name="offset"/> bytes into the expected payload:
+    /// the same step with its length (and payload slice) for this segment, the start only for the first, PSH and FIN
+    /// only on the last. Null when the step cannot be met by a run (no exact constant length) or the segment is too long.
+    /// </summary>
+    private static ExpectStep? RunPart(ExpectStep e, Inbound seg, long offset)
+    {
+        if (e.Length is not { Kind: MatchKind.Equal, A: { IsConstant: true, Base: NumberBase.Relative } lenExpr })
+        {
+            return null;
+        }
+
+        var len = seg.Parsed.PayloadLength;
+        var want = lenExpr.Offset;
+        if (len == 0 || offset + len > want)
+        {
+            return null;
+        }
+
+        var last = offset + len == want;
+        if (offset == 0 && last)
+        {
+            return null; // a single segment is matched as it is
+        }
+
+        // Before the last segment: no FIN, and PSH only when the step expects it (the server may push each part); flags *
+        // take any flags on every segment.
+        TcpFlags? partFlags = e.Flags.Exact is not { } flags || last ? e.Flags.Exact : (flags & ~(TcpFlags.Psh | TcpFlags.Fin)) | (flags & seg.Tcp.Flags & TcpFlags.Psh);
+        return e with
+        {
+            Flags = e.Flags with { Exact = partFlags },
+            Seq = offset == 0 ? e.Seq : null,
+            Length = Matcher.EqualTo(len),
+            Payload = e.Payload is { } p ? p[(int)offset..(int)(offset + len)] : null,
+        };
+    }
+
+    /// <summary>The step matched (on one segment, or on a run of <paramref name="segments"/>): keeps its captures.</summary>
+    private Verdict Captured(ExpectStep e, Inbound seg, long length, Flow flow, int? segments)
+    {
+        foreach (var c in e.Captures)
+        {
+            long? v = c.Field.Name == "len" ? length : c.Field.Read(seg.Parsed, seg.Frame);
+            if (v is not { } value)
+            {
+                return Verdict.Fail($"cannot capture {c.Variable} = {c.Field.Name}: the segment does not carry {c.Field.Shown}");
+            }
+
+            captured[c.Variable] = value;
+        }
+
+        var kept = e.Captures.Count == 0 ? null : string.Join(", ", e.Captures.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Variable} = {captured[c.Variable]}")));
+        var message = segments is { } n ? $"matched by a run of {Segments(n)}" + (kept is null ? "" : "; " + kept) : kept;
+        return new Verdict(true, message, []);
+    }
+
+    private static string Segments(int n) => n == 1 ? "1 segment" : $"{n} segments";
+
     /// <summary>A high-level step owns what arrived while it ran: low-level expectations start after it.</summary>
     private Verdict Consumed(Verdict v)
     {
@@ -412,41 +564,10 @@ public sealed class RecipeDriver : IFlowDriver
 
         var win = send.Window is { } w ? (ushort)Evaluate(w, flow) : (flags & TcpFlags.Syn) != 0 ? (ushort)Math.Min(s.Config.ReceiveWindow, 65535) : s.AdvertisedWindow;
         byte[]? raw = send.Options is { } opts ? OptionBytes(opts, flow) : null;
-        var overrides = Overrides(send.Fields, raw);
+        var overrides = RecipeFields.Overrides(send.Fields, raw);
         var segment = new OutgoingSegment(flags, seq, ack, win, optionSet, send.Payload);
         flow.SendCrafted(segment, overrides);
         return Verdict.Pass;
-    }
-
-    private static FrameOverrides Overrides(IReadOnlyList<FieldOverride> fields, byte[]? rawOptions)
-    {
-        var o = new FrameOverrides { RawOptions = rawOptions };
-        foreach (var f in fields)
-        {
-            o = f.Name switch
-            {
-                "ttl" => o with { Ttl = (byte)f.Value },
-                "tos" => o with { Tos = (byte)f.Value },
-                "ip.id" => o with { IpId = (ushort)f.Value },
-                "df" => o with { DontFragment = f.Value != 0 },
-                "ip.checksum" => o with { IpChecksum = (ushort)f.Value },
-                "tcp.checksum" => o with { TcpChecksum = (ushort)f.Value },
-                "urg" => o with { Urgent = (ushort)f.Value },
-                "data-offset" => o with { DataOffset = (byte)f.Value },
-                "ip.len" => o with { IpLength = (ushort)f.Value },
-                "ihl" => o with { Ihl = (byte)f.Value },
-                "reserved" => o with { Reserved = (byte)f.Value },
-                "dscp" => o with { Dscp = (byte)f.Value },
-                "ecn" => o with { Ecn = (byte)f.Value },
-                "mf" => o with { MoreFragments = f.Value != 0 },
-                "evil" => o with { ReservedFlag = f.Value != 0 },
-                "frag-offset" => o with { FragmentOffset = (ushort)f.Value },
-                "ip.options" => o with { IpOptions = f.Bytes },
-                _ => o,
-            };
-        }
-
-        return o;
     }
 
     /// <summary>The options as the session should know them (for negotiation), from a send's option list.</summary>
@@ -589,12 +710,12 @@ public sealed class RecipeDriver : IFlowDriver
             "$our.isn" => s.Iss.Value,
             "$snd.nxt" => s.SndNxt.Value,
             "$rcv.nxt" => s.RcvNxt?.Value ?? throw new UnknownValueException("$rcv.nxt is unknown: the server's SYN has not come"),
-            "$srv.win" => srvWin ?? 0,
+            "$srv.win" => srvWin ?? throw new UnknownValueException("$srv.win is unknown: no segment has come from the server"),
             "$srv.mss" => flow.Handshake?.PeerMss ?? s.PeerMss,
-            "$srv.wscale" => flow.Handshake?.PeerWindowScale ?? 0,
-            "$srv.tsval" => srvTsVal ?? 0,
-            "$srv.tsecr" => srvTsEcr ?? 0,
-            _ => 0,
+            "$srv.wscale" => flow.Handshake?.PeerWindowScale ?? throw new UnknownValueException("$srv.wscale is unknown: the server's SYN-ACK has not come"),
+            "$srv.tsval" => srvTsVal ?? throw new UnknownValueException("$srv.tsval is unknown: no segment with timestamps has come from the server"),
+            "$srv.tsecr" => srvTsEcr ?? throw new UnknownValueException("$srv.tsecr is unknown: no segment with timestamps has come from the server"),
+            _ => captured.TryGetValue(name.ToLowerInvariant(), out var v) ? v : throw new UnknownValueException($"{name} is unknown: the step that captures it has not run"),
         };
     }
 

@@ -54,7 +54,14 @@ public static class StepMatch
 
         if (e.Options is { } opts)
         {
-            OptionDiffs(diffs, opts, seg.Options, x => value(x, null), x => value(x, ourIsn), ourIsn);
+            if (e.ExactOptions)
+            {
+                ExactOptionDiffs(diffs, opts, seg.Options, x => value(x, null), x => value(x, ourIsn), ourIsn);
+            }
+            else
+            {
+                OptionDiffs(diffs, opts, seg.Options, x => value(x, null), x => value(x, ourIsn), ourIsn);
+            }
         }
 
         foreach (var f in e.Fields)
@@ -75,11 +82,32 @@ public static class StepMatch
         diffs.Add(Mismatch(name, m, actual, value));
     }
 
-    /// <summary>packetdrill's wording: <c>tcp.ack: expected 3 (0x3) vs actual 1 (0x1)</c>, or the matcher when not a plain value.</summary>
-    public static string Mismatch(string name, Matcher m, long actual, Func<NumberExpr, long> value) =>
-        m.Kind == MatchKind.Equal
-            ? string.Create(CultureInfo.InvariantCulture, $"{name}: expected {value(m.A!)} (0x{value(m.A!):x}) vs actual {actual} (0x{actual:x})")
-            : string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} vs actual {actual} (0x{actual:x})");
+    /// <summary>
+    /// packetdrill's wording: <c>tcp.ack: expected 3 (0x3) vs actual 1 (0x1)</c>, or the matcher when not a plain value.
+    /// A matcher with variables also shows what it came to: <c>tcp.options.tsval: expected &gt;=$t+10 (= &gt;=81244) vs
+    /// actual 81230 (0x13d4e)</c>, <c>tcp.options.tsecr: expected $srv.tsval (= 5, 0x5) vs actual 4 (0x4)</c>.
+    /// </summary>
+    public static string Mismatch(string name, Matcher m, long actual, Func<NumberExpr, long> value)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(value);
+        var constant = m.A is not { IsConstant: false } && m.B is not { IsConstant: false };
+        if (m.Kind == MatchKind.Equal)
+        {
+            var v = value(m.A!);
+            return constant
+                ? string.Create(CultureInfo.InvariantCulture, $"{name}: expected {v} (0x{v:x}) vs actual {actual} (0x{actual:x})")
+                : string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} (= {v}, 0x{v:x}) vs actual {actual} (0x{actual:x})");
+        }
+
+        if (constant)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} vs actual {actual} (0x{actual:x})");
+        }
+
+        var evaluated = m with { A = m.A is null ? null : NumberExpr.Literal(value(m.A)), B = m.B is null ? null : NumberExpr.Literal(value(m.B)) };
+        return string.Create(CultureInfo.InvariantCulture, $"{name}: expected {m} (= {evaluated}) vs actual {actual} (0x{actual:x})");
+    }
 
     private static void OptionDiffs(List<string> diffs, IReadOnlyList<OptionMatch> wanted, ReadOnlySpan<byte> options, Func<NumberExpr, long> value, Func<NumberExpr, long> sackValue, SeqNum ourIsn)
     {
@@ -165,6 +193,82 @@ public static class StepMatch
         }
     }
 
+    /// <summary>
+    /// The whole list, as packetdrill compares it: the same options in the same order, NOPs and EOL included, nothing
+    /// more; values as matchers. One line for the lists when they differ in shape, then the values that differ.
+    /// </summary>
+    private static void ExactOptionDiffs(List<string> diffs, IReadOnlyList<OptionMatch> wanted, ReadOnlySpan<byte> options, Func<NumberExpr, long> value, Func<NumberExpr, long> sackValue, SeqNum ourIsn)
+    {
+        var kinds = new List<byte>();
+        foreach (var opt in new TcpOptionReader(options))
+        {
+            kinds.Add((byte)opt.Kind);
+        }
+
+        var text = OptionText(options);
+        var shapeOk = kinds.Count == wanted.Count;
+        for (var i = 0; shapeOk && i < wanted.Count; i++)
+        {
+            shapeOk = KindOf(wanted[i]) == kinds[i];
+        }
+
+        if (!shapeOk)
+        {
+            var expected = string.Join(",", wanted.Select(RecipePrinter.OptionMatchText));
+            diffs.Add($"tcp.options: expected exactly <{expected}> vs actual <{text}>");
+            return;
+        }
+
+        var at = 0;
+        foreach (var a in new TcpOptionReader(options))
+        {
+            var o = wanted[at++];
+            switch (o.Kind)
+            {
+                case OptionKindName.Mss:
+                    Check(diffs, "tcp.options.mss", o.Value, a.Mss, value);
+                    break;
+                case OptionKindName.WindowScale:
+                    Check(diffs, "tcp.options.wscale", o.Value, a.WindowScale, value);
+                    break;
+                case OptionKindName.Timestamps:
+                    Check(diffs, "tcp.options.tsval", o.TsVal, a.TsVal, value);
+                    Check(diffs, "tcp.options.tsecr", o.TsEcr, a.TsEcr, value);
+                    break;
+                case OptionKindName.Sack when o.Sack is { } blocks:
+                    if (blocks.Count != a.SackBlockCount)
+                    {
+                        diffs.Add($"tcp.options.sack: expected {blocks.Count} blocks vs actual {a.SackBlockCount} (<{text}>)");
+                        break;
+                    }
+
+                    for (var b = 0; b < blocks.Count; b++)
+                    {
+                        var (l, r) = a.SackBlock(b);
+                        Check(diffs, $"tcp.options.sack[{b}].left", blocks[b].Left, new SeqNum(l).RelativeTo(ourIsn), sackValue);
+                        Check(diffs, $"tcp.options.sack[{b}].right", blocks[b].Right, new SeqNum(r).RelativeTo(ourIsn), sackValue);
+                    }
+
+                    break;
+                case OptionKindName.Raw when o.RawData is { } data && !a.Data.SequenceEqual(data):
+                    diffs.Add($"tcp.options: expected kind {o.RawKind} hex {Convert.ToHexStringLower(data)} vs actual kind {o.RawKind} hex {Convert.ToHexStringLower(a.Data)}");
+                    break;
+            }
+        }
+    }
+
+    private static byte KindOf(OptionMatch o) => o.Kind switch
+    {
+        OptionKindName.Mss => (byte)TcpOptionKind.Mss,
+        OptionKindName.WindowScale => (byte)TcpOptionKind.WindowScale,
+        OptionKindName.SackPermitted => (byte)TcpOptionKind.SackPermitted,
+        OptionKindName.Timestamps => (byte)TcpOptionKind.Timestamps,
+        OptionKindName.Sack => (byte)TcpOptionKind.Sack,
+        OptionKindName.Nop => (byte)TcpOptionKind.Nop,
+        OptionKindName.Eol => (byte)TcpOptionKind.EndOfOptions,
+        _ => o.RawKind ?? 0,
+    };
+
     private static void OptionValue(List<string> diffs, string name, Matcher? m, long? actual, Func<NumberExpr, long> value, string text)
     {
         if (actual is null)
@@ -178,36 +282,25 @@ public static class StepMatch
 
     private static void FieldDiff(List<string> diffs, FieldMatch f, Inbound seg, Func<NumberExpr, long> value)
     {
-        var ip = seg.Parsed.IPv4!.Value;
+        var field = RecipeFields.Get(f.Name);
         if (f.Verdict is { } verdict)
         {
-            var actual = FrameJson.Status(seg.TcpChecksum);
+            var actual = FrameJson.Status(field.Name == "ip.checksum" ? seg.Parsed.IpChecksum(seg.Frame) : seg.TcpChecksum);
             if (!string.Equals(verdict, actual, StringComparison.OrdinalIgnoreCase))
             {
-                diffs.Add($"{f.Name}: expected {verdict} vs actual {actual}");
+                diffs.Add($"{field.Shown}: expected {verdict} vs actual {actual}");
             }
 
             return;
         }
 
-        long? observed = f.Name switch
+        if (field.Read(seg.Parsed, seg.Frame) is not { } observed)
         {
-            "ttl" => ip.Ttl,
-            "tos" => ip.Tos,
-            "ip.id" => ip.Id,
-            "df" => ip.DontFragment ? 1 : 0,
-            "urg" => seg.Tcp.Urgent,
-            "data-offset" => seg.Tcp.DataOffset,
-            "tcp.checksum" => seg.Tcp.Checksum,
-            _ => null,
-        };
-        if (observed is null)
-        {
-            diffs.Add($"{f.Name}: cannot be checked on a received segment");
+            diffs.Add($"{field.Shown}: expected {f.Value} vs actual none (the segment does not carry it)");
             return;
         }
 
-        Check(diffs, f.Name == "ttl" || f.Name == "tos" || f.Name == "df" ? "ip." + f.Name : f.Name.Contains('.', StringComparison.Ordinal) ? f.Name : "tcp." + f.Name, f.Value, observed.Value, value);
+        Check(diffs, field.Shown, f.Value, observed, value);
     }
 
     public static string OptionText(ReadOnlySpan<byte> options)

@@ -5,7 +5,7 @@ namespace RawHandshake.EndToEnd.Tests;
 
 /// <summary>Issue 5's bar: every shipped recipe runs green against the real Linux servers, many times over, without a flake.</summary>
 [Trait("Category", "Live")]
-public sealed class RecipeTests(LabFixture lab) : IClassFixture<LabFixture>
+public sealed partial class RecipeTests(LabFixture lab) : IClassFixture<LabFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(120);
 

@@ -1,4 +1,8 @@
+using System.Reflection;
+using CommandLine;
 using RawHandshake.Cli.Args;
+using RawHandshake.Engine;
+using RawHandshake.Recipes.Syntax;
 using RawHandshake.Wire.Building;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
@@ -50,24 +54,18 @@ public sealed class FrameSpec
             throw new UsageException($"--ip-options: {ipOptions.Length} bytes do not fit in an IP header (at most 40; set --ihl to send them anyway)");
         }
 
-        spec.IPv4 = new IPv4Header
+        // The header fields a recipe's send can set come from the one field table: its option names, ranges and setters.
+        var fields = HeaderFields(o);
+        spec.IPv4 = RecipeFields.Apply(fields, new IPv4Header
         {
             Source = src,
             Destination = dst,
             Version = ArgParse.U8(o.IpVersion, "--ip-version", 15),
-            Ihl = ArgParse.U8(o.Ihl, "--ihl", 15),
-            Tos = ArgParse.U8(o.Tos, "--tos") ?? 0,
-            TotalLength = ArgParse.U16(o.IpLength, "--ip-len"),
-            Id = ArgParse.U16(o.Id, "--id") ?? 1,
-            ReservedFlag = o.Evil,
-            DontFragment = o.Df,
-            MoreFragments = o.Mf,
-            FragmentOffset = (ushort)(ArgParse.Optional(o.FragOffset, "--frag-offset", 8191, v => v) ?? 0),
-            Ttl = ArgParse.U8(o.Ttl, "--ttl") ?? 64,
+            Id = 1,
+            Ttl = 64,
             Protocol = ArgParse.U8(o.Protocol, "--protocol"),
-            Checksum = ArgParse.U16(o.IpChecksum, "--ip-checksum"),
             Options = ipOptions,
-        };
+        });
 
         if (o.Data.Any() && o.DataHex.Any())
         {
@@ -134,13 +132,8 @@ public sealed class FrameSpec
             new SeqNum(ArgParse.U32(o.Seq, "--seq") ?? 0),
             new SeqNum(ArgParse.U32(o.Ack, "--ack") ?? 0),
             o.Flags is null ? TcpFlags.Syn : ArgParse.Flags(o.Flags, "--flags"),
-            ArgParse.U16(o.Win, "--window") ?? 64240)
-        {
-            DataOffset = ArgParse.U8(o.DataOffset, "--data-offset", 15),
-            Reserved = ArgParse.U8(o.Reserved, "--reserved", 7) ?? 0,
-            Checksum = ArgParse.U16(o.TcpChecksum, "--tcp-checksum"),
-            Urgent = ArgParse.U16(o.Urg, "--urg") ?? 0,
-        };
+            ArgParse.U16(o.Win, "--window") ?? 64240);
+        spec.Tcp = RecipeFields.Apply(fields, spec.Tcp);
         spec.TcpOptions = TcpOptionBytes(o);
         if (spec.TcpOptions.Length > 40 && spec.Tcp.DataOffset is null)
         {
@@ -149,6 +142,43 @@ public sealed class FrameSpec
 
         return spec;
     }
+
+    /// <summary>
+    /// The craft options of every header field in <see cref="RecipeFields"/> (its <see cref="RecipeField.CraftOption"/>),
+    /// each parsed in the field's range and set through the field's setter, as a recipe's send sets it.
+    /// </summary>
+    internal static FrameOverrides HeaderFields(CraftOptions o)
+    {
+        var overrides = new FrameOverrides();
+        foreach (var field in RecipeFields.All)
+        {
+            if (field.Set is not { } set || field.CraftOption is not { } option || OptionProperty(option) is not { } property)
+            {
+                continue;
+            }
+
+            long? value = property.GetValue(o) switch
+            {
+                string text => (long)ArgParse.Number(text, option, (ulong)field.Max),
+                true => 1,
+                _ => null,
+            };
+            if (value is { } v)
+            {
+                overrides = set(overrides, v);
+            }
+        }
+
+        return overrides;
+    }
+
+    private static readonly Dictionary<string, PropertyInfo> CraftProperties = typeof(CraftOptions).GetProperties()
+        .Select(p => (p, a: p.GetCustomAttribute<OptionAttribute>()))
+        .Where(x => x.a?.LongName is { Length: > 0 })
+        .ToDictionary(x => "--" + x.a!.LongName, x => x.p, StringComparer.Ordinal);
+
+    /// <summary>The craft option property named <paramref name="option"/> (<c>--ttl</c>), or null when craft has none.</summary>
+    public static PropertyInfo? OptionProperty(string option) => CraftProperties.GetValueOrDefault(option);
 
     private static byte[] TcpOptionBytes(CraftOptions o)
     {

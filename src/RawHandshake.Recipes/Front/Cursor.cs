@@ -19,6 +19,9 @@ internal sealed class Cursor(LogicalLine line)
 
     public LogicalLine Line { get; } = line;
 
+    /// <summary>The <c>$NAME</c>s captured by earlier steps (<c>$t = tsval</c>): usable wherever a number goes.</summary>
+    public IReadOnlySet<string> Captured { get; init; } = new HashSet<string>();
+
     public bool AtEnd => index >= tokens.Count;
 
     public Token? Peek(int ahead = 0) => index + ahead < tokens.Count ? tokens[index + ahead] : null;
@@ -194,9 +197,11 @@ internal sealed class Cursor(LogicalLine line)
         var text = t.Text;
         var cut = text.IndexOfAny(['+', '-'], 1);
         var name = (cut < 0 ? text : text[..cut]).ToLowerInvariant();
-        if (!RecipeVariables.IsKnown(name))
+        if (!RecipeVariables.IsKnown(name) && !Captured.Contains(name))
         {
-            throw Fail(t, $"unknown variable '{Token.Show(cut < 0 ? text : text[..cut])}' (known: {RecipeVariables.Known})");
+            throw Fail(t, RecipeVariables.IsCapturable(name)
+                ? $"'{name}' is used before a step captures it (write {name} = FIELD on an earlier expect)"
+                : $"unknown variable '{Token.Show(cut < 0 ? text : text[..cut])}' (known: {RecipeVariables.Known}, or $NAME captured by an earlier expect)");
         }
 
         long offset = 0;

@@ -161,7 +161,7 @@ internal static class Lexer
                 continue;
             }
 
-            if (c is '<' or '>' or ',' or ':' or '(' or ')' or '*' or '[' or ']')
+            if (c is '<' or '>' or ',' or ':' or '(' or ')' or '*' or '[' or ']' or '=' or '~')
             {
                 tokens.Add(new Token(TokenKind.Punct, c.ToString(), lineNo, i + 1));
                 i++;

@@ -18,6 +18,9 @@ internal sealed record Setting(string Name, SourcePos Pos, object Value);
 
 internal sealed record DescriptionItem(SourcePos Pos, string Text) : Item(Pos, "description");
 
+/// <summary><c>dialect packetdrill|rawhandshake</c>.</summary>
+internal sealed record DialectItem(SourcePos Pos, RecipeDialect Dialect) : Item(Pos, "dialect");
+
 internal sealed record StepItem(Step Step, string Keyword) : Item(Step.Pos, Keyword);
 
 /// <summary>A line with an error (already reported). <see cref="Item.Keyword"/> is its first word, lower case, or "".</summary>
@@ -27,7 +30,7 @@ internal sealed record BrokenItem(SourcePos Pos, string Keyword) : Item(Pos, Key
 internal static class Parser
 {
     public const string StepKeywords = "send expect connect push recv close wait-close abort sleep window echo";
-    public const string HeaderKeywords = "target option options description";
+    public const string HeaderKeywords = "target option options description dialect";
 
     /// <summary>The largest window a <c>window N</c> step can ask for: 65535 scaled by 14.</summary>
     public const long MaxScaledWindow = 65535L << 14;
@@ -35,6 +38,9 @@ internal static class Parser
     public static List<Item> Parse(List<LogicalLine> lines, string file, List<RecipeDiagnostic> diagnostics)
     {
         var items = new List<Item>();
+        // A .pkt file is read in packetdrill's dialect unless it says otherwise; a dialect line changes it from there on.
+        var dialect = file.EndsWith(".pkt", StringComparison.OrdinalIgnoreCase) ? RecipeDialect.Packetdrill : RecipeDialect.RawHandshake;
+        var captured = new HashSet<string>(StringComparer.Ordinal);
         foreach (var line in lines)
         {
             var first = line.Tokens.Count > 0 ? line.Tokens[0] : null;
@@ -48,7 +54,18 @@ internal static class Parser
 
             try
             {
-                items.Add(ParseLine(new Cursor(line)));
+                var item = ParseLine(new Cursor(line) { Captured = captured }, dialect);
+                if (item is DialectItem d)
+                {
+                    dialect = d.Dialect;
+                }
+
+                if (item is StepItem { Step: ExpectStep { Captures: { Count: > 0 } caps } })
+                {
+                    captured.UnionWith(caps.Select(x => x.Variable));
+                }
+
+                items.Add(item);
             }
             catch (ParseError e)
             {
@@ -60,7 +77,7 @@ internal static class Parser
         return items;
     }
 
-    private static Item ParseLine(Cursor c)
+    private static Item ParseLine(Cursor c, RecipeDialect dialect)
     {
         var first = c.Next();
         if (!first.IsWord)
@@ -70,17 +87,31 @@ internal static class Parser
 
         var keyword = first.Text.ToLowerInvariant();
         var text = c.Line.Text;
+        if (keyword.StartsWith('+'))
+        {
+            // packetdrill's relative time before an expect: +0.3 (exactly) or +0.3~+0.4 (a range), in seconds.
+            var (low, high) = RelativeTime(c, first);
+            var kw = c.AtEnd ? throw Cursor.Fail(first, $"'{first.Shown}' needs a step after it: +0.3 expect …") : c.Next();
+            if (!kw.Is("expect"))
+            {
+                throw Cursor.Fail(kw, $"a packetdrill time ('{first.Shown}') goes only before expect; before a send write sleep first");
+            }
+
+            return new StepItem(ParseExpect(c, kw, text, dialect, (low, high, first)), "expect");
+        }
+
         return keyword switch
         {
+            "dialect" => ParseDialect(c, first),
             "target" => ParseTarget(c, first),
             "option" or "options" => ParseOptions(c, first, keyword),
             "description" => ParseDescription(c, first),
-            "send" => new StepItem(ParseSend(c, first, text), keyword),
-            "expect" => new StepItem(ParseExpect(c, first, text), keyword),
+            "send" => new StepItem(ParseSend(c, first, text, dialect), keyword),
+            "expect" => new StepItem(ParseExpect(c, first, text, dialect, null), keyword),
             "connect" => new StepItem(ParseConnect(c, first, text), keyword),
             "push" => new StepItem(ParsePush(c, first, text), keyword),
             "recv" => new StepItem(ParseRecv(c, first, text), keyword),
-            "close" => new StepItem(Done(c, "close", new CloseStep(first.Pos, text)), keyword),
+            "close" => new StepItem(ParseClose(c, first, text), keyword),
             "abort" => new StepItem(Done(c, "abort", new AbortStep(first.Pos, text)), keyword),
             "wait-close" => new StepItem(ParseWaitClose(c, first, text), keyword),
             "sleep" => new StepItem(ParseSleep(c, first, text), keyword),
@@ -106,6 +137,53 @@ internal static class Parser
     }
 
     // ── header ──────────────────────────────────────────────────────────────────────────────────────────────
+
+    private static DialectItem ParseDialect(Cursor c, Token keyword)
+    {
+        var t = c.AtEnd ? throw Cursor.Fail(keyword, "dialect needs a name: dialect packetdrill or dialect rawhandshake") : c.Next();
+        var dialect = t.Is("packetdrill") ? RecipeDialect.Packetdrill
+            : t.Is("rawhandshake") ? RecipeDialect.RawHandshake
+            : throw Cursor.Fail(t, $"unknown dialect '{t.Shown}' (expected packetdrill or rawhandshake)");
+        FinishHeader(c, "dialect");
+        return new DialectItem(keyword.Pos, dialect);
+    }
+
+    /// <summary>packetdrill's <c>+0.3</c> or <c>+0.3~+0.4</c> (seconds after the previous step).</summary>
+    private static (TimeSpan Low, TimeSpan High) RelativeTime(Cursor c, Token first)
+    {
+        var low = Seconds(first);
+        var high = low;
+        if (c.TakePunct("~"))
+        {
+            var t = c.AtEnd ? throw Cursor.Fail(c.Previous, "missing the end of the time range after '~' (+0.3~+0.4)") : c.Next();
+            if (!t.IsWord || !t.Text.StartsWith('+'))
+            {
+                throw Cursor.Fail(t, $"expected a relative time such as +0.4 after '~', found '{t.Shown}'");
+            }
+
+            high = Seconds(t);
+            if (high < low)
+            {
+                throw Cursor.Fail(t, $"empty time range {first.Text}~{t.Text}: the earlier time comes first");
+            }
+        }
+
+        return (low, high);
+    }
+
+    private static TimeSpan Seconds(Token t)
+    {
+        var digits = t.Text[1..];
+        if (digits.Length == 0 || !digits.All(ch => char.IsAsciiDigit(ch) || ch == '.') || digits.Count(ch => ch == '.') > 1 || digits == "."
+            || !decimal.TryParse(digits, System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
+        {
+            throw Cursor.Fail(t, $"bad relative time '{t.Shown}' (packetdrill's seconds: +0.3, +1, +0.3~+0.4)");
+        }
+
+        return seconds * TimeSpan.TicksPerSecond > Cursor.MaxDuration.Ticks
+            ? throw Cursor.Fail(t, "a relative time is limited to 24 hours")
+            : TimeSpan.FromTicks((long)(seconds * TimeSpan.TicksPerSecond));
+    }
 
     private static TargetItem ParseTarget(Cursor c, Token keyword)
     {
@@ -218,10 +296,51 @@ internal static class Parser
 
     // ── flags, sequence specs ───────────────────────────────────────────────────────────────────────────────
 
-    private const string FlagsHint = "S, S., P., F., R, R. or .";
+    private const string FlagsHint = "S, S., P., F., R, R., . or - for none";
 
-    /// <summary>FLAGS in any spelling <see cref="TcpFlagsText.TryParse"/> takes; <c>*</c> (null) when allowed.</summary>
-    private static (TcpFlags? Flags, SourcePos Pos) ParseFlags(Cursor c, Token keyword, bool allowAny)
+    /// <summary>packetdrill's flag letters: <c>A</c> is AE there (ours: ACK, with <c>N</c> for AE).</summary>
+    private static TcpFlags? PacketdrillLetter(char ch) => ch switch
+    {
+        'F' => TcpFlags.Fin,
+        'S' => TcpFlags.Syn,
+        'R' => TcpFlags.Rst,
+        'P' => TcpFlags.Psh,
+        '.' => TcpFlags.Ack,
+        'U' => TcpFlags.Urg,
+        'E' => TcpFlags.Ece,
+        'W' => TcpFlags.Cwr,
+        'A' => TcpFlags.Ns,
+        _ => null,
+    };
+
+    /// <summary>The flags of a letter word in the order written (<c>.P</c> → ACK, PSH); empty for other spellings.</summary>
+    private static List<TcpFlags> LetterOrder(string text, RecipeDialect dialect)
+    {
+        var order = new List<TcpFlags>();
+        foreach (var ch in text)
+        {
+            TcpFlags? f = dialect == RecipeDialect.Packetdrill ? PacketdrillLetter(ch) : null;
+            if (f is null && TcpFlagsText.TryParse(ch == '.' ? "." : ch.ToString(), out var one, out _) && ch is not ('0' or '1' or '2' or '3' or '4' or '5' or '6' or '7' or '8' or '9'))
+            {
+                f = one;
+            }
+
+            if (f is null || f == TcpFlags.None)
+            {
+                return [];
+            }
+
+            order.Add(f.Value);
+        }
+
+        return order;
+    }
+
+    /// <summary>
+    /// FLAGS in any spelling <see cref="TcpFlagsText.TryParse"/> takes, or <c>-</c> for none; <c>*</c> (null) when
+    /// allowed. In the packetdrill dialect a word of packetdrill's letters (<c>F S R P . U E W A</c>) reads <c>A</c> as AE.
+    /// </summary>
+    private static (TcpFlags? Flags, SourcePos Pos, List<TcpFlags> Order) ParseFlags(Cursor c, Token keyword, bool allowAny, RecipeDialect dialect)
     {
         if (c.AtEnd)
         {
@@ -233,7 +352,24 @@ internal static class Parser
         var first = c.Next();
         if (first.IsPunct("*"))
         {
-            return allowAny ? (null, first.Pos) : throw Cursor.Fail(first, "send needs exact flags, not '*'");
+            return allowAny ? (null, first.Pos, []) : throw Cursor.Fail(first, "send needs exact flags, not '*'");
+        }
+
+        if (first.IsWord && first.Text == "-")
+        {
+            return (TcpFlags.None, first.Pos, []); // packetdrill's spelling of no flags at all
+        }
+
+        if (dialect == RecipeDialect.Packetdrill && first.IsWord && first.Text.All(ch => PacketdrillLetter(ch) is not null)
+            && !(c.Peek() is { } glued && first.Touches(glued) && (glued.IsWord || glued.IsPunct(","))))
+        {
+            var pd = TcpFlags.None;
+            foreach (var ch in first.Text)
+            {
+                pd |= PacketdrillLetter(ch)!.Value;
+            }
+
+            return (pd, first.Pos, LetterOrder(first.Text, dialect));
         }
 
         var parts = new List<Token>();
@@ -296,7 +432,7 @@ internal static class Parser
 
         if (TcpFlagsText.TryParse(text, out var flags, out var error))
         {
-            return (flags, first.Pos);
+            return (flags, first.Pos, parts.Count == 1 ? LetterOrder(text, dialect) : []);
         }
 
         var message = error ?? $"bad flags '{text}'";
@@ -323,32 +459,6 @@ internal static class Parser
 
     // ── send ────────────────────────────────────────────────────────────────────────────────────────────────
 
-    private static readonly Dictionary<string, (long Min, long Max)> SendFields = new()
-    {
-        ["ttl"] = (0, 255),
-        ["tos"] = (0, 255),
-        ["dscp"] = (0, 63),
-        ["ecn"] = (0, 3),
-        ["frag-offset"] = (0, 8191),
-        ["ip.id"] = (0, 65535),
-        ["ip.checksum"] = (0, 65535),
-        ["tcp.checksum"] = (0, 65535),
-        ["urg"] = (0, 65535),
-        ["data-offset"] = (0, 15),
-        ["ip.len"] = (0, 65535),
-        ["ihl"] = (0, 15),
-        ["reserved"] = (0, 7),
-    };
-
-    private static readonly Dictionary<string, (long Min, long Max)> ExpectFields = new()
-    {
-        ["ttl"] = (0, 255),
-        ["tos"] = (0, 255),
-        ["ip.id"] = (0, 65535),
-        ["urg"] = (0, 65535),
-        ["data-offset"] = (0, 15),
-    };
-
     private static void Once(HashSet<string> seen, string name, Token at, string? message = null)
     {
         if (!seen.Add(name))
@@ -357,19 +467,55 @@ internal static class Parser
         }
     }
 
-    private static SendStep ParseSend(Cursor c, Token keyword, string text)
+    /// <summary>
+    /// What the one segment grammar read: <c>FLAGS [SEQ[:END](LEN)] [ack N] [win N] [&lt;OPTIONS&gt;] [PAYLOAD]</c> and the
+    /// step's own clauses. On a send every value is exact (a matcher of kind Equal), on an expect any matcher.
+    /// </summary>
+    private sealed class SegmentParts
     {
-        var (flags, _) = ParseFlags(c, keyword, allowAny: false);
-        NumberExpr? seq = null;
+        public TcpFlags? Flags { get; set; }
+        public SourcePos FlagsPos { get; set; }
+        public List<TcpFlags> Order { get; set; } = [];
+        public Matcher? Seq { get; set; }
+        public Matcher? Length { get; set; }
+        public Token? LengthAt { get; set; }
+        public Matcher? Ack { get; set; }
+        public Matcher? Window { get; set; }
+        public IReadOnlyList<OptionSpec>? SendOptions { get; set; }
+        public IReadOnlyList<OptionMatch>? ExpectOptions { get; set; }
+        public byte[]? Payload { get; set; }
+        public Token? PayloadAt { get; set; }
+        public HashSet<string> Seen { get; } = [];
+    }
+
+    /// <summary>
+    /// The segment grammar that send and expect share. <paramref name="clause"/> reads one clause of the step's own (a
+    /// field, <c>within</c>, a capture …) and returns false when the token is none of them.
+    /// </summary>
+    private static SegmentParts ParseSegment(Cursor c, Token keyword, bool expect, RecipeDialect dialect, SegmentParts parts, Func<Token, string?, bool> clause)
+    {
+        (parts.Flags, parts.FlagsPos, parts.Order) = ParseFlags(c, keyword, allowAny: expect, dialect);
+
+        // A value of the segment: exact on a send, any matcher on an expect.
+        Matcher Value(string what, string field, long min, long max) => expect
+            ? c.Matcher(what, field, min, max)
+            : c.Number(what, field, min, max) is var n ? new Matcher(MatchKind.Equal, n, null, n.Pos) : null!;
+
         NumberExpr? end = null;
         Token? endTok = null;
-        long? len = null;
-        Token? lenTok = null;
-        if (c.AtNumber)
+        var atSeq = expect ? c.AtMatcher && !(c.Peek(1) is { } assign && assign.IsPunct("=")) : c.AtNumber;
+        if (atSeq)
         {
-            seq = c.Number("a sequence number", "seq", 0, Cursor.MaxUInt32);
-            if (c.TakePunct(":"))
+            var seqTok = c.Peek()!;
+            parts.Seq = Value("a sequence number", "seq", 0, Cursor.MaxUInt32);
+            if (c.PeekPunct(":"))
             {
+                if (parts.Seq.Kind != MatchKind.Equal)
+                {
+                    throw Cursor.Fail(seqTok, $"SEQ:END needs an exact start, not '{parts.Seq}' (write the length as (LEN) instead)");
+                }
+
+                c.Next();
                 endTok = c.Peek();
                 end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
             }
@@ -378,17 +524,21 @@ internal static class Parser
         if (c.PeekPunct("("))
         {
             c.Next();
-            lenTok = c.Peek();
-            len = c.Literal("a length", "length", 0, 65535);
+            parts.LengthAt = c.Peek();
+            parts.Length = expect
+                ? c.Matcher("a length", "length", 0, 65535)
+                : Matcher.EqualTo(c.Literal("a length", "length", 0, 65535)) with { Pos = parts.LengthAt?.Pos ?? default };
             if (!c.TakePunct(")"))
             {
                 throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
             }
         }
 
-        if (seq is not null && end is not null)
+        if (parts.Seq is { } seq && end is not null)
         {
-            if (Span(seq, end) is not { } span)
+            var span = Span(seq.A!, end);
+            var len = parts.Length;
+            if (span is null)
             {
                 if (len is null)
                 {
@@ -402,22 +552,15 @@ internal static class Parser
                     throw Cursor.Fail(endTok!, $"{seq}:{end} spans {span} bytes; at most 65535 fit in a segment");
                 }
 
-                len = span;
-                lenTok = endTok;
+                parts.Length = new Matcher(MatchKind.Equal, NumberExpr.Literal(span.Value) with { Pos = endTok!.Pos }, null, endTok.Pos);
             }
-            else if (span != len)
+            else if (len.Kind == MatchKind.Equal && len.A!.IsConstant && span != len.A.Offset)
             {
-                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span)}, but the length says ({len})");
+                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span.Value)}, but the length says ({len})");
             }
         }
 
-        NumberExpr? ack = null;
-        NumberExpr? win = null;
-        IReadOnlyList<OptionSpec>? options = null;
-        byte[]? payload = null;
-        Token? payloadTok = null;
-        var fields = new List<FieldOverride>();
-        var seen = new HashSet<string>();
+        var seen = parts.Seen;
         while (!c.AtEnd)
         {
             var t = c.Peek()!;
@@ -426,39 +569,61 @@ internal static class Parser
             {
                 Once(seen, "ack", t);
                 c.Next();
-                ack = c.Number("a number", "ack", 0, Cursor.MaxUInt32);
+                parts.Ack = Value("a number", "ack", 0, Cursor.MaxUInt32);
             }
             else if (word is "win" or "window")
             {
                 Once(seen, "win", t);
                 c.Next();
-                win = c.Number("a number", "win", 0, 65535);
+                parts.Window = Value("a number", "win", 0, 65535);
             }
             else if (t.IsPunct("<"))
             {
                 Once(seen, "<options>", t, "the options are given twice");
-                options = ParseOptionSpecs(c, c.Next(), onSend: true);
+                if (expect)
+                {
+                    parts.ExpectOptions = ParseOptionMatches(c, c.Next());
+                }
+                else
+                {
+                    parts.SendOptions = ParseOptionSpecs(c, c.Next(), onSend: true);
+                }
             }
             else if (t.Kind == TokenKind.String || word == "hex")
             {
                 Once(seen, "payload", t, "the payload is given twice");
                 c.Next();
-                payloadTok = t;
-                payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
+                parts.PayloadAt = t;
+                parts.Payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
             }
-            else if (word is "df" or "nodf")
+            else if (!clause(t, word))
+            {
+                throw Cursor.Extra(t, expect ? "expect" : "send");
+            }
+        }
+
+        if (parts.Length is { Kind: MatchKind.Equal, A.IsConstant: true } l && parts.Payload is { } p && p.Length != l.A.Offset)
+        {
+            throw Cursor.Fail(parts.PayloadAt!, $"the payload is {Bytes(p.Length)} but the length says ({l})");
+        }
+
+        return parts;
+    }
+
+    private static SendStep ParseSend(Cursor c, Token keyword, string text, RecipeDialect dialect)
+    {
+        var fields = new List<FieldOverride>();
+        var parts = new SegmentParts();
+        var seen = parts.Seen;
+        bool Clause(Token t, string? word)
+        {
+            if (word == "nodf")
             {
                 Once(seen, "df", t);
                 c.Next();
-                fields.Add(new FieldOverride("df", word == "df" ? 1 : 0, t.Pos));
+                fields.Add(new FieldOverride("df", 0, t.Pos));
             }
-            else if (word is "mf" or "evil")
-            {
-                Once(seen, word, t);
-                c.Next();
-                fields.Add(new FieldOverride(word, 1, t.Pos));
-            }
-            else if (word == "ip.options")
+            else if (word == RecipeFields.IpOptions)
             {
                 Once(seen, word, t);
                 c.Next();
@@ -478,32 +643,41 @@ internal static class Parser
 
                 fields.Add(new FieldOverride(word, bytes.Length, t.Pos, bytes));
             }
-            else if (word is not null && SendFields.TryGetValue(word, out var range))
+            else if (word is not null && RecipeFields.Find(word) is { Settable: true } field)
             {
-                Once(seen, word, t);
+                Once(seen, field.Name, t);
                 c.Next();
-                fields.Add(new FieldOverride(word, c.Literal("a number", word, range.Min, range.Max), t.Pos));
+                var value = field.IsFlag && !Cursor.IsLiteral(c.Peek()) ? 1 : c.Literal("a number", field.Name, field.Min, field.Max);
+                fields.Add(new FieldOverride(field.Name, value, t.Pos));
+            }
+            else if (word is not null && RecipeFields.Find(word) is { } other)
+            {
+                throw Cursor.Fail(t, other.Place == FieldPlace.Option
+                    ? $"'{word}' is set inside <options> on send (<mss 1460, TS val 1 ecr 0 …>)"
+                    : $"'{word}' is set by the segment itself on send (FLAGS SEQ:END(LEN) ack N win N)");
             }
             else
             {
-                throw Cursor.Extra(t, "send");
+                return false;
             }
+
+            return true;
         }
 
-        if (len is not null)
+        ParseSegment(c, keyword, expect: false, dialect, parts, Clause);
+        var len = parts.Length?.A?.Offset;
+        var payload = parts.Payload;
+        var generated = false;
+        if (payload is null && len > 0)
         {
-            if (payload is null && len > 0)
-            {
-                throw Cursor.Fail(lenTok!, $"length ({len}) needs a payload: give the payload as \"text\" or hex …");
-            }
-
-            if (payload is not null && payload.Length != len)
-            {
-                throw Cursor.Fail(payloadTok!, $"the payload is {Bytes(payload.Length)} but the length says ({len})");
-            }
+            payload = new byte[len.Value]; // packetdrill's filler: (LEN) without a payload sends LEN zero bytes
+            generated = true;
         }
 
-        return new SendStep(keyword.Pos, text, flags!.Value, seq, (uint?)len, ack, win, options, payload ?? [], fields);
+        return new SendStep(keyword.Pos, text, parts.Flags!.Value, parts.Seq?.A, (uint?)len, parts.Ack?.A, parts.Window?.A, parts.SendOptions, payload ?? [], fields)
+        {
+            Generated = generated,
+        };
     }
 
     // ── options ─────────────────────────────────────────────────────────────────────────────────────────────
@@ -738,13 +912,59 @@ internal static class Parser
         }
 
         within = c.Duration("a duration");
+        if (c.PeekPunct(".."))
+        {
+            throw Cursor.Fail(c.Peek()!, "a time range (within A..B) goes only on expect and expect rst");
+        }
     }
 
-    private static Step ParseExpect(Cursor c, Token keyword, string text)
+    /// <summary><c>within D</c> or <c>within A..B</c> (the low end in <paramref name="notBefore"/>).</summary>
+    private static void Within(Cursor c, ref TimeSpan? within, ref TimeSpan? notBefore, (TimeSpan Low, TimeSpan High, Token At)? prefix)
+    {
+        if (prefix is { } p)
+        {
+            throw Cursor.Fail(c.Peek()!, $"the time is given twice: '{p.At.Shown}' and 'within'");
+        }
+
+        Within(c, ref within, ref notBefore);
+    }
+
+    private static void Within(Cursor c, ref TimeSpan? within, ref TimeSpan? notBefore)
+    {
+        var t = c.Next();
+        if (within is not null)
+        {
+            throw Cursor.Fail(t, "'within' given twice");
+        }
+
+        var low = c.Duration("a duration");
+        if (!c.TakePunct(".."))
+        {
+            within = low;
+            return;
+        }
+
+        var high = c.Duration("the end of the time range");
+        if (high < low)
+        {
+            throw Cursor.Fail(c.Previous, $"empty time range {RecipePrinter.Duration(low)}..{RecipePrinter.Duration(high)}: the low end comes first");
+        }
+
+        within = high;
+        notBefore = low;
+    }
+
+    private static Step ParseExpect(Cursor c, Token keyword, string text, RecipeDialect dialect, (TimeSpan Low, TimeSpan High, Token At)? prefix)
     {
         var head = c.Peek();
         var word = head is { IsWord: true } ? head.Text.ToLowerInvariant() : null;
-        TimeSpan? within = null;
+        TimeSpan? within = prefix?.High;
+        TimeSpan? notBefore = prefix?.Low;
+        if (prefix is { } pre && word is "nothing" or "icmp" or "state" or "server-state")
+        {
+            throw Cursor.Fail(pre.At, $"a packetdrill time goes only before an expected segment or rst, not before 'expect {word}'");
+        }
+
         switch (word)
         {
             case "nothing":
@@ -777,11 +997,11 @@ internal static class Parser
                     c.Next();
                     while (c.PeekWord("within"))
                     {
-                        Within(c, ref within);
+                        Within(c, ref within, ref notBefore, prefix);
                     }
 
                     c.Finish("expect rst");
-                    return new ExpectRstStep(keyword.Pos, text, within);
+                    return new ExpectRstStep(keyword.Pos, text, within) { NotBefore = notBefore };
                 }
 
             case "icmp":
@@ -803,7 +1023,7 @@ internal static class Parser
                 }
         }
 
-        return ParseExpectSegment(c, keyword, text);
+        return ParseExpectSegment(c, keyword, text, dialect, prefix);
     }
 
     private static ExpectIcmpStep ParseExpectIcmp(Cursor c, Token keyword, string text)
@@ -858,156 +1078,114 @@ internal static class Parser
         return new ExpectIcmpStep(keyword.Pos, text, type, code, within);
     }
 
-    private static ExpectStep ParseExpectSegment(Cursor c, Token keyword, string text)
+    private static ExpectStep ParseExpectSegment(Cursor c, Token keyword, string text, RecipeDialect dialect, (TimeSpan Low, TimeSpan High, Token At)? prefix)
     {
-        var (flags, flagsPos) = ParseFlags(c, keyword, allowAny: true);
-        Matcher? seq = null;
-        Matcher? len = null;
-        NumberExpr? end = null;
-        Token? endTok = null;
-        if (c.AtMatcher)
-        {
-            var seqTok = c.Peek()!;
-            seq = c.Matcher("a sequence number", "seq", 0, Cursor.MaxUInt32);
-            if (c.PeekPunct(":"))
-            {
-                if (seq.Kind != MatchKind.Equal)
-                {
-                    throw Cursor.Fail(seqTok, $"SEQ:END needs an exact start, not '{seq}' (write the length as (LEN) instead)");
-                }
-
-                c.Next();
-                endTok = c.Peek();
-                end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
-            }
-        }
-
-        if (c.PeekPunct("("))
-        {
-            c.Next();
-            len = c.Matcher("a length", "length", 0, 65535);
-            if (!c.TakePunct(")"))
-            {
-                throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
-            }
-        }
-
-        if (seq is not null && end is not null)
-        {
-            var span = Span(seq.A!, end);
-            if (span is null)
-            {
-                if (len is null)
-                {
-                    throw Cursor.Fail(endTok!, $"cannot tell the length of {seq}:{end}: add (LEN)");
-                }
-            }
-            else if (len is null)
-            {
-                if (span > 65535)
-                {
-                    throw Cursor.Fail(endTok!, $"{seq}:{end} spans {span} bytes; at most 65535 fit in a segment");
-                }
-
-                len = new Matcher(MatchKind.Equal, NumberExpr.Literal(span.Value) with { Pos = endTok!.Pos }, null, endTok.Pos);
-            }
-            else if (len.Kind == MatchKind.Equal && len.A!.IsConstant && span != len.A.Offset)
-            {
-                throw Cursor.Fail(endTok!, $"{seq}:{end} spans {Bytes(span.Value)}, but the length says ({len})");
-            }
-        }
-
-        Matcher? ack = null;
-        Matcher? win = null;
-        IReadOnlyList<OptionMatch>? options = null;
-        byte[]? payload = null;
-        Token? payloadTok = null;
-        TimeSpan? within = null;
+        var exact = dialect == RecipeDialect.Packetdrill;
+        TimeSpan? within = prefix?.High;
+        TimeSpan? notBefore = prefix?.Low;
         var fields = new List<FieldMatch>();
-        var seen = new HashSet<string>();
-        while (!c.AtEnd)
+        var captures = new List<Capture>();
+        var parts = new SegmentParts();
+        var seen = parts.Seen;
+        bool Clause(Token t, string? word)
         {
-            var t = c.Peek()!;
-            var word = t.IsWord ? t.Text.ToLowerInvariant() : null;
-            if (word == "ack")
+            if (word == "exact")
             {
-                Once(seen, "ack", t);
                 c.Next();
-                ack = c.Matcher("a number", "ack", 0, Cursor.MaxUInt32);
+                if (!c.PeekPunct("<"))
+                {
+                    throw Cursor.Fail(c.Peek() ?? t, "'exact' goes right before the option list: exact <mss 1460,nop,wscale 7>");
+                }
+
+                exact = true;
             }
-            else if (word is "win" or "window")
+            else if (word is not null && word.StartsWith('$') && c.Peek(1) is { } eq && eq.IsPunct("="))
             {
-                Once(seen, "win", t);
-                c.Next();
-                win = c.Matcher("a number", "win", 0, 65535);
+                captures.Add(ParseCapture(c, captures));
             }
-            else if (t.IsPunct("<"))
-            {
-                Once(seen, "<options>", t, "the options are given twice");
-                options = ParseOptionMatches(c, c.Next());
-            }
-            else if (t.Kind == TokenKind.String || word == "hex")
-            {
-                Once(seen, "payload", t, "the payload is given twice");
-                c.Next();
-                payloadTok = t;
-                payload = t.Kind == TokenKind.String ? t.Bytes! : c.HexRun(t, stopAtDf: true);
-            }
-            else if (word is "df" or "nodf")
+            else if (word == "nodf")
             {
                 Once(seen, "df", t);
                 c.Next();
-                var m = word == "df" && c.AtMatcher ? c.Matcher("a number", "df", 0, 1) : Matcher.EqualTo(word == "df" ? 1 : 0) with { Pos = t.Pos };
-                fields.Add(new FieldMatch("df", m, null, t.Pos));
+                fields.Add(new FieldMatch("df", Matcher.EqualTo(0) with { Pos = t.Pos }, null, t.Pos));
             }
-            else if (word == "tcp.checksum")
+            else if (word is not null && RecipeFields.Find(word) is { Place: not FieldPlace.Segment } field)
             {
-                Once(seen, word, t);
+                Once(seen, field.Name, t);
                 c.Next();
                 var v = c.Peek();
                 var verdict = v is { IsWord: true } ? v.Text.ToLowerInvariant() : null;
-                if (verdict is "good" or "bad" or "offload")
+                if (field.HasVerdict && verdict is "good" or "bad" or "offload")
                 {
                     c.Next();
-                    fields.Add(new FieldMatch(word, null, verdict, t.Pos));
+                    fields.Add(new FieldMatch(field.Name, null, verdict, t.Pos));
                 }
                 else if (c.AtMatcher)
                 {
-                    fields.Add(new FieldMatch(word, c.Matcher("a number", word, 0, 65535), null, t.Pos));
+                    fields.Add(new FieldMatch(field.Name, c.Matcher("a number", field.Name, field.Min, field.Max), null, t.Pos));
+                }
+                else if (field.IsFlag)
+                {
+                    fields.Add(new FieldMatch(field.Name, Matcher.EqualTo(1) with { Pos = t.Pos }, null, t.Pos));
                 }
                 else
                 {
+                    var want = field.HasVerdict ? "good, bad, offload or a number" : "a number";
                     throw v is null
-                        ? Cursor.Fail(t, "missing good, bad, offload or a number after 'tcp.checksum'")
-                        : Cursor.Fail(v, $"expected good, bad, offload or a number after 'tcp.checksum', found '{v.Shown}'");
+                        ? Cursor.Fail(t, $"missing {want} after '{field.Name}'")
+                        : Cursor.Fail(v, $"expected {want} after '{field.Name}', found '{v.Shown}'");
                 }
             }
-            else if (word is not null && ExpectFields.TryGetValue(word, out var range))
+            else if (word is not null && RecipeFields.Find(word) is { } segmentField)
             {
-                Once(seen, word, t);
-                c.Next();
-                fields.Add(new FieldMatch(word, c.Matcher("a number", word, range.Min, range.Max), null, t.Pos));
-            }
-            else if (word is not null && SendFields.ContainsKey(word))
-            {
-                throw Cursor.Fail(t, $"'{word}' can be set on send but not matched by expect (expect checks ttl, tos, ip.id, df, tcp.checksum, urg, data-offset)");
+                throw Cursor.Fail(t, $"'{word}' is matched by the segment itself on expect (FLAGS SEQ:END(LEN) ack M win M); capture it with $NAME = {segmentField.Name}");
             }
             else if (word == "within")
             {
-                Within(c, ref within);
+                Within(c, ref within, ref notBefore, prefix);
             }
             else
             {
-                throw Cursor.Extra(t, "expect");
+                return false;
             }
+
+            return true;
         }
 
-        if (len is { Kind: MatchKind.Equal, A.IsConstant: true } && payload is not null && payload.Length != len.A.Offset)
+        ParseSegment(c, keyword, expect: true, dialect, parts, Clause);
+        var options = parts.ExpectOptions;
+        return new ExpectStep(keyword.Pos, text, new FlagsMatch(parts.Flags, parts.FlagsPos) { Order = parts.Order, Packetdrill = dialect == RecipeDialect.Packetdrill },
+            parts.Seq, parts.Length, parts.Ack, parts.Window, options, parts.Payload, fields, within)
         {
-            throw Cursor.Fail(payloadTok!, $"the payload is {Bytes(payload.Length)} but the length says ({len})");
+            NotBefore = notBefore,
+            ExactOptions = exact && options is not null,
+            Captures = captures,
+        };
+    }
+
+    /// <summary><c>$NAME = FIELD</c>: NAME is new (not a built-in, not captured twice on the line), FIELD in the table.</summary>
+    private static Capture ParseCapture(Cursor c, List<Capture> earlier)
+    {
+        var nameTok = c.Next();
+        var name = nameTok.Text.ToLowerInvariant();
+        if (!RecipeVariables.IsCapturable(name))
+        {
+            throw Cursor.Fail(nameTok, RecipeVariables.IsKnown(name)
+                ? $"'{nameTok.Shown}' is a built-in value; capture into a name of your own ($t = tsval)"
+                : $"bad variable name '{nameTok.Shown}' (write $ and letters, digits or _: $t, $srv_ts1)");
         }
 
-        return new ExpectStep(keyword.Pos, text, new FlagsMatch(flags, flagsPos), seq, len, ack, win, options, payload, fields, within);
+        if (earlier.Any(e => e.Variable == name))
+        {
+            throw Cursor.Fail(nameTok, $"'{name}' is captured twice on this line");
+        }
+
+        c.Next(); // =
+        var fieldTok = c.AtEnd ? throw Cursor.Fail(c.Previous, $"missing a field after '=' (one of {RecipeFields.CapturableNames})") : c.Next();
+        var field = fieldTok.IsWord ? RecipeFields.Find(fieldTok.Text) : null;
+        return field is null
+            ? throw Cursor.Fail(fieldTok, $"unknown field '{fieldTok.Shown}' (one of {RecipeFields.CapturableNames})")
+            : new Capture(name, field, nameTok.Pos);
     }
 
     // ── high-level steps ────────────────────────────────────────────────────────────────────────────────────
@@ -1043,14 +1221,37 @@ internal static class Parser
         return (null, t);
     }
 
+    /// <summary>The most a <c>push N bytes</c> generates.</summary>
+    public const int MaxGeneratedPush = 16 << 20;
+
+    private static CloseStep ParseClose(Cursor c, Token keyword, string text)
+    {
+        var half = c.TakeWord("half");
+        c.Finish(half ? "close half" : "close");
+        return new CloseStep(keyword.Pos, text) { Half = half };
+    }
+
     private static PushStep ParsePush(Cursor c, Token keyword, string text)
     {
         var (data, at) = Data(c);
+        var generated = false;
+        if (data is null && Cursor.IsLiteral(at))
+        {
+            var n = (int)Cursor.CheckedLiteral(c.Next(), "a number", "push", 1, MaxGeneratedPush);
+            if (!c.TakeWord("bytes") && !c.TakeWord("byte"))
+            {
+                throw Cursor.Fail(c.Peek() ?? at!, $"expected 'bytes' after 'push {at!.Shown}'");
+            }
+
+            data = new byte[n]; // generated filler: zeros, as packetdrill's
+            generated = true;
+        }
+
         if (data is null)
         {
             throw at is null
-                ? Cursor.Fail(keyword, "push needs data: push \"text\" or push hex 41 42")
-                : Cursor.Fail(at, $"expected \"text\" or hex after 'push', found '{at.Shown}'");
+                ? Cursor.Fail(keyword, "push needs data: push \"text\", push hex 41 42 or push N bytes")
+                : Cursor.Fail(at, $"expected \"text\", hex or N bytes after 'push', found '{at.Shown}'");
         }
 
         if (data.Length == 0)
@@ -1071,7 +1272,7 @@ internal static class Parser
         }
 
         c.Finish("push");
-        return new PushStep(keyword.Pos, text, data, thenAck);
+        return new PushStep(keyword.Pos, text, data, thenAck) { Generated = generated };
     }
 
     private static RecvStep ParseRecv(Cursor c, Token keyword, string text)

@@ -20,6 +20,9 @@ internal static class Validator
         /// <summary>Closed by <c>close</c> or <c>wait-close</c>.</summary>
         Closed,
 
+        /// <summary>Our sending side is shut (<c>close half</c>): the server may still send; nothing more from us.</summary>
+        HalfClosed,
+
         /// <summary>Reset: <c>abort</c>, a <c>send</c> with RST, or an expected RST.</summary>
         Reset,
 
@@ -37,6 +40,7 @@ internal static class Validator
 
         TargetSpec? target = null;
         DescriptionItem? description = null;
+        DialectItem? dialect = null;
         var settings = new Dictionary<string, Setting>();
         SourcePos? firstStep = null;
         var steps = new List<Step>();
@@ -48,7 +52,7 @@ internal static class Validator
         {
             switch (item)
             {
-                case TargetItem or OptionsItem or DescriptionItem when firstStep is { } fs:
+                case TargetItem or OptionsItem or DescriptionItem or DialectItem when firstStep is { } fs:
                     Error(item.Pos, $"'{item.Keyword}' belongs in the header, before the first step (line {fs.Line})");
                     break;
 
@@ -60,6 +64,18 @@ internal static class Validator
                     else
                     {
                         target = t.Target;
+                    }
+
+                    break;
+
+                case DialectItem dl:
+                    if (dialect is not null)
+                    {
+                        Error(dl.Pos, $"duplicate 'dialect' (first at line {dialect.Pos.Line})");
+                    }
+                    else
+                    {
+                        dialect = dl;
                     }
 
                     break;
@@ -140,7 +156,12 @@ internal static class Validator
             Tolerance = Get<TimeSpan>("tolerance"),
             Positions = settings.ToDictionary(kv => kv.Key, kv => kv.Value.Pos),
         };
-        var header = new RecipeHeader(target, defaults, description?.Text) { DescriptionPos = description?.Pos };
+        var header = new RecipeHeader(target, defaults, description?.Text)
+        {
+            DescriptionPos = description?.Pos,
+            Dialect = dialect?.Dialect ?? (file.EndsWith(".pkt", StringComparison.OrdinalIgnoreCase) ? RecipeDialect.Packetdrill : RecipeDialect.RawHandshake),
+            DialectPos = dialect?.Pos,
+        };
         return new Recipe(file, header, steps);
 
         T? Get<T>(string name)
@@ -203,8 +224,22 @@ internal static class Validator
                     Set(Conn.Reset, step);
                     break;
 
+                case PushStep when conn == Conn.HalfClosed:
+                    Error(step.Pos, $"our side is closed (close half at line {connLine}): push has nothing to send on");
+                    break;
+
                 case PushStep or RecvStep:
                     Need(step);
+                    break;
+
+                case CloseStep { Half: true }:
+                    Need(step);
+                    if (conn == Conn.HalfClosed)
+                    {
+                        Error(step.Pos, $"our side is already closed (close half at line {connLine})");
+                    }
+
+                    Set(Conn.HalfClosed, step);
                     break;
 
                 case CloseStep or WaitCloseStep:

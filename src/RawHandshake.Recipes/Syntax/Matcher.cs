@@ -84,10 +84,19 @@ public sealed record Matcher(MatchKind Kind, NumberExpr? A, NumberExpr? B, Sourc
     };
 }
 
-/// <summary>The flags an <c>expect</c> wants: exactly <see cref="Exact"/>, or anything when it is null (<c>*</c>).</summary>
+/// <summary>
+/// The flags an <c>expect</c> wants: exactly <see cref="Exact"/>, or anything when it is null (<c>*</c>).
+/// <see cref="Order"/> is the order the step wrote them in (one flag per entry), so that messages print them that way.
+/// </summary>
 public sealed record FlagsMatch(TcpFlags? Exact, SourcePos Pos = default)
 {
     public bool IsAny => Exact is null;
+
+    /// <summary>The flags in the order written (<c>.P</c> → ACK, PSH); empty when not known (canonical order then).</summary>
+    public IReadOnlyList<TcpFlags> Order { get; init; } = [];
+
+    /// <summary>Written in the packetdrill dialect: AE prints as <c>A</c>.</summary>
+    public bool Packetdrill { get; init; }
 
     public bool Matches(TcpFlags flags) => Exact is null || Exact.Value == flags;
 
@@ -95,7 +104,37 @@ public sealed record FlagsMatch(TcpFlags? Exact, SourcePos Pos = default)
 
     public override int GetHashCode() => Exact.GetHashCode();
 
-    public override string ToString() => Exact is { } f ? f.ToTcpdump() : "*";
+    public override string ToString() => Exact is { } f ? Format(f) : "*";
+
+    /// <summary>
+    /// <paramref name="flags"/> in tcpdump letters (<c>.</c> for ACK, <c>W</c> CWR, <c>N</c> AE, <c>-</c> for none), those
+    /// the step wrote first in its order, the others after them in tcpdump's.
+    /// </summary>
+    public string Format(TcpFlags flags)
+    {
+        if (flags == TcpFlags.None)
+        {
+            return "-";
+        }
+
+        var sb = new System.Text.StringBuilder();
+        var left = flags;
+        foreach (var f in Order)
+        {
+            if ((left & f) != 0)
+            {
+                sb.Append(f == TcpFlags.Ns && Packetdrill ? "A" : f.ToTcpdump());
+                left &= ~f;
+            }
+        }
+
+        if (left != TcpFlags.None)
+        {
+            sb.Append(left.ToTcpdump());
+        }
+
+        return sb.ToString();
+    }
 }
 
 /// <summary>

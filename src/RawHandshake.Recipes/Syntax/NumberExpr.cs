@@ -72,6 +72,10 @@ public static class RecipeVariables
 
     public static bool IsKnown(string name) => Names.Contains(name, StringComparer.OrdinalIgnoreCase);
 
+    /// <summary>A name a recipe may capture into: <c>$</c> then letters, digits or <c>_</c> (no dot: the dotted names are built in).</summary>
+    public static bool IsCapturable(string name) =>
+        name.Length > 1 && name[0] == '$' && name.Skip(1).All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_') && !IsKnown(name);
+
     /// <summary>What each name holds, for the README and for runner messages.</summary>
     public static string Describe(string name) => name.ToLowerInvariant() switch
     {

@@ -19,6 +19,22 @@ public sealed record RecipeHeader(TargetSpec? Target, SessionDefaults Defaults, 
     public SourcePos? DescriptionPos { get; init; }
 
     public bool HasTarget => Target is not null;
+
+    /// <summary>The dialect the steps were read in: <c>dialect packetdrill</c>, or a <c>.pkt</c> file.</summary>
+    public RecipeDialect Dialect { get; init; }
+
+    /// <summary>Where the <c>dialect</c> line is, when there is one.</summary>
+    public SourcePos? DialectPos { get; init; }
+}
+
+/// <summary>How clashing spellings are read (docs/recipe-packetdrill.md).</summary>
+public enum RecipeDialect
+{
+    /// <summary>Ours: flag letter <c>A</c> is ACK; an expect's option list is checked for presence (<c>exact &lt;…&gt;</c> for all of it).</summary>
+    RawHandshake,
+
+    /// <summary>packetdrill's: <c>A</c> is AE; an expect's option list is compared exactly (order, NOPs, extras).</summary>
+    Packetdrill,
 }
 
 /// <summary><c>target IP:PORT</c>. <see cref="Host"/> is a dotted IPv4 address, checked with <c>IPv4Address.TryParse</c>.</summary>

@@ -27,7 +27,11 @@ public sealed record SendStep(
     NumberExpr? Window,
     IReadOnlyList<OptionSpec>? Options,
     byte[] Payload,
-    IReadOnlyList<FieldOverride> Fields) : Step(Pos, Text);
+    IReadOnlyList<FieldOverride> Fields) : Step(Pos, Text)
+{
+    /// <summary>The payload was not written but generated from <c>(LEN)</c> (zeros, as packetdrill sends).</summary>
+    public bool Generated { get; init; }
+}
 
 /// <summary>
 /// <c>expect FLAGS [SEQ[:END](LEN)] [ack M] [win M] [&lt;OPTIONS&gt;] [PAYLOAD] [FIELD M]… [within D]</c>: the next TCP
@@ -46,13 +50,30 @@ public sealed record ExpectStep(
     IReadOnlyList<OptionMatch>? Options,
     byte[]? Payload,
     IReadOnlyList<FieldMatch> Fields,
-    TimeSpan? Within) : Step(Pos, Text);
+    TimeSpan? Within) : Step(Pos, Text)
+{
+    /// <summary>The low end of <c>within A..B</c> (or packetdrill's <c>+A~+B</c>): the segment may not come sooner. Null: no lower bound.</summary>
+    public TimeSpan? NotBefore { get; init; }
+
+    /// <summary>The option list is compared exactly (order, NOPs, extras): <c>exact &lt;…&gt;</c>, or any list in the packetdrill dialect.</summary>
+    public bool ExactOptions { get; init; }
+
+    /// <summary>The <c>$NAME = FIELD</c> captures, in the order written.</summary>
+    public IReadOnlyList<Capture> Captures { get; init; } = [];
+}
+
+/// <summary><c>$NAME = FIELD</c> on an <c>expect</c>: keeps FIELD of the matched segment as <c>$NAME</c> for later steps.</summary>
+public sealed record Capture(string Variable, RecipeField Field, SourcePos Pos = default);
 
 /// <summary><c>expect nothing within D</c>: no TCP segment of the flow arrives for D.</summary>
 public sealed record ExpectNothingStep(SourcePos Pos, string Text, TimeSpan Within) : Step(Pos, Text);
 
 /// <summary><c>expect rst [within D]</c>: a segment with RST set (any other flags) arrives on the flow.</summary>
-public sealed record ExpectRstStep(SourcePos Pos, string Text, TimeSpan? Within) : Step(Pos, Text);
+public sealed record ExpectRstStep(SourcePos Pos, string Text, TimeSpan? Within) : Step(Pos, Text)
+{
+    /// <summary>The low end of <c>within A..B</c>: the RST may not come sooner. Null: no lower bound.</summary>
+    public TimeSpan? NotBefore { get; init; }
+}
 
 /// <summary>
 /// <c>expect icmp [unreachable|time-exceeded|echo-reply|type N] [code N] [within D]</c>: an ICMP message about the flow.
@@ -67,7 +88,11 @@ public sealed record ExpectStateStep(SourcePos Pos, string Text, Side Side, TcpS
 public sealed record ConnectStep(SourcePos Pos, string Text, IReadOnlyList<OptionSpec>? Options) : Step(Pos, Text);
 
 /// <summary><c>push "text" | push hex … [then ack M]</c>: sends the data and waits for its ACK; <see cref="ThenAck"/> checks that ACK (relative to our ISN).</summary>
-public sealed record PushStep(SourcePos Pos, string Text, byte[] Data, Matcher? ThenAck) : Step(Pos, Text);
+public sealed record PushStep(SourcePos Pos, string Text, byte[] Data, Matcher? ThenAck) : Step(Pos, Text)
+{
+    /// <summary><c>push N bytes</c>: the data was generated (zeros), not written.</summary>
+    public bool Generated { get; init; }
+}
 
 /// <summary>
 /// <c>recv "text" | recv hex … | recv N bytes [within D]</c>: the next bytes of the server's stream, however segmented.
@@ -75,8 +100,15 @@ public sealed record PushStep(SourcePos Pos, string Text, byte[] Data, Matcher? 
 /// </summary>
 public sealed record RecvStep(SourcePos Pos, string Text, byte[]? Data, int? Count, TimeSpan? Within) : Step(Pos, Text);
 
-/// <summary><c>close</c>: active close (our FIN, the server's ACK and FIN, our ACK).</summary>
-public sealed record CloseStep(SourcePos Pos, string Text) : Step(Pos, Text);
+/// <summary>
+/// <c>close</c>: active close (our FIN, the server's ACK and FIN, our ACK). <c>close half</c> (<see cref="Half"/>):
+/// shutdown of our sending side only: our FIN, done once the server has acknowledged it (FIN-WAIT-2); the server may
+/// go on sending.
+/// </summary>
+public sealed record CloseStep(SourcePos Pos, string Text) : Step(Pos, Text)
+{
+    public bool Half { get; init; }
+}
 
 /// <summary><c>wait-close [within D]</c>: passive close: wait for the server's FIN, then close our side.</summary>
 public sealed record WaitCloseStep(SourcePos Pos, string Text, TimeSpan? Within) : Step(Pos, Text);

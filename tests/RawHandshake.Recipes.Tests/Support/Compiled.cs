@@ -15,12 +15,15 @@ internal static class Compiled
         return r.Recipe.ShouldNotBeNull();
     }
 
-    public static string Print(string text) => RecipePrinter.Print(Ok(text));
+    public static string Print(string text, string file = File) => RecipePrinter.Print(Ok(text, file));
 
     public static T Step<T>(string text, int index = -1)
+        where T : Step => Step<T>(text, File, index);
+
+    public static T Step<T>(string text, string file, int index = -1)
         where T : Step
     {
-        var steps = Ok(text).Steps;
+        var steps = Ok(text, file).Steps;
         return steps[index < 0 ? steps.Count + index : index].ShouldBeOfType<T>();
     }
 
