@@ -170,3 +170,20 @@ public class ExplainingOutputTests
         UnusualFields.Suffix(frame, FrameParser.Parse(frame)).ShouldContain("[data offset 6 (24 bytes), the options need 20]");
     }
 }
+
+/// <summary>The probe's table by state: the colours, and nothing else changed.</summary>
+public class ProbeColorsTests
+{
+    [Fact]
+    public void PortLinesAreColouredByStateAndOtherLinesAreLeftAlone()
+    {
+        const string table = "PORT        STATE         REASON\n80/tcp      open          syn-ack\n20099/tcp   closed        reset\n20010/tcp   filtered      no-response\n  |_ DF, IP ID 0\n";
+        var painted = Output.ProbeColors.Paint(table);
+        painted.ShouldContain(Output.ProbeColors.Open + "80/tcp      open          syn-ack" + Output.ProbeColors.Reset);
+        painted.ShouldContain(Output.ProbeColors.Closed + "20099/tcp");
+        painted.ShouldContain(Output.ProbeColors.Filtered + "20010/tcp");
+        painted.ShouldContain("\n  |_ DF, IP ID 0\n");
+        painted.ShouldStartWith("PORT ");
+        painted.Replace(Output.ProbeColors.Open, "").Replace(Output.ProbeColors.Closed, "").Replace(Output.ProbeColors.Filtered, "").Replace(Output.ProbeColors.Reset, "").ShouldBe(table);
+    }
+}

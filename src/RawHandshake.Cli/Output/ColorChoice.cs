@@ -16,3 +16,29 @@ public static class ColorChoice
         _ => throw new UsageException($"--color: '{option}' is not one of auto, always, never"),
     };
 }
+
+/// <summary>The probe's port table coloured by state, as nmap's users read it: open green, closed red, filtered yellow.</summary>
+public static class ProbeColors
+{
+    public const string Open = "\u001b[32m", Closed = "\u001b[31m", Filtered = "\u001b[33m", Reset = "\u001b[0m";
+
+    public static string Paint(string table) => string.Join('\n', table.Split('\n').Select(PaintLine));
+
+    private static string PaintLine(string line)
+    {
+        var words = line.Split(' ', 3, StringSplitOptions.RemoveEmptyEntries);
+        if (words.Length < 2 || !words[0].Contains('/', StringComparison.Ordinal) || !char.IsAsciiDigit(words[0][0]))
+        {
+            return line;
+        }
+
+        var color = words[1] switch
+        {
+            "open" or "unfiltered" => Open,
+            "closed" => Closed,
+            _ when words[1].Contains("filtered", StringComparison.Ordinal) => Filtered,
+            _ => null,
+        };
+        return color is null ? line : color + line + Reset;
+    }
+}

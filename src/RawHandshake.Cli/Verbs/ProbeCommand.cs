@@ -1,5 +1,6 @@
 using System.Globalization;
 using RawHandshake.Cli.Args;
+using RawHandshake.Cli.Output;
 using RawHandshake.Engine;
 using RawHandshake.Engine.Live;
 using RawHandshake.Engine.Probe;
@@ -56,6 +57,7 @@ public sealed partial class ProbeOptions : ICommand
 
         var interval = ProbeTargets.Rate(Rate, PortScan.DefaultRate, MaxRate);
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
+        var colored = !Json && ColorChoice.Enabled(Color, context);
         var deepTimeout = LiveRun.Duration(DeepTimeout, "--deep-timeout", TimeSpan.FromSeconds(10));
         if (DeepTimeout is not null && !Deep)
         {
@@ -138,7 +140,8 @@ public sealed partial class ProbeOptions : ICommand
             }
             else
             {
-                context.Out.Write(PortReportText.Table(reports, count > 1));
+                var table = PortReportText.Table(reports, count > 1);
+                context.Out.Write(colored ? ProbeColors.Paint(table) : table);
             }
 
             if (live.Engine.StopRequested)
