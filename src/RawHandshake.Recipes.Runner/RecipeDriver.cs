@@ -27,6 +27,7 @@ public sealed class RecipeDriver : IFlowDriver
     private int index = -1;
     private bool started;
     private TimeSpan stepStart;
+    private TimeSpan? endedAt;
     private TimeSpan? deadline;
     private int pushTarget;
     private int recvCursor;
@@ -144,7 +145,10 @@ public sealed class RecipeDriver : IFlowDriver
             return;
         }
 
-        stepStart = now;
+        // A step that ended with a segment ended when that segment came (not when it was looked at): the next step's
+        // time, as packetdrill counts it, starts there.
+        stepStart = endedAt is { } at && at <= now ? at : now;
+        endedAt = null;
         Begin(recipe.Steps[index], flow, now);
     }
 
@@ -205,9 +209,9 @@ public sealed class RecipeDriver : IFlowDriver
 
         deadline = step switch
         {
-            ExpectStep e => now + (e.Within ?? defaultWait) + tolerance,
+            ExpectStep e => stepStart + (e.Within ?? defaultWait) + tolerance,
             ExpectNothingStep n => now + n.Within,
-            ExpectRstStep r => now + (r.Within ?? defaultWait) + tolerance,
+            ExpectRstStep r => stepStart + (r.Within ?? defaultWait) + tolerance,
             ExpectIcmpStep i => now + (i.Within ?? defaultWait) + tolerance,
             RecvStep r => now + (r.Within ?? defaultWait) + tolerance,
             WaitCloseStep w => now + (w.Within ?? defaultWait) + tolerance,
@@ -261,6 +265,7 @@ public sealed class RecipeDriver : IFlowDriver
                 {
                     if (r.Tcp.Has(TcpFlags.Rst))
                     {
+                        endedAt = r.At;
                         return Early(rs.NotBefore, r) ?? Verdict.Pass;
                     }
                 }
@@ -447,7 +452,7 @@ public sealed class RecipeDriver : IFlowDriver
             var diffs = StepMatch.Diff(e, seg, serverIsn, s.Iss, value);
             if (diffs.Count == 0)
             {
-                return Captured(e, seg, seg.Parsed.PayloadLength, flow, null);
+                return Captured(e, seg, seg.At, seg.Parsed.PayloadLength, null);
             }
 
             if (RunPart(e, seg, 0) is not { } first || StepMatch.Diff(first, seg, serverIsn, s.Iss, value).Count > 0)
@@ -472,7 +477,7 @@ public sealed class RecipeDriver : IFlowDriver
 
         run.Add(seg);
         var total = sofar + seg.Parsed.PayloadLength;
-        return total == e.Length!.A!.Offset ? Captured(e, run[0], total, flow, run.Count) : null;
+        return total == e.Length!.A!.Offset ? Captured(e, run[0], seg.At, total, run.Count) : null;
     }
 
     /// <summary>
@@ -513,8 +518,9 @@ public sealed class RecipeDriver : IFlowDriver
     }
 
     /// <summary>The step matched (on one segment, or on a run of <paramref name="segments"/>): keeps its captures.</summary>
-    private Verdict Captured(ExpectStep e, Inbound seg, long length, Flow flow, int? segments)
+    private Verdict Captured(ExpectStep e, Inbound seg, TimeSpan at, long length, int? segments)
     {
+        endedAt = at;
         foreach (var c in e.Captures)
         {
             long? v = c.Field.Name == "len" ? length : c.Field.Read(seg.Parsed, seg.Frame);
