@@ -119,12 +119,18 @@ public class DissectTests
     [Fact]
     public void PacketDotNetDecodesWhatWeDoNot()
     {
-        // An IPv6 frame: our decoder stops at the EtherType, PacketDotNet takes over.
-        const string ipv6 = "333300000001020000000001" + "86dd" + "6000000000083a01" + "fe800000000000000000000000000001" + "ff020000000000000000000000000001" + "8000000000000000";
-        var r = CliRunner.Run("dissect", ipv6);
+        // IGMP over IPv4: our decoder stops at the IP header, PacketDotNet takes over.
+        const string igmp = "01005e000001020000000001" + "0800" + "4500001c000100000102" + "0000" + "c6120001" + "e0000001" + "1164ee9b00000000";
+        var r = CliRunner.Run("dissect", igmp);
         r.Code.ShouldBe(0, r.Err);
         r.Out.ShouldContain("(decoded by PacketDotNet)");
-        r.Out.ShouldContain("IPv6");
+
+        // IPv6 and ICMPv6 are ours now.
+        const string ipv6 = "333300000001020000000001" + "86dd" + "6000000000083a01" + "fe800000000000000000000000000001" + "ff020000000000000000000000000001" + "8000000000000000";
+        var v6 = CliRunner.Run("dissect", ipv6);
+        v6.Code.ShouldBe(0, v6.Err);
+        v6.Out.ShouldContain("Internet Control Message Protocol v6");
+        v6.Out.ShouldNotContain("PacketDotNet");
     }
 
     [Fact]
