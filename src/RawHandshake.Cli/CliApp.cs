@@ -27,7 +27,13 @@ public static class CliApp
             s.EnableDashDash = true;
         });
 
-        var result = parser.ParseArguments(args, Verbs);
+        // "VERB … --help" is the verb's help wherever --help stands (after a value too: "serve echo --help").
+        if (args.Length > 1 && args.Skip(1).TakeWhile(a => a != "--").Any(a => a is "--help" or "-h"))
+        {
+            args = [args[0], "--help"];
+        }
+
+        var result = parser.ParseArguments(NamingTable.Rewrite(args), Verbs);
         int code;
         try
         {
@@ -86,6 +92,11 @@ public static class CliApp
                     h.MaximumDisplayWidth = 110;
                     return h;
                 }, e => e, verbsIndex: true).ToString();
+            if (list.Any(e => e is HelpRequestedError) && result.TypeInfo.Current is { } helped && helped != typeof(NullInstance))
+            {
+                help = VerbHelp.Wrap(VerbName(helped), help);
+            }
+
             context.Out.WriteLine(help);
             return ExitCodes.Ok;
         }

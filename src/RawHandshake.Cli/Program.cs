@@ -8,6 +8,6 @@ public static class Program
     {
         // First thing, from the main thread in the process's own namespace: the one place signals are handled.
         Interrupts.Process.InstallSignalHandlers();
-        return CliApp.Run(args, new CliContext(Console.Out, Console.Error, Console.In));
+        return CliApp.Run(args, new CliContext(Console.Out, Console.Error, Console.In) { OutIsTerminal = !Console.IsOutputRedirected });
     }
 }

@@ -110,7 +110,7 @@ public class CraftTests
     [InlineData(new[] { "craft", "--flags", "Q" }, "rawhandshake: --flags: unknown flag 'Q' (expected S . P F R U E W C N A)")]
     [InlineData(new[] { "craft", "--seq", "abc" }, "rawhandshake: --seq: 'abc' is not a number (decimal, 0x-hex or 0b-binary)")]
     [InlineData(new[] { "craft", "--sport", "70000" }, "rawhandshake: --sport: 70000 is out of range (0 to 65535, 0xffff)")]
-    [InlineData(new[] { "craft", "--src", "1.2.3" }, "rawhandshake: --src: '1.2.3' is not an IPv4 address")]
+    [InlineData(new[] { "craft", "--src", "1.2.3" }, "rawhandshake: --source: '1.2.3' is not an IPv4 address")]
     [InlineData(new[] { "craft", "--src-mac", "zz:00" }, "rawhandshake: --src-mac: 'zz:00' is not a MAC address (expected aa:bb:cc:dd:ee:ff)")]
     [InlineData(new[] { "craft", "--data", "a", "--data-hex", "41" }, "rawhandshake: --data and --data-hex: give one or the other")]
     [InlineData(new[] { "craft", "--data", "bad\\q" }, "rawhandshake: --data: unknown escape '\\q' (known: \\r \\n \\t \\0 \\\\ \\\" \\xHH \\NNN)")]

@@ -52,8 +52,8 @@ public sealed class BenchTests(LabFixture lab) : IClassFixture<LabFixture>
 
     [Theory]
     [InlineData(new[] { "bench", "sessoin", "--target", "198.18.2.10:20000" }, "bench: unknown benchmark 'sessoin' (known: session, loss, parallel, inject, process)")]
-    [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "-n", "0" }, "bench: -n must be 1 to 100000")]
-    [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "-n", "many" }, "bench: -n must be 1 to 100000")]
+    [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "-n", "0" }, "bench: -c must be 1 to 100000")]
+    [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "-n", "many" }, "bench: -c must be 1 to 100000")]
     [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "--warmup=-1" }, "bench: --warmup must be 0 to 100000")]
     [InlineData(new[] { "bench", "session", "--target", "198.18.2.10" }, "should be IP:PORT")]
     public void BadArgumentsAreOneLineUsageErrors(string[] args, string message)

@@ -52,7 +52,7 @@ public sealed partial class BenchOptions : ICommand
         }
 
         var loss = benchmark == "loss";
-        var sessions = Whole(Count, "-n", 1, MaxSessions, loss ? 5 : 100);
+        var sessions = Whole(Count, "-c", 1, MaxSessions, loss ? 5 : 100);
         var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, loss ? 0 : 20);
         var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(loss ? 30 : 10));
         if (timeout <= TimeSpan.Zero)

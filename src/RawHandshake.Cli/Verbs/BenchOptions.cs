@@ -15,7 +15,7 @@ public sealed partial class BenchOptions : LiveOptions
     [Option('t', "target", HelpText = "An echo server as IP:PORT (the lab's: 198.18.2.10:20000); every benchmark but inject needs one.")]
     public string Target { get; set; } = "";
 
-    [Option('n', "count", HelpText = "Measured sessions of each kind, 1 to 100000 (default 100; loss: 5; parallel: connections at once, default 1000, at most 20000). Each kernel session leaves a socket in TIME-WAIT for 60 s; past a third of the ephemeral ports they slow the kernel down (a warning says so).")]
+    [Option('c', "count", HelpText = "Measured sessions of each kind, 1 to 100000 (default 100; loss: 5; parallel: connections at once, default 1000, at most 20000). Each kernel session leaves a socket in TIME-WAIT for 60 s; past a third of the ephemeral ports they slow the kernel down (a warning says so).")]
     public string? Count { get; set; }
 
     [Option("warmup", HelpText = "Sessions of each kind run first and not counted (default 20; loss: 0; parallel: rounds, default 1).")]
@@ -23,4 +23,7 @@ public sealed partial class BenchOptions : LiveOptions
 
     [Option("rounds", HelpText = "parallel: measured rounds of each kind, 1 to 1000 (default 5).")]
     public string? Rounds { get; set; }
+
+    [Option("timeout", HelpText = "Give up on each session after this long (default 10s; loss: 30s; parallel: each round, 30s).")]
+    public override string? Timeout { get; set; }
 }

@@ -49,7 +49,9 @@ public sealed partial class CraftOptions : ICommand
             }
             else
             {
-                context.Out.Write((i > 0 ? "\n" : "") + FrameText.Render(i + 1, null, 0, parsed, frame, null));
+                var text = FrameText.Render(i + 1, null, 0, parsed, frame, null, info: FrameText.Info(parsed, frame, null, null) + UnusualFields.Suffix(frame, parsed));
+                var eol = text.IndexOf('\n', StringComparison.Ordinal);
+                context.Out.Write((i > 0 ? "\n" : "") + (ColorChoice.Enabled(Color, context) ? Engine.Trace.TraceColors.Paint(text[..eol], frame, parsed, [], ours: true) + text[eol..] : text));
             }
         }
 

@@ -18,7 +18,7 @@ public sealed partial class CraftOptions
     [Option("vlan", HelpText = "Add an 802.1Q tag with this VLAN ID (0-4095).")]
     public string? Vlan { get; set; }
 
-    [Option("src", HelpText = "Source IPv4 address (default 198.18.0.1).")]
+    [Option("source", HelpText = "Source IPv4 address (default 198.18.0.1; --src works too).")]
     public string? Src { get; set; }
 
     [Option("dst", HelpText = "Destination IPv4 address (default 198.18.2.10).")]
@@ -84,7 +84,7 @@ public sealed partial class CraftOptions
     [Option("reserved", HelpText = "The three reserved TCP header bits (0-7).")]
     public string? Reserved { get; set; }
 
-    [Option("win", HelpText = "Window (default 64240).")]
+    [Option("window", HelpText = "Window as sent (default 64240, at most 65535; --win works too).")]
     public string? Win { get; set; }
 
     [Option("urg", HelpText = "Urgent pointer (default 0).")]
@@ -111,11 +111,11 @@ public sealed partial class CraftOptions
     [Option("tcp-options", HelpText = "Raw TCP option bytes in hex, sent as given (replaces --mss/--wscale/--sackok/--sack/--ts).")]
     public string? TcpOptions { get; set; }
 
-    [Option("data", HelpText = "Payload text; C escapes such as \\r\\n and \\x04 are understood.")]
-    public string? Data { get; set; }
+    [Option("data", HelpText = "Payload text; C escapes such as \\r\\n and \\x04 are understood. Repeat it: the texts follow each other.")]
+    public IEnumerable<string> Data { get; set; } = [];
 
-    [Option("data-hex", HelpText = "Payload as hex bytes.")]
-    public string? DataHex { get; set; }
+    [Option("data-hex", HelpText = "Payload as hex bytes. Repeat it: the bytes follow each other.")]
+    public IEnumerable<string> DataHex { get; set; } = [];
 
     [Option("icmp-type", HelpText = "Make an ICMP message of this type instead of TCP (8 echo request, 0 echo reply, 3 unreachable, 11 time exceeded).")]
     public string? IcmpType { get; set; }
@@ -153,7 +153,7 @@ public sealed partial class CraftOptions
     [Option("send", HelpText = "Put the frame on the wire and print each reply (the frame it answers, its RTT) and the statistics (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP; an unset --sport is random.")]
     public bool Send { get; set; }
 
-    [Option("count", HelpText = "With --send: send the frame this many times (default 1, at most 1000000), like hping3 -c. Unless set, the source port, IP ID and ICMP sequence go up by one per frame, so each reply maps to its frame.")]
+    [Option('c', "count", HelpText = "With --send: send the frame this many times (default 1, at most 1000000), like hping3 -c. Unless set, the source port, IP ID and ICMP sequence go up by one per frame, so each reply maps to its frame.")]
     public string? Count { get; set; }
 
     [Option("interval", HelpText = "With --send: time between two frames (default 1s), e.g. 10ms.")]
@@ -179,6 +179,9 @@ public sealed partial class CraftOptions
 
     [Option("json", HelpText = "Print the frame as one JSON object; with --send JSON lines: packets, a reply object per reply, the statistics last.")]
     public bool Json { get; set; }
+
+    [Option("color", HelpText = "Colours: auto (default: only when the output is a terminal and NO_COLOR is unset), always, never.")]
+    public string? Color { get; set; }
 
     [Option("hex-only", HelpText = "Print only the frame's bytes as a hex string.")]
     public bool HexOnly { get; set; }

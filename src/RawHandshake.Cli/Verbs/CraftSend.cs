@@ -6,6 +6,7 @@ using RawHandshake.Engine;
 using RawHandshake.Engine.Live;
 using RawHandshake.Engine.Probe;
 using RawHandshake.Engine.Trace;
+using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Parsing;
 
 namespace RawHandshake.Cli.Verbs;
@@ -126,6 +127,13 @@ public static class CraftSend
         if (tcp && live.Guard == RstGuardMode.None)
         {
             bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset what a SYN opens"));
+        }
+
+        var first = frames.Frame(0);
+        if (UnusualFields.Of(first, FrameParser.Parse(first)) is { Count: > 0 } unusual)
+        {
+            // The fields the user set to something unusual, named once before anything goes out (JSON has them in each packet).
+            bus.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Info, "sent with " + string.Join(" ", unusual.Select(u => u.Text))));
         }
 
         context.SentSomething = true;

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using RawHandshake.Cli.Args;
 using RawHandshake.Cli.Output;
+using RawHandshake.Engine.Trace;
 using RawHandshake.Wire.Capture;
 using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Parsing;
@@ -14,6 +15,7 @@ public sealed partial class DissectOptions : ICommand
     {
         var (frames, timeKnown, warning) = Load(context);
         var count = ArgParse.Optional(Count, "-c", int.MaxValue, v => (int)v);
+        var color = !Json && ColorChoice.Enabled(Color, context);
         var only = ArgParse.Optional(Frame, "--frame", int.MaxValue, v => (int)v);
         if (only is 0)
         {
@@ -54,13 +56,15 @@ public sealed partial class DissectOptions : ICommand
             var seconds = (cf.Timestamp - first).TotalSeconds;
             DateTimeOffset? time = timeKnown ? cf.Timestamp : null;
             var info = PacketSummary.Info(a, cf.Data);
+            var paint = color ? (string line) => TraceColors.Paint(line, cf.Data, parsed, tags ?? [], ours: false) : (Func<string, string>?)null;
             if (Json)
             {
                 context.Out.WriteLine(ToJson(i + 1, time, seconds, parsed, cf.Data, rel, cf.Comment, tags, info, a.Reassembled));
             }
             else if (Summary)
             {
-                context.Out.WriteLine(FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info, PacketSummary.Protocol(a)));
+                var line = FrameText.SummaryLine(i + 1, seconds, parsed, cf.Data, rel, tags, info, PacketSummary.Protocol(a));
+                context.Out.WriteLine(paint is null ? line : paint(line));
             }
             else
             {
@@ -79,7 +83,9 @@ public sealed partial class DissectOptions : ICommand
                     context.Out.WriteLine();
                 }
 
-                context.Out.Write(FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags, info, PacketSummary.Protocol(a)));
+                var text = FrameText.Render(i + 1, time, seconds, parsed, cf.Data, rel, extra, cf.Comment, tags, info, PacketSummary.Protocol(a));
+                var eol = text.IndexOf('\n', StringComparison.Ordinal);
+                context.Out.Write(paint is null || eol < 0 ? text : paint(text[..eol]) + text[eol..]);
             }
 
             shown++;
@@ -172,6 +178,11 @@ public sealed partial class DissectOptions : ICommand
             if (hexArgs.Count > 0)
             {
                 throw new UsageException("dissect: give hex bytes or -r FILE, not both");
+            }
+
+            if (Directory.Exists(Read))
+            {
+                throw new UsageException($"-r {Read}: is a directory; give one capture file (.pcap or .pcapng)");
             }
 
             if (!File.Exists(Read))

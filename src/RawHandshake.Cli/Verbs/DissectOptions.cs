@@ -14,6 +14,9 @@ public sealed partial class DissectOptions
     [Option("json", HelpText = "One JSON object per frame (keys in the README).")]
     public bool Json { get; set; }
 
+    [Option("color", HelpText = "Colours: auto (default: only when the output is a terminal and NO_COLOR is unset), always, never.")]
+    public string? Color { get; set; }
+
     [Option('c', "count", HelpText = "Stop after N frames.")]
     public string? Count { get; set; }
 

@@ -52,7 +52,7 @@ public sealed class FrameSpec
 
         spec.Payload = PayloadOf(o);
         var v6 = Ipv6FrameSpec.Fill(spec, o);
-        var src = v6 ? IPv4Address.Any : ArgParse.Address(o.Src ?? "198.18.0.1", "--src");
+        var src = v6 ? IPv4Address.Any : ArgParse.Address(o.Src ?? "198.18.0.1", "--source");
         var dst = v6 ? IPv4Address.Any : ArgParse.Address(o.Dst ?? "198.18.2.10", "--dst");
         var ipOptions = o.IpOptions is null ? [] : ArgParse.Hex(o.IpOptions, "--ip-options");
         if (ipOptions.Length > 40 && o.Ihl is null)
@@ -132,7 +132,7 @@ public sealed class FrameSpec
             new SeqNum(ArgParse.U32(o.Seq, "--seq") ?? 0),
             new SeqNum(ArgParse.U32(o.Ack, "--ack") ?? 0),
             o.Flags is null ? TcpFlags.Syn : ArgParse.Flags(o.Flags, "--flags"),
-            ArgParse.U16(o.Win, "--win") ?? 64240);
+            ArgParse.U16(o.Win, "--window") ?? 64240);
         spec.Tcp = RecipeFields.Apply(fields, spec.Tcp);
         spec.TcpOptions = TcpOptionBytes(o);
         if (spec.TcpOptions.Length > 40 && spec.Tcp.DataOffset is null)
@@ -179,9 +179,10 @@ public sealed class FrameSpec
 
     /// <summary>The craft option property named <paramref name="option"/> (<c>--ttl</c>), or null when craft has none.</summary>
     public static PropertyInfo? OptionProperty(string option) => CraftProperties.GetValueOrDefault(option);
+    /// <summary>The payload: every <c>--data</c> or every <c>--data-hex</c>, in the order given, joined.</summary>
     private static byte[] PayloadOf(CraftOptions o) =>
-        o.Data is not null && o.DataHex is not null ? throw new UsageException("--data and --data-hex: give one or the other")
-        : o.Data is not null ? ArgParse.Escaped(o.Data, "--data") : o.DataHex is not null ? ArgParse.Hex(o.DataHex, "--data-hex") : [];
+        o.Data.Any() && o.DataHex.Any() ? throw new UsageException("--data and --data-hex: give one or the other")
+        : [.. Payloads.Read(o.Data, o.DataHex, []).SelectMany(p => p)];
 
     private static byte[] TcpOptionBytes(CraftOptions o)
     {

@@ -33,6 +33,7 @@ public sealed partial class HandshakeOptions : ICommand
         var mss = ArgParse.U16(Mss, "--mss") ?? 1460;
         var wscale = ArgParse.U8(Wscale, "--wscale", 14);
         var window = (int)(ArgParse.Optional(Window, "--window", 1 << 30, v => (long)v) ?? 64240);
+        CheckWindowFits(window, wscale);
         var sport = ArgParse.U16(Sport, "--sport") ?? (ushort)Random.Shared.Next(32768, 61000);
         var isn = ArgParse.U32(Isn, "--isn") ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
         var ttl = ArgParse.U8(Ttl, "--ttl") ?? 64;
@@ -103,6 +104,12 @@ public sealed partial class HandshakeOptions : ICommand
             context.Out.Write(LadderRenderer.Render(run.Recorder.Events));
         }
 
+        if (Write is not null && !Json)
+        {
+            var frames = run.Recorder.Events.OfType<PacketTraced>().Count();
+            context.Out.WriteLine($"wrote {frames} frame{(frames == 1 ? "" : "s")} to {Write}"); // as craft -w says
+        }
+
         if (end == RunEnd.Cancelled)
         {
             return run.Interrupted ?? ExitCodes.Interrupted;
@@ -113,24 +120,30 @@ public sealed partial class HandshakeOptions : ICommand
 
     private List<byte[]> DataItems()
     {
-        var items = Data.Select(d => ArgParse.Escaped(d, "--data")).ToList();
-        if (DataHex is not null)
-        {
-            items.Add(ArgParse.Hex(DataHex, "--data-hex"));
-        }
-
-        if (DataFile is not null)
-        {
-            try
-            {
-                items.Add(File.ReadAllBytes(DataFile));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                throw new UsageException($"--data-file {DataFile}: {e.Message}");
-            }
-        }
-
+        var items = Payloads.Read(Data, DataHex, DataFile);
         return items.Where(i => i.Length > 0).ToList();
+    }
+
+    /// <summary>
+    /// A window is 16 bits on the wire, times 2^wscale once scaling is agreed: one that cannot be advertised is refused
+    /// with the shift that would carry it, never clamped in silence.
+    /// </summary>
+    public static void CheckWindowFits(int window, byte? wscale)
+    {
+        var shift = wscale ?? 0;
+        if (window <= ushort.MaxValue << shift)
+        {
+            return;
+        }
+
+        var needed = 0;
+        while (window > ushort.MaxValue << needed)
+        {
+            needed++;
+        }
+
+        throw new UsageException(wscale is null
+            ? $"--window {window}: the window field holds at most 65535; a larger window needs window scaling: add --wscale {needed} (65535 << {needed} = {ushort.MaxValue << needed})"
+            : $"--window {window}: with --wscale {shift} at most {ushort.MaxValue << shift} can be advertised; use --wscale {needed} or a smaller window");
     }
 }

@@ -11,11 +11,11 @@ public sealed partial class HandshakeOptions : LiveOptions, IPictureOptions
     [Option("data", HelpText = "Text to push (C escapes understood); repeat for several pushes, each waiting for its ACK.")]
     public IEnumerable<string> Data { get; set; } = [];
 
-    [Option("data-hex", HelpText = "Bytes to push, as hex.")]
-    public string? DataHex { get; set; }
+    [Option("data-hex", HelpText = "Bytes to push, as hex; repeat for several pushes (after every --data).")]
+    public IEnumerable<string> DataHex { get; set; } = [];
 
-    [Option("data-file", HelpText = "Push the contents of this file.")]
-    public string? DataFile { get; set; }
+    [Option("data-file", HelpText = "Push the contents of this file; repeat for several pushes (after every --data-hex).")]
+    public IEnumerable<string> DataFile { get; set; } = [];
 
     [Option("expect-echo", HelpText = "Wait until everything pushed came back, and check it is the same.")]
     public bool ExpectEcho { get; set; }
@@ -67,4 +67,7 @@ public sealed partial class HandshakeOptions : LiveOptions, IPictureOptions
 
     [Option("report", HelpText = "Write one self-contained HTML page of the run into this file: ladder, time-sequence graphs, trace table, header diagrams, the pcap.")]
     public string? Report { get; set; }
+
+    [Option("timeout", HelpText = "Give up on the whole run after this long (default 10s), e.g. 500ms, 2s: the connection is reset and the run fails.")]
+    public override string? Timeout { get; set; }
 }

@@ -23,6 +23,9 @@ public abstract class LiveOptions
     [Option("json", HelpText = "JSON lines instead of the text trace (keys in the README).")]
     public bool Json { get; set; }
 
-    [Option("timeout", HelpText = "Give up after this long (handshake, run: the whole run, default 10s and 30s; bench: each session). E.g. 500ms, 2s.")]
-    public string? Timeout { get; set; }
+    /// <summary><c>--timeout</c>: each verb says what it bounds in its own help text.</summary>
+    public abstract string? Timeout { get; set; }
+
+    [Option("color", HelpText = "Colours: auto (default: only when the output is a terminal and NO_COLOR is unset), always, never.")]
+    public string? Color { get; set; }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RawHandshake.Cli.Args;
+using RawHandshake.Cli.Output;
 using RawHandshake.Engine;
 using RawHandshake.Engine.Live;
 using RawHandshake.Engine.Trace;
@@ -28,7 +29,7 @@ public sealed class LiveRun : IDisposable
         }
         else if (!quiet)
         {
-            Trace.Add(new TextTraceRenderer(textOut ?? context.Out));
+            Trace.Add(new TextTraceRenderer(textOut ?? context.Out, color: ColorChoice.Enabled(options.Color, context), quiet: options is RunOptions { Quiet: true }));
         }
 
         if (options.Write is not null)

@@ -22,9 +22,18 @@ public static class PictureOutputs
 
     private static void Add(LiveRun run, string? path, string option, Action<IReadOnlyList<TraceEvent>, TextWriter> render)
     {
+        if (Open(path, option, render) is { } writer)
+        {
+            run.Trace.Add(run.Own(writer));
+        }
+    }
+
+    /// <summary>The picture's file opened now (a bad path: one line, exit 2), rendered when the writer is disposed; null without a path.</summary>
+    public static RenderOnCloseWriter? Open(string? path, string option, Action<IReadOnlyList<TraceEvent>, TextWriter> render)
+    {
         if (path is null)
         {
-            return;
+            return null;
         }
 
         Stream stream;
@@ -37,6 +46,6 @@ public static class PictureOutputs
             throw new UsageException($"{option} {path}: {e.Message}");
         }
 
-        run.Trace.Add(run.Own(new RenderOnCloseWriter(stream, render)));
+        return new RenderOnCloseWriter(stream, render);
     }
 }

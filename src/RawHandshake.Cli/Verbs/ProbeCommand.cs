@@ -1,5 +1,6 @@
 using System.Globalization;
 using RawHandshake.Cli.Args;
+using RawHandshake.Cli.Output;
 using RawHandshake.Engine;
 using RawHandshake.Engine.Live;
 using RawHandshake.Engine.Probe;
@@ -57,6 +58,7 @@ public sealed partial class ProbeOptions : ICommand
 
         var interval = ProbeTargets.Rate(Rate, PortScan.DefaultRate, MaxRate);
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
+        var colored = !Json && ColorChoice.Enabled(Color, context);
         var deepTimeout = LiveRun.Duration(DeepTimeout, "--deep-timeout", TimeSpan.FromSeconds(10));
         if (DeepTimeout is not null && !Deep)
         {
@@ -97,6 +99,12 @@ public sealed partial class ProbeOptions : ICommand
         if (capture is not null)
         {
             bus.Add(capture);
+        }
+
+        using var report = PictureOutputs.Open(Report, "--report", HtmlReportRenderer.Render);
+        if (report is not null)
+        {
+            bus.Add(report);
         }
 
         var open = 0;
@@ -144,7 +152,8 @@ public sealed partial class ProbeOptions : ICommand
             }
             else
             {
-                context.Out.Write(PortReportText.Table(reports, count > 1));
+                var table = PortReportText.Table(reports, count > 1);
+                context.Out.Write(colored ? ProbeColors.Paint(table) : table);
             }
 
             if (live.Engine.StopRequested)

@@ -37,4 +37,10 @@ public sealed partial class ProbeOptions : LiveOptions
 
     [Option("ttl", HelpText = "IP TTL of our SYNs (default 64).")]
     public string? Ttl { get; set; }
+
+    [Option("report", HelpText = "Write one self-contained HTML page of the probes into this file: ladder, trace table, header diagrams, the pcap.")]
+    public string? Report { get; set; }
+
+    [Option("timeout", HelpText = "How long to wait for the answer to each probe (default 1s), e.g. 200ms.")]
+    public override string? Timeout { get; set; }
 }

@@ -34,4 +34,7 @@ public sealed partial class RunOptions : LiveOptions, IPictureOptions
 
     [Option("report", HelpText = "Write one self-contained HTML page of the run into this file: ladder, time-sequence graphs, trace table, header diagrams, the pcap.")]
     public string? Report { get; set; }
+
+    [Option("timeout", HelpText = "Give up on each recipe after this long (default: the recipe's own, else 30s), e.g. 5s.")]
+    public override string? Timeout { get; set; }
 }

@@ -19,4 +19,7 @@ public sealed partial class TracerouteOptions : LiveOptions
 
     [Option('f', "first-hop", HelpText = "TTL to start from (default 1).")]
     public string? FirstHop { get; set; }
+
+    [Option("timeout", HelpText = "How long to wait for the answers of each hop (default 1s).")]
+    public override string? Timeout { get; set; }
 }

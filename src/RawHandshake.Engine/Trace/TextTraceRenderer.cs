@@ -10,7 +10,7 @@ namespace RawHandshake.Engine.Trace;
 /// notes, and a summary at the end. A packet line waits for the state events it causes, so it can show where each
 /// side ended up.
 /// </summary>
-public sealed class TextTraceRenderer(TextWriter output, bool showStates = true) : ITraceSink
+public sealed partial class TextTraceRenderer(TextWriter output, bool showStates = true, bool color = false, bool quiet = false) : ITraceSink
 {
     private readonly List<string> pendingBelow = [];
     private PacketTraced? pending;
@@ -21,6 +21,12 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
 
     public void Publish(TraceEvent e)
     {
+        if (quiet)
+        {
+            PublishQuiet(e);
+            return;
+        }
+
         switch (e)
         {
             case PacketTraced p:
@@ -63,7 +69,7 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
                 break;
             case StepTraced st:
                 Flush();
-                output.WriteLine($"  {(st.Passed ? "pass" : "FAIL")}  {st.File}:{st.Line}: {st.Text}{(st.Message is null ? "" : " — " + st.Message)}");
+                output.WriteLine($"  {(st.Passed ? "pass" : "FAIL")}  {st.File}:{st.Line}: {Shorten(st.Text)}{(st.Message is null ? "" : " — " + Shorten(st.Message))}");
                 foreach (var d in st.Diffs)
                 {
                     output.WriteLine("          " + d);
@@ -76,6 +82,70 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
                 break;
         }
     }
+
+    /// <summary>Quiet (<c>-q</c>): no packet, state or passing step lines; failed steps, warnings and errors only.</summary>
+    private void PublishQuiet(TraceEvent e)
+    {
+        switch (e)
+        {
+            case StepTraced { Passed: false } st:
+                output.WriteLine($"  FAIL  {st.File}:{st.Line}: {Shorten(st.Text)}{(st.Message is null ? "" : " — " + Shorten(st.Message))}");
+                foreach (var d in st.Diffs)
+                {
+                    output.WriteLine("          " + Shorten(d));
+                }
+
+                break;
+            case NoteTraced { Level: not NoteLevel.Info } n:
+                output.WriteLine((n.Level == NoteLevel.Warning ? "warning: " : "error: ") + n.Text);
+                break;
+            case ResultTraced { Ok: false } r:
+                output.WriteLine($"  {r.Summary.Flow}: FAILED{(r.Summary.Ending is null ? "" : " — " + r.Summary.Ending)}{(r.Error is null ? "" : " — " + r.Error)}");
+                break;
+        }
+    }
+
+    /// <summary>Longest payload text or hex shown whole on a trace line; longer ones are cut to their start and <c>… (N bytes)</c>.</summary>
+    public const int LongPayload = 32;
+
+    /// <summary>Long quoted texts and long hex runs in a line cut to their first <see cref="LongPayload"/> bytes and <c>… (N bytes)</c>.</summary>
+    public static string Shorten(string text)
+    {
+        text = LongQuoted().Replace(text, m =>
+        {
+            var inner = m.Groups[1].Value;
+            var (bytes, cut) = (0, inner.Length);
+            for (var i = 0; i < inner.Length; i++)
+            {
+                if (bytes == LongPayload)
+                {
+                    cut = i;
+                }
+
+                i += inner[i] != '\\' ? 0 : i + 1 < inner.Length && inner[i + 1] == 'x' ? 3 : 1;
+                bytes++;
+            }
+
+            return bytes <= LongPayload ? m.Value : $"\"{inner[..cut]}…\" ({bytes} bytes)";
+        });
+        return LongHex().Replace(text, m =>
+        {
+            var digits = m.Value.Where(char.IsAsciiHexDigit).Count();
+            var keep = 0;
+            for (var seen = 0; keep < m.Value.Length && seen < LongPayload * 2; keep++)
+            {
+                seen += char.IsAsciiHexDigit(m.Value[keep]) ? 1 : 0;
+            }
+
+            return $"{m.Value[..keep]}… ({digits / 2} bytes)";
+        });
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("\"((?:[^\"\\\\]|\\\\.){33,})\"")]
+    private static partial System.Text.RegularExpressions.Regex LongQuoted();
+
+    [System.Text.RegularExpressions.GeneratedRegex("(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]?){33,}(?![0-9A-Fa-f])")]
+    private static partial System.Text.RegularExpressions.Regex LongHex();
 
     public void Complete()
     {
@@ -99,6 +169,12 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
         else
         {
             sb.Append(CultureInfo.InvariantCulture, $"{PacketSummary.Source(f)} → {PacketSummary.Destination(f)} {PacketSummary.Protocol(f)} {PacketSummary.Info(f, p.Frame, p.Rel)}");
+        }
+
+        if (p.Dir == Direction.Out)
+        {
+            // What the user set to something unusual shows on the line itself, not only in the tree or the JSON.
+            sb.Append(UnusualFields.Suffix(p.Frame, f));
         }
 
         foreach (var t in p.Tags)
@@ -130,6 +206,11 @@ public sealed class TextTraceRenderer(TextWriter output, bool showStates = true)
         if (pending is { } p)
         {
             var line = PacketLine(p);
+            if (color)
+            {
+                line = TraceColors.Paint(line, p.Frame, p.Parsed, p.Tags, p.Dir == Direction.Out);
+            }
+
             if (FlowOf(p) is { } flow && showStates)
             {
                 var (client, server) = StatesOf(flow);

@@ -64,7 +64,7 @@ public static class RecipeFields
         new("flags", "tcp.flags", 0, 0x1FF, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => (long?)p.Tcp?.Flags, "--flags"),
         new("seq", "tcp.seq", 0, uint.MaxValue, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Seq.Value, "--seq") { IsSequence = true },
         new("ack", "tcp.ack", 0, uint.MaxValue, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Ack.Value, "--ack") { IsSequence = true },
-        new("win", "tcp.win", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Window, "--win") { Aliases = ["window"] },
+        new("win", "tcp.win", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Window, "--window") { Aliases = ["window"] },
         new("len", "tcp.len", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp is null ? null : p.PayloadLength, null),
         new("mss", "tcp.options.mss", 0, 65535, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).Mss, "--mss"),
         new("wscale", "tcp.options.wscale", 0, 255, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).WindowScale, "--wscale"),

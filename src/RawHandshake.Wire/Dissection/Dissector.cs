@@ -203,52 +203,121 @@ public static partial class Dissector
         r.Add(at + 16, 4, $"Destination Address: {ip.Destination}  ({Describe.Hex(frame.Slice(at + 16, 4), " ")})");
         if (f.IpOptionsLength > 0)
         {
-            var opts = r.Add(f.IpOptionsOffset, f.IpOptionsLength, $"Options: ({f.IpOptionsLength} bytes)");
+            var opts = r.Add(f.IpOptionsOffset, f.IpOptionsLength, IpOptionsTitle(f.IpOptions(frame)));
             IpOptions(opts, f.IpOptions(frame), f.IpOptionsOffset);
         }
 
         return l;
     }
 
+    /// <summary>The options as Wireshark's IP dissector shows them: each option's type bits, length, pointer and contents.</summary>
     private static void IpOptions(DissectionNode n, ReadOnlySpan<byte> o, int at)
     {
-        var i = 0;
-        while (i < o.Length)
+        foreach (var opt in IPv4Options.Read(o))
         {
-            var type = o[i];
-            var name = (type & 0x7F) switch
+            var b = opt.Bytes(o);
+            var start = at + opt.Offset;
+            var name = IPv4Options.Name(opt.Type);
+            if (opt.Truncated)
             {
-                0 => "End of Options List (EOL)",
-                1 => "No Operation (NOP)",
-                7 => "Record Route",
-                0x44 & 0x7F => "Time Stamp",
-                3 => "Loose Source Route",
-                9 => "Strict Source Route",
-                20 => "Router Alert",
-                _ => $"Unknown (type {type})",
-            };
-            if (type is 0 or 1)
-            {
-                n.Add(at + i, 1, $"IP Option - {name}");
-                i++;
-                if (type == 0)
-                {
-                    break;
-                }
-
-                continue;
-            }
-
-            if (i + 1 >= o.Length || o[i + 1] < 2 || i + o[i + 1] > o.Length)
-            {
-                n.Add(at + i, o.Length - i, $"IP Option type {type}: bad length");
+                var size = opt.Offset + 1 < o.Length ? o[opt.Offset + 1] : 0;
+                var what = name ?? $"Unknown (0x{opt.Type:x2})";
+                n.Add(start, opt.Length, size < 2
+                    ? $"{what} (with option length = {size} byte{(size == 1 ? "" : "s")}; should be >= 2)"
+                    : $"{what} (option length = {size} bytes says option goes past end of options)");
                 break;
             }
 
-            n.Add(at + i, o[i + 1], $"IP Option - {name} ({o[i + 1]} bytes): {Describe.Hex(o.Slice(i + 2, o[i + 1] - 2), " ")}");
-            i += o[i + 1];
+            if (name is null)
+            {
+                n.Add(start, opt.Length, $"Unknown (0x{opt.Type:x2}) ({opt.Length} bytes)");
+                continue;
+            }
+
+            var head = opt.Type is IPv4Options.Eol or IPv4Options.Nop ? $"IP Option - {name}" : $"IP Option - {name} ({opt.Length} bytes)";
+            if (opt.Type == IPv4Options.RouterAlert && b.Length == 4)
+            {
+                head += ": " + RouterAlert(BinaryPrimitives.ReadUInt16BigEndian(b[2..]));
+            }
+
+            var node = n.Add(start, opt.Length, head);
+            var type = node.Add(start, 1, $"Type: {opt.Type}");
+            type.Add(start, 1, Describe.Bits(opt.Type, 8, 0, 1) + $"Copy on fragmentation: {(opt.Copied ? "Yes" : "No")}");
+            type.Add(start, 1, Describe.Bits(opt.Type, 8, 1, 2) + $"Class: {IPv4Options.ClassName(opt.Class)} ({opt.Class})");
+            type.Add(start, 1, Describe.Bits(opt.Type, 8, 3, 5) + $"Number: {IPv4Options.NumberName(opt.Number)} ({opt.Number})");
+            if (opt.Type is IPv4Options.Eol or IPv4Options.Nop)
+            {
+                continue;
+            }
+
+            node.Add(start + 1, 1, $"Length: {opt.Length}");
+            switch (opt.Type)
+            {
+                case IPv4Options.RecordRoute or IPv4Options.Lsrr or IPv4Options.Ssrr when b.Length >= 3:
+                    node.Add(start + 2, 1, $"Pointer: {b[2]}");
+                    foreach (var slot in IPv4Options.Route(opt, o))
+                    {
+                        node.Add(start + slot.Offset, 4, $"{slot.Label}: {slot.Address}{(slot.Next ? " <- (next)" : "")}");
+                    }
+
+                    break;
+                case IPv4Options.Timestamp when b.Length >= 4:
+                    node.Add(start + 2, 1, $"Pointer: {b[2]}");
+                    node.Add(start + 3, 1, Describe.Bits(b[3], 8, 0, 4) + $"Overflow: {b[3] >> 4}");
+                    node.Add(start + 3, 1, Describe.Bits(b[3], 8, 4, 4) + $"Flag: {IPv4Options.TimestampFlagName(b[3] & 0xF)} (0x{b[3] & 0xF:x1})");
+                    var entries = IPv4Options.Timestamps(opt, o, out var overrun);
+                    foreach (var entry in entries)
+                    {
+                        if (entry.Address is { } address)
+                        {
+                            node.Add(start + entry.Offset, 4, $"Address: {address}");
+                            node.Add(start + entry.Offset + 4, 4, $"Time stamp: {entry.Stamp}");
+                        }
+                        else
+                        {
+                            node.Add(start + entry.Offset, 4, $"Time stamp: {entry.Stamp}");
+                        }
+                    }
+
+                    if (overrun)
+                    {
+                        node.Add(start, opt.Length, "Suboption would go past end of option");
+                    }
+
+                    break;
+                case IPv4Options.RouterAlert when b.Length == 4:
+                    node.Add(start + 2, 2, "Router Alert: " + RouterAlert(BinaryPrimitives.ReadUInt16BigEndian(b[2..])));
+                    break;
+                case IPv4Options.Security when b.Length == 11:
+                    var level = BinaryPrimitives.ReadUInt16BigEndian(b[2..]);
+                    node.Add(start + 2, 2, $"Security: {IPv4Options.SecurityLevelName(level)} (0x{level:x4})");
+                    node.Add(start + 4, 2, $"Compartments: {BinaryPrimitives.ReadUInt16BigEndian(b[4..])}");
+                    node.Add(start + 6, 2, $"Handling Restrictions: {Printable(b.Slice(6, 2)).Replace(".", "", StringComparison.Ordinal)}");
+                    node.Add(start + 8, 3, $"Transmission Control Code: {Printable(b.Slice(8, 3)).Replace(".", "", StringComparison.Ordinal)}");
+                    break;
+                case IPv4Options.Security when b.Length >= 3:
+                    node.Add(start + 2, 1, $"Classification Level: {IPv4Options.ClassificationName(b[2])} (0x{b[2]:x2})");
+                    break;
+            }
         }
     }
+
+    /// <summary>The option names after <c>Options: (N bytes)</c>, as Wireshark lists them (no NOP or EOL).</summary>
+    public static string IpOptionsTitle(ReadOnlySpan<byte> o)
+    {
+        var names = new List<string>();
+        foreach (var opt in IPv4Options.Read(o))
+        {
+            if (opt.Type is not (IPv4Options.Eol or IPv4Options.Nop) && !opt.Truncated && IPv4Options.Name(opt.Type) is { } name)
+            {
+                names.Add(name);
+            }
+        }
+
+        return $"Options: ({o.Length} bytes)" + string.Concat(names.Select(x => ", " + x));
+    }
+
+    private static string RouterAlert(ushort value) => value == 0 ? "Router shall examine packet (0)" : $"Unknown ({value})";
 
     private static DissectionLayer Tcp(ReadOnlySpan<byte> frame, in ParsedFrame f, TcpHeader t, RelativeSeq? rel)
     {

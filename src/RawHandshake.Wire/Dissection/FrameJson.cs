@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Text.Json;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
@@ -54,6 +55,7 @@ public static class FrameJson
             if (f.IpOptionsLength > 0)
             {
                 w.WriteString("ip_options", HexText.ToHex(f.IpOptions(frame)));
+                IpOptionsList(w, f.IpOptions(frame));
             }
         }
 
@@ -447,4 +449,68 @@ public static class FrameJson
         ChecksumVerdict.Offload => "offload",
         _ => "unverified",
     };
+
+    /// <summary><c>ip_options_list</c>: each IPv4 option decoded, in wire order (NOP and EOL included).</summary>
+    private static void IpOptionsList(Utf8JsonWriter w, ReadOnlySpan<byte> o)
+    {
+        w.WriteStartArray("ip_options_list");
+        foreach (var opt in IPv4Options.Read(o))
+        {
+            var b = opt.Bytes(o);
+            w.WriteStartObject();
+            w.WriteNumber("type", opt.Type);
+            w.WriteString("name", IPv4Options.Abbreviation(opt.Type));
+            w.WriteNumber("length", opt.Length);
+            if (opt.Truncated)
+            {
+                w.WriteBoolean("malformed", true);
+                w.WriteString("data", HexText.ToHex(b));
+            }
+            else if (opt.Type is IPv4Options.RecordRoute or IPv4Options.Lsrr or IPv4Options.Ssrr && b.Length >= 3)
+            {
+                w.WriteNumber("pointer", b[2]);
+                var slots = IPv4Options.Route(opt, o);
+                w.WriteNumber("recorded", slots.Count(s => s.Label == "Recorded Route"));
+                w.WriteStartArray("addresses");
+                foreach (var slot in slots)
+                {
+                    w.WriteStringValue(slot.Address.ToString());
+                }
+
+                w.WriteEndArray();
+            }
+            else if (opt.Type == IPv4Options.Timestamp && b.Length >= 4)
+            {
+                w.WriteNumber("pointer", b[2]);
+                w.WriteNumber("overflow", b[3] >> 4);
+                w.WriteNumber("flag", b[3] & 0xF);
+                w.WriteStartArray("entries");
+                foreach (var e in IPv4Options.Timestamps(opt, o, out _))
+                {
+                    w.WriteStartObject();
+                    if (e.Address is { } a)
+                    {
+                        w.WriteString("address", a.ToString());
+                    }
+
+                    w.WriteNumber("stamp", e.Stamp);
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }
+            else if (opt.Type == IPv4Options.RouterAlert && b.Length == 4)
+            {
+                w.WriteNumber("value", BinaryPrimitives.ReadUInt16BigEndian(b[2..]));
+            }
+            else if (opt.Length > 2)
+            {
+                w.WriteString("data", HexText.ToHex(b[2..]));
+            }
+
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    }
 }
