@@ -73,7 +73,7 @@ public sealed class ImportVerbTests : IDisposable
 
     [Theory]
     [InlineData(new[] { "--target", "198.18.2.10:8080", "--port", "1" }, "rawhandshake: --port: not with --target (its port is the server's)")]
-    [InlineData(new[] { "--target", "198.18.2.10" }, "rawhandshake: --target: '198.18.2.10' should be IP:PORT, e.g. 198.18.2.10:20000")]
+    [InlineData(new[] { "--target", "198.18.2.10" }, "rawhandshake: --target: '198.18.2.10' should be IP:PORT, e.g. 198.18.2.10:20000 or [2001:db8::10]:20000")]
     [InlineData(new[] { "--port", "0" }, "rawhandshake: --port: 0 is no port to listen on (1 to 65535)")]
     [InlineData(new[] { "--port", "70000" }, "rawhandshake: --port: 70000 is out of range (0 to 65535, 0xffff)")]
     [InlineData(new[] { "--tolerance", "soon" }, "rawhandshake: --tolerance: 'soon' is not a duration (e.g. 200ms, 1.5s, 2m)")]
