@@ -135,24 +135,8 @@ public static class Routing
         return new RouteInfo(iface.Name, src, gateway, nextHop, iface.Mac, iface.Mtu ?? 1500);
     }
 
-    internal static IReadOnlyList<Route6Entry> ReadRoute6Table()
-    {
-        foreach (var path in (string[])["/proc/thread-self/net/ipv6_route", "/proc/net/ipv6_route"])
-        {
-            try
-            {
-                return ParseRoute6Table(File.ReadAllText(path));
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
-        }
-
-        throw new LinkException("cannot read the IPv6 routing table (/proc/net/ipv6_route): is IPv6 switched off?");
-    }
+    internal static IReadOnlyList<Route6Entry> ReadRoute6Table() =>
+        ReadProcTable(["/proc/thread-self/net/ipv6_route", "/proc/net/ipv6_route"], ParseRoute6Table, "cannot read the IPv6 routing table (/proc/net/ipv6_route): is IPv6 switched off?");
 
     /// <summary>
     /// Parses <c>/proc/net/ipv6_route</c>: no header; destination (32 hex digits), its prefix length (hex), source and its
@@ -327,13 +311,18 @@ public static class Routing
         return null;
     }
 
-    internal static IReadOnlyList<RouteEntry> ReadRouteTable()
+    internal static IReadOnlyList<RouteEntry> ReadRouteTable() =>
+        ReadProcTable(RouteFiles, ParseRouteTable, "cannot read the routing table (/proc/net/route)");
+
+    /// <summary>The first of <paramref name="paths"/> that can be read (the thread's own namespace's view first), parsed;
+    /// a <see cref="LinkException"/> saying <paramref name="failure"/> when none can.</summary>
+    private static T ReadProcTable<T>(IEnumerable<string> paths, Func<string, T> parse, string failure)
     {
-        foreach (var path in RouteFiles)
+        foreach (var path in paths)
         {
             try
             {
-                return ParseRouteTable(File.ReadAllText(path));
+                return parse(File.ReadAllText(path));
             }
             catch (IOException)
             {
@@ -343,7 +332,7 @@ public static class Routing
             }
         }
 
-        throw new LinkException("cannot read the routing table (/proc/net/route)");
+        throw new LinkException(failure);
     }
 
     /// <summary>
