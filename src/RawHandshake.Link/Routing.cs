@@ -73,18 +73,10 @@ public static class Routing
         IReadOnlyList<Route6Entry> routes,
         IReadOnlyList<HostInterface> interfaces)
     {
-        HostInterface? forced = null;
-        if (!string.IsNullOrEmpty(interfaceOverride))
+        var forced = Forced(interfaceOverride, interfaces);
+        if (forced is null && LocalRoute(target, sourceOverride, interfaces) is { } local)
         {
-            forced = interfaces.FirstOrDefault(i => i.Name == interfaceOverride)
-                ?? throw new LinkException(LinkErrors.UnknownInterface(interfaceOverride, interfaces.Select(i => i.Name)));
-        }
-
-        if (forced is null && (target.IsLoopback || interfaces.Any(i => i.Addresses.Any(a => a.Address == target))))
-        {
-            var lo = interfaces.FirstOrDefault(i => i.Loopback)
-                ?? throw new LinkException($"no route to {target} (a local address, and there is no loopback interface)");
-            return new RouteInfo(lo.Name, sourceOverride ?? target, null, target, lo.Mac, lo.Mtu ?? 65536);
+            return local;
         }
 
         Route6Entry? best = null;
@@ -176,6 +168,29 @@ public static class Routing
         return true;
     }
 
+    /// <summary>The interface <c>--interface</c> names, or null when none is given; an unknown name is an error listing the
+    /// interfaces there are.</summary>
+    private static HostInterface? Forced(string? interfaceOverride, IReadOnlyList<HostInterface> interfaces) =>
+        string.IsNullOrEmpty(interfaceOverride) ? null
+        : interfaces.FirstOrDefault(i => i.Name == interfaceOverride)
+            ?? throw new LinkException(LinkErrors.UnknownInterface(interfaceOverride, interfaces.Select(i => i.Name)));
+
+    /// <summary>Either family: a loopback target or one of our own addresses goes to the loopback interface. As the kernel
+    /// does, the source is lo's own loopback address for a loopback target and the address itself for our own addresses;
+    /// null for any other target.</summary>
+    private static RouteInfo? LocalRoute(IpAddress target, IpAddress? sourceOverride, IReadOnlyList<HostInterface> interfaces)
+    {
+        if (!target.IsLoopback && !interfaces.Any(i => i.Addresses.Any(a => a.Address == target)))
+        {
+            return null;
+        }
+
+        var lo = interfaces.FirstOrDefault(i => i.Loopback)
+            ?? throw new LinkException($"no route to {target} (a local address, and there is no loopback interface)");
+        var source = sourceOverride ?? (target.IsLoopback ? First(lo.Addresses, a => a.Address.IsLoopback && a.Address.Family == target.Family) ?? target : target);
+        return new RouteInfo(lo.Name, source, null, target, lo.Mac, lo.Mtu ?? 65536);
+    }
+
     internal static RouteInfo Resolve(
         IpAddress target,
         string? interfaceOverride,
@@ -183,20 +198,10 @@ public static class Routing
         IReadOnlyList<RouteEntry> routes,
         IReadOnlyList<HostInterface> interfaces)
     {
-        HostInterface? forced = null;
-        if (!string.IsNullOrEmpty(interfaceOverride))
+        var forced = Forced(interfaceOverride, interfaces);
+        if (forced is null && LocalRoute(target, sourceOverride, interfaces) is { } local)
         {
-            forced = interfaces.FirstOrDefault(i => i.Name == interfaceOverride)
-                ?? throw new LinkException(LinkErrors.UnknownInterface(interfaceOverride, interfaces.Select(i => i.Name)));
-        }
-
-        if (forced is null && (target.IsLoopback || interfaces.Any(i => i.Addresses.Any(a => a.Address == target))))
-        {
-            var lo = interfaces.FirstOrDefault(i => i.Loopback)
-                ?? throw new LinkException($"no route to {target} (a local address, and there is no loopback interface)");
-            // As the kernel does: 127.0.0.1 (lo's address) for loopback targets, the address itself for our own addresses.
-            var source = sourceOverride ?? (target.IsLoopback ? First(lo.Addresses, a => a.Address.IsLoopback) ?? target : target);
-            return new RouteInfo(lo.Name, source, null, target, lo.Mac, lo.Mtu ?? 65536);
+            return local;
         }
 
         RouteEntry? best = null;
