@@ -21,7 +21,8 @@ public sealed class ManyFlowsTests(LabFixture lab) : IClassFixture<LabFixture>
         {
             var r = Cli.Run(Bound, "run", "--netns", lab.Client, recipe, "--repeat", "100", "-q");
             r.Code.ShouldBe(0, r.ToString());
-            var lines = r.Out.TrimEnd().Split('\n');
+            // -q keeps failures and warnings (a busy machine may warn of frames the capture ring dropped): none failed.
+            var lines = r.Out.TrimEnd().Split('\n').Where(l => !l.StartsWith("warning: ", StringComparison.Ordinal)).ToArray();
             lines.Length.ShouldBe(2, r.Out);
             lines[0].ShouldStartWith("recipe");
             lines[1].ShouldStartWith(recipe);
@@ -122,8 +123,8 @@ public sealed class ManyFlowsTests(LabFixture lab) : IClassFixture<LabFixture>
     [InlineData(new[] { "bench", "parallel", "--target", "198.18.2.10:20000", "-n", "0" }, "rawhandshake: bench: -n must be 1 to 20000, not '0'")]
     [InlineData(new[] { "bench", "parallel", "--target", "198.18.2.10:20000", "--rounds", "0" }, "rawhandshake: bench: --rounds must be 1 to 1000, not '0'")]
     [InlineData(new[] { "bench", "session", "--target", "198.18.2.10:20000", "--rounds", "3" }, "rawhandshake: bench: --rounds is for 'bench parallel', not 'session'")]
-    [InlineData(new[] { "run", "x.rh", "-q", "--json" }, "rawhandshake: -q/--quiet prints the summary table only: it cannot be combined with --json")]
-    [InlineData(new[] { "run", "x.rh", "--quiet", "--ladder" }, "rawhandshake: -q/--quiet prints the summary table only: it cannot be combined with --ladder")]
+    [InlineData(new[] { "run", "x.rh", "-q", "--json" }, "rawhandshake: -q/--quiet prints failures, warnings and the summary table only: it cannot be combined with --json")]
+    [InlineData(new[] { "run", "x.rh", "--quiet", "--ladder" }, "rawhandshake: -q/--quiet prints failures, warnings and the summary table only: it cannot be combined with --ladder")]
     public void Bad_arguments_are_one_line_usage_errors(string[] args, string message)
     {
         var r = Cli.Run(Bound, args);

@@ -95,6 +95,15 @@ public sealed partial class RecipeTests(LabFixture lab) : IClassFixture<LabFixtu
             r.Out.ShouldContain("tcp.options.mss: expected 1400 (0x578) vs actual 1460 (0x5b4)");
             r.Out.ShouldNotContain($"{file}:4:"); // nothing runs after the first failure
             r.Out.ShouldContain("last packets seen:");
+
+            // -q: the failure and its diff stay, the packet and passing-step lines go, the table ends it.
+            var q = Cli.Run(Bound, "run", "--netns", lab.Client, file, "-q");
+            q.Code.ShouldBe(1, q.ToString());
+            q.Out.ShouldContain($"FAIL  {file}:3: expect S. 0:0(0) ack 3 <mss 1400> within 1s — the segment that came is S. 0:0(0) ack 1 win ");
+            q.Out.ShouldContain("tcp.ack: expected 3 (0x3) vs actual 1 (0x1)");
+            q.Out.ShouldNotContain("[SYN]"); // no packet lines
+            q.Out.ShouldNotContain("last packets seen:");
+            q.Out.TrimEnd().Split('\n')[^1].ShouldStartWith(file);
         }
         finally
         {

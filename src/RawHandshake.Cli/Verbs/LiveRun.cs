@@ -17,7 +17,8 @@ public sealed class LiveRun : IDisposable
     private readonly CancellationTokenRegistration interrupt;
     private volatile TcpEngine? engine;
 
-    /// <param name="quiet">No trace on stdout at all (<c>run -q</c>: the verb prints its summary only).</param>
+    /// <param name="quiet">No line per packet, state or passing step (<c>run -q</c>): failed steps, failed flows and
+    /// warnings only, before the verb's summary.</param>
     public LiveRun(LiveOptions options, CliContext context, TextWriter? textOut = null, bool quiet = false)
     {
         Context = context;
@@ -27,9 +28,9 @@ public sealed class LiveRun : IDisposable
         {
             Trace.Add(new JsonTraceRenderer(context.Out));
         }
-        else if (!quiet)
+        else
         {
-            Trace.Add(new TextTraceRenderer(textOut ?? context.Out, color: ColorChoice.Enabled(options.Color, context), quiet: options is RunOptions { Quiet: true }));
+            Trace.Add(new TextTraceRenderer(textOut ?? context.Out, color: ColorChoice.Enabled(options.Color, context), quiet: quiet));
         }
 
         if (options.Write is not null)

@@ -22,7 +22,7 @@ public sealed partial class RunOptions : ICommand
 
         if (Quiet && (Json || Ladder))
         {
-            throw new UsageException($"-q/--quiet prints the summary table only: it cannot be combined with {(Json ? "--json" : "--ladder")}");
+            throw new UsageException($"-q/--quiet prints failures, warnings and the summary table only: it cannot be combined with {(Json ? "--json" : "--ladder")}");
         }
 
         if (NetnsExec.RunInside(Netns, context) is { } code)

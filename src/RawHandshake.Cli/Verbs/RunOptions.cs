@@ -23,7 +23,7 @@ public sealed partial class RunOptions : LiveOptions, IPictureOptions
     [Option("lab", HelpText = "Run recipes whose target is the lab's server (198.18.2.10, 198.18.1.10), or any --target, in lab NAME's client namespace, bringing the lab up if needed; other targets run here.")]
     public string? Lab { get; set; }
 
-    [Option('q', "quiet", HelpText = "Print the summary table only (no trace, no per-recipe lines): for --repeat with many flows.")]
+    [Option('q', "quiet", HelpText = "No line per packet or passing step: failed steps, warnings and the summary table only (for --repeat with many flows).")]
     public bool Quiet { get; set; }
 
     [Option("check", HelpText = "Only compile the recipes and report errors; send nothing.")]
