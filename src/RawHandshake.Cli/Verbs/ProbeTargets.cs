@@ -11,8 +11,9 @@ public static class ProbeTargets
     /// <summary>The most hosts a CIDR range may hold (/20).</summary>
     public const int MaxHosts = 4096;
 
-    /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31).</summary>
-    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET")
+    /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31); an
+    /// IPv6 address when <paramref name="ipv6"/> (traceroute).</summary>
+    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET", bool ipv6 = false)
     {
         var t = text.Trim();
         var slash = t.IndexOf('/', StringComparison.Ordinal);
@@ -21,8 +22,8 @@ public static class ProbeTargets
             try
             {
                 var host = Routing.ParseTarget(t);
-                return host.IsV6
-                    ? throw new UsageException($"{option}: '{t}' is IPv6: probe and traceroute send IPv4 frames only for now (handshake and run take IPv6)")
+                return host.IsV6 && !ipv6
+                    ? throw new UsageException($"{option}: '{t}' is IPv6: probe sends IPv4 frames only for now (handshake, run and traceroute take IPv6)")
                     : [host];
             }
             catch (LinkException e)

@@ -20,7 +20,7 @@ public sealed partial class TracerouteOptions : ICommand
         }
 
         // Everything the user typed is checked before a frame goes out.
-        var hosts = ProbeTargets.Hosts(Target);
+        var hosts = ProbeTargets.Hosts(Target, ipv6: true);
         if (hosts.Count != 1)
         {
             throw new UsageException($"TARGET: {Target} is a range; traceroute takes one host");
@@ -47,7 +47,7 @@ public sealed partial class TracerouteOptions : ICommand
         }
 
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
-        var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
+        var source = Source is null ? (Wire.Primitives.IpAddress?)null : ArgParse.AnyAddress(Source, "--source");
         var guard = LiveRun.Guard(RstGuard);
 
         var bus = new TraceBus();

@@ -96,28 +96,41 @@ public sealed class PortProbeFrames : ProbeFrames
         if (index != built)
         {
             var p = probes[index];
-            var ip = new IPv4Header { Source = source.V4, Destination = destination.V4, Ttl = p.Ttl, Id = (ushort)(BaseId + index), DontFragment = true };
+            var sport = (ushort)(BasePort + index);
             if (Udp)
             {
-                length = FrameBuilder.BuildUdp(buffer, ethernet, ip, new UdpFields((ushort)(BasePort + index), p.Port), default);
+                var udp = new UdpFields(sport, p.Port);
+                length = destination.IsV6
+                    ? FrameBuilder.BuildUdp(buffer, ethernet, Ipv6(p), udp, default)
+                    : FrameBuilder.BuildUdp(buffer, ethernet, Ipv4(p, index), udp, default);
                 built = index;
                 return buffer.AsSpan(0, length);
             }
 
             var ack = (Flags & TcpFlags.Ack) != 0 ? new SeqNum(isns[index] * 2654435761u) : new SeqNum(0); // any number, the same each time the frame is built
-            var tcp = new TcpHeader((ushort)(BasePort + index), p.Port, Isn(index), ack, Flags, Window);
-            length = FrameBuilder.BuildTcp(buffer, ethernet, ip, tcp, options.AsSpan(0, optionsLength), default);
+            var tcp = new TcpHeader(sport, p.Port, Isn(index), ack, Flags, Window);
+            length = destination.IsV6
+                ? FrameBuilder.BuildTcp(buffer, ethernet, Ipv6(p), tcp, options.AsSpan(0, optionsLength), default)
+                : FrameBuilder.BuildTcp(buffer, ethernet, Ipv4(p, index), tcp, options.AsSpan(0, optionsLength), default);
             built = index;
         }
 
         return buffer.AsSpan(0, length);
     }
 
+    private IPv4Header Ipv4(PortProbe p, int index) =>
+        new() { Source = source.V4, Destination = destination.V4, Ttl = p.Ttl, Id = (ushort)(BaseId + index), DontFragment = true };
+
+    /// <summary>IPv6 has no ID: the source port (and, in an ICMPv6 error, the quoted ISN) tells the frames apart; the
+    /// probe's TTL is the hop limit.</summary>
+    private IPv6Header Ipv6(PortProbe p) => new() { Source = source.V6Address, Destination = destination.V6Address, HopLimit = p.Ttl };
+
     public override int? Candidate(in ParsedFrame other, bool fromOurSide, int sent)
     {
         int? port = other.Tcp is { } tcp ? (fromOurSide ? tcp.SourcePort : tcp.DestinationPort)
             : other.Udp is { } udp ? (fromOurSide ? udp.SourcePort : udp.DestinationPort)
             : other.IcmpQuote is { SourcePort: { } quoted } ? quoted
+            : other.Icmpv6Quote is { SourcePort: { } quoted6 } ? quoted6
             : null;
         if (port is not { } p)
         {

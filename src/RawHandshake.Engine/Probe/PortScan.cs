@@ -51,14 +51,24 @@ public enum ScanType
     Udp,
 }
 
-/// <summary>An ICMP error that answered a probe: its type and code, and who sent it (the target, or a router).</summary>
+/// <summary>An ICMP error that answered a probe: its type and code, and who sent it (the target, or a router). The
+/// sender's family says which ICMP it is: an IPv6 sender's type and code are ICMPv6's (RFC 4443).</summary>
 public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
 {
-    /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)".</summary>
-    public string Name => Describe.IcmpType(Type, Code);
+    /// <summary>An ICMPv6 error.</summary>
+    public bool IsV6 => From.IsV6;
+
+    /// <summary>Destination unreachable (ICMP 3, ICMPv6 1).</summary>
+    public bool IsUnreachable => Type == (IsV6 ? Icmpv6Header.DestinationUnreachable : IcmpHeader.DestinationUnreachable);
+
+    /// <summary>Port unreachable: the target itself said nothing takes the datagram (ICMP 3/3, ICMPv6 1/4).</summary>
+    public bool IsPortUnreachable => IsUnreachable && Code == (IsV6 ? 4 : 3);
+
+    /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)", "Time Exceeded (hop limit exceeded in transit)".</summary>
+    public string Name => IsV6 ? Icmpv6InfoText.Name(Type, Code) : Describe.IcmpType(Type, Code);
 
     /// <summary>nmap's reason word: <c>port-unreach</c>, <c>admin-prohibited</c>, <c>time-exceeded</c> …</summary>
-    public string Reason => (Type, Code) switch
+    public string Reason => IsV6 ? Reason6 : (Type, Code) switch
     {
         (3, 0) => "net-unreach",
         (3, 1) => "host-unreach",
@@ -71,6 +81,22 @@ public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
         (3, _) => $"unreach-code-{Code}",
         (11, _) => "time-exceeded",
         _ => $"icmp-{Type}-{Code}",
+    };
+
+    private string Reason6 => (Type, Code) switch
+    {
+        (1, 0) => "no-route",
+        (1, 1) => "admin-prohibited",
+        (1, 2) => "beyond-scope",
+        (1, 3) => "host-unreach",
+        (1, 4) => "port-unreach",
+        (1, 5) => "source-addr-fail",
+        (1, 6) => "reject-route",
+        (1, _) => $"unreach-code-{Code}",
+        (2, _) => "pkt-too-big",
+        (3, _) => "time-exceeded",
+        (4, _) => "param-problem",
+        _ => $"icmpv6-{Type}-{Code}",
     };
 }
 
