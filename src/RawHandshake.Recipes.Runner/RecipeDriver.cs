@@ -560,46 +560,19 @@ public sealed class RecipeDriver : IFlowDriver
         var srv = serverIsn ?? default; // before the SYN-ACK the server's numbers have no origin: taken raw
         var flags = send.Flags;
 
-        // Without "ack N" an ACK acknowledges what we have (RCV.NXT); without <…> a SYN offers the recipe's options and
-        // later segments carry the agreed timestamps.
-        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt ?? default : default; // before the SYN-ACK: 0, as written
+        // Without "ack N" an ACK acknowledges what we have (RCV.NXT); before the SYN-ACK: 0, as written.
+        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt ?? default : default;
+
+        // The options, worked out once: a list written on the step goes out exactly as written (its bytes); without one a
+        // SYN offers the session's options and later segments carry the agreed timestamps (its option set). The builder
+        // writes whichever it is, and the session hears of the segment from the build (Flow.SendCrafted).
         var now = flow.Now;
-        var optionSet = send.Options is null
-            ? (flags & TcpFlags.Syn) != 0 ? s.SynOptionSet(now) : s.SegmentOptionSet(now)
-            : OptionSetOf(send.Options, flow);
-
+        var written = send.Options is { } opts ? OptionBytes(opts, flow) : null;
+        var options = written is not null ? default : (flags & TcpFlags.Syn) != 0 ? s.SynOptionSet(now) : s.SegmentOptionSet(now);
         var win = send.Window is { } w ? (ushort)Evaluate(w, flow) : (flags & TcpFlags.Syn) != 0 ? (ushort)Math.Min(s.Config.ReceiveWindow, 65535) : s.AdvertisedWindow;
-        byte[]? raw = send.Options is { } opts ? OptionBytes(opts, flow) : null;
-        var overrides = RecipeFields.Overrides(send.Fields, raw);
-        var segment = new OutgoingSegment(flags, seq, ack, win, optionSet, send.Payload);
-        flow.SendCrafted(segment, overrides);
+        var segment = new OutgoingSegment(flags, seq, ack, win, options, send.Payload);
+        flow.SendCrafted(segment, RecipeFields.Overrides(send.Fields, written));
         return Verdict.Pass;
-    }
-
-    /// <summary>The options as the session should know them (for negotiation), from a send's option list.</summary>
-    private TcpOptionSet OptionSetOf(IReadOnlyList<OptionSpec>? options, Flow flow)
-    {
-        if (options is null)
-        {
-            return default;
-        }
-
-        ushort? mss = null;
-        byte? ws = null;
-        var sack = false;
-        (uint, uint)? ts = null;
-        foreach (var o in options)
-        {
-            switch (o.Kind)
-            {
-                case OptionKindName.Mss: mss = (ushort)Evaluate(o.Value!, flow); break;
-                case OptionKindName.WindowScale: ws = (byte)Evaluate(o.Value!, flow); break;
-                case OptionKindName.SackPermitted: sack = true; break;
-                case OptionKindName.Timestamps: ts = ((uint)Evaluate(o.TsVal!, flow), (uint)Evaluate(o.TsEcr!, flow)); break;
-            }
-        }
-
-        return new TcpOptionSet(mss, ws, sack, ts);
     }
 
     /// <summary>Writes the options exactly in the order given (packetdrill style), padded to 32 bits.</summary>
