@@ -11,8 +11,9 @@ public static class ProbeTargets
     /// <summary>The most hosts a CIDR range may hold (/20).</summary>
     public const int MaxHosts = 4096;
 
-    /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31).</summary>
-    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET")
+    /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31); with
+    /// <paramref name="ipv6"/> an IPv6 address too (also in brackets).</summary>
+    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET", bool ipv6 = false)
     {
         var t = text.Trim();
         var slash = t.IndexOf('/', StringComparison.Ordinal);
@@ -21,14 +22,19 @@ public static class ProbeTargets
             try
             {
                 var host = Routing.ParseTarget(t);
-                return host.IsV6
-                    ? throw new UsageException($"{option}: '{t}' is IPv6: probe and traceroute send IPv4 frames only for now (handshake and run take IPv6)")
+                return host.IsV6 && !ipv6
+                    ? throw new UsageException($"{option}: '{t}' is IPv6: traceroute sends IPv4 frames only for now (handshake, run and probe take IPv6)")
                     : [host];
             }
             catch (LinkException e)
             {
                 throw new UsageException($"{option}: {e.Message}");
             }
+        }
+
+        if (ipv6 && t[..slash].Contains(':', StringComparison.Ordinal))
+        {
+            throw new UsageException($"{option}: '{text}' is an IPv6 range: give one IPv6 host at a time (ranges are IPv4 ones)");
         }
 
         if (!IPv4Address.TryParse(t[..slash], out var network) || !int.TryParse(t[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
