@@ -79,6 +79,40 @@ public class FrameBuilderTests
     }
 
     [Fact]
+    public void Over_IPv6_the_report_places_the_parts_as_the_parser_does_and_judges_a_set_tcp_checksum_as_a_receiver()
+    {
+        var ip6 = new IPv6Header { Source = IPv6Address.Parse("2001:db8::1"), Destination = IPv6Address.Parse("2001:db8::2") };
+        byte[] options = [2, 4, 5, 0xA0, 1]; // MSS 1440, NOP: padded to 8
+        var plain = new byte[120];
+        var n = FrameBuilder.BuildTcp(plain, Eth, ip6, Tcp, options, "hi"u8);
+        var buf = new byte[120];
+        FrameBuilder.BuildTcp(buf, Eth, ip6, Tcp, options, "hi"u8, out var report).ShouldBe(n);
+        buf.ShouldBe(plain, "the report changes nothing that is sent");
+
+        var f = FrameParser.Parse(buf.AsSpan(0, n));
+        report.Length.ShouldBe(n);
+        report.NetworkOffset.ShouldBe(f.NetworkOffset);
+        report.TransportOffset.ShouldBe(f.TransportOffset);
+        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
+        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+        report.PayloadLength.ShouldBe(2);
+        report.IpChecksum.ShouldBe(ChecksumOrigin.Computed, "IPv6 has no header checksum");
+        report.TcpChecksum.ShouldBe(ChecksumOrigin.Computed);
+        f.TransportChecksum(buf.AsSpan(0, n)).ShouldBe(ChecksumVerdict.Good);
+
+        var tcpSum = (ushort)(buf[report.TransportOffset + 16] << 8 | buf[report.TransportOffset + 17]);
+        foreach (var wrong in new[] { false, true })
+        {
+            var set = Tcp with { Checksum = (ushort)(tcpSum ^ (wrong ? 0x2222 : 0)) };
+            var sent = new byte[120];
+            FrameBuilder.BuildTcp(sent, Eth, ip6, set, options, "hi"u8, out var r).ShouldBe(n);
+            (sent[r.TransportOffset + 16] << 8 | sent[r.TransportOffset + 17]).ShouldBe(set.Checksum!.Value, "sent as set");
+            r.TcpChecksum.ShouldBe(wrong ? ChecksumOrigin.SetWrong : ChecksumOrigin.SetRight);
+            r.ChecksumsRight.ShouldBe(FrameParser.Parse(sent.AsSpan(0, n)).TransportChecksum(sent.AsSpan(0, n)) == ChecksumVerdict.Good);
+        }
+    }
+
+    [Fact]
     public void Odd_length_ip_and_tcp_options_are_padded_with_zeros()
     {
         var buf = new byte[100];

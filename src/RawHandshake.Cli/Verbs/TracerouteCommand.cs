@@ -20,7 +20,7 @@ public sealed partial class TracerouteOptions : ICommand
         }
 
         // Everything the user typed is checked before a frame goes out.
-        var hosts = ProbeTargets.Hosts(Target, ipv6: true);
+        var hosts = ProbeTargets.Hosts(Target);
         if (hosts.Count != 1)
         {
             throw new UsageException($"TARGET: {Target} is a range; traceroute takes one host");

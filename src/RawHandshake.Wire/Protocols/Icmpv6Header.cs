@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace RawHandshake.Wire.Protocols;
 
 /// <summary>
@@ -36,14 +34,7 @@ public record struct Icmpv6Header(byte Type, byte Code, uint RestOfHeader)
     public static Icmpv6Header Echo(bool request, ushort identifier, ushort sequence) =>
         new(request ? EchoRequest : EchoReply, 0, ((uint)identifier << 16) | sequence);
 
-    public readonly void WriteFixed(Span<byte> d)
-    {
-        d[0] = Type;
-        d[1] = Code;
-        BinaryPrimitives.WriteUInt16BigEndian(d[2..], Checksum ?? 0);
-        BinaryPrimitives.WriteUInt32BigEndian(d[4..], RestOfHeader);
-    }
+    public readonly void WriteFixed(Span<byte> d) => IcmpLayout.Write(d, Type, Code, Checksum, RestOfHeader);
 
-    public static Icmpv6Header Read(ReadOnlySpan<byte> s) =>
-        new(s[0], s[1], BinaryPrimitives.ReadUInt32BigEndian(s[4..])) { Checksum = BinaryPrimitives.ReadUInt16BigEndian(s[2..]) };
+    public static Icmpv6Header Read(ReadOnlySpan<byte> s) => new(s[0], s[1], IcmpLayout.Rest(s)) { Checksum = IcmpLayout.Checksum(s) };
 }
