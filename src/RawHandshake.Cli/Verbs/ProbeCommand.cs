@@ -27,7 +27,7 @@ public sealed partial class ProbeOptions : ICommand
 
         // Everything the user typed is checked before a frame goes out.
         var (hostText, ports) = HostAndPorts(Target, Ports);
-        var hosts = ProbeTargets.Hosts(hostText, ipv6: true);
+        var hosts = ProbeTargets.Hosts(hostText);
         var count = (int)(ArgParse.Optional(Count, "--count", MaxCount, v => (long)v) ?? 1);
         if (count < 1)
         {

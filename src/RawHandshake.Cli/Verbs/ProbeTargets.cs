@@ -11,9 +11,9 @@ public static class ProbeTargets
     /// <summary>The most hosts a CIDR range may hold (/20).</summary>
     public const int MaxHosts = 4096;
 
-    /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31); with
-    /// <paramref name="ipv6"/> an IPv6 address too (also in brackets).</summary>
-    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET", bool ipv6 = false)
+    /// <summary>A host name, an IPv4 or IPv6 address (also in brackets), or an IPv4 CIDR range (network and broadcast
+    /// addresses left out below /31).</summary>
+    public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET")
     {
         var t = text.Trim();
         var slash = t.IndexOf('/', StringComparison.Ordinal);
@@ -21,10 +21,7 @@ public static class ProbeTargets
         {
             try
             {
-                var host = Routing.ParseTarget(t);
-                return host.IsV6 && !ipv6
-                    ? throw new UsageException($"{option}: '{t}' is IPv6: traceroute sends IPv4 frames only for now (handshake, run and probe take IPv6)")
-                    : [host];
+                return [Routing.ParseTarget(t)];
             }
             catch (LinkException e)
             {
@@ -32,7 +29,7 @@ public static class ProbeTargets
             }
         }
 
-        if (ipv6 && t[..slash].Contains(':', StringComparison.Ordinal))
+        if (t[..slash].Contains(':', StringComparison.Ordinal))
         {
             throw new UsageException($"{option}: '{text}' is an IPv6 range: give one IPv6 host at a time (ranges are IPv4 ones)");
         }

@@ -51,26 +51,24 @@ public enum ScanType
     Udp,
 }
 
-/// <summary>An ICMP or ICMPv6 error that answered a probe: its type and code (ICMPv6's numbers when it came over IPv6), and
-/// who sent it (the target, or a router).</summary>
+/// <summary>An ICMP or ICMPv6 error that answered a probe: its type and code (ICMPv6's numbers when it came over IPv6, RFC
+/// 4443), and who sent it (the target, or a router).</summary>
 public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
 {
-    /// <summary>ICMPv6 (RFC 4443): it came from an IPv6 address.</summary>
+    /// <summary>ICMPv6: it came from an IPv6 address.</summary>
     public bool IsV6 => From.IsV6;
 
     /// <summary><c>ICMP</c> or <c>ICMPv6</c>.</summary>
     public string Protocol => IsV6 ? "ICMPv6" : "ICMP";
 
-    /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)", "Destination Unreachable (Port unreachable)".</summary>
-    public string Name => IsV6
-        ? Icmpv6InfoText.TypeName(Type) + (Icmpv6InfoText.CodeName(Type, Code, 0) is { } code ? $" ({code})" : "")
-        : Describe.IcmpType(Type, Code);
-
-    /// <summary>Destination unreachable (ICMP type 3, ICMPv6 type 1), whatever the code.</summary>
+    /// <summary>Destination unreachable (ICMP 3, ICMPv6 1), whatever the code.</summary>
     public bool IsUnreachable => Type == (IsV6 ? Icmpv6Header.DestinationUnreachable : IcmpHeader.DestinationUnreachable);
 
-    /// <summary>Port unreachable (ICMP 3/3, ICMPv6 1/4): nothing listens on that UDP port.</summary>
+    /// <summary>Port unreachable: the target itself said nothing takes the datagram (ICMP 3/3, ICMPv6 1/4).</summary>
     public bool IsPortUnreachable => IsUnreachable && Code == (IsV6 ? 4 : 3);
+
+    /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)", "Time Exceeded (hop limit exceeded in transit)".</summary>
+    public string Name => IsV6 ? Icmpv6InfoText.Name(Type, Code) : Describe.IcmpType(Type, Code);
 
     /// <summary>nmap's reason word: <c>port-unreach</c>, <c>admin-prohibited</c>, <c>time-exceeded</c> …</summary>
     public string Reason => IsV6 ? Reason6 : (Type, Code) switch
@@ -93,9 +91,9 @@ public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
         (1, 0) => "no-route",
         (1, 1) => "admin-prohibited",
         (1, 2) => "beyond-scope",
-        (1, 3) => "addr-unreach",
+        (1, 3) => "host-unreach",
         (1, 4) => "port-unreach",
-        (1, 5) => "source-policy",
+        (1, 5) => "source-addr-fail",
         (1, 6) => "reject-route",
         (1, _) => $"unreach-code-{Code}",
         (2, _) => "pkt-too-big",

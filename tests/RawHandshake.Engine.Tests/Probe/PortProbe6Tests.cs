@@ -123,7 +123,7 @@ public class PortProbe6Tests
     [InlineData(ScanType.Udp, 1, 4, PortState.Closed, "port-unreach", "Destination Unreachable (Port unreachable)")]
     [InlineData(ScanType.Udp, 1, 1, PortState.Filtered, "admin-prohibited", "Destination Unreachable (Administratively prohibited)")]
     [InlineData(ScanType.Syn, 1, 1, PortState.Filtered, "admin-prohibited", "Destination Unreachable (Administratively prohibited)")]
-    [InlineData(ScanType.Syn, 1, 3, PortState.Filtered, "addr-unreach", "Destination Unreachable (Address unreachable)")]
+    [InlineData(ScanType.Syn, 1, 3, PortState.Filtered, "host-unreach", "Destination Unreachable (Address unreachable)")]
     [InlineData(ScanType.Syn, 1, 0, PortState.Filtered, "no-route", "Destination Unreachable (no route to destination)")]
     [InlineData(ScanType.Fin, 1, 6, PortState.Filtered, "reject-route", "Destination Unreachable (Reject route to destination)")]
     [InlineData(ScanType.Syn, 3, 0, PortState.Filtered, "time-exceeded", "Time Exceeded (hop limit exceeded in transit)")]
