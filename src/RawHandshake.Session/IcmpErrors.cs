@@ -39,6 +39,9 @@ public static class IcmpErrors
     /// segment a few bytes long.</summary>
     public const int MinPathMtu = 552;
 
+    /// <summary>IPv6's minimum link MTU (RFC 8200 §5): a packet too big never takes the path MTU below it (RFC 8201 §4).</summary>
+    public const int MinPathMtu6 = 1280;
+
     /// <summary>RFC 1191 §7's plateaus: without a next-hop MTU in the message, the next one below the packet that did not fit.</summary>
     public static int Plateau(int packetLength)
     {

@@ -122,14 +122,15 @@ public sealed class TcpClientSession
 
     /// <summary>
     /// Payload bytes one data segment may carry now: the smaller of the peer's MSS and what the path takes (its MTU less
-    /// the 20-byte IPv4 and TCP headers), less the option bytes each segment carries (RFC 9293 §3.7.1, RFC 6691).
+    /// the IP header, 20 bytes for IPv4 and 40 for IPv6, and the 20-byte TCP header), less the option bytes each segment
+    /// carries (RFC 9293 §3.7.1, RFC 6691).
     /// </summary>
     public int SegmentPayloadLimit(TimeSpan now)
     {
         var mss = (int)peerMss;
         if (pathMtu is { } mtu)
         {
-            mss = Math.Min(mss, mtu - IPv4Header.MinLength - TcpHeader.MinLength);
+            mss = Math.Min(mss, mtu - IpHeaderLength - TcpHeader.MinLength);
         }
 
         Span<byte> options = stackalloc byte[40];
@@ -499,10 +500,15 @@ public sealed class TcpClientSession
         }
     }
 
-    /// <summary>RFC 1191: the path MTU only ever falls on an ICMP message, never below <see cref="IcmpErrors.MinPathMtu"/>. True when it fell.</summary>
+    /// <summary>The IP header our segments carry: IPv4's 20 bytes or IPv6's 40.</summary>
+    private int IpHeaderLength => config.Flow.Family == IpFamily.V6 ? IPv6Header.Length : IPv4Header.MinLength;
+
+    /// <summary>RFC 1191 (RFC 8201 for IPv6, whose packet too big is ICMP's fragmentation needed here): the path MTU only
+    /// ever falls on an ICMP message, never below <see cref="IcmpErrors.MinPathMtu"/> (IPv6: its minimum MTU, 1280). True when it fell.</summary>
     private bool LowerPathMtu(int? nextHopMtu, int quotedLength, string description, ISessionOutput output)
     {
-        var mtu = Math.Max(IcmpErrors.MinPathMtu, nextHopMtu is { } m && m > 0 ? m : IcmpErrors.Plateau(quotedLength));
+        var v6 = config.Flow.Family == IpFamily.V6;
+        var mtu = Math.Max(v6 ? IcmpErrors.MinPathMtu6 : IcmpErrors.MinPathMtu, nextHopMtu is { } m && m > 0 ? m : IcmpErrors.Plateau(quotedLength));
         if (pathMtu is { } current && mtu >= current)
         {
             output.Raise(new IcmpReported($"{description}: next-hop MTU {nextHopMtu}, not below the path MTU of {current}: nothing changes"));
@@ -510,7 +516,7 @@ public sealed class TcpClientSession
         }
 
         pathMtu = mtu;
-        output.Raise(new IcmpReported($"{description}: the path MTU is now {mtu} (RFC 1191); segments carry at most {mtu - IPv4Header.MinLength - TcpHeader.MinLength} bytes with their options"));
+        output.Raise(new IcmpReported($"{description}: the path MTU is now {mtu} ({(v6 ? "RFC 8201" : "RFC 1191")}); segments carry at most {mtu - IpHeaderLength - TcpHeader.MinLength} bytes with their options"));
         return true;
     }
 

@@ -174,7 +174,7 @@ public sealed class Prober
         }
 
         var f = FrameParser.Parse(frames.Frame(0), frames.LinkType);
-        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.IPv4 is { } ip ? ip.Destination.ToString() : "?";
+        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.TryGetAddresses(out _, out var to) ? to.ToString() : "?";
     }
 
     // ---- receiving --------------------------------------------------------------------------------------------
@@ -229,7 +229,8 @@ public sealed class Prober
         if (request.TraceEach)
         {
             r = r with { Frame = frame.ToArray() };
-            engine.TraceReceived(frame, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
+            // The engine's one parse of the reply serves the matcher above, the trace and the statistics alike.
+            engine.TraceReceived(frame, reply, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
             engine.Trace.Publish(new ProbeReplyTraced(engine.Elapsed, r, reply));
         }
 
@@ -291,7 +292,8 @@ public sealed class Prober
             return null;
         }
 
-        return other.Icmp is { QuotesDatagram: true } && other.IcmpQuote is not null ? ProbeReplyKind.IcmpError : ProbeReplyKind.Answer;
+        var error = (other.Icmp is { QuotesDatagram: true } && other.IcmpQuote is not null) || (other.Icmpv6 is { QuotesDatagram: true } && other.Icmpv6Quote is not null);
+        return error ? ProbeReplyKind.IcmpError : ProbeReplyKind.Answer;
     }
 
     /// <summary>A SYN-ACK to our SYN opened a connection on the server: a RST at its acknowledgment number closes it
@@ -304,14 +306,14 @@ public sealed class Prober
         }
 
         var ours = FrameParser.Parse(frames.Frame(index), frames.LinkType);
-        if (ours.Tcp is not { } st || ours.IPv4 is not { } sip || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
+        if (ours.Tcp is not { } st || !ours.TryGetAddresses(out var from, out var to) || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
         {
             return;
         }
 
-        var ip = new IPv4Header { Source = sip.Source, Destination = sip.Destination, Ttl = sip.Ttl, Id = 0, DontFragment = true };
+        var ip = new ProbeIp(from, to, ours.IPv4?.Ttl ?? ours.IPv6?.HopLimit ?? 64, 0);
         var rst = new TcpHeader(st.SourcePort, st.DestinationPort, rt.Ack, new SeqNum(0), TcpFlags.Rst, 0);
-        var n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip, rst, default, default);
+        var n = ip.BuildTcp(resetBuffer, eth, rst, default, default);
         if (request.TraceEach)
         {
             engine.SendRaw(resetBuffer.AsSpan(0, n), "resetting the connection this SYN-ACK opened on the server");
