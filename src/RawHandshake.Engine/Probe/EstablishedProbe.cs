@@ -137,7 +137,9 @@ public static class EstablishedProbe
 
         public ushort? SynAckMss { get; }
 
-        /// <summary>From our SYN to the server's SYN-ACK.</summary>
+        /// <summary>From our SYN leaving to the server's SYN-ACK's capture stamp (the prober's RTT). Not from before the
+        /// prober's set-up: on a busy machine that added milliseconds, and half of an inflated RTT let a tail-loss probe
+        /// (two of the server's RTTs plus two jiffies later) count as part of the first flight.</summary>
         public TimeSpan Rtt { get; private init; }
 
         /// <summary>SYN, the server's SYN-ACK, our ACK; null when no SYN-ACK came within <paramref name="wait"/>.</summary>
@@ -147,7 +149,6 @@ public static class EstablishedProbe
             var localPort = ports.Take(1);
             ProbeGuard.Ports(live, live.Source, localPort, 1, host, port);
             var frames = new PortProbeFrames([new PortProbe(port, 64)], eth, live.Source, host, localPort, (ushort)Random.Shared.Next(0x1_0000), offerEcn: false);
-            var start = live.Engine.Clock.Wall;
             var result = Prober.Run(live.Engine, new ProbeRequest(frames) { ResetOpened = false, Timeout = wait });
             foreach (var r in result.Replies)
             {
@@ -160,7 +161,7 @@ public static class EstablishedProbe
                 if (f.Tcp is { } t && t.Has(TcpFlags.Syn | TcpFlags.Ack))
                 {
                     var options = f.TcpOptionsSummary(r.Frame.Span);
-                    var c = new RawConnection(live, eth, host, localPort, port, frames.Isn(0) + 1, t.Seq + 1, options.Mss, options.TsVal) { Rtt = r.Wall - start };
+                    var c = new RawConnection(live, eth, host, localPort, port, frames.Isn(0) + 1, t.Seq + 1, options.Mss, options.TsVal) { Rtt = r.Rtt };
                     c.Send(TcpFlags.Ack, c.sndNxt, [], "--deep: our ACK of the SYN-ACK");
                     return c;
                 }
