@@ -110,4 +110,41 @@ public class TableTests
             Compiled.Errors($"send S\nexpect * {v.Name} = ttl\n").ShouldHaveSingleItem().ShouldContain("is a built-in value");
         }
     }
+
+    /// <summary>recipes/README.md, found from the test's folder up to the checkout.</summary>
+    private static string RecipesReadme()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var path = Path.Combine(dir.FullName, "recipes", "README.md");
+            if (File.Exists(path) && File.Exists(Path.Combine(dir.FullName, "RawHandshake.sln")))
+            {
+                return File.ReadAllText(path);
+            }
+        }
+
+        throw new FileNotFoundException("recipes/README.md above " + AppContext.BaseDirectory);
+    }
+
+    [Fact]
+    public void The_recipe_reference_documents_every_entry_of_the_tables()
+    {
+        var readme = RecipesReadme();
+        foreach (var v in RecipeVariables.All)
+        {
+            readme.ShouldContain($"| `{v.Name}` | {v.Description} |", Case.Sensitive, $"recipes/README.md: the row of {v.Name} says what the table says");
+        }
+
+        foreach (var o in HeaderOptions.All)
+        {
+            readme.ShouldContain($"| `{o.Name}", Case.Sensitive, $"recipes/README.md: no row for option {o.Name}");
+        }
+
+        var fieldTable = readme[readme.IndexOf("| field | range |", StringComparison.Ordinal)..];
+        fieldTable = fieldTable[..fieldTable.IndexOf("\n\n", StringComparison.Ordinal)];
+        foreach (var f in RecipeFields.All)
+        {
+            fieldTable.ShouldContain($"`{f.Name}`", Case.Sensitive, $"recipes/README.md: the field table has no {f.Name}");
+        }
+    }
 }
