@@ -666,17 +666,7 @@ internal static class Parser
     /// <summary>The options of a <c>send</c> (<paramref name="onSend"/>: every value given) or a <c>connect</c> (TS values may be left to the session).</summary>
     private static IReadOnlyList<OptionSpec> ParseOptionSpecs(Cursor c, Token open, bool onSend)
     {
-        var list = new List<OptionSpec>();
-        if (c.TakePunct(">"))
-        {
-            return list;
-        }
-
-        while (true)
-        {
-            var name = c.AtEnd ? throw Cursor.Fail(open, "missing '>' to close the options") : c.Next();
-            var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
-            list.Add(kind switch
+        var list = ParseOptionList(c, open, (name, kind) => kind switch
             {
                 "mss" => new OptionSpec(OptionKindName.Mss, SendValue(c, RecipeFields.Mss), null, null, null, null, null, name.Pos),
                 "wscale" => new OptionSpec(OptionKindName.WindowScale, SendValue(c, RecipeFields.WindowScale), null, null, null, null, null, name.Pos),
@@ -688,21 +678,6 @@ internal static class Parser
                 "kind" => ParseRawSpec(c, name),
                 _ => throw Cursor.Fail(name, $"unknown option '{name.Shown}' (expected {KnownOptions})"),
             });
-
-            if (c.TakePunct(","))
-            {
-                continue;
-            }
-
-            if (c.TakePunct(">"))
-            {
-                break;
-            }
-
-            throw c.AtEnd
-                ? Cursor.Fail(open, "missing '>' to close the options")
-                : Cursor.Fail(c.Peek()!, $"expected ',' or '>' after the option, found '{c.Peek()!.Shown}'");
-        }
 
         var total = list.Sum(o => o.WireLength);
         if (total > 40)
@@ -790,18 +765,8 @@ internal static class Parser
 
     private static IReadOnlyList<OptionMatch> ParseOptionMatches(Cursor c, Token open)
     {
-        var list = new List<OptionMatch>();
-        if (c.TakePunct(">"))
-        {
-            return list;
-        }
-
-        while (true)
-        {
-            var name = c.AtEnd ? throw Cursor.Fail(open, "missing '>' to close the options") : c.Next();
-            var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
-            Matcher? Value(RecipeField field) => c.AtMatcher ? c.Matcher("a number", field.Name, field.Min, field.Max) : null;
-            list.Add(kind switch
+        Matcher? Value(RecipeField field) => c.AtMatcher ? c.Matcher("a number", field.Name, field.Min, field.Max) : null;
+        return ParseOptionList(c, open, (name, kind) => kind switch
             {
                 "mss" => new OptionMatch(OptionKindName.Mss, Value(RecipeFields.Mss), null, null, null, null, null, name.Pos),
                 "wscale" => new OptionMatch(OptionKindName.WindowScale, Value(RecipeFields.WindowScale), null, null, null, null, null, name.Pos),
@@ -813,7 +778,23 @@ internal static class Parser
                 "kind" => ParseRawMatch(c, name),
                 _ => throw Cursor.Fail(name, $"unknown option '{name.Shown}' (expected {KnownOptions})"),
             });
+    }
 
+    /// <summary>The list grammar both sides share, after the opening <c>&lt;</c>: <c>&gt;</c>, or option names (each read
+    /// by <paramref name="one"/> from its name token and lower-case name) separated by commas up to <c>&gt;</c>.</summary>
+    private static List<T> ParseOptionList<T>(Cursor c, Token open, Func<Token, string, T> one)
+    {
+        var list = new List<T>();
+        if (c.TakePunct(">"))
+        {
+            return list;
+        }
+
+        while (true)
+        {
+            var name = c.AtEnd ? throw Cursor.Fail(open, "missing '>' to close the options") : c.Next();
+            var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
+            list.Add(one(name, kind));
             if (c.TakePunct(","))
             {
                 continue;
@@ -821,15 +802,13 @@ internal static class Parser
 
             if (c.TakePunct(">"))
             {
-                break;
+                return list;
             }
 
             throw c.AtEnd
                 ? Cursor.Fail(open, "missing '>' to close the options")
                 : Cursor.Fail(c.Peek()!, $"expected ',' or '>' after the option, found '{c.Peek()!.Shown}'");
         }
-
-        return list;
     }
 
     private static OptionMatch ParseTsMatch(Cursor c, Token name)
