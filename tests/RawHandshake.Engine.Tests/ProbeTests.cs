@@ -221,6 +221,9 @@ public class ProbeTests
         bed.Events<PacketTraced>().Count(p => p.Dir == Direction.In).ShouldBe(3, "each reply is traced");
         bed.Events<ProbeReplyTraced>().Select(r => r.Parsed.Tcp!.Value.Flags).ShouldBe([TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack]);
         link.ParsesPerFrame.ShouldBe([1, 1, 1], "one parse per reply, shared by the matcher, the trace and the statistics");
+        // ... and by the probe's clients (scan, deep checks), which read the reply's parse instead of making their own.
+        result.Replies.Select(r => r.Parsed.Tcp!.Value.Flags).ShouldBe([TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack]);
+        result.Replies.Select(r => r.Parsed.Equals(FrameParser.Parse(r.Frame.Span))).ShouldAllBe(same => same);
     }
 
     [Fact]

@@ -43,7 +43,7 @@ public static class DeepProbe
                 continue;
             }
 
-            var f = FrameParser.Parse(r.Frame.Span);
+            var f = r.Parsed;
             if (f.Tcp is { } t && t.Has(TcpFlags.Syn | TcpFlags.Ack))
             {
                 synAcks.Add((r.Wall, f.TcpOptionsSummary(r.Frame.Span).TsVal, t.Ack));

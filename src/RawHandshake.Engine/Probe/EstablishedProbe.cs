@@ -114,7 +114,7 @@ public static class EstablishedProbe
         private readonly ushort localPort;
         private readonly ushort remotePort;
         private readonly byte[] buffer = new byte[1600];
-        private readonly List<(DateTimeOffset Wall, byte[] Frame)> inbox = [];
+        private readonly List<Segment> inbox = []; // the segments of this connection that came, taken from the engine's parse
         private readonly uint? peerTsVal;
         private SeqNum sndNxt;
         private SeqNum rcvNxt;
@@ -157,7 +157,7 @@ public static class EstablishedProbe
                     continue;
                 }
 
-                var f = FrameParser.Parse(r.Frame.Span);
+                var f = r.Parsed;
                 if (f.Tcp is { } t && t.Has(TcpFlags.Syn | TcpFlags.Ack))
                 {
                     var options = f.TcpOptionsSummary(r.Frame.Span);
@@ -325,12 +325,11 @@ public static class EstablishedProbe
                 {
                     for (var i = 0; i < inbox.Count; i++)
                     {
-                        var (wall, frame) = inbox[i];
-                        var f = FrameParser.Parse(frame);
-                        if (f.Tcp is { } t && wanted(t))
+                        var s = inbox[i];
+                        if (wanted(s.Tcp))
                         {
                             inbox.RemoveRange(0, i + 1);
-                            return new Segment(t, f.PayloadLength, f.TcpOptionsLength, wall);
+                            return s;
                         }
                     }
 
@@ -356,8 +355,8 @@ public static class EstablishedProbe
         {
             if (parsed.Tcp is { } t && parsed.TryGetAddresses(out var from, out var to) && remote == from && local == to && t.SourcePort == remotePort && t.DestinationPort == localPort)
             {
-                inbox.Add((wall, frame.ToArray()));
-                live.Engine.TraceReceived(frame, wall);
+                inbox.Add(new Segment(t, parsed.PayloadLength, parsed.TcpOptionsLength, wall));
+                live.Engine.TraceReceived(frame, parsed, wall);
             }
         }
     }

@@ -295,7 +295,7 @@ public static class PortScan
 
                 var report = reports[owner[reply.Index]];
                 var bytes = reply.Frame.Span;
-                var parsed = FrameParser.Parse(bytes);
+                var parsed = reply.Parsed;
                 switch (reply.Kind)
                 {
                     case ProbeReplyKind.Answer when parsed.Udp is not null:

@@ -1,3 +1,5 @@
+using RawHandshake.Wire.Parsing;
+
 namespace RawHandshake.Engine.Probe;
 
 /// <summary>What a received frame was to the probe.</summary>
@@ -18,6 +20,10 @@ public readonly record struct ProbeReply(int Index, ProbeReplyKind Kind, bool Du
 {
     /// <summary>The frame's bytes, when the request traced each frame; empty otherwise.</summary>
     public ReadOnlyMemory<byte> Frame { get; init; }
+
+    /// <summary>The engine's one parse of <see cref="Frame"/> (offsets into it, read with the link's type); default when
+    /// <see cref="Frame"/> is empty. Clients read this instead of parsing the reply again.</summary>
+    public ParsedFrame Parsed { get; init; }
 }
 
 /// <summary>ping's and hping3's summary: frames sent, answered, ICMP errors, loss, and min/avg/max/mdev of the RTTs of

@@ -228,7 +228,7 @@ public sealed class Prober
         var r = new ProbeReply(index, kind, duplicate, wall, rtt);
         if (request.TraceEach)
         {
-            r = r with { Frame = frame.ToArray() };
+            r = r with { Frame = frame.ToArray(), Parsed = reply };
             // The engine's one parse of the reply serves the matcher above, the trace and the statistics alike.
             engine.TraceReceived(frame, reply, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
             engine.Trace.Publish(new ProbeReplyTraced(engine.Elapsed, r, reply));
