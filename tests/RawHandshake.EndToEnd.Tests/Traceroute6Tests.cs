@@ -126,6 +126,20 @@ public sealed class Traceroute6Tests : IClassFixture<DualStackLabFixture>
             h.Out.ShouldContain("ICMPv6 destination unreachable (administratively prohibited) from 2001:db8::fe");
             h.Out.ShouldContain("unreachable (ICMP)");
             h.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(4), "the error ends the handshake, not the 5 s time limit");
+
+            // run: a recipe's connect fails on the same error, named in its failure.
+            var recipe = TempFile(".rh");
+            File.WriteAllText(recipe, "target [2001:db8:2::10]:20001\nconnect\n");
+            try
+            {
+                var run = Cli.Run(Bound, "run", "--netns", lab.Client, recipe);
+                run.Code.ShouldBe(1, run.ToString());
+                run.Out.ShouldContain(":2: connect — ICMPv6 destination unreachable (administratively prohibited) from 2001:db8::fe");
+            }
+            finally
+            {
+                File.Delete(recipe);
+            }
         });
     }
 
