@@ -14,8 +14,8 @@ public sealed class Traceroute6Tests : IClassFixture<DualStackLabFixture>
     {
         this.lab = lab;
 
-        // Linux sends each destination one ICMPv6 error a second by default (net.ipv6.icmp.ratelimit = 1000 ms): the
-        // router of this lab sends every one, so that each probe gets its answer.
+        // A Linux router sends a destination about six ICMPv6 errors at once, then one a second (net.ipv6.icmp.ratelimit
+        // = 1000 ms by default): the router of this lab sends every one, so that each probe gets its answer.
         Sh.InNs(Router, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0");
     }
 
