@@ -576,7 +576,8 @@ public sealed class RecipeDriver : IFlowDriver
                 OptionKindName.Sack => w.Sack(o.Sack!.Select(b => (Absolute(b.Left, flow, server.Isn ?? default).Value, Absolute(b.Right, flow, server.Isn ?? default).Value)).ToArray()),
                 OptionKindName.Nop => w.Nop(),
                 OptionKindName.Eol => w.End(),
-                _ => w.Raw(o.RawKind ?? 0, o.RawData ?? []),
+                OptionKindName.Raw => w.Raw(o.RawKind ?? throw new ArgumentException("kind N without its number", nameof(options)), o.RawData ?? []),
+                _ => throw new ArgumentOutOfRangeException(nameof(options), o.Kind, "an option kind the driver cannot write"),
             };
         }
 

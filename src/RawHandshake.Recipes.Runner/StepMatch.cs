@@ -267,7 +267,8 @@ public static class StepMatch
         OptionKindName.Sack => (byte)TcpOptionKind.Sack,
         OptionKindName.Nop => (byte)TcpOptionKind.Nop,
         OptionKindName.Eol => (byte)TcpOptionKind.EndOfOptions,
-        _ => o.RawKind ?? 0,
+        OptionKindName.Raw => o.RawKind ?? throw new ArgumentException("kind N without its number", nameof(o)),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "an option kind the matcher does not know"),
     };
 
     private static void OptionValue(List<string> diffs, RecipeField field, Matcher? m, long? actual, Func<NumberExpr, long> value, string text)

@@ -256,7 +256,8 @@ public static class RecipePrinter
         OptionKindName.Sack => "sack " + string.Join(' ', (o.Sack ?? []).Select(b => $"{b.Left}:{b.Right}")),
         OptionKindName.Nop => "nop",
         OptionKindName.Eol => "eol",
-        _ => $"kind {o.RawKind}" + (o.RawData is { Length: > 0 } data ? " hex " + Convert.ToHexStringLower(data) : ""),
+        OptionKindName.Raw => $"kind {o.RawKind}" + (o.RawData is { Length: > 0 } data ? " hex " + Convert.ToHexStringLower(data) : ""),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "an option kind the printer does not know"),
     };
 
     /// <summary>One option matcher: <c>mss 1460</c>, <c>wscale *</c>, <c>TS val * ecr 0</c>; a bare name means "present, any value".</summary>
@@ -269,7 +270,8 @@ public static class RecipePrinter
         OptionKindName.Sack => "sack" + string.Concat((o.Sack ?? []).Select(b => $" {b.Left}:{b.Right}")),
         OptionKindName.Nop => "nop",
         OptionKindName.Eol => "eol",
-        _ => $"kind {o.RawKind}" + (o.RawData is { } data ? " hex " + Convert.ToHexStringLower(data) : ""),
+        OptionKindName.Raw => $"kind {o.RawKind}" + (o.RawData is { } data ? " hex " + Convert.ToHexStringLower(data) : ""),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "an option kind the printer does not know"),
     };
 
     /// <summary>The shortest exact spelling: <c>2m</c>, <c>1s</c>, <c>1500ms</c>, <c>500us</c>, <c>0.5us</c>.</summary>

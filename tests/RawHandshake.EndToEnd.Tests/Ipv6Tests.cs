@@ -3,8 +3,8 @@ using RawHandshake.Lab.Topology;
 
 namespace RawHandshake.EndToEnd.Tests;
 
-/// <summary>A dual-stack lab of its own (IPv6 on, 2001:db8::/32 on every link, the echo server on :: for both families),
-/// torn down at the end even when tests fail.</summary>
+/// <summary>A dual-stack lab of its own (IPv6 on, 2001:db8::/32 on every link, the echo server and chargen (port 19, for
+/// probe's deep checks) on :: for both families), torn down at the end even when tests fail.</summary>
 public sealed class DualStackLabFixture : IDisposable
 {
     public DualStackLabFixture()
@@ -13,7 +13,7 @@ public sealed class DualStackLabFixture : IDisposable
         Info = LabTopology.Up(Name, new LabUpOptions
         {
             ServeCommand = ["dotnet", Cli.Dll, "serve"],
-            Servers = [new LabServerSpec(ServerMode.Echo, LabPorts.Echo, [])],
+            Servers = [new LabServerSpec(ServerMode.Echo, LabPorts.Echo, []), new LabServerSpec(ServerMode.Chargen, LabPorts.Chargen)],
             Slirp = false,
             Ipv6 = true,
             ReadyTimeout = TimeSpan.FromMinutes(2),
@@ -24,6 +24,7 @@ public sealed class DualStackLabFixture : IDisposable
     public LabInfo Info { get; }
     public string Client => Info.ClientNamespace;
     public string Server => Info.ServerNamespace;
+    public string Router => Info.RouterNamespace;
 
     public void Dispose() => LabTopology.Down(Name);
 }

@@ -1,40 +1,12 @@
 using System.Text.Json;
-using RawHandshake.Lab.Servers;
-using RawHandshake.Lab.Topology;
 
 namespace RawHandshake.EndToEnd.Tests;
-
-/// <summary>A dual-stack lab for <c>probe</c> over IPv6: echo on 20000 and chargen on 19 (for the deep checks' request),
-/// listening on <c>::</c>; torn down at the end even when tests fail.</summary>
-public sealed class ProbeIpv6LabFixture : IDisposable
-{
-    public ProbeIpv6LabFixture()
-    {
-        Name = "p" + Guid.NewGuid().ToString("N")[..5];
-        Info = LabTopology.Up(Name, new LabUpOptions
-        {
-            ServeCommand = [.. Cli.Command, "serve"],
-            Servers = [new LabServerSpec(ServerMode.Echo, LabPorts.Echo), new LabServerSpec(ServerMode.Chargen, LabPorts.Chargen)],
-            Slirp = false,
-            Ipv6 = true,
-            ReadyTimeout = TimeSpan.FromMinutes(2),
-        });
-    }
-
-    public string Name { get; }
-    public LabInfo Info { get; }
-    public string Client => Info.ClientNamespace;
-    public string Server => Info.ServerNamespace;
-    public string Router => Info.RouterNamespace;
-
-    public void Dispose() => LabTopology.Down(Name);
-}
 
 /// <summary><c>probe</c> over IPv6 against the real Linux stack: SYN scan states, the fingerprint with the hop limit and
 /// flow label (DF and IP ID not applicable), ICMPv6 errors matched through their quote, UDP probes, and the deep checks
 /// with IPv6's header overhead; tshark rates every checksum of the capture good.</summary>
 [Trait("Category", "Live")]
-public sealed class ProbeIpv6Tests(ProbeIpv6LabFixture lab) : IClassFixture<ProbeIpv6LabFixture>
+public sealed class ProbeIpv6Tests(DualStackLabFixture lab) : IClassFixture<DualStackLabFixture>
 {
     private const string Server = "2001:db8:2::10";
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(40);
@@ -43,11 +15,7 @@ public sealed class ProbeIpv6Tests(ProbeIpv6LabFixture lab) : IClassFixture<Prob
     public void OpenClosedDroppedAndRejectedPortsOverIPv6AndTsharkRatesTheCaptureGood()
     {
         // nft in the server: 20010 dropped (silence), 20011 rejected with ICMPv6 administratively prohibited (type 1, code 1).
-        var table = "rhp6" + Guid.NewGuid().ToString("N")[..6];
-        Sh.InNs(lab.Server, "nft", "add", "table", "inet", table);
-        Sh.InNs(lab.Server, "nft", "add", "chain", "inet", table, "in", "{ type filter hook input priority 0; }");
-        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "tcp", "dport", "20010", "drop");
-        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "tcp", "dport", "20011", "reject", "with", "icmpv6", "type", "admin-prohibited");
+        using var filter = new NftScratch(lab.Server, NftScratch.Input, "tcp dport 20010 drop", "tcp dport 20011 reject with icmpv6 type admin-prohibited");
         var file = Path.Combine(Path.GetTempPath(), $"rh-probe6-{Guid.NewGuid():N}.pcap");
         try
         {
@@ -95,7 +63,6 @@ public sealed class ProbeIpv6Tests(ProbeIpv6LabFixture lab) : IClassFixture<Prob
         finally
         {
             File.Delete(file);
-            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Server, "nft", "delete", "table", "inet", table);
         }
     }
 
@@ -103,16 +70,8 @@ public sealed class ProbeIpv6Tests(ProbeIpv6LabFixture lab) : IClassFixture<Prob
     public void AUdpPortIsOpenWhenItAnswersAndClosedByIcmpv6PortUnreachable()
     {
         Sh.InNs(lab.Server, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0");
-        var start = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", lab.Server, "timeout", "30", "python3", "-c", "import socket;s=socket.socket(socket.AF_INET6,socket.SOCK_DGRAM);s.bind(('::',5003));print('ready',flush=True);d,a=s.recvfrom(100);s.sendto(d,a)" })
+        using (UdpEcho.Start(lab.Server, 5003, ipv6: true))
         {
-            start.ArgumentList.Add(a);
-        }
-
-        using var echo = System.Diagnostics.Process.Start(start)!;
-        try
-        {
-            echo.StandardOutput.ReadLine().ShouldBe("ready");
             var r = Cli.Run(Bound, "probe", "--netns", lab.Client, Server, "-p", "5000,5003", "--udp", "--json", "--timeout", "500ms", "--rate", "1000");
             r.Code.ShouldBe(0, r.ToString());
             var ports = ProbeTests.Ports(r.Out);
@@ -122,24 +81,13 @@ public sealed class ProbeIpv6Tests(ProbeIpv6LabFixture lab) : IClassFixture<Prob
             (ProbeTests.Str(closed, "state"), ProbeTests.Str(closed, "reason")).ShouldBe(("closed", "port-unreach"), r.Out);
             (closed.GetProperty("icmp").GetProperty("type").GetInt32(), closed.GetProperty("icmp").GetProperty("code").GetInt32()).ShouldBe((1, 4));
         }
-        finally
-        {
-            if (!echo.HasExited)
-            {
-                echo.Kill(entireProcessTree: true);
-            }
-        }
     }
 
     [Fact]
     public void DeepChecksOverIPv6ChallengeAcksTheFirstFlightAndAnMssClampWithIPv6sOverhead()
     {
         // The router clamps the MSS of SYNs toward the server's chargen to 1200 (the SYN-ACK's 1440 passes).
-        var table = "rhd6" + Guid.NewGuid().ToString("N")[..6];
-        Sh.InNs(lab.Router, "nft", "add", "table", "inet", table);
-        Sh.InNs(lab.Router, "nft", "add", "chain", "inet", table, "mss", "{ type filter hook forward priority mangle; }");
-        Sh.InNs(lab.Router, "nft", "add", "rule", "inet", table, "mss", "ip6", "daddr", Server, "tcp", "dport", "19", "tcp", "flags", "&", "(syn|ack)", "==", "syn", "tcp", "option", "maxseg", "size", "set", "1200");
-        try
+        using (new NftScratch(lab.Router, NftScratch.Mangle, $"ip6 daddr {Server} tcp dport 19 tcp flags & (syn|ack) == syn tcp option maxseg size set 1200"))
         {
             var r = Cli.Run(Bound, "probe", "--netns", lab.Client, Server, "-p", "19", "--deep", "--deep-timeout", "1200ms", "--request", "hello\\r\\n", "--json", "--timeout", "300ms");
             r.Code.ShouldBe(0, r.ToString());
@@ -156,10 +104,6 @@ public sealed class ProbeIpv6Tests(ProbeIpv6LabFixture lab) : IClassFixture<Prob
             (mss.GetProperty("offered").GetInt32(), mss.GetProperty("synack").GetInt32(), mss.GetProperty("used").GetInt32(), mss.GetProperty("clamped").GetBoolean())
                 .ShouldBe((1440, 1440, 1200, true), "we offer 1500 − 60 over IPv6; the server applies the clamped 1200");
             ServerHoldsNothing().ShouldBeEmpty();
-        }
-        finally
-        {
-            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Router, "nft", "delete", "table", "inet", table);
         }
     }
 

@@ -14,12 +14,7 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
     public void OpenClosedDroppedAndRejectedPortsEachGetTheirStateAndTheSynAckTheKernelsFingerprint()
     {
         // nft in the server: 20010 dropped (silence), 20011 rejected with ICMP admin-prohibited (type 3, code 13).
-        var table = "rhp" + Guid.NewGuid().ToString("N")[..6];
-        Sh.InNs(lab.Server, "nft", "add", "table", "inet", table);
-        Sh.InNs(lab.Server, "nft", "add", "chain", "inet", table, "in", "{ type filter hook input priority 0; }");
-        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "tcp", "dport", "20010", "drop");
-        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "tcp", "dport", "20011", "reject", "with", "icmp", "type", "admin-prohibited");
-        try
+        using (new NftScratch(lab.Server, NftScratch.Input, "tcp dport 20010 drop", "tcp dport 20011 reject with icmp type admin-prohibited"))
         {
             var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "20099,80,20000,20010-20011", "--json", "--timeout", "300ms", "--rate", "1000");
             r.Code.ShouldBe(0, r.ToString());
@@ -57,10 +52,6 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
 
             ServerHoldsNothing().ShouldBeEmpty();
             Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
-        }
-        finally
-        {
-            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Server, "nft", "delete", "table", "inet", table);
         }
     }
 
@@ -120,11 +111,7 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
     public void DeepChecksRfc5961ChallengeAcksTheInitialWindowAndAnMssClampOnThePath()
     {
         // The router clamps the MSS of SYNs toward the server to 1200 (only that way: the SYN-ACK's 1460 passes).
-        var table = "rhdc" + Guid.NewGuid().ToString("N")[..6];
-        Sh.InNs(lab.Router, "nft", "add", "table", "inet", table);
-        Sh.InNs(lab.Router, "nft", "add", "chain", "inet", table, "mss", "{ type filter hook forward priority mangle; }");
-        Sh.InNs(lab.Router, "nft", "add", "rule", "inet", table, "mss", "ip", "daddr", "198.18.2.10", "tcp", "dport", "19", "tcp", "flags", "&", "(syn|ack)", "==", "syn", "tcp", "option", "maxseg", "size", "set", "1200");
-        try
+        using (new NftScratch(lab.Router, NftScratch.Mangle, "ip daddr 198.18.2.10 tcp dport 19 tcp flags & (syn|ack) == syn tcp option maxseg size set 1200"))
         {
             // chargen (port 19) has more to send than any initial window; --deep-timeout 1200ms takes the SYN-ACK's first retransmission.
             var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "19", "--deep", "--deep-timeout", "1200ms", "--request", "hello\\r\\n", "--json", "--timeout", "300ms");
@@ -143,37 +130,18 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
             (mss.GetProperty("offered").GetInt32(), mss.GetProperty("synack").GetInt32(), mss.GetProperty("used").GetInt32(), mss.GetProperty("clamped").GetBoolean()).ShouldBe((1460, 1460, 1200, true));
             ServerHoldsNothing().ShouldBeEmpty();
         }
-        finally
-        {
-            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Router, "nft", "delete", "table", "inet", table);
-        }
     }
 
     [Fact]
     public void AUdpPortIsOpenWhenTheServiceAnswers()
     {
         // A UDP echo service in the server's namespace: it answers our empty datagram with an empty one.
-        var start = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", lab.Server, "timeout", "30", "python3", "-c", "import socket;s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM);s.bind(('0.0.0.0',5003));print('ready',flush=True);d,a=s.recvfrom(100);s.sendto(d,a)" })
+        using (UdpEcho.Start(lab.Server, 5003, ipv6: false))
         {
-            start.ArgumentList.Add(a);
-        }
-
-        using var echo = System.Diagnostics.Process.Start(start)!;
-        try
-        {
-            echo.StandardOutput.ReadLine().ShouldBe("ready");
             var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "5003", "--udp", "--json", "--timeout", "500ms");
             r.Code.ShouldBe(0, r.ToString());
             var p = Ports(r.Out)[5003];
             (Str(p, "state"), Str(p, "reason"), p.GetProperty("answered").GetInt32()).ShouldBe(("open", "udp-response", 1), r.Out);
-        }
-        finally
-        {
-            if (!echo.HasExited)
-            {
-                echo.Kill(entireProcessTree: true);
-            }
         }
     }
 
@@ -182,12 +150,7 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
     {
         // The server's ICMP rate limit off, so that every datagram to a closed port gets its port unreachable.
         Sh.InNs(lab.Server, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0");
-        var table = "rhu" + Guid.NewGuid().ToString("N")[..6];
-        Sh.InNs(lab.Server, "nft", "add", "table", "inet", table);
-        Sh.InNs(lab.Server, "nft", "add", "chain", "inet", table, "in", "{ type filter hook input priority 0; }");
-        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "udp", "dport", "5001", "drop");
-        Sh.InNs(lab.Server, "nft", "add", "rule", "inet", table, "in", "udp", "dport", "5002", "reject", "with", "icmp", "type", "host-prohibited");
-        try
+        using (new NftScratch(lab.Server, NftScratch.Input, "udp dport 5001 drop", "udp dport 5002 reject with icmp type host-prohibited"))
         {
             var r = Cli.Run(Bound, "probe", "--netns", lab.Client, "198.18.2.10", "-p", "5000-5002", "--udp", "--json", "--timeout", "200ms", "--rate", "1000");
             r.Code.ShouldBe(0, r.ToString());
@@ -202,10 +165,6 @@ public sealed class ProbeTests(LabFixture lab) : IClassFixture<LabFixture>
             var c = Cli.Run(Bound, "craft", "--send", "--udp", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "5000", "--data", "hi", "--timeout", "300ms");
             c.Code.ShouldBe(1, c.ToString());
             c.Out.ShouldContain("198.18.2.10 → 198.18.0.1 ICMP 72 Destination unreachable (Port unreachable)");
-        }
-        finally
-        {
-            Sh.RunAllowingFailure("ip", "netns", "exec", lab.Server, "nft", "delete", "table", "inet", table);
         }
     }
 
@@ -283,5 +242,78 @@ public sealed class ProbeTunedKernelTests(LabFixture lab) : IClassFixture<LabFix
 
         var closed = ports[20099];
         (ProbeTests.Str(closed, "state"), closed.GetProperty("ttl").GetInt32(), closed.GetProperty("answered").GetInt32()).ShouldBe(("closed", 127, 3));
+    }
+}
+
+/// <summary>An nft table of a test's own in a lab namespace: one base chain on <see cref="Input"/> or <see cref="Mangle"/>
+/// holding the rules given (each as nft reads it after <c>add rule</c>), deleted when disposed, also when the test failed.</summary>
+internal sealed class NftScratch : IDisposable
+{
+    public const string Input = "type filter hook input priority 0;";
+    public const string Mangle = "type filter hook forward priority mangle;";
+
+    private readonly string ns;
+    private readonly string table = "rht" + Guid.NewGuid().ToString("N")[..8];
+
+    public NftScratch(string ns, string chain, params string[] rules)
+    {
+        this.ns = ns;
+        Sh.InNs(ns, "nft", "add", "table", "inet", table);
+        try
+        {
+            Sh.InNs(ns, "nft", "add", "chain", "inet", table, "c", $"{{ {chain} }}");
+            foreach (var rule in rules)
+            {
+                Sh.InNs(ns, "nft", "add", "rule", "inet", table, "c", rule);
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose() => Sh.RunAllowingFailure("ip", "netns", "exec", ns, "nft", "delete", "table", "inet", table);
+}
+
+/// <summary>A UDP echo service in a lab namespace (python, at most 30 s): it answers one datagram with the same bytes.
+/// Started listening when <see cref="Start"/> returns; stopped when disposed.</summary>
+internal sealed class UdpEcho : IDisposable
+{
+    private readonly System.Diagnostics.Process process;
+
+    private UdpEcho(System.Diagnostics.Process process) => this.process = process;
+
+    public static UdpEcho Start(string ns, int port, bool ipv6)
+    {
+        var (family, any) = ipv6 ? ("AF_INET6", "::") : ("AF_INET", "0.0.0.0");
+        var start = new System.Diagnostics.ProcessStartInfo("ip") { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", ns, "timeout", "30", "python3", "-c", $"import socket;s=socket.socket(socket.{family},socket.SOCK_DGRAM);s.bind(('{any}',{port}));print('ready',flush=True);d,a=s.recvfrom(100);s.sendto(d,a)" })
+        {
+            start.ArgumentList.Add(a);
+        }
+
+        var echo = new UdpEcho(System.Diagnostics.Process.Start(start)!);
+        try
+        {
+            echo.process.StandardOutput.ReadLine().ShouldBe("ready");
+            return echo;
+        }
+        catch
+        {
+            echo.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
     }
 }

@@ -28,16 +28,7 @@ public class TableTests
         _ => throw new ArgumentException($"no sample for option {option}: add one when an option joins the table", nameof(option)),
     };
 
-    public static TheoryData<string> Options()
-    {
-        var data = new TheoryData<string>();
-        foreach (var o in HeaderOptions.All)
-        {
-            data.Add(o.Name);
-        }
-
-        return data;
-    }
+    public static TheoryData<string> Options() => new(HeaderOptions.All.Select(o => o.Name));
 
     [Theory]
     [MemberData(nameof(Options))]

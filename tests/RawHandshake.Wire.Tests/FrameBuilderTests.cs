@@ -12,6 +12,15 @@ public class FrameBuilderTests
     private static readonly IPv4Header Ip = new() { Source = SampleFrames.Client, Destination = SampleFrames.Server };
     private static readonly TcpHeader Tcp = new(1, 2, new SeqNum(3), new SeqNum(4), TcpFlags.Ack, 5);
 
+    private static void PlacedAsTheParserFindsThem(in TcpBuildReport report, in ParsedFrame f, int length)
+    {
+        report.Length.ShouldBe(length);
+        report.NetworkOffset.ShouldBe(f.NetworkOffset);
+        report.TransportOffset.ShouldBe(f.TransportOffset);
+        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
+        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+    }
+
     [Fact]
     public void Unset_fields_take_their_defaults_and_computed_values()
     {
@@ -37,11 +46,7 @@ public class FrameBuilderTests
         var n = FrameBuilder.BuildTcp(buf, Eth, Ip, Tcp, options, "hi"u8, out var report);
 
         var f = FrameParser.Parse(buf.AsSpan(0, n));
-        report.Length.ShouldBe(n);
-        report.NetworkOffset.ShouldBe(f.NetworkOffset);
-        report.TransportOffset.ShouldBe(f.TransportOffset);
-        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
-        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+        PlacedAsTheParserFindsThem(report, f, n);
         report.Options(buf).ToArray().ShouldBe([2, 4, 5, 0xB4, 1, 0, 0, 0]);
         report.PayloadLength.ShouldBe(2);
         report.IpChecksum.ShouldBe(ChecksumOrigin.Computed);
@@ -90,11 +95,7 @@ public class FrameBuilderTests
         buf.ShouldBe(plain, "the report changes nothing that is sent");
 
         var f = FrameParser.Parse(buf.AsSpan(0, n));
-        report.Length.ShouldBe(n);
-        report.NetworkOffset.ShouldBe(f.NetworkOffset);
-        report.TransportOffset.ShouldBe(f.TransportOffset);
-        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
-        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+        PlacedAsTheParserFindsThem(report, f, n);
         report.PayloadLength.ShouldBe(2);
         report.IpChecksum.ShouldBe(ChecksumOrigin.Computed, "IPv6 has no header checksum");
         report.TcpChecksum.ShouldBe(ChecksumOrigin.Computed);

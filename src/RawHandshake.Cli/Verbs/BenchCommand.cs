@@ -54,16 +54,7 @@ public sealed partial class BenchOptions : ICommand
         var loss = benchmark == "loss";
         var sessions = Whole(Count, "-c", 1, MaxSessions, loss ? 5 : 100);
         var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, loss ? 0 : 20);
-        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(loss ? 30 : 10));
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new UsageException("bench: --timeout must be more than 0");
-        }
-
-        if (Write is not null)
-        {
-            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
-        }
+        var timeout = CheckedTimeout(TimeSpan.FromSeconds(loss ? 30 : 10));
 
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {
@@ -136,6 +127,24 @@ public sealed partial class BenchOptions : ICommand
         }
 
         return v;
+    }
+
+    /// <summary>What every bench against a server checks of its own options: --timeout more than 0 (else
+    /// <paramref name="fallback"/>), and no -w (a bench traces nothing).</summary>
+    private TimeSpan CheckedTimeout(TimeSpan fallback)
+    {
+        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", fallback);
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new UsageException("bench: --timeout must be more than 0");
+        }
+
+        if (Write is not null)
+        {
+            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
+        }
+
+        return timeout;
     }
 
     /// <summary>Where a bench against a server ran, for its first text line: target, source, route and guard.</summary>

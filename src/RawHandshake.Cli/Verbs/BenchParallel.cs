@@ -16,16 +16,7 @@ public sealed partial class BenchOptions
         var flows = Whole(Count, "-n", 1, ParallelBench.MaxFlows, 1000);
         var rounds = Whole(Rounds, "--rounds", 1, 1000, 5);
         var warmup = Whole(Warmup, "--warmup", 0, 1000, 1);
-        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(30));
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new UsageException("bench: --timeout must be more than 0");
-        }
-
-        if (Write is not null)
-        {
-            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
-        }
+        var timeout = CheckedTimeout(TimeSpan.FromSeconds(30));
 
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {

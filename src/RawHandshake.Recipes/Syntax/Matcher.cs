@@ -58,7 +58,7 @@ public sealed record Matcher(MatchKind Kind, NumberExpr? A, NumberExpr? B, Sourc
             MatchKind.AtMost => value <= Eval(A),
             MatchKind.Greater => value > Eval(A),
             MatchKind.Less => value < Eval(A),
-            _ => false,
+            _ => throw new InvalidOperationException($"a matcher of kind {Kind} cannot be tested"),
         };
     }
 
@@ -80,7 +80,7 @@ public sealed record Matcher(MatchKind Kind, NumberExpr? A, NumberExpr? B, Sourc
         MatchKind.AtMost => $"<={A}",
         MatchKind.Greater => $">{A}",
         MatchKind.Less => $"<{A}",
-        _ => "?",
+        _ => throw new InvalidOperationException($"a matcher of kind {Kind} cannot be printed"),
     };
 }
 

@@ -29,7 +29,7 @@ public static class FrameBuilder
         Check(destination, TcpFrameLength(eth, ip, options.Length, payload.Length));
         var l3 = eth.Write(destination, (ushort)EtherType.IPv4);
         var n = l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload, out report);
-        report = report with { NetworkOffset = l3, TransportOffset = report.TransportOffset + l3, OptionsOffset = report.OptionsOffset + l3, Length = n };
+        report = report.BehindLinkHeader(l3, n);
         return n;
     }
 
@@ -55,7 +55,7 @@ public static class FrameBuilder
             ipSum = givenIp == right ? ChecksumOrigin.SetRight : ChecksumOrigin.SetWrong;
         }
 
-        report = new TcpBuildReport(0, ipLength + tcpLength, ipLength, ipLength + TcpHeader.MinLength, optionsPadded, payload.Length, ipSum, tcpSum);
+        report = TcpBuildReport.OfPacket(ipLength, optionsPadded, payload.Length, ipSum, tcpSum);
         return ipLength + tcpLength;
     }
 
@@ -137,7 +137,7 @@ public static class FrameBuilder
         Check(destination, eth.HeaderLength + ip.HeaderLength + TcpHeader.MinLength + Pad4(options.Length) + payload.Length);
         var l3 = eth.Write(destination, (ushort)EtherType.IPv6);
         var n = l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload, out report);
-        report = report with { NetworkOffset = l3, TransportOffset = report.TransportOffset + l3, OptionsOffset = report.OptionsOffset + l3, Length = n };
+        report = report.BehindLinkHeader(l3, n);
         return n;
     }
 
@@ -154,7 +154,7 @@ public static class FrameBuilder
         Check(destination, ipLength + tcpLength);
         var tcpSum = WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.PseudoDestination, (byte)IpProtocol.Tcp, tcpLength));
         ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
-        report = new TcpBuildReport(0, ipLength + tcpLength, ipLength, ipLength + TcpHeader.MinLength, optionsPadded, payload.Length, ChecksumOrigin.Computed, tcpSum);
+        report = TcpBuildReport.OfPacket(ipLength, optionsPadded, payload.Length, ChecksumOrigin.Computed, tcpSum);
         return ipLength + tcpLength;
     }
 
@@ -337,4 +337,12 @@ public readonly record struct TcpBuildReport(int NetworkOffset, int Length, int 
 
     /// <summary>The TCP option bytes as they went out (padding included), from the frame that was built.</summary>
     public ReadOnlySpan<byte> Options(ReadOnlySpan<byte> frame) => frame.Slice(OptionsOffset, OptionsLength);
+
+    /// <summary>An IP packet's report: the IP header of <paramref name="ipLength"/> bytes at 0, TCP after it.</summary>
+    internal static TcpBuildReport OfPacket(int ipLength, int optionsPadded, int payloadLength, ChecksumOrigin ip, ChecksumOrigin tcp) =>
+        new(0, ipLength + TcpHeader.MinLength + optionsPadded + payloadLength, ipLength, ipLength + TcpHeader.MinLength, optionsPadded, payloadLength, ip, tcp);
+
+    /// <summary>The same packet behind a link header of <paramref name="networkOffset"/> bytes, in a frame of <paramref name="length"/>.</summary>
+    internal TcpBuildReport BehindLinkHeader(int networkOffset, int length) =>
+        this with { NetworkOffset = networkOffset, TransportOffset = TransportOffset + networkOffset, OptionsOffset = OptionsOffset + networkOffset, Length = length };
 }
