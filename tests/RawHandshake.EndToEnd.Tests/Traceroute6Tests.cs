@@ -19,7 +19,7 @@ public sealed class Traceroute6Tests : IClassFixture<DualStackLabFixture>
         Sh.InNs(Router, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0");
     }
 
-    private string Router => lab.Info.RouterNamespace;
+    private string Router => lab.Router;
 
     private static string TempFile(string ext) => Path.Combine(Path.GetTempPath(), $"rh-tr6-{Guid.NewGuid():N}{ext}");
 
