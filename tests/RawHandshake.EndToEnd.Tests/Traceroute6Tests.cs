@@ -14,12 +14,12 @@ public sealed class Traceroute6Tests : IClassFixture<DualStackLabFixture>
     {
         this.lab = lab;
 
-        // Linux sends each destination one ICMPv6 error a second by default (net.ipv6.icmp.ratelimit = 1000 ms): the
-        // router of this lab sends every one, so that each probe gets its answer.
+        // A Linux router sends a destination about six ICMPv6 errors at once, then one a second (net.ipv6.icmp.ratelimit
+        // = 1000 ms by default): the router of this lab sends every one, so that each probe gets its answer.
         Sh.InNs(Router, "sysctl", "-qw", "net.ipv6.icmp.ratelimit=0");
     }
 
-    private string Router => lab.Info.RouterNamespace;
+    private string Router => lab.Router;
 
     private static string TempFile(string ext) => Path.Combine(Path.GetTempPath(), $"rh-tr6-{Guid.NewGuid():N}{ext}");
 
@@ -126,6 +126,20 @@ public sealed class Traceroute6Tests : IClassFixture<DualStackLabFixture>
             h.Out.ShouldContain("ICMPv6 destination unreachable (administratively prohibited) from 2001:db8::fe");
             h.Out.ShouldContain("unreachable (ICMP)");
             h.Elapsed.ShouldBeLessThan(TimeSpan.FromSeconds(4), "the error ends the handshake, not the 5 s time limit");
+
+            // run: a recipe's connect fails on the same error, named in its failure.
+            var recipe = TempFile(".rh");
+            File.WriteAllText(recipe, "target [2001:db8:2::10]:20001\nconnect\n");
+            try
+            {
+                var run = Cli.Run(Bound, "run", "--netns", lab.Client, recipe);
+                run.Code.ShouldBe(1, run.ToString());
+                run.Out.ShouldContain(":2: connect — ICMPv6 destination unreachable (administratively prohibited) from 2001:db8::fe");
+            }
+            finally
+            {
+                File.Delete(recipe);
+            }
         });
     }
 

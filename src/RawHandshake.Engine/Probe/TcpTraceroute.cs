@@ -123,13 +123,9 @@ public static class TcpTraceroute
                 continue;
             }
 
-            replies[reply.Index] = parsed switch
-            {
-                { Tcp: { } tcp } => new HopReply(from, reply.Rtt, null, tcp.Flags),
-                { Icmp: { } icmp } => new HopReply(from, reply.Rtt, new IcmpErrorSeen(icmp.Type, icmp.Code, from), null),
-                { Icmpv6: { } icmp6 } => new HopReply(from, reply.Rtt, new IcmpErrorSeen(icmp6.Type, icmp6.Code, from), null),
-                _ => null,
-            };
+            replies[reply.Index] = parsed.Tcp is { } tcp ? new HopReply(from, reply.Rtt, null, tcp.Flags)
+                : IcmpErrorSeen.Of(parsed) is { } error ? new HopReply(from, reply.Rtt, error, null)
+                : null;
         }
 
         return new Hop(ttl, replies);
