@@ -13,7 +13,8 @@ public static class RecipeSession
     public static SessionConfig Config(Recipe recipe, FlowKey flow, uint isn)
     {
         var d = recipe.Header.Defaults;
-        ushort? mss = d.Mss ?? 1460;
+        var defaultMss = SessionConfig.DefaultMss(flow.Family); // 1460 over IPv4, 1440 over IPv6
+        ushort? mss = d.Mss ?? defaultMss;
         var ws = d.WindowScale;
         var sack = d.SackPermitted ?? false;
         var ts = d.Timestamps ?? false;
@@ -38,7 +39,7 @@ public static class RecipeSession
             {
                 switch (o.Kind)
                 {
-                    case OptionKindName.Mss: mss = (ushort)(o.Value?.Offset ?? 1460); break;
+                    case OptionKindName.Mss: mss = (ushort)(o.Value?.Offset ?? defaultMss); break;
                     case OptionKindName.WindowScale: ws = (byte)(o.Value?.Offset ?? 0); break;
                     case OptionKindName.SackPermitted: sack = true; break;
                     case OptionKindName.Timestamps: ts = true; break;

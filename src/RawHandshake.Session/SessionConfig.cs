@@ -1,4 +1,5 @@
 using RawHandshake.Wire.Primitives;
+using RawHandshake.Wire.Protocols;
 
 namespace RawHandshake.Session;
 
@@ -9,6 +10,15 @@ public sealed record SessionConfig(FlowKey Flow, SeqNum Isn)
     public int ReceiveWindow { get; init; } = 64240;
 
     public ushort? Mss { get; init; } = 1460;
+
+    /// <summary>The MSS to offer when none is given (RFC 9293 §3.7.1, RFC 8200 §8.3): what a full-sized packet of the
+    /// route carries, the route's MTU (at most Ethernet's 1500) less the fixed IP and TCP headers: 1460 over IPv4, 1440
+    /// over IPv6.</summary>
+    public static ushort DefaultMss(IpFamily family, int routeMtu = 1500) =>
+        (ushort)Math.Max(Math.Min(routeMtu, 1500) - IpHeaderLength(family) - TcpHeader.MinLength, 0);
+
+    /// <summary>The IP header our segments carry: IPv4's 20 bytes (no options) or IPv6's 40 (no extension headers).</summary>
+    public static int IpHeaderLength(IpFamily family) => family == IpFamily.V6 ? IPv6Header.Length : IPv4Header.MinLength;
     public byte? WindowScale { get; init; }
     public bool SackPermitted { get; init; }
     public bool Timestamps { get; init; }

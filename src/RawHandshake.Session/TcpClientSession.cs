@@ -500,8 +500,7 @@ public sealed class TcpClientSession
         }
     }
 
-    /// <summary>The IP header our segments carry: IPv4's 20 bytes or IPv6's 40.</summary>
-    private int IpHeaderLength => config.Flow.Family == IpFamily.V6 ? IPv6Header.Length : IPv4Header.MinLength;
+    private int IpHeaderLength => SessionConfig.IpHeaderLength(config.Flow.Family);
 
     /// <summary>RFC 1191 (RFC 8201 for IPv6, whose packet too big is ICMP's fragmentation needed here): the path MTU only
     /// ever falls on an ICMP message, never below <see cref="IcmpErrors.MinPathMtu"/> (IPv6: its minimum MTU, 1280). True when it fell.</summary>

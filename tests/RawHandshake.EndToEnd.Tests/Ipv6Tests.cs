@@ -49,6 +49,7 @@ public sealed class Ipv6Tests(DualStackLabFixture lab) : IClassFixture<DualStack
             r.Out.ShouldContain(note);
             r.Out.ShouldContain(nextHop);
             r.Out.ShouldContain("[SYN, ACK] Seq=0 Ack=1");
+            r.Out.ShouldContain("[SYN] Seq=0 Win=64240 Len=0 MSS=1440"); // a 1500-byte link less IPv6's 40 and TCP's 20
             r.Out.ShouldContain("received  \"AB\"");
             r.Out.ShouldContain("result    ok");
 

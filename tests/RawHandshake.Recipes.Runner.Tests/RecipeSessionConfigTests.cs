@@ -30,6 +30,14 @@ public sealed class RecipeSessionConfigTests
     }
 
     [Fact]
+    public void Over_IPv6_the_default_MSS_leaves_room_for_its_40_byte_header()
+    {
+        var key6 = new FlowKey(IpAddress.Parse("2001:db8::1"), 41000, IpAddress.Parse("2001:db8:2::10"), 20000);
+        RecipeSession.Config(Bench.Compile("target [2001:db8:2::10]:20000\nconnect"), key6, 77).Mss.ShouldBe((ushort)1440);
+        RecipeSession.Config(Bench.Compile("target [2001:db8:2::10]:20000\noptions mss 1200\nconnect"), key6, 77).Mss.ShouldBe((ushort)1200);
+    }
+
+    [Fact]
     public void Header_options_apply_to_a_plain_connect()
     {
         var c = Config("""

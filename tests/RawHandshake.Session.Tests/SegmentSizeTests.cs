@@ -52,4 +52,14 @@ public class SegmentSizeTests
         lab.Session.PathMtu.ShouldBeNull();
         lab.Session.SegmentPayloadLimit(lab.Now).ShouldBe(1448);
     }
+
+    [Theory]
+    [InlineData(false, 1500, 1460)]
+    [InlineData(true, 1500, 1440)]   // IPv6's fixed header is 40 bytes, not 20 (RFC 8200 §8.3)
+    [InlineData(false, 1400, 1360)]  // a route with a smaller MTU
+    [InlineData(true, 1280, 1220)]   // IPv6's minimum MTU
+    [InlineData(false, 65536, 1460)] // loopback: capped at an Ethernet link's, as the tool always offered
+    [InlineData(true, 9000, 1440)]
+    public void The_MSS_we_offer_by_default_is_what_a_full_packet_of_the_route_carries_for_its_family(bool v6, int routeMtu, int expected) =>
+        SessionConfig.DefaultMss(v6 ? Wire.Primitives.IpFamily.V6 : Wire.Primitives.IpFamily.V4, routeMtu).ShouldBe((ushort)expected);
 }

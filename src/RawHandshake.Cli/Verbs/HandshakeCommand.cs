@@ -30,7 +30,7 @@ public sealed partial class HandshakeOptions : ICommand
             "none" => CloseMode.None,
             _ => throw new UsageException($"--close: '{Close}' is not one of active, passive, simultaneous, half, rst, none"),
         };
-        var mss = ArgParse.U16(Mss, "--mss") ?? 1460;
+        var mss = ArgParse.U16(Mss, "--mss");
         var wscale = ArgParse.U8(Wscale, "--wscale", 14);
         var window = (int)(ArgParse.Optional(Window, "--window", 1 << 30, v => (long)v) ?? 64240);
         CheckWindowFits(window, wscale);
@@ -66,7 +66,7 @@ public sealed partial class HandshakeOptions : ICommand
 
         var config = new SessionConfig(flowKey, new SeqNum(isn))
         {
-            Mss = mss == 0 ? null : mss,
+            Mss = mss is 0 ? null : mss ?? SessionConfig.DefaultMss(target.Family, live.Route.Mtu),
             WindowScale = wscale,
             SackPermitted = SackOk,
             Timestamps = Timestamps,

@@ -26,7 +26,7 @@ public sealed partial class HandshakeOptions : LiveOptions, IPictureOptions
     [Option("close", HelpText = "How to end: active (default), passive, simultaneous, half, rst, none. simultaneous needs a server that closes on its own (the lab's port 20001): our first FIN goes out with a bad checksum so that both FINs cross.")]
     public string? Close { get; set; }
 
-    [Option("mss", HelpText = "MSS option in our SYN (default 1460; 0 leaves it out).")]
+    [Option("mss", HelpText = "MSS option in our SYN (default: the route's MTU, at most 1500, less 40 bytes over IPv4 or 60 over IPv6: 1460 or 1440; 0 leaves it out).")]
     public string? Mss { get; set; }
 
     [Option("wscale", HelpText = "Offer window scaling with this shift.")]
