@@ -73,8 +73,9 @@ public sealed partial class DissectOptions : ICommand
                 {
                     // tshark's line for the fragments that made the datagram, then the datagram's own layers.
                     var parts = string.Join(", ", whole.Fragments.Select(x => $"#{x.Frame}({x.Length})"));
-                    var reassembled = Dissector.Dissect(whole.Bytes, whole.Parsed, rel).SkipWhile(l => l.Key is "eth" or "sll" or "ip");
-                    extra = [.. extra ?? [], $"[{whole.Fragments.Count} IPv4 Fragments ({whole.Fragments.Sum(x => x.Length)} bytes): {parts}]",
+                    var reassembled = Dissector.Dissect(whole.Bytes, whole.Parsed, rel).SkipWhile(l => l.Key is "eth" or "sll" or "ip" or "ipv6");
+                    var family = whole.Parsed.IsIPv6 ? "IPv6" : "IPv4";
+                    extra = [.. extra ?? [], $"[{whole.Fragments.Count} {family} Fragments ({whole.Fragments.Sum(x => x.Length)} bytes): {parts}]",
                         .. reassembled.Select(l => "Reassembled: " + l.Root.Text)];
                 }
 
