@@ -229,7 +229,8 @@ public sealed class Prober
         if (request.TraceEach)
         {
             r = r with { Frame = frame.ToArray() };
-            engine.TraceReceived(frame, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
+            // The engine's one parse of the reply serves the matcher above, the trace and the statistics alike.
+            engine.TraceReceived(frame, reply, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
             engine.Trace.Publish(new ProbeReplyTraced(engine.Elapsed, r, reply));
         }
 
