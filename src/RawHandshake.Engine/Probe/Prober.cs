@@ -174,7 +174,7 @@ public sealed class Prober
         }
 
         var f = FrameParser.Parse(frames.Frame(0), frames.LinkType);
-        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.IPv4 is { } ip ? ip.Destination.ToString() : f.IPv6 is { } ip6 ? ip6.Destination.ToString() : "?";
+        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.TryGetAddresses(out _, out var to) ? to.ToString() : "?";
     }
 
     // ---- receiving --------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ namespace RawHandshake.Engine.Tests;
 
 /// <summary>The probe API over IPv6: the template varies the source port or the ICMPv6 echo sequence (IPv6 has no IP ID),
 /// replies map to their frame by them, ICMPv6 errors through the header they quote, and a SYN-ACK is reset over IPv6.</summary>
-public class ProbeIpv6Tests
+public class ProbeTemplateIpv6Tests
 {
     private const ushort BasePort = 40000;
     private static readonly IPv6Address Client = IPv6Address.Parse("2001:db8::1");
