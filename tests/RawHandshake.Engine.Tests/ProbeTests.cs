@@ -173,6 +173,56 @@ public class ProbeTests
         bed.Server.Tcp().Where(s => s.Tcp.Has(TcpFlags.Syn)).ShouldAllBe(s => s.Tcp.SourcePort == BasePort && s.Ip.Id == BaseId);
     }
 
+    /// <summary>Counts how often the link's type is asked for while a received frame is handled: every parse of a frame
+    /// from the link needs it (the engine keeps no copy), so this is how often the frame was parsed.</summary>
+    private sealed class ParseCountingLink(Link.IFrameLink inner) : Link.IFrameLink
+    {
+        private int reads;
+
+        public List<int> ParsesPerFrame { get; } = [];
+        public string Name => inner.Name;
+
+        public Wire.Capture.LinkType LinkType
+        {
+            get
+            {
+                reads++;
+                return inner.LinkType;
+            }
+        }
+
+        public MacAddress? HardwareAddress => inner.HardwareAddress;
+        public DateTimeOffset Send(ReadOnlySpan<byte> frame) => inner.Send(frame);
+
+        public int Poll(Link.FrameHandler handler, int max = 64) => inner.Poll((frame, stamp) =>
+        {
+            var before = reads;
+            handler(frame, stamp);
+            ParsesPerFrame.Add(reads - before);
+        }, max);
+
+        public bool WaitReadable(TimeSpan timeout) => inner.WaitReadable(timeout);
+
+        public void Dispose()
+        {
+        }
+    }
+
+    [Fact]
+    public void AReplyIsParsedOnceForTheMatcherTheTraceAndTheStatistics()
+    {
+        using var bed = new TestBed();
+        var link = new ParseCountingLink(bed.Link);
+        var engine = new TcpEngine(link, bed.Clock, bed.Trace);
+        Answer(bed, (syn, _) => (2 * Ms, Frames.FromServer(syn.Tcp.SourcePort, TcpFlags.Rst | TcpFlags.Ack, 0, syn.Tcp.Seq.Value + 1, 0)));
+        var result = Prober.Run(engine, new ProbeRequest(new FrameTemplate(Syn(), 3, TemplateVary.SourcePort)) { Interval = 10 * Ms });
+
+        result.Statistics.Answered.ShouldBe(3);
+        bed.Events<PacketTraced>().Count(p => p.Dir == Direction.In).ShouldBe(3, "each reply is traced");
+        bed.Events<ProbeReplyTraced>().Select(r => r.Parsed.Tcp!.Value.Flags).ShouldBe([TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack]);
+        link.ParsesPerFrame.ShouldBe([1, 1, 1], "one parse per reply, shared by the matcher, the trace and the statistics");
+    }
+
     [Fact]
     public void AtRateMaxAThousandFramesGoOutWithoutWaitingAndEveryAnswerIsTaken()
     {

@@ -174,7 +174,7 @@ public sealed class Prober
         }
 
         var f = FrameParser.Parse(frames.Frame(0), frames.LinkType);
-        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.IPv4 is { } ip ? ip.Destination.ToString() : "?";
+        return f.Arp is { } arp ? arp.TargetIp.ToString() : f.TryGetAddresses(out _, out var to) ? to.ToString() : "?";
     }
 
     // ---- receiving --------------------------------------------------------------------------------------------
@@ -229,7 +229,8 @@ public sealed class Prober
         if (request.TraceEach)
         {
             r = r with { Frame = frame.ToArray() };
-            engine.TraceReceived(frame, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
+            // The engine's one parse of the reply serves the matcher above, the trace and the statistics alike.
+            engine.TraceReceived(frame, reply, wall, kind == ProbeReplyKind.Kernel ? Direction.Kernel : Direction.In);
             engine.Trace.Publish(new ProbeReplyTraced(engine.Elapsed, r, reply));
         }
 
@@ -291,7 +292,8 @@ public sealed class Prober
             return null;
         }
 
-        return other.Icmp is { QuotesDatagram: true } && other.IcmpQuote is not null ? ProbeReplyKind.IcmpError : ProbeReplyKind.Answer;
+        var error = (other.Icmp is { QuotesDatagram: true } && other.IcmpQuote is not null) || (other.Icmpv6 is { QuotesDatagram: true } && other.Icmpv6Quote is not null);
+        return error ? ProbeReplyKind.IcmpError : ProbeReplyKind.Answer;
     }
 
     /// <summary>A SYN-ACK to our SYN opened a connection on the server: a RST at its acknowledgment number closes it
@@ -304,14 +306,29 @@ public sealed class Prober
         }
 
         var ours = FrameParser.Parse(frames.Frame(index), frames.LinkType);
-        if (ours.Tcp is not { } st || ours.IPv4 is not { } sip || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
+        if (ours.Tcp is not { } st || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
         {
             return;
         }
 
-        var ip = new IPv4Header { Source = sip.Source, Destination = sip.Destination, Ttl = sip.Ttl, Id = 0, DontFragment = true };
         var rst = new TcpHeader(st.SourcePort, st.DestinationPort, rt.Ack, new SeqNum(0), TcpFlags.Rst, 0);
-        var n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip, rst, default, default);
+        int n;
+        if (ours.IPv4 is { } sip)
+        {
+            var ip = new IPv4Header { Source = sip.Source, Destination = sip.Destination, Ttl = sip.Ttl, Id = 0, DontFragment = true };
+            n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip, rst, default, default);
+        }
+        else if (ours.IPv6 is { } sip6)
+        {
+            // The reset goes to the address the SYN-ACK came from (a routing header's final destination), without extension headers.
+            var ip6 = new IPv6Header { Source = sip6.Source, Destination = ours.Ipv6PseudoDestination, HopLimit = sip6.HopLimit, FlowLabel = sip6.FlowLabel };
+            n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip6, rst, default, default);
+        }
+        else
+        {
+            return;
+        }
+
         if (request.TraceEach)
         {
             engine.SendRaw(resetBuffer.AsSpan(0, n), "resetting the connection this SYN-ACK opened on the server");
