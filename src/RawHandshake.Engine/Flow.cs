@@ -191,7 +191,7 @@ public sealed class Flow : ISessionOutput
                 HopLimit = o?.Ttl ?? FrameOptions.Ttl,
                 TrafficClass = Tos(o?.Tos ?? FrameOptions.Tos, o?.Dscp, o?.Ecn),
             };
-            n = Ipv6TcpReport.BuildTcp(buffer, eth, ip6, tcp, options[..optionLength], segment.Payload.Span, out report);
+            n = FrameBuilder.BuildTcp(buffer, eth, ip6, tcp, options[..optionLength], segment.Payload.Span, out report);
             return Corrupted(segment, buffer, n, ref report);
         }
 

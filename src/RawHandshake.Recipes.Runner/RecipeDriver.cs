@@ -32,10 +32,7 @@ public sealed class RecipeDriver : IFlowDriver
     private int pushTarget;
     private int recvCursor;
     private bool closeIssued;
-    private SeqNum? serverIsn;
-    private uint? srvTsVal;
-    private uint? srvTsEcr;
-    private ushort? srvWin;
+    private readonly ServerView server = new();
     private readonly Dictionary<string, long> captured = new(StringComparer.Ordinal);
     private readonly List<Inbound> run = [];
 
@@ -60,21 +57,9 @@ public sealed class RecipeDriver : IFlowDriver
     public void OnReceived(Flow flow, in ParsedFrame parsed, ReadOnlySpan<byte> frame, TimeSpan now)
     {
         var copy = new Inbound(now, parsed, frame.ToArray());
+        server.Observe(parsed, frame);
         if (parsed.Tcp is { } tcp)
         {
-            if (tcp.Has(TcpFlags.Syn) && tcp.Has(TcpFlags.Ack))
-            {
-                serverIsn ??= tcp.Seq;
-            }
-
-            srvWin = tcp.Window;
-            var o = parsed.TcpOptionsSummary(frame);
-            if (o.TsVal is { } tv)
-            {
-                srvTsVal = tv;
-                srvTsEcr = o.TsEcr;
-            }
-
             // A segment we had already acknowledged (the server retransmitting because our ACK was slow under load: a
             // tail-loss probe, an RTO) is traced but not offered to expectations. One we never acknowledged is: a recipe
             // may withhold its ACK to watch the server retransmit.
@@ -82,7 +67,7 @@ public sealed class RecipeDriver : IFlowDriver
             var s = flow.Session;
             if (seqLength > 0 && s.State is not (TcpState.Closed or TcpState.SynSent) && s.LastAckSent is { } acked && tcp.Seq + seqLength <= acked && !tcp.Has(TcpFlags.Rst))
             {
-                flow.Note($"the server retransmitted what we had acknowledged (Seq={(serverIsn is { } si ? tcp.Seq.RelativeTo(si).ToString(CultureInfo.InvariantCulture) : "raw:" + tcp.Seq.Value.ToString(CultureInfo.InvariantCulture))}, Len={parsed.PayloadLength}): not offered to expect");
+                flow.Note($"the server retransmitted what we had acknowledged (Seq={(server.Isn is { } si ? tcp.Seq.RelativeTo(si).ToString(CultureInfo.InvariantCulture) : "raw:" + tcp.Seq.Value.ToString(CultureInfo.InvariantCulture))}, Len={parsed.PayloadLength}): not offered to expect");
                 return;
             }
 
@@ -309,7 +294,7 @@ public sealed class RecipeDriver : IFlowDriver
                     var ack = (long)s.SndUna.RelativeTo(s.Iss);
                     if (p.ThenAck is { } m && !m.Matches(ack, x => Relative(x, flow, s.Iss)))
                     {
-                        return Verdict.Fail($"the server acknowledged with Ack={ack}", [StepMatch.Mismatch("tcp.ack", m, ack, x => Relative(x, flow, s.Iss))]);
+                        return Verdict.Fail($"the server acknowledged with Ack={ack}", [StepMatch.Mismatch(RecipeFields.Ack.Shown, m, ack, x => Relative(x, flow, s.Iss))]);
                     }
 
                     return Consumed(Verdict.Pass);
@@ -324,7 +309,7 @@ public sealed class RecipeDriver : IFlowDriver
                 {
                     var ack = (long)s.SndUna.RelativeTo(s.Iss);
                     return Verdict.Fail($"not acknowledged within {Ms(now - stepStart)}",
-                        p.ThenAck is { } tm ? [StepMatch.Mismatch("tcp.ack", tm, ack, x => Relative(x, flow, s.Iss))] : [$"the server acknowledged up to Ack={ack}"]);
+                        p.ThenAck is { } tm ? [StepMatch.Mismatch(RecipeFields.Ack.Shown, tm, ack, x => Relative(x, flow, s.Iss))] : [$"the server acknowledged up to Ack={ack}"]);
                 }
 
                 return null;
@@ -449,13 +434,13 @@ public sealed class RecipeDriver : IFlowDriver
         var value = Value(flow);
         if (run.Count == 0)
         {
-            var diffs = StepMatch.Diff(e, seg, serverIsn, s.Iss, value);
+            var diffs = StepMatch.Diff(e, seg, server.Isn, s.Iss, value);
             if (diffs.Count == 0)
             {
                 return Captured(e, seg, seg.At, seg.Parsed.PayloadLength, null);
             }
 
-            if (RunPart(e, seg, 0) is not { } first || StepMatch.Diff(first, seg, serverIsn, s.Iss, value).Count > 0)
+            if (RunPart(e, seg, 0) is not { } first || StepMatch.Diff(first, seg, server.Isn, s.Iss, value).Count > 0)
             {
                 return Verdict.Fail($"the segment that came is {Describe(seg, s.Iss)}", diffs);
             }
@@ -468,10 +453,10 @@ public sealed class RecipeDriver : IFlowDriver
         var previous = run[^1];
         var contiguous = seg.Tcp.Seq == previous.Tcp.Seq + previous.Parsed.PayloadLength;
         var part = RunPart(e, seg, sofar);
-        var partDiffs = part is null ? [] : StepMatch.Diff(part, seg, serverIsn, s.Iss, value);
+        var partDiffs = part is null ? [] : StepMatch.Diff(part, seg, server.Isn, s.Iss, value);
         if (!contiguous || part is null || partDiffs.Count > 0)
         {
-            var why = !contiguous ? ["tcp.seq: the segment does not follow the run's previous one"] : part is null ? [$"tcp.len: {seg.Parsed.PayloadLength} bytes overrun the expected {e.Length!.A!.Offset}"] : partDiffs;
+            var why = !contiguous ? [$"{RecipeFields.Seq.Shown}: the segment does not follow the run's previous one"] : part is null ? [$"{RecipeFields.Len.Shown}: {seg.Parsed.PayloadLength} bytes overrun the expected {e.Length!.A!.Offset}"] : partDiffs;
             return Verdict.Fail($"segment {run.Count + 1} of a run that should make up the expected one is {Describe(seg, s.Iss)}", why);
         }
 
@@ -523,7 +508,7 @@ public sealed class RecipeDriver : IFlowDriver
         endedAt = at;
         foreach (var c in e.Captures)
         {
-            long? v = c.Field.Name == "len" ? length : c.Field.Read(seg.Parsed, seg.Frame);
+            long? v = ReferenceEquals(c.Field, RecipeFields.Len) ? length : c.Field.Read(seg.Parsed, seg.Frame);
             if (v is not { } value)
             {
                 return Verdict.Fail($"cannot capture {c.Variable} = {c.Field.Name}: the segment does not carry {c.Field.Shown}");
@@ -557,49 +542,22 @@ public sealed class RecipeDriver : IFlowDriver
 
         var ourIsn = s.Iss;
         var seq = send.Seq is { } q ? Absolute(q, flow, ourIsn) : s.State == TcpState.Closed ? ourIsn : s.SndNxt;
-        var srv = serverIsn ?? default; // before the SYN-ACK the server's numbers have no origin: taken raw
+        var srv = server.Isn ?? default; // before the SYN-ACK the server's numbers have no origin: taken raw
         var flags = send.Flags;
 
-        // Without "ack N" an ACK acknowledges what we have (RCV.NXT); without <…> a SYN offers the recipe's options and
-        // later segments carry the agreed timestamps.
-        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt ?? default : default; // before the SYN-ACK: 0, as written
+        // Without "ack N" an ACK acknowledges what we have (RCV.NXT); before the SYN-ACK: 0, as written.
+        var ack = send.Ack is { } a ? Absolute(a, flow, srv) : (flags & TcpFlags.Ack) != 0 ? s.RcvNxt ?? default : default;
+
+        // The options, worked out once: a list written on the step goes out exactly as written (its bytes); without one a
+        // SYN offers the session's options and later segments carry the agreed timestamps (its option set). The builder
+        // writes whichever it is, and the session hears of the segment from the build (Flow.SendCrafted).
         var now = flow.Now;
-        var optionSet = send.Options is null
-            ? (flags & TcpFlags.Syn) != 0 ? s.SynOptionSet(now) : s.SegmentOptionSet(now)
-            : OptionSetOf(send.Options, flow);
-
+        var written = send.Options is { } opts ? OptionBytes(opts, flow) : null;
+        var options = written is not null ? default : (flags & TcpFlags.Syn) != 0 ? s.SynOptionSet(now) : s.SegmentOptionSet(now);
         var win = send.Window is { } w ? (ushort)Evaluate(w, flow) : (flags & TcpFlags.Syn) != 0 ? (ushort)Math.Min(s.Config.ReceiveWindow, 65535) : s.AdvertisedWindow;
-        byte[]? raw = send.Options is { } opts ? OptionBytes(opts, flow) : null;
-        var overrides = RecipeFields.Overrides(send.Fields, raw);
-        var segment = new OutgoingSegment(flags, seq, ack, win, optionSet, send.Payload);
-        flow.SendCrafted(segment, overrides);
+        var segment = new OutgoingSegment(flags, seq, ack, win, options, send.Payload);
+        flow.SendCrafted(segment, RecipeFields.Overrides(send.Fields, written));
         return Verdict.Pass;
-    }
-
-    /// <summary>The options as the session should know them (for negotiation), from a send's option list.</summary>
-    private TcpOptionSet OptionSetOf(IReadOnlyList<OptionSpec>? options, Flow flow)
-    {
-        if (options is null)
-        {
-            return default;
-        }
-
-        ushort? mss = null;
-        byte? ws = null;
-        var sack = false;
-        (uint, uint)? ts = null;
-        foreach (var o in options)
-        {
-            switch (o.Kind)
-            {
-                case OptionKindName.Mss: mss = (ushort)Evaluate(o.Value!, flow); break;
-                case OptionKindName.WindowScale: ws = (byte)Evaluate(o.Value!, flow); break;
-                case OptionKindName.SackPermitted: sack = true; break;
-                case OptionKindName.Timestamps: ts = ((uint)Evaluate(o.TsVal!, flow), (uint)Evaluate(o.TsEcr!, flow)); break;
-            }
-        }
-
-        return new TcpOptionSet(mss, ws, sack, ts);
     }
 
     /// <summary>Writes the options exactly in the order given (packetdrill style), padded to 32 bits.</summary>
@@ -615,10 +573,11 @@ public sealed class RecipeDriver : IFlowDriver
                 OptionKindName.WindowScale => w.WindowScale((byte)Evaluate(o.Value!, flow)),
                 OptionKindName.SackPermitted => w.SackPermitted(),
                 OptionKindName.Timestamps => w.Timestamps((uint)Evaluate(o.TsVal!, flow), (uint)Evaluate(o.TsEcr!, flow)),
-                OptionKindName.Sack => w.Sack(o.Sack!.Select(b => (Absolute(b.Left, flow, serverIsn ?? default).Value, Absolute(b.Right, flow, serverIsn ?? default).Value)).ToArray()),
+                OptionKindName.Sack => w.Sack(o.Sack!.Select(b => (Absolute(b.Left, flow, server.Isn ?? default).Value, Absolute(b.Right, flow, server.Isn ?? default).Value)).ToArray()),
                 OptionKindName.Nop => w.Nop(),
                 OptionKindName.Eol => w.End(),
-                _ => w.Raw(o.RawKind ?? 0, o.RawData ?? []),
+                OptionKindName.Raw => w.Raw(o.RawKind ?? throw new ArgumentException("kind N without its number", nameof(options)), o.RawData ?? []),
+                _ => throw new ArgumentOutOfRangeException(nameof(options), o.Kind, "an option kind the driver cannot write"),
             };
         }
 
@@ -632,7 +591,7 @@ public sealed class RecipeDriver : IFlowDriver
         var old = flow.Session;
         var config = old.Config with { Isn = old.SndNxt + 100_000 };
         flow.Restart(config);
-        serverIsn = null;
+        server.Isn = null;
         recvCursor = 0;
         inbound.Clear();
         icmp.Clear();
@@ -656,7 +615,7 @@ public sealed class RecipeDriver : IFlowDriver
                 continue;
             }
 
-            var ipOptions = send.Fields.LastOrDefault(f => f.Name == "ip.options")?.Bytes?.Length ?? 0;
+            var ipOptions = send.Fields.LastOrDefault(f => f.Name == RecipeFields.IpOptions)?.Bytes?.Length ?? 0;
             var ipHeader = IPv4Header.MinLength + ((ipOptions + 3) & ~3);
             int tcpOptions;
             if (send.Options is { } opts)
@@ -707,23 +666,11 @@ public sealed class RecipeDriver : IFlowDriver
     /// <summary>A plain number (window, option values).</summary>
     private long Evaluate(NumberExpr e, Flow flow) => e.Base == NumberBase.Variable ? VariableAbsolute(e.Variable!, flow) + e.Offset : e.Offset;
 
-    private long VariableAbsolute(string name, Flow flow)
-    {
-        var s = flow.Session;
-        return name.ToLowerInvariant() switch
-        {
-            "$srv.isn" => serverIsn?.Value ?? throw new UnknownValueException("$srv.isn is unknown: the server's SYN-ACK has not come"),
-            "$our.isn" => s.Iss.Value,
-            "$snd.nxt" => s.SndNxt.Value,
-            "$rcv.nxt" => s.RcvNxt?.Value ?? throw new UnknownValueException("$rcv.nxt is unknown: the server's SYN has not come"),
-            "$srv.win" => srvWin ?? throw new UnknownValueException("$srv.win is unknown: no segment has come from the server"),
-            "$srv.mss" => flow.Handshake?.PeerMss ?? s.PeerMss,
-            "$srv.wscale" => flow.Handshake?.PeerWindowScale ?? throw new UnknownValueException("$srv.wscale is unknown: the server's SYN-ACK has not come"),
-            "$srv.tsval" => srvTsVal ?? throw new UnknownValueException("$srv.tsval is unknown: no segment with timestamps has come from the server"),
-            "$srv.tsecr" => srvTsEcr ?? throw new UnknownValueException("$srv.tsecr is unknown: no segment with timestamps has come from the server"),
-            _ => captured.TryGetValue(name.ToLowerInvariant(), out var v) ? v : throw new UnknownValueException($"{name} is unknown: the step that captures it has not run"),
-        };
-    }
+    /// <summary>A built-in variable from the one table (<see cref="RecipeVariables"/>), or a value an earlier expect captured.</summary>
+    private long VariableAbsolute(string name, Flow flow) =>
+        RecipeVariables.Find(name) is { } builtIn ? builtIn.Value(new VariableSources(flow.Session, flow.Handshake, server))
+        : captured.TryGetValue(name.ToLowerInvariant(), out var v) ? v
+        : throw new UnknownValueException($"{name} is unknown: the step that captures it has not run");
 
     // ---- reporting --------------------------------------------------------------------------------------------
 
@@ -739,13 +686,10 @@ public sealed class RecipeDriver : IFlowDriver
     {
         var tcp = seg.Tcp;
         // Before the server's SYN-ACK its numbers have no origin: shown as they are on the wire (origin 0).
-        var rel = serverIsn is { } origin ? (long)tcp.Seq.RelativeTo(origin) : tcp.Seq.Value;
+        var rel = server.Isn is { } origin ? (long)tcp.Seq.RelativeTo(origin) : tcp.Seq.Value;
         return string.Create(CultureInfo.InvariantCulture,
             $"{tcp.Flags.ToTcpdump()} {rel}:{rel + seg.Parsed.PayloadLength}({seg.Parsed.PayloadLength}){(tcp.Has(TcpFlags.Ack) ? $" ack {tcp.Ack.RelativeTo(ourIsn)}" : "")} win {tcp.Window}");
     }
-
-    /// <summary>A recipe number that needs a value nobody knows yet (the server's ISN before its SYN-ACK): the step fails.</summary>
-    private sealed class UnknownValueException(string message) : Exception(message);
 
     private static string Ms(TimeSpan t) => string.Create(CultureInfo.InvariantCulture, $"{t.TotalMilliseconds:0} ms");
 }

@@ -3,6 +3,7 @@ using RawHandshake.Recipes.Syntax;
 using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
+using F = RawHandshake.Recipes.Syntax.RecipeFields;
 
 namespace RawHandshake.Recipes.Runner;
 
@@ -22,31 +23,31 @@ public static class StepMatch
         var tcp = seg.Tcp;
         if (!e.Flags.Matches(tcp.Flags))
         {
-            diffs.Add($"tcp.flags: expected {e.Flags} vs actual {tcp.Flags.ToTcpdump()} {tcp.Flags.ToWireshark()}");
+            diffs.Add($"{F.Flags.Shown}: expected {e.Flags} vs actual {tcp.Flags.ToTcpdump()} {tcp.Flags.ToWireshark()}");
         }
 
         if (serverIsn is { } isn)
         {
-            Check(diffs, "tcp.seq", e.Seq, tcp.Seq.RelativeTo(isn), x => value(x, isn));
+            Check(diffs, F.Seq.Shown, e.Seq, tcp.Seq.RelativeTo(isn), x => value(x, isn));
         }
         else if (e.Seq is { } m && !m.Matches(tcp.Seq.Value, x => value(x, null)))
         {
             // No SYN-ACK yet: the server's sequence space has no origin (a RST from a closed port has none at all), so
             // its numbers are compared as they are on the wire: "0" is raw 0.
-            diffs.Add(Mismatch("tcp.seq", m, tcp.Seq.Value, x => value(x, null)) + " (raw: the server's ISN is unknown before its SYN-ACK)");
+            diffs.Add(Mismatch(F.Seq.Shown, m, tcp.Seq.Value, x => value(x, null)) + " (raw: the server's ISN is unknown before its SYN-ACK)");
         }
 
-        Check(diffs, "tcp.len", e.Length, seg.Parsed.PayloadLength, x => value(x, null));
+        Check(diffs, F.Len.Shown, e.Length, seg.Parsed.PayloadLength, x => value(x, null));
         if (e.Ack is not null && !tcp.Has(TcpFlags.Ack) && e.Ack.Kind != MatchKind.Any)
         {
-            diffs.Add("tcp.ack: expected the ACK flag with an acknowledgment, the segment has none");
+            diffs.Add($"{F.Ack.Shown}: expected the ACK flag with an acknowledgment, the segment has none");
         }
         else
         {
-            Check(diffs, "tcp.ack", e.Ack, tcp.Ack.RelativeTo(ourIsn), x => value(x, ourIsn));
+            Check(diffs, F.Ack.Shown, e.Ack, tcp.Ack.RelativeTo(ourIsn), x => value(x, ourIsn));
         }
 
-        Check(diffs, "tcp.win", e.Window, tcp.Window, x => value(x, null));
+        Check(diffs, F.Win.Shown, e.Window, tcp.Window, x => value(x, null));
         if (e.Payload is { } want && !seg.Payload.SequenceEqual(want))
         {
             diffs.Add($"tcp.payload: expected \"{Escape(want)}\" vs actual \"{Escape(seg.Payload)}\"");
@@ -128,10 +129,10 @@ public static class StepMatch
             switch (o.Kind)
             {
                 case OptionKindName.Mss:
-                    OptionValue(diffs, "mss", o.Value, got.Mss, value, text);
+                    OptionValue(diffs, F.Mss, o.Value, got.Mss, value, text);
                     break;
                 case OptionKindName.WindowScale:
-                    OptionValue(diffs, "wscale", o.Value, got.WindowScale, value, text);
+                    OptionValue(diffs, F.WindowScale, o.Value, got.WindowScale, value, text);
                     break;
                 case OptionKindName.SackPermitted when !got.SackPermitted:
                     diffs.Add($"tcp.options: expected sackOK vs actual <{text}>");
@@ -143,8 +144,8 @@ public static class StepMatch
                     }
                     else
                     {
-                        Check(diffs, "tcp.options.tsval", o.TsVal, got.TsVal.Value, value);
-                        Check(diffs, "tcp.options.tsecr", o.TsEcr, got.TsEcr!.Value, value);
+                        Check(diffs, F.TsVal.Shown, o.TsVal, got.TsVal.Value, value);
+                        Check(diffs, F.TsEcr.Shown, o.TsEcr, got.TsEcr!.Value, value);
                     }
 
                     break;
@@ -226,14 +227,14 @@ public static class StepMatch
             switch (o.Kind)
             {
                 case OptionKindName.Mss:
-                    Check(diffs, "tcp.options.mss", o.Value, a.Mss, value);
+                    Check(diffs, F.Mss.Shown, o.Value, a.Mss, value);
                     break;
                 case OptionKindName.WindowScale:
-                    Check(diffs, "tcp.options.wscale", o.Value, a.WindowScale, value);
+                    Check(diffs, F.WindowScale.Shown, o.Value, a.WindowScale, value);
                     break;
                 case OptionKindName.Timestamps:
-                    Check(diffs, "tcp.options.tsval", o.TsVal, a.TsVal, value);
-                    Check(diffs, "tcp.options.tsecr", o.TsEcr, a.TsEcr, value);
+                    Check(diffs, F.TsVal.Shown, o.TsVal, a.TsVal, value);
+                    Check(diffs, F.TsEcr.Shown, o.TsEcr, a.TsEcr, value);
                     break;
                 case OptionKindName.Sack when o.Sack is { } blocks:
                     if (blocks.Count != a.SackBlockCount)
@@ -266,18 +267,19 @@ public static class StepMatch
         OptionKindName.Sack => (byte)TcpOptionKind.Sack,
         OptionKindName.Nop => (byte)TcpOptionKind.Nop,
         OptionKindName.Eol => (byte)TcpOptionKind.EndOfOptions,
-        _ => o.RawKind ?? 0,
+        OptionKindName.Raw => o.RawKind ?? throw new ArgumentException("kind N without its number", nameof(o)),
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "an option kind the matcher does not know"),
     };
 
-    private static void OptionValue(List<string> diffs, string name, Matcher? m, long? actual, Func<NumberExpr, long> value, string text)
+    private static void OptionValue(List<string> diffs, RecipeField field, Matcher? m, long? actual, Func<NumberExpr, long> value, string text)
     {
         if (actual is null)
         {
-            diffs.Add($"tcp.options: expected {name}{(m is null ? "" : " " + m)} vs actual <{text}>");
+            diffs.Add($"tcp.options: expected {field.Name}{(m is null ? "" : " " + m)} vs actual <{text}>");
             return;
         }
 
-        Check(diffs, "tcp.options." + name, m, actual.Value, value);
+        Check(diffs, field.Shown, m, actual.Value, value);
     }
 
     private static void FieldDiff(List<string> diffs, FieldMatch f, Inbound seg, Func<NumberExpr, long> value)
@@ -285,7 +287,8 @@ public static class StepMatch
         var field = RecipeFields.Get(f.Name);
         if (f.Verdict is { } verdict)
         {
-            var actual = FrameJson.Status(field.Name == "ip.checksum" ? seg.Parsed.IpChecksum(seg.Frame) : seg.TcpChecksum);
+            var read = field.Verdict ?? throw new InvalidOperationException($"{field.Name} has no checksum verdict to match '{verdict}'");
+            var actual = FrameJson.Status(read(seg.Parsed, seg.Frame));
             if (!string.Equals(verdict, actual, StringComparison.OrdinalIgnoreCase))
             {
                 diffs.Add($"{field.Shown}: expected {verdict} vs actual {actual}");

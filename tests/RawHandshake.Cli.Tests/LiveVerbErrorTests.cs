@@ -9,7 +9,6 @@ public class LiveVerbErrorTests
     [InlineData(new[] { "handshake", "--target", "[2001:db8::10]" }, "rawhandshake: --target: '[2001:db8::10]' should be IP:PORT, e.g. 198.18.2.10:20000 or [2001:db8::10]:20000")]
     [InlineData(new[] { "handshake", "--target", "[ff02::1]:80" }, "rawhandshake: --target: ff02::1 is a multicast address (ff00::/8): TCP connects to one host")]
     [InlineData(new[] { "handshake", "--target", "[2001:db8::10]:80", "--source", "198.18.0.1.5" }, "rawhandshake: --source: '198.18.0.1.5' is not an IPv4 or IPv6 address")]
-    [InlineData(new[] { "probe", "2001:db8::10", "-p", "80" }, "rawhandshake: TARGET: '2001:db8::10' is IPv6: probe and traceroute send IPv4 frames only for now (handshake and run take IPv6)")]
     [InlineData(new[] { "handshake", "--target", "198.18.2.10" }, "rawhandshake: --target: '198.18.2.10' should be IP:PORT, e.g. 198.18.2.10:20000 or [2001:db8::10]:20000")]
     [InlineData(new[] { "handshake", "--target", "198.18.2.10:0" }, "rawhandshake: --target: port 0 cannot be connected to")]
     [InlineData(new[] { "handshake", "--target", "198.18.2.10:99999" }, "rawhandshake: --target port: 99999 is out of range (0 to 65535, 0xffff)")]

@@ -35,7 +35,14 @@ public class ProbeErrorTests
     [InlineData(new[] { "traceroute", "198.18.2.10", "-f", "5", "-m", "3" }, "rawhandshake: --first-hop 5 and --max-hops 3: need 1 ≤ first hop ≤ max hops")]
     [InlineData(new[] { "traceroute", "198.18.2.10", "-m", "256" }, "rawhandshake: --max-hops: 256 is out of range (0 to 255, 0xff)")]
     [InlineData(new[] { "traceroute", "198.18.2.10", "--netns", "no-such-ns-xyz" }, "rawhandshake: --netns: no network namespace 'no-such-ns-xyz' (see: ip netns list)")]
-    [InlineData(new[] { "probe", "198.18.2.10" }, "rawhandshake: probe: option '--ports' is required (see rawhandshake probe --help)")]
+    [InlineData(new[] { "probe", "198.18.2.10" }, "rawhandshake: -p: which ports? Give -p PORTS (e.g. -p 22,80,8000-8100), or TARGET as HOST:PORT ([2001:db8::10]:20000 for IPv6)")]
+    [InlineData(new[] { "probe", "[2001:db8::10]:80", "-p", "80" }, "rawhandshake: TARGET '[2001:db8::10]:80' names its port and -p names ports too: give them once (TARGET without the port, or no -p)")]
+    [InlineData(new[] { "probe", "[2001:db8::10]:0" }, "rawhandshake: TARGET: '[2001:db8::10]:0': port 0 cannot be probed (1 to 65535)")]
+    [InlineData(new[] { "probe", "[2001:db8::10]:70000" }, "rawhandshake: TARGET port: 70000 is out of range (0 to 65535, 0xffff)")]
+    [InlineData(new[] { "probe", "2001:db8::/120", "-p", "80" }, "rawhandshake: TARGET: '2001:db8::/120' is an IPv6 range: give one IPv6 host at a time (ranges are IPv4 ones)")]
+    [InlineData(new[] { "probe", "[2001:db8::zz]:80" }, "rawhandshake: TARGET: cannot resolve host '2001:db8::zz'")]
+    [InlineData(new[] { "probe", "2001:db8::10", "-p", "80", "--source", "198.18.0.1" }, "rawhandshake: --source 198.18.0.1 and TARGET 2001:db8::10: one is IPv4, the other IPv6; give a source of the target's family")]
+    [InlineData(new[] { "probe", "198.18.2.10", "-p", "80", "--source", "2001:db8::zz" }, "rawhandshake: --source: '2001:db8::zz' is not an IPv4 or IPv6 address")]
     public void OneLineAndExit2(string[] args, string expected)
     {
         var r = CliRunner.Run(args);

@@ -12,6 +12,15 @@ public class FrameBuilderTests
     private static readonly IPv4Header Ip = new() { Source = SampleFrames.Client, Destination = SampleFrames.Server };
     private static readonly TcpHeader Tcp = new(1, 2, new SeqNum(3), new SeqNum(4), TcpFlags.Ack, 5);
 
+    private static void PlacedAsTheParserFindsThem(in TcpBuildReport report, in ParsedFrame f, int length)
+    {
+        report.Length.ShouldBe(length);
+        report.NetworkOffset.ShouldBe(f.NetworkOffset);
+        report.TransportOffset.ShouldBe(f.TransportOffset);
+        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
+        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+    }
+
     [Fact]
     public void Unset_fields_take_their_defaults_and_computed_values()
     {
@@ -37,11 +46,7 @@ public class FrameBuilderTests
         var n = FrameBuilder.BuildTcp(buf, Eth, Ip, Tcp, options, "hi"u8, out var report);
 
         var f = FrameParser.Parse(buf.AsSpan(0, n));
-        report.Length.ShouldBe(n);
-        report.NetworkOffset.ShouldBe(f.NetworkOffset);
-        report.TransportOffset.ShouldBe(f.TransportOffset);
-        report.OptionsOffset.ShouldBe(f.TcpOptionsOffset);
-        report.OptionsLength.ShouldBe(f.TcpOptionsLength);
+        PlacedAsTheParserFindsThem(report, f, n);
         report.Options(buf).ToArray().ShouldBe([2, 4, 5, 0xB4, 1, 0, 0, 0]);
         report.PayloadLength.ShouldBe(2);
         report.IpChecksum.ShouldBe(ChecksumOrigin.Computed);
@@ -75,6 +80,36 @@ public class FrameBuilderTests
             report.TcpChecksum.ShouldBe(!setTcp ? ChecksumOrigin.Computed : wrong ? ChecksumOrigin.SetWrong : ChecksumOrigin.SetRight);
             report.ChecksumsRight.ShouldBe(!wrong);
             report.ChecksumsRight.ShouldBe(f.IpChecksum(buf.AsSpan(0, n)) == ChecksumVerdict.Good && f.TransportChecksum(buf.AsSpan(0, n)) == ChecksumVerdict.Good);
+        }
+    }
+
+    [Fact]
+    public void Over_IPv6_the_report_places_the_parts_as_the_parser_does_and_judges_a_set_tcp_checksum_as_a_receiver()
+    {
+        var ip6 = new IPv6Header { Source = IPv6Address.Parse("2001:db8::1"), Destination = IPv6Address.Parse("2001:db8::2") };
+        byte[] options = [2, 4, 5, 0xA0, 1]; // MSS 1440, NOP: padded to 8
+        var plain = new byte[120];
+        var n = FrameBuilder.BuildTcp(plain, Eth, ip6, Tcp, options, "hi"u8);
+        var buf = new byte[120];
+        FrameBuilder.BuildTcp(buf, Eth, ip6, Tcp, options, "hi"u8, out var report).ShouldBe(n);
+        buf.ShouldBe(plain, "the report changes nothing that is sent");
+
+        var f = FrameParser.Parse(buf.AsSpan(0, n));
+        PlacedAsTheParserFindsThem(report, f, n);
+        report.PayloadLength.ShouldBe(2);
+        report.IpChecksum.ShouldBe(ChecksumOrigin.Computed, "IPv6 has no header checksum");
+        report.TcpChecksum.ShouldBe(ChecksumOrigin.Computed);
+        f.TransportChecksum(buf.AsSpan(0, n)).ShouldBe(ChecksumVerdict.Good);
+
+        var tcpSum = (ushort)(buf[report.TransportOffset + 16] << 8 | buf[report.TransportOffset + 17]);
+        foreach (var wrong in new[] { false, true })
+        {
+            var set = Tcp with { Checksum = (ushort)(tcpSum ^ (wrong ? 0x2222 : 0)) };
+            var sent = new byte[120];
+            FrameBuilder.BuildTcp(sent, Eth, ip6, set, options, "hi"u8, out var r).ShouldBe(n);
+            (sent[r.TransportOffset + 16] << 8 | sent[r.TransportOffset + 17]).ShouldBe(set.Checksum!.Value, "sent as set");
+            r.TcpChecksum.ShouldBe(wrong ? ChecksumOrigin.SetWrong : ChecksumOrigin.SetRight);
+            r.ChecksumsRight.ShouldBe(FrameParser.Parse(sent.AsSpan(0, n)).TransportChecksum(sent.AsSpan(0, n)) == ChecksumVerdict.Good);
         }
     }
 

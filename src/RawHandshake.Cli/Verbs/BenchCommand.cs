@@ -54,16 +54,7 @@ public sealed partial class BenchOptions : ICommand
         var loss = benchmark == "loss";
         var sessions = Whole(Count, "-c", 1, MaxSessions, loss ? 5 : 100);
         var warmup = Whole(Warmup, "--warmup", 0, MaxSessions, loss ? 0 : 20);
-        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(loss ? 30 : 10));
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new UsageException("bench: --timeout must be more than 0");
-        }
-
-        if (Write is not null)
-        {
-            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
-        }
+        var timeout = CheckedTimeout(TimeSpan.FromSeconds(loss ? 30 : 10));
 
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {
@@ -138,11 +129,58 @@ public sealed partial class BenchOptions : ICommand
         return v;
     }
 
-    private static string Where(SessionBenchRequest request, SessionBench bench)
+    /// <summary>What every bench against a server checks of its own options: --timeout more than 0 (else
+    /// <paramref name="fallback"/>), and no -w (a bench traces nothing).</summary>
+    private TimeSpan CheckedTimeout(TimeSpan fallback)
     {
-        var live = bench.Live;
+        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", fallback);
+        if (timeout <= TimeSpan.Zero)
+        {
+            throw new UsageException("bench: --timeout must be more than 0");
+        }
+
+        if (Write is not null)
+        {
+            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
+        }
+
+        return timeout;
+    }
+
+    /// <summary>Where a bench against a server ran, for its first text line: target, source, route and guard.</summary>
+    private static string Where(LiveRequest request, ushort port, LiveSetup live, string guardDescription)
+    {
         var via = live.Route.Gateway is { } gw ? $"via {live.Route.Interface} and gateway {gw}" : $"on-link on {live.Route.Interface}";
-        return $"{request.Live.Target}:{request.Port} from {live.Source} {via}, guard {bench.GuardDescription}";
+        return $"{request.Target}:{port} from {live.Source} {via}, guard {guardDescription}";
+    }
+
+    /// <summary>The keys every bench against a server starts its JSON with: whether it passed, why not, and where it ran.</summary>
+    private static void WriteRun(Utf8JsonWriter w, bool ok, BenchFailure? failure, LiveRequest request, ushort port, LiveSetup live, string guardDescription)
+    {
+        w.WriteBoolean("ok", ok);
+        if (failure is { } f)
+        {
+            w.WriteString("error", f.ToString());
+        }
+
+        w.WriteString("target", $"{request.Target}:{port}");
+        w.WriteString("source", live.Source.ToString());
+        w.WriteString("interface", live.Route.Interface);
+        w.WriteString("guard", live.Guard.ToString().ToLowerInvariant());
+        w.WriteString("guard_detail", guardDescription);
+    }
+
+    /// <summary>The engine/kernel ratio of medians, rounded, or null when a side measured nothing.</summary>
+    private static void WriteRatio(Utf8JsonWriter w, double? ratio)
+    {
+        if (ratio is { } r)
+        {
+            w.WriteNumber("ratio", Math.Round(r, 3));
+        }
+        else
+        {
+            w.WriteNull("ratio");
+        }
     }
 
     private static string ToText(SessionBenchRequest request, SessionBench bench, SessionBenchResult result)
@@ -151,7 +189,7 @@ public sealed partial class BenchOptions : ICommand
         var k = result.KernelStats!;
         var sb = new StringBuilder();
         var loss = request.KernelLikeOptions;
-        sb.AppendLine(CultureInfo.InvariantCulture, $"bench {(loss ? "loss" : "session")}: {Where(request, bench)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bench {(loss ? "loss" : "session")}: {Where(request.Live, request.Port, bench.Live, bench.GuardDescription)}");
         var settle = result.WarmupSessions > request.Warmup
             ? $" (+{result.WarmupSessions - request.Warmup} until the JIT {(result.JitSettled ? "settled" : "still compiled: measured anyway")})"
             : "";
@@ -176,17 +214,7 @@ public sealed partial class BenchOptions : ICommand
             w.WriteStartObject();
             w.WriteString("benchmark", request.KernelLikeOptions ? "loss" : "session");
             w.WriteNumber("payload_bytes", request.Payload.Length);
-            w.WriteBoolean("ok", result.Ok);
-            if (result.Failure is { } f)
-            {
-                w.WriteString("error", f.ToString());
-            }
-
-            w.WriteString("target", $"{request.Live.Target}:{request.Port}");
-            w.WriteString("source", bench.Live.Source.ToString());
-            w.WriteString("interface", bench.Live.Route.Interface);
-            w.WriteString("guard", bench.Live.Guard.ToString().ToLowerInvariant());
-            w.WriteString("guard_detail", bench.GuardDescription);
+            WriteRun(w, result.Ok, result.Failure, request.Live, request.Port, bench.Live, bench.GuardDescription);
             w.WriteNumber("n", request.Sessions);
             w.WriteNumber("warmup", request.Warmup);
             w.WriteNumber("warmup_sessions", result.WarmupSessions);
@@ -200,14 +228,7 @@ public sealed partial class BenchOptions : ICommand
             w.WriteNumber("kernel_sessions", result.Kernel.Count);
             Stats(w, "engine", result.EngineStats);
             Stats(w, "kernel", result.KernelStats);
-            if (result.Ratio is { } ratio)
-            {
-                w.WriteNumber("ratio", Math.Round(ratio, 3));
-            }
-            else
-            {
-                w.WriteNull("ratio");
-            }
+            WriteRatio(w, result.Ratio);
 
             w.WriteEndObject();
         }

@@ -16,16 +16,7 @@ public sealed partial class BenchOptions
         var flows = Whole(Count, "-n", 1, ParallelBench.MaxFlows, 1000);
         var rounds = Whole(Rounds, "--rounds", 1, 1000, 5);
         var warmup = Whole(Warmup, "--warmup", 0, 1000, 1);
-        var timeout = LiveRun.Duration(Timeout, "bench: --timeout", TimeSpan.FromSeconds(30));
-        if (timeout <= TimeSpan.Zero)
-        {
-            throw new UsageException("bench: --timeout must be more than 0");
-        }
-
-        if (Write is not null)
-        {
-            throw new UsageException("bench: -w is not supported (a bench traces nothing; capture one session with handshake -w)");
-        }
+        var timeout = CheckedTimeout(TimeSpan.FromSeconds(30));
 
         if (NetnsExec.RunInside(Netns, context) is { } code)
         {
@@ -87,19 +78,12 @@ public sealed partial class BenchOptions
         }
     }
 
-    private static string ParallelWhere(ParallelBenchRequest request, ParallelBench bench)
-    {
-        var live = bench.Live;
-        var via = live.Route.Gateway is { } gw ? $"via {live.Route.Interface} and gateway {gw}" : $"on-link on {live.Route.Interface}";
-        return $"{request.Live.Target}:{request.Port} from {live.Source} {via}, guard {bench.GuardDescription}";
-    }
-
     private static string ParallelText(ParallelBenchRequest request, ParallelBench bench, ParallelBenchResult result)
     {
         var e = LatencyStats.From([.. result.Engine]);
         var k = LatencyStats.From([.. result.Kernel]);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"bench parallel: {ParallelWhere(request, bench)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bench parallel: {Where(request.Live, request.Port, bench.Live, bench.GuardDescription)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"{request.Flows} connections at once (handshake, active close until the server's FIN is acknowledged), {request.Rounds} rounds of each kind, alternating, after {request.WarmupRounds} warm-up round(s) of each");
         sb.AppendLine("time of a round, from the first flow or socket made until the last is closed, in ms:");
         sb.AppendLine("            median      min      max");
@@ -117,17 +101,7 @@ public sealed partial class BenchOptions
         {
             w.WriteStartObject();
             w.WriteString("benchmark", "parallel");
-            w.WriteBoolean("ok", result.Ok);
-            if (result.Failure is { } f)
-            {
-                w.WriteString("error", f.ToString());
-            }
-
-            w.WriteString("target", $"{request.Live.Target}:{request.Port}");
-            w.WriteString("source", bench.Live.Source.ToString());
-            w.WriteString("interface", bench.Live.Route.Interface);
-            w.WriteString("guard", bench.Live.Guard.ToString().ToLowerInvariant());
-            w.WriteString("guard_detail", bench.GuardDescription);
+            WriteRun(w, result.Ok, result.Failure, request.Live, request.Port, bench.Live, bench.GuardDescription);
             w.WriteNumber("n", request.Flows);
             w.WriteNumber("rounds", request.Rounds);
             w.WriteNumber("warmup_rounds", request.WarmupRounds);
@@ -141,14 +115,7 @@ public sealed partial class BenchOptions
             w.WriteNumber("engine_retransmissions", result.EngineRetransmissions);
             Times(w, "engine", result.Engine);
             Times(w, "kernel", result.Kernel);
-            if (result.Ratio is { } ratio)
-            {
-                w.WriteNumber("ratio", Math.Round(ratio, 3));
-            }
-            else
-            {
-                w.WriteNull("ratio");
-            }
+            WriteRatio(w, result.Ratio);
 
             w.WriteEndObject();
         }

@@ -26,8 +26,8 @@ public sealed partial class ProbeOptions : ICommand
         }
 
         // Everything the user typed is checked before a frame goes out.
-        var hosts = ProbeTargets.Hosts(Target);
-        var ports = ProbeTargets.Ports(Ports);
+        var (hostText, ports) = HostAndPorts(Target, Ports);
+        var hosts = ProbeTargets.Hosts(hostText);
         var count = (int)(ArgParse.Optional(Count, "--count", MaxCount, v => (long)v) ?? 1);
         if (count < 1)
         {
@@ -80,7 +80,12 @@ public sealed partial class ProbeOptions : ICommand
             throw new UsageException($"--request: {deepRequest.Length} bytes (1 to {RequestLimit}: the request goes in one segment)");
         }
 
-        var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
+        var source = Source is null ? (Wire.Primitives.IpAddress?)null : ArgParse.AnyAddress(Source, "--source");
+        if (source is { } s && hosts[0].Family != s.Family)
+        {
+            throw new UsageException($"--source {s} and TARGET {hosts[0]}: one is IPv4, the other IPv6; give a source of the target's family");
+        }
+
         var guard = LiveRun.Guard(RstGuard);
         var sourcePorts = SourcePorts.ForThisNamespace();
         if (ports.Count * count > sourcePorts.Size)
@@ -170,6 +175,29 @@ public sealed partial class ProbeOptions : ICommand
         }
 
         return ExitCodes.Ok;
+    }
+
+    /// <summary>TARGET and <c>-p</c>: TARGET may name its port as handshake's <c>--target</c> does (<c>198.18.2.10:20000</c>,
+    /// <c>[2001:db8::10]:20000</c>) instead of <c>-p</c>; a bare IPv6 address has no port.</summary>
+    private static (string Host, IReadOnlyList<ushort> Ports) HostAndPorts(string target, string? ports)
+    {
+        var t = target.Trim();
+        if (!t.Contains('/', StringComparison.Ordinal) && Wire.Primitives.IpEndpoint.TrySplit(t, out var host, out var portText))
+        {
+            var port = (ushort)ArgParse.Number(portText, "TARGET port", 65535);
+            if (port == 0)
+            {
+                throw new UsageException($"TARGET: '{target}': port 0 cannot be probed (1 to 65535)");
+            }
+
+            return ports is null
+                ? (host, [port])
+                : throw new UsageException($"TARGET '{target}' names its port and -p names ports too: give them once (TARGET without the port, or no -p)");
+        }
+
+        return ports is null
+            ? throw new UsageException("-p: which ports? Give -p PORTS (e.g. -p 22,80,8000-8100), or TARGET as HOST:PORT ([2001:db8::10]:20000 for IPv6)")
+            : (t, ProbeTargets.Ports(ports));
     }
 
     /// <summary>"SYN", "ACKs", "FIN|PSH|URG" …: what each probe carries.</summary>

@@ -5,11 +5,11 @@ namespace RawHandshake.Cli.Verbs;
 [Verb("probe", HelpText = "Probe TCP ports of a lab host with SYNs, like nmap -sS and hping3: state, reason, RTT and the SYN-ACK's fingerprint per port.")]
 public sealed partial class ProbeOptions : LiveOptions
 {
-    [Value(0, MetaName = "TARGET", Required = true, HelpText = "Host, IPv4 address, or CIDR range (at most /20, 4096 addresses) of your own lab.")]
+    [Value(0, MetaName = "TARGET", Required = true, HelpText = "Host, IPv4 or IPv6 address, or IPv4 CIDR range (at most /20, 4096 addresses) of your own lab; HOST:PORT or [IPV6]:PORT names one port instead of -p.")]
     public string Target { get; set; } = "";
 
-    [Option('p', "ports", Required = true, HelpText = "Ports: a list with ranges, e.g. 22,80,8000-8100.")]
-    public string Ports { get; set; } = "";
+    [Option('p', "ports", HelpText = "Ports: a list with ranges, e.g. 22,80,8000-8100.")]
+    public string? Ports { get; set; }
 
     [Option('c', "count", HelpText = "SYNs per port (default 1, at most 1000), with RTT min/avg/max/mdev like ping.")]
     public string? Count { get; set; }
@@ -35,7 +35,7 @@ public sealed partial class ProbeOptions : LiveOptions
     [Option("deep-timeout", HelpText = "With --deep: how long to let one port retransmit (default 10s; Linux's default tcp_synack_retries=5 takes 63 s).")]
     public string? DeepTimeout { get; set; }
 
-    [Option("ttl", HelpText = "IP TTL of our SYNs (default 64).")]
+    [Option("ttl", HelpText = "IP TTL (IPv6: hop limit) of our SYNs (default 64).")]
     public string? Ttl { get; set; }
 
     [Option("report", HelpText = "Write one self-contained HTML page of the probes into this file: ladder, trace table, header diagrams, the pcap.")]

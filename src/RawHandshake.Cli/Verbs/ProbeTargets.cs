@@ -11,7 +11,8 @@ public static class ProbeTargets
     /// <summary>The most hosts a CIDR range may hold (/20).</summary>
     public const int MaxHosts = 4096;
 
-    /// <summary>A host name, an IPv4 address, or a CIDR range (network and broadcast addresses left out below /31).</summary>
+    /// <summary>A host name, an IPv4 or IPv6 address (also in brackets), or an IPv4 CIDR range (network and broadcast
+    /// addresses left out below /31).</summary>
     public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET")
     {
         var t = text.Trim();
@@ -20,15 +21,17 @@ public static class ProbeTargets
         {
             try
             {
-                var host = Routing.ParseTarget(t);
-                return host.IsV6
-                    ? throw new UsageException($"{option}: '{t}' is IPv6: probe and traceroute send IPv4 frames only for now (handshake and run take IPv6)")
-                    : [host];
+                return [Routing.ParseTarget(t)];
             }
             catch (LinkException e)
             {
                 throw new UsageException($"{option}: {e.Message}");
             }
+        }
+
+        if (t[..slash].Contains(':', StringComparison.Ordinal))
+        {
+            throw new UsageException($"{option}: '{text}' is an IPv6 range: give one IPv6 host at a time (ranges are IPv4 ones)");
         }
 
         if (!IPv4Address.TryParse(t[..slash], out var network) || !int.TryParse(t[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)

@@ -47,7 +47,7 @@ public sealed partial class TracerouteOptions : ICommand
         }
 
         var timeout = LiveRun.Duration(Timeout, "--timeout", TimeSpan.FromSeconds(1));
-        var source = Source is null ? (Wire.Primitives.IPv4Address?)null : ArgParse.Address(Source, "--source");
+        var source = Source is null ? (Wire.Primitives.IpAddress?)null : ArgParse.AnyAddress(Source, "--source");
         var guard = LiveRun.Guard(RstGuard);
 
         var bus = new TraceBus();

@@ -26,6 +26,12 @@ public sealed class BenchPorts
 
     public int Size => Last - First + 1;
 
+    /// <summary>How the kernel's RSTs are kept off the bench's flows under <paramref name="guard"/>: for nft, one set
+    /// element for the whole range.</summary>
+    public string GuardDescription(Live.RstGuardMode guard) => guard == Live.RstGuardMode.Nft
+        ? $"nft (one set element for ports {First}-{Last})"
+        : guard.ToString().ToLowerInvariant();
+
     /// <summary>The next port (wrapping to <see cref="First"/> after <see cref="Last"/>).</summary>
     public ushort Next()
     {

@@ -86,9 +86,7 @@ public sealed class ParallelBench : IDisposable
     public BenchPorts Ports => ports;
 
     /// <summary>How the kernel's RSTs are kept off the engine's flows.</summary>
-    public string GuardDescription => live.Guard == RstGuardMode.Nft
-        ? $"nft (one set element for ports {ports.First}-{ports.Last})"
-        : live.Guard.ToString().ToLowerInvariant();
+    public string GuardDescription => ports.GuardDescription(live.Guard);
 
     /// <summary>Opens the route, the capture handle (filtered to the bench's ports) and chooses the guard; sends nothing.</summary>
     /// <exception cref="LinkException">The bench's port range is smaller than <see cref="ParallelBenchRequest.Flows"/>.</exception>

@@ -130,11 +130,7 @@ public sealed class SessionBench : IDisposable
     }
 
     /// <summary>How the kernel's RSTs are kept off the bench's flows (known once the first phase is guarded).</summary>
-    public string GuardDescription => live.Guard switch
-    {
-        RstGuardMode.Nft => $"nft (one set element for ports {ports.First}-{ports.Last})",
-        var g => g.ToString().ToLowerInvariant(),
-    };
+    public string GuardDescription => ports.GuardDescription(live.Guard);
 
     public SessionBenchResult Run()
     {

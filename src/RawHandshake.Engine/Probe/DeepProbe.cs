@@ -11,10 +11,11 @@ namespace RawHandshake.Engine.Probe;
 /// <param name="Retransmissions">Times from one SYN-ACK to the next, the first after the original.</param>
 /// <param name="TsHz">TSval ticks per second between the first and the last SYN-ACK; null without timestamps or a second SYN-ACK.</param>
 /// <param name="Isn">How the ISNs of the SYN-ACKs moved: <c>random</c>, <c>incremental</c>, <c>constant</c>, or <c>one sample</c>.</param>
-/// <param name="IpId">How the IP IDs moved: <c>zero</c>, <c>constant</c>, <c>incremental</c>, <c>random</c>, or <c>one sample</c>.</param>
+/// <param name="IpId">How the IP IDs moved: <c>zero</c>, <c>constant</c>, <c>incremental</c>, <c>random</c>, or <c>one sample</c>;
+/// not applicable over IPv6, which has no IP ID.</param>
 /// <param name="Established">The checks on established connections of our own: RFC 5961 challenge ACKs, and with a
 /// request the initial window and the MSS the server applies.</param>
-public sealed record DeepReport(IReadOnlyList<TimeSpan> Retransmissions, double? TsHz, string Isn, string IpId, EstablishedReport? Established = null);
+public sealed record DeepReport(IReadOnlyList<TimeSpan> Retransmissions, double? TsHz, string Isn, Applicable<string> IpId, EstablishedReport? Established = null);
 
 /// <summary>
 /// <c>--deep</c> for one open port, after the scan: one more SYN whose SYN-ACK is not answered, so the server retransmits
@@ -63,7 +64,8 @@ public static class DeepProbe
         }
 
         var established = live.Engine.StopRequested ? null : EstablishedProbe.Run(live, nextHop, report, request, answerWait, answerWait + TimeSpan.FromSeconds(1), ports);
-        return new DeepReport(gaps, hz, Behaviour(report.Isns.Select(i => (long)i.Value).ToList(), 1L << 32), Behaviour(report.IpIds.Select(i => (long)i).ToList(), 1 << 16), established);
+        var ipId = report.Host.IsV6 ? Applicable<string>.NotApplicable : Behaviour(report.IpIds.Select(i => (long)i).ToList(), 1 << 16);
+        return new DeepReport(gaps, hz, Behaviour(report.Isns.Select(i => (long)i.Value).ToList(), 1L << 32), ipId, established);
     }
 
     /// <summary>How a series of numbers (modulo <paramref name="modulus"/>) moves from sample to sample.</summary>
@@ -92,10 +94,10 @@ public static class DeepProbe
     private static void Reset(LiveSetup live, EthernetHeader eth, PortProbeFrames frames, SeqNum ack)
     {
         var syn = FrameParser.Parse(frames.Frame(0));
-        var ip = new IPv4Header { Source = syn.IPv4!.Value.Source, Destination = syn.IPv4!.Value.Destination, Ttl = 64, DontFragment = true };
+        syn.TryGetAddresses(out var from, out var to);
         var rst = new TcpHeader(syn.Tcp!.Value.SourcePort, syn.Tcp!.Value.DestinationPort, ack, new SeqNum(0), TcpFlags.Rst, 0);
         var buffer = new byte[128];
-        var n = FrameBuilder.BuildTcp(buffer, eth, ip, rst, default, default);
+        var n = new ProbeIp(from, to, 64, 0).BuildTcp(buffer, eth, rst, default, default);
         live.Engine.SendRaw(buffer.AsSpan(0, n), "--deep: resetting the connection whose SYN-ACKs we let the server retransmit");
     }
 }

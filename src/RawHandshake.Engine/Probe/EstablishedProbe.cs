@@ -63,16 +63,11 @@ public static class EstablishedProbe
     /// on Linux.</summary>
     public static readonly TimeSpan FlightGap = TimeSpan.FromMilliseconds(5);
 
-    public static EstablishedReport? Run(LiveSetup live, MacAddress nextHop, PortReport report, byte[]? request, TimeSpan answerWait, TimeSpan dataWait, SourcePorts ports)
+    public static EstablishedReport Run(LiveSetup live, MacAddress nextHop, PortReport report, byte[]? request, TimeSpan answerWait, TimeSpan dataWait, SourcePorts ports)
     {
         ArgumentNullException.ThrowIfNull(live);
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(ports);
-        if (!report.Host.IsV4)
-        {
-            return null; // frames of these checks are IPv4 ones for now
-        }
-
         ChallengeCheck rst;
         ChallengeCheck syn;
         var a = RawConnection.Open(live, nextHop, report.Host, report.Port, ports, answerWait);
@@ -101,7 +96,7 @@ public static class EstablishedProbe
             b.Reset("--deep: resetting the connection of the initial-window count");
             if (window.Segments >= 2)
             {
-                mss = new PathMss(PortProbeFrames.OfferedMss, b.SynAckMss, window.MssUsed);
+                mss = new PathMss(PortProbeFrames.Offered(report.Host), b.SynAckMss, window.MssUsed);
             }
         }
 
@@ -301,7 +296,7 @@ public static class EstablishedProbe
         private DateTimeOffset Send(TcpFlags flags, SeqNum seq, ReadOnlySpan<byte> payload, string note)
         {
             inbox.Clear(); // what came before this segment does not answer it
-            var ip = new IPv4Header { Source = local.V4, Destination = remote.V4, Ttl = 64, Id = ipId++, DontFragment = true };
+            var ip = new ProbeIp(local, remote, 64, ipId++);
             var ack = (flags & TcpFlags.Ack) != 0 ? rcvNxt : new SeqNum(0);
             var tcp = new TcpHeader(localPort, remotePort, seq, ack, flags, PortProbeFrames.Window);
             Span<byte> options = stackalloc byte[12];
@@ -311,7 +306,7 @@ public static class EstablishedProbe
                 length = new TcpOptionWriter(options).Nop().Nop().Timestamps((uint)Environment.TickCount, ecr).Length;
             }
 
-            var n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..length], payload);
+            var n = ip.BuildTcp(buffer, eth, tcp, options[..length], payload);
             return live.Engine.SendRaw(buffer.AsSpan(0, n), note);
         }
 
@@ -358,7 +353,7 @@ public static class EstablishedProbe
 
         private void Take(ReadOnlySpan<byte> frame, DateTimeOffset wall, in ParsedFrame parsed)
         {
-            if (parsed.Tcp is { } t && parsed.IPv4 is { } ip && remote.Equals(ip.Source) && local.Equals(ip.Destination) && t.SourcePort == remotePort && t.DestinationPort == localPort)
+            if (parsed.Tcp is { } t && parsed.TryGetAddresses(out var from, out var to) && remote == from && local == to && t.SourcePort == remotePort && t.DestinationPort == localPort)
             {
                 inbox.Add((wall, frame.ToArray()));
                 live.Engine.TraceReceived(frame, wall);

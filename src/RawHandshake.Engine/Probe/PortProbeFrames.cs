@@ -5,23 +5,26 @@ using RawHandshake.Wire.Protocols;
 
 namespace RawHandshake.Engine.Probe;
 
-/// <summary>One TCP probe of a scan or a traceroute: the destination port and the IP TTL it goes out with.</summary>
+/// <summary>One TCP probe of a scan or a traceroute: the destination port and the IP TTL (IPv6: hop limit) it goes out with.</summary>
 public readonly record struct PortProbe(ushort Port, byte Ttl);
 
 /// <summary>
 /// The SYNs of a port probe or a TCP traceroute, one per <see cref="PortProbe"/>: frame <c>i</c> leaves from source port
-/// <c>BasePort + i</c> with IP ID <c>BaseId + i</c> and its own random ISN, so an answer (by its destination port) and
-/// an ICMP error (by the port it quotes) map to their frame. The SYN carries Linux's options (MSS, SACK-permitted,
-/// timestamps, NOP, window scale) and offers ECN (ECE|CWR, RFC 3168), so the answer shows what the server negotiates.
-/// Each frame is built when it is due, into one buffer.
+/// <c>BasePort + i</c> with IP ID <c>BaseId + i</c> (IPv6: that flow label) and its own random ISN, so an answer (by its
+/// destination port) and an ICMP or ICMPv6 error (by the port it quotes) map to their frame. The SYN carries Linux's
+/// options (MSS, SACK-permitted, timestamps, NOP, window scale) and offers ECN (ECE|CWR, RFC 3168), so the answer shows
+/// what the server negotiates. The family is the destination's. Each frame is built when it is due, into one buffer.
 /// </summary>
 public sealed class PortProbeFrames : ProbeFrames
 {
     /// <summary>Linux's own SYN window.</summary>
     public const ushort Window = 64240;
 
-    /// <summary>The MSS our SYN offers (an Ethernet MTU's).</summary>
+    /// <summary>The MSS our SYN offers over IPv4 (an Ethernet MTU's: 1500 − 20 IP − 20 TCP).</summary>
     public const ushort OfferedMss = 1460;
+
+    /// <summary>The MSS our SYN offers over IPv6 (1500 − 40 IPv6 − 20 TCP, as Linux offers it).</summary>
+    public const ushort OfferedMss6 = 1440;
 
     /// <summary>The window-scale shift our SYN offers.</summary>
     public const byte OfferedWindowScale = 7;
@@ -69,12 +72,15 @@ public sealed class PortProbeFrames : ProbeFrames
         if ((flags & TcpFlags.Syn) != 0)
         {
             var w = new TcpOptionWriter(options);
-            w = w.Mss(OfferedMss).SackPermitted().Timestamps((uint)Environment.TickCount, 0).Nop().WindowScale(OfferedWindowScale);
+            w = w.Mss(Offered(destination)).SackPermitted().Timestamps((uint)Environment.TickCount, 0).Nop().WindowScale(OfferedWindowScale);
             optionsLength = w.Length;
         }
     }
 
     public override int Count => probes.Count;
+
+    /// <summary>The MSS our SYNs offer toward <paramref name="destination"/>: an Ethernet MTU less that family's IP and TCP headers.</summary>
+    public static ushort Offered(IpAddress destination) => destination.IsV6 ? OfferedMss6 : OfferedMss;
 
     public ushort BasePort { get; }
 
@@ -96,17 +102,17 @@ public sealed class PortProbeFrames : ProbeFrames
         if (index != built)
         {
             var p = probes[index];
-            var ip = new IPv4Header { Source = source.V4, Destination = destination.V4, Ttl = p.Ttl, Id = (ushort)(BaseId + index), DontFragment = true };
+            var ip = new ProbeIp(source, destination, p.Ttl, (ushort)(BaseId + index));
             if (Udp)
             {
-                length = FrameBuilder.BuildUdp(buffer, ethernet, ip, new UdpFields((ushort)(BasePort + index), p.Port), default);
+                length = ip.BuildUdp(buffer, ethernet, (ushort)(BasePort + index), p.Port);
                 built = index;
                 return buffer.AsSpan(0, length);
             }
 
             var ack = (Flags & TcpFlags.Ack) != 0 ? new SeqNum(isns[index] * 2654435761u) : new SeqNum(0); // any number, the same each time the frame is built
             var tcp = new TcpHeader((ushort)(BasePort + index), p.Port, Isn(index), ack, Flags, Window);
-            length = FrameBuilder.BuildTcp(buffer, ethernet, ip, tcp, options.AsSpan(0, optionsLength), default);
+            length = ip.BuildTcp(buffer, ethernet, tcp, options.AsSpan(0, optionsLength), default);
             built = index;
         }
 
@@ -118,6 +124,7 @@ public sealed class PortProbeFrames : ProbeFrames
         int? port = other.Tcp is { } tcp ? (fromOurSide ? tcp.SourcePort : tcp.DestinationPort)
             : other.Udp is { } udp ? (fromOurSide ? udp.SourcePort : udp.DestinationPort)
             : other.IcmpQuote is { SourcePort: { } quoted } ? quoted
+            : other.Icmpv6Quote is { SourcePort: { } quoted6 } ? quoted6
             : null;
         if (port is not { } p)
         {

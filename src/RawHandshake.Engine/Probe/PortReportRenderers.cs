@@ -51,7 +51,7 @@ public static class PortReportText
 
             if (r.Icmp is { } icmp && r.State == PortState.Filtered)
             {
-                sb.Append(CultureInfo.InvariantCulture, $"  |_ ICMP {icmp.Name}, type {icmp.Type} code {icmp.Code}, from {icmp.From}\n");
+                sb.Append(CultureInfo.InvariantCulture, $"  |_ {icmp.Protocol} {icmp.Name}, type {icmp.Type} code {icmp.Code}, from {icmp.From}\n");
             }
 
             if (rttStatistics)
@@ -79,20 +79,30 @@ public static class PortReportText
         return sb.ToString();
     }
 
-    /// <summary><c>DF, IP ID 0, wscale 7, SACK-permitted, TSval 123 TSecr 456, ECN accepted (ECE), ISN 3494924922</c>.</summary>
+    /// <summary><c>DF, IP ID 0, wscale 7, SACK-permitted, TSval 123 TSecr 456, ECN accepted (ECE), ISN 3494924922</c>; over
+    /// IPv6 <c>DF n/a, IP ID n/a, flow label 0x5f3a1, traffic class 0x00, wscale 7, …</c>.</summary>
     public static string Fingerprint(SynAckFingerprint a)
     {
         ArgumentNullException.ThrowIfNull(a);
         var parts = new List<string>
         {
-            a.Df ? "DF" : "no DF",
+            a.Df.Applies ? (a.Df.Value ? "DF" : "no DF") : "DF n/a",
             string.Create(CultureInfo.InvariantCulture, $"IP ID {a.IpId}"),
+        };
+        if (a.FlowLabel.Applies)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"flow label 0x{a.FlowLabel.Value:x5}"));
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"traffic class 0x{a.TrafficClass:x2}"));
+        }
+
+        parts.AddRange(
+        [
             a.WindowScale is { } ws ? string.Create(CultureInfo.InvariantCulture, $"wscale {ws}") : "no wscale",
             a.SackPermitted ? "SACK-permitted" : "no SACK",
             a.TsVal is { } tsval ? string.Create(CultureInfo.InvariantCulture, $"TSval {tsval} TSecr {a.TsEcr}") : "no timestamps",
             a.EcnAccepted ? "ECN accepted (ECE)" : "no ECN",
             string.Create(CultureInfo.InvariantCulture, $"ISN {a.Isn.Value}"),
-        };
+        ]);
         return string.Join(", ", parts);
     }
 
@@ -143,7 +153,9 @@ public static class PortReportText
 /// "JSON output"): <c>{"event":"port","host","port","proto","state","reason","sent","answered","rtt_us",
 /// "rtt_min_us","rtt_avg_us","rtt_max_us","rtt_mdev_us","flags","ttl","initial_ttl","hops","df","id","win","mss",
 /// "wscale","sack_perm","tsval","tsecr","ecn","isn","options_order","icmp":{"type","code","name","from"}}</c>; a field
-/// the answer did not carry is absent.
+/// the answer did not carry is absent. Over IPv6 the keys are the same: <c>ttl</c> holds the hop limit, <c>df</c> and
+/// <c>id</c> are null (IPv6 has neither), <c>flow_label</c> and <c>traffic_class</c> (dissect's names) follow, the
+/// <c>icmp</c> object holds ICMPv6's type and code.
 /// </summary>
 public static class PortReportJson
 {
@@ -175,8 +187,14 @@ public static class PortReportJson
                 w.WriteNumber("ttl", a.Ttl);
                 w.WriteNumber("initial_ttl", a.InitialTtl);
                 w.WriteNumber("hops", a.Hops);
-                w.WriteBoolean("df", a.Df);
-                w.WriteNumber("id", a.IpId);
+                Write(w, "df", a.Df, (w, k, v) => w.WriteBoolean(k, v));
+                Write(w, "id", a.IpId, (w, k, v) => w.WriteNumber(k, v));
+                if (a.FlowLabel.Applies)
+                {
+                    w.WriteNumber("flow_label", a.FlowLabel.Value);
+                    w.WriteNumber("traffic_class", a.TrafficClass);
+                }
+
                 w.WriteNumber("win", a.Window);
                 if (a.Mss is { } mss)
                 {
@@ -216,7 +234,7 @@ public static class PortReportJson
                 }
 
                 w.WriteString("isn", deep.Isn);
-                w.WriteString("ip_id", deep.IpId);
+                Write(w, "ip_id", deep.IpId, (w, k, v) => w.WriteString(k, v));
                 if (deep.Established is { } e)
                 {
                     Challenge(w, "rst_in_window", e.RstInWindow);
@@ -280,6 +298,19 @@ public static class PortReportJson
         }
 
         return Encoding.UTF8.GetString(stream.ToArray());
+    }
+
+    /// <summary>The value of a field, or null when it does not exist in the family (the key stays).</summary>
+    private static void Write<T>(Utf8JsonWriter w, string key, Applicable<T> field, Action<Utf8JsonWriter, string, T> write)
+    {
+        if (field.Applies)
+        {
+            write(w, key, field.Value);
+        }
+        else
+        {
+            w.WriteNull(key);
+        }
     }
 
     private static void Micro(Utf8JsonWriter w, string key, TimeSpan? t)

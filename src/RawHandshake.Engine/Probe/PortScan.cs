@@ -51,14 +51,27 @@ public enum ScanType
     Udp,
 }
 
-/// <summary>An ICMP error that answered a probe: its type and code, and who sent it (the target, or a router).</summary>
+/// <summary>An ICMP or ICMPv6 error that answered a probe: its type and code (ICMPv6's numbers when it came over IPv6, RFC
+/// 4443), and who sent it (the target, or a router).</summary>
 public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
 {
-    /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)".</summary>
-    public string Name => Describe.IcmpType(Type, Code);
+    /// <summary>ICMPv6: it came from an IPv6 address.</summary>
+    public bool IsV6 => From.IsV6;
+
+    /// <summary><c>ICMP</c> or <c>ICMPv6</c>.</summary>
+    public string Protocol => IsV6 ? "ICMPv6" : "ICMP";
+
+    /// <summary>Destination unreachable (ICMP 3, ICMPv6 1), whatever the code.</summary>
+    public bool IsUnreachable => Type == (IsV6 ? Icmpv6Header.DestinationUnreachable : IcmpHeader.DestinationUnreachable);
+
+    /// <summary>Port unreachable: the target itself said nothing takes the datagram (ICMP 3/3, ICMPv6 1/4).</summary>
+    public bool IsPortUnreachable => IsUnreachable && Code == (IsV6 ? 4 : 3);
+
+    /// <summary>Wireshark's words for it: "Destination unreachable (Port unreachable)", "Time Exceeded (hop limit exceeded in transit)".</summary>
+    public string Name => IsV6 ? Icmpv6InfoText.Name(Type, Code) : Describe.IcmpType(Type, Code);
 
     /// <summary>nmap's reason word: <c>port-unreach</c>, <c>admin-prohibited</c>, <c>time-exceeded</c> …</summary>
-    public string Reason => (Type, Code) switch
+    public string Reason => IsV6 ? Reason6 : (Type, Code) switch
     {
         (3, 0) => "net-unreach",
         (3, 1) => "host-unreach",
@@ -72,6 +85,28 @@ public sealed record IcmpErrorSeen(byte Type, byte Code, IpAddress From)
         (11, _) => "time-exceeded",
         _ => $"icmp-{Type}-{Code}",
     };
+
+    private string Reason6 => (Type, Code) switch
+    {
+        (1, 0) => "no-route",
+        (1, 1) => "admin-prohibited",
+        (1, 2) => "beyond-scope",
+        (1, 3) => "host-unreach",
+        (1, 4) => "port-unreach",
+        (1, 5) => "source-addr-fail",
+        (1, 6) => "reject-route",
+        (1, _) => $"unreach-code-{Code}",
+        (2, _) => "pkt-too-big",
+        (3, _) => "time-exceeded",
+        (4, _) => "param-problem",
+        _ => $"icmpv6-{Type}-{Code}",
+    };
+
+    /// <summary>The error a received frame carries (ICMP or ICMPv6, one that quotes a datagram); null for anything else.</summary>
+    public static IcmpErrorSeen? Of(in ParsedFrame f) =>
+        f is { Icmp: { QuotesDatagram: true } icmp, IPv4: { } ip } ? new IcmpErrorSeen(icmp.Type, icmp.Code, ip.Source)
+        : f is { Icmpv6: { QuotesDatagram: true } icmp6, IPv6: { } ip6 } ? new IcmpErrorSeen(icmp6.Type, icmp6.Code, ip6.Source)
+        : null;
 }
 
 /// <summary>What the probes of one port found: its state and why, the RTTs, the first answer's fingerprint, the ICMP
@@ -100,7 +135,7 @@ public sealed class PortReport(IpAddress host, ushort port, ScanType scan = Scan
 
     public List<SeqNum> Isns { get; } = [];
 
-    /// <summary>Every SYN-ACK's IP ID, in the order the probes went out.</summary>
+    /// <summary>Every SYN-ACK's IP ID, in the order the probes went out (none over IPv6, which has no IP ID).</summary>
     public List<ushort> IpIds { get; } = [];
 
     /// <summary>What <c>--deep</c> found; null unless it ran.</summary>
@@ -117,7 +152,7 @@ public sealed class PortReport(IpAddress host, ushort port, ScanType scan = Scan
             return Scan switch
             {
                 ScanType.Udp => UdpAnswered ? PortState.Open
-                    : Icmp is { Type: 3, Code: 3 } ? PortState.Closed
+                    : Icmp is { IsPortUnreachable: true } ? PortState.Closed
                     : Icmp is not null ? PortState.Filtered
                     : PortState.OpenFiltered,
                 ScanType.Syn => Answer is { IsSynAck: true } ? PortState.Open : rst ? PortState.Closed : PortState.Filtered,
@@ -163,7 +198,10 @@ public sealed class PortReport(IpAddress host, ushort port, ScanType scan = Scan
         if (answer.IsSynAck)
         {
             Isns.Add(answer.Isn);
-            IpIds.Add(answer.IpId);
+            if (answer.IpId.Applies)
+            {
+                IpIds.Add(answer.IpId.Value);
+            }
         }
     }
 }
@@ -266,8 +304,8 @@ public static class PortScan
                     case ProbeReplyKind.Answer when SynAckFingerprint.From(bytes, parsed) is { } fp:
                         report.Add(reply.Rtt, fp);
                         break;
-                    case ProbeReplyKind.IcmpError when parsed is { Icmp: { } icmp, IPv4: { } ip }:
-                        report.Icmp ??= new IcmpErrorSeen(icmp.Type, icmp.Code, ip.Source);
+                    case ProbeReplyKind.IcmpError when IcmpErrorSeen.Of(parsed) is { } error:
+                        report.Icmp ??= error;
                         break;
                 }
             }

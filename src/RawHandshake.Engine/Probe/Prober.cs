@@ -306,29 +306,14 @@ public sealed class Prober
         }
 
         var ours = FrameParser.Parse(frames.Frame(index), frames.LinkType);
-        if (ours.Tcp is not { } st || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
+        if (ours.Tcp is not { } st || !ours.TryGetAddresses(out var from, out var to) || ours.Ethernet is not { } eth || !st.Has(TcpFlags.Syn) || st.Has(TcpFlags.Ack))
         {
             return;
         }
 
+        var ip = new ProbeIp(from, to, ours.IPv4?.Ttl ?? ours.IPv6?.HopLimit ?? 64, 0);
         var rst = new TcpHeader(st.SourcePort, st.DestinationPort, rt.Ack, new SeqNum(0), TcpFlags.Rst, 0);
-        int n;
-        if (ours.IPv4 is { } sip)
-        {
-            var ip = new IPv4Header { Source = sip.Source, Destination = sip.Destination, Ttl = sip.Ttl, Id = 0, DontFragment = true };
-            n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip, rst, default, default);
-        }
-        else if (ours.IPv6 is { } sip6)
-        {
-            // The reset goes to the address the SYN-ACK came from (a routing header's final destination), without extension headers.
-            var ip6 = new IPv6Header { Source = sip6.Source, Destination = ours.Ipv6PseudoDestination, HopLimit = sip6.HopLimit, FlowLabel = sip6.FlowLabel };
-            n = FrameBuilder.BuildTcp(resetBuffer, eth with { EtherType = null }, ip6, rst, default, default);
-        }
-        else
-        {
-            return;
-        }
-
+        var n = ip.BuildTcp(resetBuffer, eth, rst, default, default);
         if (request.TraceEach)
         {
             engine.SendRaw(resetBuffer.AsSpan(0, n), "resetting the connection this SYN-ACK opened on the server");

@@ -12,17 +12,35 @@ public sealed record HopReply(IpAddress From, TimeSpan Rtt, IcmpErrorSeen? Icmp,
     /// <summary>The target itself answered: the path ends here.</summary>
     public bool FromTarget => Flags is not null;
 
-    /// <summary>traceroute's mark after an RTT: <c>!H !N !P !X !F</c> for an unreachable, <c>!&lt;code&gt;</c> for another;
-    /// empty for time-exceeded and for the target's answer.</summary>
-    public string Mark => Icmp is not { Type: 3 } u ? "" : u.Code switch
+    /// <summary>The path ends here: the target answered, or an unreachable (or ICMPv6's packet too big, ICMP's
+    /// fragmentation needed) came back.</summary>
+    public bool EndsPath => FromTarget || Icmp is { IsUnreachable: true } or { IsV6: true, Type: Icmpv6Header.PacketTooBig };
+
+    /// <summary>traceroute's mark after an RTT: <c>!H !N !P !X !F</c> for an unreachable (ICMPv6's codes as traceroute
+    /// reads them: no route <c>!N</c>, prohibited <c>!X</c>, beyond scope and address unreachable <c>!H</c>, packet too
+    /// big <c>!F</c>), <c>!&lt;code&gt;</c> for another; empty for time-exceeded and for the target's answer.</summary>
+    public string Mark => Icmp switch
     {
-        0 => "!N",
-        1 => "!H",
-        2 => "!P",
-        3 => "",  // the target's port unreachable: the path ends there, as traceroute prints it
-        4 => "!F",
-        9 or 10 or 13 => "!X",
-        _ => $"!<{u.Code}>",
+        { IsV6: true, Type: Icmpv6Header.PacketTooBig } => "!F",
+        not { IsUnreachable: true } => "",
+        { IsV6: true, Code: var c6 } => c6 switch
+        {
+            0 => "!N",
+            1 => "!X",
+            2 or 3 => "!H",
+            4 => "", // the target's port unreachable: the path ends there
+            _ => $"!<{c6}>",
+        },
+        { Code: var c } => c switch
+        {
+            0 => "!N",
+            1 => "!H",
+            2 => "!P",
+            3 => "",  // the target's port unreachable: the path ends there, as traceroute prints it
+            4 => "!F",
+            9 or 10 or 13 => "!X",
+            _ => $"!<{c}>",
+        },
     };
 }
 
@@ -30,7 +48,7 @@ public sealed record HopReply(IpAddress From, TimeSpan Rtt, IcmpErrorSeen? Icmp,
 public sealed record Hop(int Ttl, IReadOnlyList<HopReply?> Replies)
 {
     /// <summary>The target answered one of this hop's probes, or an ICMP unreachable ended the path.</summary>
-    public bool Ends => Replies.Any(r => r is not null && (r.FromTarget || r.Icmp is { Type: 3 }));
+    public bool Ends => Replies.Any(r => r is { EndsPath: true });
 }
 
 /// <summary>What a TCP traceroute asks for: where to, which port, the TTLs, probes per hop, the wait.</summary>
@@ -48,7 +66,7 @@ public sealed record TracerouteRequest(IpAddress Target, ushort Port)
 }
 
 /// <summary>
-/// traceroute -T on the probe API: for each TTL from the first hop, <see cref="TracerouteRequest.ProbesPerHop"/> SYNs
+/// traceroute -T on the probe API, over IPv4 or IPv6 (the TTL is then the hop limit, and the errors ICMPv6's): for each TTL from the first hop, <see cref="TracerouteRequest.ProbesPerHop"/> SYNs
 /// (<see cref="PortProbeFrames"/>: each from its own source port with its own IP ID, so an ICMP time-exceeded maps to
 /// its probe by the header it quotes); a hop ends the path when the target answers (a SYN-ACK, reset by the prober, or
 /// a RST) or an unreachable comes back. Hop after hop, each told to <c>onHop</c> as soon as it is known.
@@ -74,29 +92,7 @@ public static class TcpTraceroute
                 Timeout = request.Timeout,
                 Linger = TimeSpan.FromMilliseconds(10),
             });
-            var replies = new HopReply?[probes.Count];
-            foreach (var reply in result.Replies)
-            {
-                if (reply.Duplicate || reply.Frame.IsEmpty || reply.Kind == ProbeReplyKind.Kernel || replies[reply.Index] is not null)
-                {
-                    continue;
-                }
-
-                var parsed = FrameParser.Parse(reply.Frame.Span);
-                if (parsed.IPv4 is not { } ip)
-                {
-                    continue;
-                }
-
-                replies[reply.Index] = parsed switch
-                {
-                    { Tcp: { } tcp } => new HopReply(ip.Source, reply.Rtt, null, tcp.Flags),
-                    { Icmp: { } icmp } => new HopReply(ip.Source, reply.Rtt, new IcmpErrorSeen(icmp.Type, icmp.Code, ip.Source), null),
-                    _ => null,
-                };
-            }
-
-            var hop = new Hop(ttl, replies);
+            var hop = HopOf(ttl, probes.Count, result);
             hops.Add(hop);
             onHop?.Invoke(hop);
             if (hop.Ends)
@@ -106,6 +102,37 @@ public static class TcpTraceroute
         }
 
         return hops;
+    }
+
+    /// <summary>What a hop's probe run amounts to: per probe, the first answer from the target or ICMP (ICMPv6) error
+    /// quoting it, by whoever sent it; null for silence. Our own kernel's frames and duplicates are left out.</summary>
+    public static Hop HopOf(int ttl, int probes, ProbeResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var replies = new HopReply?[probes];
+        foreach (var reply in result.Replies)
+        {
+            if (reply.Duplicate || reply.Frame.IsEmpty || reply.Kind == ProbeReplyKind.Kernel || reply.Index >= probes || replies[reply.Index] is not null)
+            {
+                continue;
+            }
+
+            var parsed = FrameParser.Parse(reply.Frame.Span);
+            if (!parsed.TryGetAddresses(out var from, out _))
+            {
+                continue;
+            }
+
+            replies[reply.Index] = parsed switch
+            {
+                { Tcp: { } tcp } => new HopReply(from, reply.Rtt, null, tcp.Flags),
+                { Icmp: { } icmp } => new HopReply(from, reply.Rtt, new IcmpErrorSeen(icmp.Type, icmp.Code, from), null),
+                { Icmpv6: { } icmp6 } => new HopReply(from, reply.Rtt, new IcmpErrorSeen(icmp6.Type, icmp6.Code, from), null),
+                _ => null,
+            };
+        }
+
+        return new Hop(ttl, replies);
     }
 }
 

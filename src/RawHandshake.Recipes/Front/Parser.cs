@@ -229,8 +229,6 @@ internal static class Parser
         return new TargetItem(keyword.Pos, new TargetSpec(shown, port, keyword.Pos));
     }
 
-    public const string KnownDefaults = "mss, wscale, sackok, timestamps, window, rto, retries, time-wait, timeout, ttl, sport, isn, tolerance";
-
     private static OptionsItem ParseOptions(Cursor c, Token keyword, string kw)
     {
         var settings = new List<Setting>();
@@ -238,28 +236,13 @@ internal static class Parser
         {
             if (c.AtEnd)
             {
-                throw Cursor.Fail(c.Previous, $"missing an option name after '{c.Previous.Shown}' (one of {KnownDefaults})");
+                throw Cursor.Fail(c.Previous, $"missing an option name after '{c.Previous.Shown}' (one of {HeaderOptions.Known})");
             }
 
             var nameTok = c.Next();
-            var name = nameTok.IsWord ? nameTok.Text.ToLowerInvariant() : "";
-            object value = name switch
-            {
-                "mss" => (ushort)c.Literal("a number", "mss", 1, 65535),
-                "wscale" => (byte)c.Literal("a number", "wscale", 0, 14),
-                "sackok" or "timestamps" => OptionalBool(c),
-                "window" => (ushort)c.Literal("a number", "window", 0, 65535),
-                "rto" => Positive(c, "rto"),
-                "retries" => (int)c.Literal("a number", "retries", 0, 100),
-                "time-wait" => c.Duration("a duration"),
-                "timeout" => Positive(c, "timeout"),
-                "ttl" => (byte)c.Literal("a number", "ttl", 0, 255),
-                "sport" => (ushort)c.Literal("a number", "sport", 1, 65535),
-                "isn" => (uint)c.Literal("a number", "isn", 0, Cursor.MaxUInt32),
-                "tolerance" => c.Duration("a duration"),
-                _ => throw Cursor.Fail(nameTok, $"unknown option '{nameTok.Shown}' (expected {KnownDefaults})"),
-            };
-            settings.Add(new Setting(name, nameTok.Pos, value));
+            var option = (nameTok.IsWord ? HeaderOptions.Find(nameTok.Text) : null)
+                ?? throw Cursor.Fail(nameTok, $"unknown option '{nameTok.Shown}' (expected {HeaderOptions.Known})");
+            settings.Add(new Setting(option.Name, nameTok.Pos, option.Parse(c)));
         }
         while (c.TakePunct(","));
 
@@ -270,33 +253,6 @@ internal static class Parser
 
         FinishHeader(c, kw);
         return new OptionsItem(keyword.Pos, kw, settings);
-    }
-
-    private static TimeSpan Positive(Cursor c, string name)
-    {
-        var d = c.Duration("a duration");
-        return d > TimeSpan.Zero ? d : throw Cursor.Fail(c.Previous, $"{name} must be longer than 0");
-    }
-
-    private static bool OptionalBool(Cursor c)
-    {
-        var t = c.Peek();
-        if (t is not { IsWord: true })
-        {
-            return true;
-        }
-
-        switch (t.Text.ToLowerInvariant())
-        {
-            case "on" or "yes" or "true" or "1":
-                c.Next();
-                return true;
-            case "off" or "no" or "false" or "0":
-                c.Next();
-                return false;
-            default:
-                return true;
-        }
     }
 
     private static DescriptionItem ParseDescription(Cursor c, Token keyword)
@@ -517,10 +473,10 @@ internal static class Parser
     {
         (parts.Flags, parts.FlagsPos, parts.Order) = ParseFlags(c, keyword, allowAny: expect, dialect);
 
-        // A value of the segment: exact on a send, any matcher on an expect.
-        Matcher Value(string what, string field, long min, long max) => expect
-            ? c.Matcher(what, field, min, max)
-            : c.Number(what, field, min, max) is var n ? new Matcher(MatchKind.Equal, n, null, n.Pos) : null!;
+        // A value of the segment, in its field's range from the table: exact on a send, any matcher on an expect.
+        Matcher Value(string what, RecipeField field) => expect
+            ? c.Matcher(what, field.Name, field.Min, field.Max)
+            : c.Number(what, field.Name, field.SendMin, field.SendMax) is var n ? new Matcher(MatchKind.Equal, n, null, n.Pos) : null!;
 
         NumberExpr? end = null;
         Token? endTok = null;
@@ -528,7 +484,7 @@ internal static class Parser
         if (atSeq)
         {
             var seqTok = c.Peek()!;
-            parts.Seq = Value("a sequence number", "seq", 0, Cursor.MaxUInt32);
+            parts.Seq = Value("a sequence number", RecipeFields.Seq);
             if (c.PeekPunct(":"))
             {
                 if (parts.Seq.Kind != MatchKind.Equal)
@@ -538,7 +494,7 @@ internal static class Parser
 
                 c.Next();
                 endTok = c.Peek();
-                end = c.Number("the end sequence number", "end", 0, Cursor.MaxUInt32);
+                end = c.Number("the end sequence number", "end", RecipeFields.Seq.Min, RecipeFields.Seq.Max);
             }
         }
 
@@ -546,9 +502,10 @@ internal static class Parser
         {
             c.Next();
             parts.LengthAt = c.Peek();
+            var len = RecipeFields.Len;
             parts.Length = expect
-                ? c.Matcher("a length", "length", 0, 65535)
-                : Matcher.EqualTo(c.Literal("a length", "length", 0, 65535)) with { Pos = parts.LengthAt?.Pos ?? default };
+                ? c.Matcher("a length", "length", len.Min, len.Max)
+                : Matcher.EqualTo(c.Literal("a length", "length", len.SendMin, len.SendMax)) with { Pos = parts.LengthAt?.Pos ?? default };
             if (!c.TakePunct(")"))
             {
                 throw Cursor.Fail(c.Peek() ?? c.Previous, "missing ')' after the length");
@@ -586,17 +543,18 @@ internal static class Parser
         {
             var t = c.Peek()!;
             var word = t.IsWord ? t.Text.ToLowerInvariant() : null;
-            if (word == "ack")
+            var named = word is null ? null : RecipeFields.Find(word);
+            if (ReferenceEquals(named, RecipeFields.Ack))
             {
-                Once(seen, "ack", t);
+                Once(seen, named.Name, t);
                 c.Next();
-                parts.Ack = Value("a number", "ack", 0, Cursor.MaxUInt32);
+                parts.Ack = Value("a number", named);
             }
-            else if (word is "win" or "window")
+            else if (ReferenceEquals(named, RecipeFields.Win))
             {
-                Once(seen, "win", t);
+                Once(seen, named.Name, t);
                 c.Next();
-                parts.Window = Value("a number", "win", 0, 65535);
+                parts.Window = Value("a number", named);
             }
             else if (t.IsPunct("<"))
             {
@@ -638,11 +596,11 @@ internal static class Parser
         var seen = parts.Seen;
         bool Clause(Token t, string? word)
         {
-            if (word == "nodf")
+            if (word is not null && RecipeFields.FindOff(word) is { } off)
             {
-                Once(seen, "df", t);
+                Once(seen, off.Name, t);
                 c.Next();
-                fields.Add(new FieldOverride("df", 0, t.Pos));
+                fields.Add(new FieldOverride(off.Name, 0, t.Pos));
             }
             else if (word == RecipeFields.IpOptions)
             {
@@ -668,7 +626,7 @@ internal static class Parser
             {
                 Once(seen, field.Name, t);
                 c.Next();
-                var value = field.IsFlag && !Cursor.IsLiteral(c.Peek()) ? 1 : c.Literal("a number", field.Name, field.Min, field.Max);
+                var value = field.IsFlag && !Cursor.IsLiteral(c.Peek()) ? 1 : c.Literal("a number", field.Name, field.SendMin, field.SendMax);
                 fields.Add(new FieldOverride(field.Name, value, t.Pos));
             }
             else if (word is not null && RecipeFields.Find(word) is { } other)
@@ -720,8 +678,8 @@ internal static class Parser
             var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
             list.Add(kind switch
             {
-                "mss" => new OptionSpec(OptionKindName.Mss, c.Number("a number", "mss", 1, 65535), null, null, null, null, null, name.Pos),
-                "wscale" => new OptionSpec(OptionKindName.WindowScale, c.Number("a number", "wscale", 0, 14), null, null, null, null, null, name.Pos),
+                "mss" => new OptionSpec(OptionKindName.Mss, SendValue(c, RecipeFields.Mss), null, null, null, null, null, name.Pos),
+                "wscale" => new OptionSpec(OptionKindName.WindowScale, SendValue(c, RecipeFields.WindowScale), null, null, null, null, null, name.Pos),
                 "sackok" => new OptionSpec(OptionKindName.SackPermitted, null, null, null, null, null, null, name.Pos),
                 "nop" => new OptionSpec(OptionKindName.Nop, null, null, null, null, null, null, name.Pos),
                 "eol" => new OptionSpec(OptionKindName.Eol, null, null, null, null, null, null, name.Pos),
@@ -755,6 +713,12 @@ internal static class Parser
         return list;
     }
 
+    /// <summary>An option field's value on a send, in the range the table allows a send to write.</summary>
+    private static NumberExpr SendValue(Cursor c, RecipeField field, string? label = null) => c.Number("a number", label ?? field.Name, field.SendMin, field.SendMax);
+
+    /// <summary>The TS field a <c>val</c> or <c>ecr</c> names.</summary>
+    private static RecipeField TsField(string key) => key == "val" ? RecipeFields.TsVal : RecipeFields.TsEcr;
+
     private static OptionSpec ParseTsSpec(Cursor c, Token name, bool onSend)
     {
         NumberExpr? val = null;
@@ -765,7 +729,7 @@ internal static class Parser
             var w = c.Next();
             var key = w.Text.ToLowerInvariant();
             Once(seen, key, w);
-            var v = c.Number("a number", key, 0, Cursor.MaxUInt32);
+            var v = SendValue(c, TsField(key), key);
             if (key == "val")
             {
                 val = v;
@@ -836,11 +800,11 @@ internal static class Parser
         {
             var name = c.AtEnd ? throw Cursor.Fail(open, "missing '>' to close the options") : c.Next();
             var kind = name.IsWord ? name.Text.ToLowerInvariant() : throw Cursor.Fail(name, $"expected an option name ({KnownOptions}), found '{name.Shown}'");
-            Matcher? Value(string field, long min, long max) => c.AtMatcher ? c.Matcher("a number", field, min, max) : null;
+            Matcher? Value(RecipeField field) => c.AtMatcher ? c.Matcher("a number", field.Name, field.Min, field.Max) : null;
             list.Add(kind switch
             {
-                "mss" => new OptionMatch(OptionKindName.Mss, Value("mss", 0, 65535), null, null, null, null, null, name.Pos),
-                "wscale" => new OptionMatch(OptionKindName.WindowScale, Value("wscale", 0, 255), null, null, null, null, null, name.Pos),
+                "mss" => new OptionMatch(OptionKindName.Mss, Value(RecipeFields.Mss), null, null, null, null, null, name.Pos),
+                "wscale" => new OptionMatch(OptionKindName.WindowScale, Value(RecipeFields.WindowScale), null, null, null, null, null, name.Pos),
                 "sackok" => new OptionMatch(OptionKindName.SackPermitted, null, null, null, null, null, null, name.Pos),
                 "nop" => new OptionMatch(OptionKindName.Nop, null, null, null, null, null, null, name.Pos),
                 "eol" => new OptionMatch(OptionKindName.Eol, null, null, null, null, null, null, name.Pos),
@@ -878,7 +842,8 @@ internal static class Parser
             var w = c.Next();
             var key = w.Text.ToLowerInvariant();
             Once(seen, key, w);
-            var m = c.Matcher("a number", key, 0, Cursor.MaxUInt32);
+            var field = TsField(key);
+            var m = c.Matcher("a number", key, field.Min, field.Max);
             if (key == "val")
             {
                 val = m;
@@ -1124,11 +1089,11 @@ internal static class Parser
             {
                 captures.Add(ParseCapture(c, captures));
             }
-            else if (word == "nodf")
+            else if (word is not null && RecipeFields.FindOff(word) is { } off)
             {
-                Once(seen, "df", t);
+                Once(seen, off.Name, t);
                 c.Next();
-                fields.Add(new FieldMatch("df", Matcher.EqualTo(0) with { Pos = t.Pos }, null, t.Pos));
+                fields.Add(new FieldMatch(off.Name, Matcher.EqualTo(0) with { Pos = t.Pos }, null, t.Pos));
             }
             else if (word is not null && RecipeFields.Find(word) is { Place: not FieldPlace.Segment } field)
             {
@@ -1136,7 +1101,7 @@ internal static class Parser
                 c.Next();
                 var v = c.Peek();
                 var verdict = v is { IsWord: true } ? v.Text.ToLowerInvariant() : null;
-                if (field.HasVerdict && verdict is "good" or "bad" or "offload")
+                if (field.HasVerdict && verdict is not null && RecipeFields.Verdicts.Contains(verdict))
                 {
                     c.Next();
                     fields.Add(new FieldMatch(field.Name, null, verdict, t.Pos));
@@ -1151,7 +1116,7 @@ internal static class Parser
                 }
                 else
                 {
-                    var want = field.HasVerdict ? "good, bad, offload or a number" : "a number";
+                    var want = field.HasVerdict ? string.Join(", ", RecipeFields.Verdicts) + " or a number" : "a number";
                     throw v is null
                         ? Cursor.Fail(t, $"missing {want} after '{field.Name}'")
                         : Cursor.Fail(v, $"expected {want} after '{field.Name}', found '{v.Shown}'");
@@ -1289,7 +1254,7 @@ internal static class Parser
                 throw Cursor.Fail(c.Peek() ?? then, "expected 'ack' after 'then' (push \"AB\" then ack 3)");
             }
 
-            thenAck = c.Matcher("a number", "ack", 0, Cursor.MaxUInt32);
+            thenAck = c.Matcher("a number", RecipeFields.Ack.Name, RecipeFields.Ack.Min, RecipeFields.Ack.Max);
         }
 
         c.Finish("push");

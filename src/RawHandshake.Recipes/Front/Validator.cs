@@ -124,6 +124,7 @@ internal static class Validator
                     firstStep ??= s.Pos;
                     anyStepLine = true;
                     steps.Add(s.Step);
+                    CheckFields(s.Step);
                     CheckConnection(s.Step);
                     break;
             }
@@ -139,23 +140,12 @@ internal static class Validator
             return null;
         }
 
-        var defaults = new SessionDefaults
+        var defaults = new SessionDefaults { Positions = settings.ToDictionary(kv => kv.Key, kv => kv.Value.Pos) };
+        foreach (var s in settings.Values)
         {
-            Mss = Get<ushort>("mss"),
-            WindowScale = Get<byte>("wscale"),
-            SackPermitted = Get<bool>("sackok"),
-            Timestamps = Get<bool>("timestamps"),
-            Window = Get<ushort>("window"),
-            Rto = Get<TimeSpan>("rto"),
-            Retries = Get<int>("retries"),
-            TimeWait = Get<TimeSpan>("time-wait"),
-            Timeout = Get<TimeSpan>("timeout"),
-            Ttl = Get<byte>("ttl"),
-            SourcePort = Get<ushort>("sport"),
-            Isn = Get<uint>("isn"),
-            Tolerance = Get<TimeSpan>("tolerance"),
-            Positions = settings.ToDictionary(kv => kv.Key, kv => kv.Value.Pos),
-        };
+            defaults = (HeaderOptions.Find(s.Name) ?? throw new InvalidOperationException($"no header option '{s.Name}'")).Apply(defaults, s.Value);
+        }
+
         var header = new RecipeHeader(target, defaults, description?.Text)
         {
             DescriptionPos = description?.Pos,
@@ -164,8 +154,55 @@ internal static class Validator
         };
         return new Recipe(file, header, steps);
 
-        T? Get<T>(string name)
-            where T : struct => settings.TryGetValue(name, out var s) ? (T)s.Value : null;
+        // The step's fields agree with the one table: a send sets only settable fields, in the range a send may write; an
+        // expect names only fields outside the segment grammar, a verdict only where the field has one; a capture keeps
+        // a field of the table.
+        void CheckFields(Step step)
+        {
+            switch (step)
+            {
+                case SendStep send:
+                    foreach (var f in send.Fields.Where(f => f.Name != RecipeFields.IpOptions))
+                    {
+                        if (RecipeFields.Find(f.Name) is not { Settable: true } field)
+                        {
+                            Error(f.Pos, $"'{f.Name}' cannot be set on send (one of {RecipeFields.SettableNames})");
+                        }
+                        else if (f.Value < field.SendMin || f.Value > field.SendMax)
+                        {
+                            Error(f.Pos, $"{field.Name} {f.Value} is out of range ({field.SendMin} to {field.SendMax})");
+                        }
+                    }
+
+                    break;
+
+                case ExpectStep expect:
+                    foreach (var f in expect.Fields)
+                    {
+                        if (RecipeFields.Find(f.Name) is not { Place: not FieldPlace.Segment } field)
+                        {
+                            Error(f.Pos, $"'{f.Name}' cannot be matched by name on expect (one of {RecipeFields.MatchableNames})");
+                        }
+                        else if (f.Verdict is { } v && (!field.HasVerdict || !RecipeFields.Verdicts.Contains(v)))
+                        {
+                            Error(f.Pos, field.HasVerdict
+                                ? $"{field.Name}: unknown verdict '{v}' (expected {string.Join(", ", RecipeFields.Verdicts)})"
+                                : $"{field.Name} has no checksum verdict: match a number");
+                        }
+                        else if ((f.Verdict is null) == (f.Value is null))
+                        {
+                            Error(f.Pos, $"{field.Name}: give a number or a verdict");
+                        }
+                    }
+
+                    foreach (var c in expect.Captures.Where(c => !ReferenceEquals(RecipeFields.Find(c.Field.Name), c.Field)))
+                    {
+                        Error(c.Pos, $"cannot capture {c.Variable} = {c.Field.Name}: not a field of the table (one of {RecipeFields.CapturableNames})");
+                    }
+
+                    break;
+            }
+        }
 
         void Need(Step step)
         {

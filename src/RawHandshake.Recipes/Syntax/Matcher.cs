@@ -58,7 +58,7 @@ public sealed record Matcher(MatchKind Kind, NumberExpr? A, NumberExpr? B, Sourc
             MatchKind.AtMost => value <= Eval(A),
             MatchKind.Greater => value > Eval(A),
             MatchKind.Less => value < Eval(A),
-            _ => false,
+            _ => throw new InvalidOperationException($"a matcher of kind {Kind} cannot be tested"),
         };
     }
 
@@ -80,7 +80,7 @@ public sealed record Matcher(MatchKind Kind, NumberExpr? A, NumberExpr? B, Sourc
         MatchKind.AtMost => $"<={A}",
         MatchKind.Greater => $">{A}",
         MatchKind.Less => $"<{A}",
-        _ => "?",
+        _ => throw new InvalidOperationException($"a matcher of kind {Kind} cannot be printed"),
     };
 }
 
@@ -138,16 +138,15 @@ public sealed record FlagsMatch(TcpFlags? Exact, SourcePos Pos = default)
 }
 
 /// <summary>
-/// A header field set by hand on a <c>send</c>, sent exactly as set. Names: <c>ttl tos dscp ecn ip.id df mf evil
-/// frag-offset ip.checksum ip.len ihl ip.options tcp.checksum urg data-offset reserved</c>; <c>df</c> is 1 and
-/// <c>nodf</c> is <c>df</c> 0, <c>mf</c> and <c>evil</c> are 1. <c>ip.options</c> carries its bytes in
+/// A header field set by hand on a <c>send</c>, sent exactly as set: <see cref="Name"/> is the canonical name of a
+/// settable field of <see cref="RecipeFields"/>, or <see cref="RecipeFields.IpOptions"/>, which carries its bytes in
 /// <see cref="Bytes"/> (<see cref="Value"/> is their count).
 /// </summary>
 public sealed record FieldOverride(string Name, long Value, SourcePos Pos = default, byte[]? Bytes = null);
 
 /// <summary>
-/// A header field tested by an <c>expect</c>: <see cref="Value"/> is a matcher, or for <c>tcp.checksum</c> a
-/// <see cref="Verdict"/> (<c>good</c>, <c>bad</c>, <c>offload</c>) instead. Names: <c>ttl tos ip.id df tcp.checksum urg
-/// data-offset</c> (<c>df</c> alone is <c>df 1</c>, <c>nodf</c> is <c>df 0</c>).
+/// A field tested by name on an <c>expect</c> (any field of <see cref="RecipeFields"/> outside the segment grammar):
+/// <see cref="Value"/> is a matcher, or for a field with a checksum verdict a <see cref="Verdict"/> (one of
+/// <see cref="RecipeFields.Verdicts"/>) instead.
 /// </summary>
 public sealed record FieldMatch(string Name, Matcher? Value, string? Verdict, SourcePos Pos = default);

@@ -57,37 +57,3 @@ public sealed record NumberExpr(NumberBase Base, string? Variable, long Offset, 
         _ => Offset.ToString(CultureInfo.InvariantCulture),
     };
 }
-
-/// <summary>The values a recipe may capture and use wherever a number goes.</summary>
-public static class RecipeVariables
-{
-    /// <summary>Every known name, in the order error messages list them.</summary>
-    public static IReadOnlyList<string> Names { get; } =
-    [
-        "$srv.isn", "$srv.win", "$srv.mss", "$srv.wscale", "$srv.tsval", "$srv.tsecr", "$our.isn", "$snd.nxt", "$rcv.nxt",
-    ];
-
-    /// <summary>The names separated by spaces, as error messages show them.</summary>
-    public static string Known { get; } = string.Join(' ', Names);
-
-    public static bool IsKnown(string name) => Names.Contains(name, StringComparer.OrdinalIgnoreCase);
-
-    /// <summary>A name a recipe may capture into: <c>$</c> then letters, digits or <c>_</c> (no dot: the dotted names are built in).</summary>
-    public static bool IsCapturable(string name) =>
-        name.Length > 1 && name[0] == '$' && name.Skip(1).All(ch => char.IsAsciiLetterOrDigit(ch) || ch == '_') && !IsKnown(name);
-
-    /// <summary>What each name holds, for the README and for runner messages.</summary>
-    public static string Describe(string name) => name.ToLowerInvariant() switch
-    {
-        "$srv.isn" => "the server's initial sequence number (absolute), from its SYN-ACK",
-        "$srv.win" => "the window field of the server's latest segment, as sent (unscaled)",
-        "$srv.mss" => "the MSS the server announced in its SYN-ACK",
-        "$srv.wscale" => "the window scale the server announced in its SYN-ACK",
-        "$srv.tsval" => "TSval of the server's latest segment with timestamps",
-        "$srv.tsecr" => "TSecr of the server's latest segment with timestamps",
-        "$our.isn" => "our initial sequence number (absolute)",
-        "$snd.nxt" => "SND.NXT: the next sequence number we send",
-        "$rcv.nxt" => "RCV.NXT: the next sequence number we expect from the server",
-        _ => "unknown",
-    };
-}

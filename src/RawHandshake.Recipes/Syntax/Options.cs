@@ -56,7 +56,8 @@ public sealed record OptionSpec(
         OptionKindName.Timestamps => 10,
         OptionKindName.Sack => 2 + (8 * (Sack?.Count ?? 0)),
         OptionKindName.Nop or OptionKindName.Eol => 1,
-        _ => 2 + (RawData?.Length ?? 0),
+        OptionKindName.Raw => 2 + (RawData?.Length ?? 0),
+        _ => throw new InvalidOperationException($"an option of kind {Kind} has no known length"),
     };
 }
 

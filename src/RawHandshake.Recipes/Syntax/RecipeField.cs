@@ -1,11 +1,15 @@
 using RawHandshake.Engine;
 using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
 namespace RawHandshake.Recipes.Syntax;
 
 /// <summary>Reads one field from a frame we received; null when the frame does not carry it (no timestamps option …).</summary>
 public delegate long? FieldReader(in ParsedFrame parsed, ReadOnlySpan<byte> frame);
+
+/// <summary>Reads the checksum verdict of a field from a frame we received.</summary>
+public delegate ChecksumVerdict VerdictReader(in ParsedFrame parsed, ReadOnlySpan<byte> frame);
 
 /// <summary>Where a field is written in a step.</summary>
 public enum FieldPlace
@@ -40,16 +44,33 @@ public sealed record RecipeField(
     /// <summary>Other spellings accepted (<c>ip.ttl</c> for <c>ttl</c>).</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
 
-    /// <summary>Written alone on a send or expect it means 1 (<c>df</c>, <c>mf</c>, <c>evil</c>); <c>nodf</c> is df 0.</summary>
+    /// <summary>Written alone on a send or expect it means 1 (<c>df</c>, <c>mf</c>, <c>evil</c>); <see cref="OffName"/> alone means 0.</summary>
     public bool IsFlag { get; init; }
+
+    /// <summary>A flag's word for 0 (<c>nodf</c> is df 0), or null.</summary>
+    public string? OffName { get; init; }
 
     /// <summary>A sequence number: captured absolute, so that <c>ack $s+1</c> needs no ISN.</summary>
     public bool IsSequence { get; init; }
 
-    /// <summary>On expect it also takes a checksum verdict: <c>good</c>, <c>bad</c> or <c>offload</c>.</summary>
-    public bool HasVerdict { get; init; }
+    /// <summary>On expect it also takes a checksum verdict (<see cref="RecipeFields.Verdicts"/>), read from a frame by this; null when it has none.</summary>
+    public VerdictReader? Verdict { get; init; }
+
+    public bool HasVerdict => Verdict is not null;
 
     public bool Settable => Set is not null;
+
+    private readonly long? sendMin;
+    private readonly long? sendMax;
+
+    /// <summary>The least value a send may write (<c>&lt;mss 0&gt;</c> is refused); <see cref="Min"/> unless narrower.</summary>
+    public long SendMin { get => sendMin ?? Min; init => sendMin = value; }
+
+    /// <summary>The largest value a send may write (<c>&lt;wscale 15&gt;</c> is refused); <see cref="Max"/> unless narrower.</summary>
+    public long SendMax { get => sendMax ?? Max; init => sendMax = value; }
+
+    /// <summary>The spelling a canonical recipe line uses for <paramref name="value"/> of this field (<c>ttl 33</c>, <c>df 0</c>).</summary>
+    public string Write(long value) => Name + " " + value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The one table of recipe fields.</summary>
@@ -58,31 +79,48 @@ public static class RecipeFields
     /// <summary>The IPv4 header; over IPv6 ttl, tos, dscp and ecn read the hop limit and traffic class instead.</summary>
     private static IPv4Header Ip(in ParsedFrame p) => p.IPv4 ?? default;
 
+    /// <summary>The checksum verdicts an expect may name for a field with <see cref="RecipeField.HasVerdict"/>.</summary>
+    public static IReadOnlyList<string> Verdicts { get; } = ["good", "bad", "offload"];
+
+    // The fields the segment grammar, the option lists and the matcher name themselves; every one is also in All.
+
+    public static RecipeField Flags { get; } = new("flags", "tcp.flags", 0, 0x1FF, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => (long?)p.Tcp?.Flags, "--flags");
+    public static RecipeField Seq { get; } = new("seq", "tcp.seq", 0, uint.MaxValue, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Seq.Value, "--seq") { IsSequence = true };
+    public static RecipeField Ack { get; } = new("ack", "tcp.ack", 0, uint.MaxValue, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Ack.Value, "--ack") { IsSequence = true };
+    public static RecipeField Win { get; } = new("win", "tcp.win", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Window, "--window") { Aliases = ["window"] };
+    public static RecipeField Len { get; } = new("len", "tcp.len", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp is null ? null : p.PayloadLength, null);
+    public static RecipeField Mss { get; } = new("mss", "tcp.options.mss", 0, 65535, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).Mss, "--mss") { SendMin = 1 };
+    public static RecipeField WindowScale { get; } = new("wscale", "tcp.options.wscale", 0, 255, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).WindowScale, "--wscale") { SendMax = 14 };
+    public static RecipeField TsVal { get; } = new("tsval", "tcp.options.tsval", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsVal, "--ts");
+    public static RecipeField TsEcr { get; } = new("tsecr", "tcp.options.tsecr", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsEcr, "--ts");
+    public static RecipeField IpChecksum { get; } = new("ip.checksum", "ip.checksum", 0, 65535, FieldPlace.Header, (o, v) => o with { IpChecksum = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Checksum, "--ip-checksum") { Verdict = (in ParsedFrame p, ReadOnlySpan<byte> f) => p.IpChecksum(f) };
+    public static RecipeField TcpChecksum { get; } = new("tcp.checksum", "tcp.checksum", 0, 65535, FieldPlace.Header, (o, v) => o with { TcpChecksum = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Checksum, "--tcp-checksum") { Verdict = (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TransportChecksum(f) };
+
     /// <summary>Every field, in the order the README lists them.</summary>
     public static IReadOnlyList<RecipeField> All { get; } =
     [
-        new("flags", "tcp.flags", 0, 0x1FF, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => (long?)p.Tcp?.Flags, "--flags"),
-        new("seq", "tcp.seq", 0, uint.MaxValue, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Seq.Value, "--seq") { IsSequence = true },
-        new("ack", "tcp.ack", 0, uint.MaxValue, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Ack.Value, "--ack") { IsSequence = true },
-        new("win", "tcp.win", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Window, "--window") { Aliases = ["window"] },
-        new("len", "tcp.len", 0, 65535, FieldPlace.Segment, null, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp is null ? null : p.PayloadLength, null),
-        new("mss", "tcp.options.mss", 0, 65535, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).Mss, "--mss"),
-        new("wscale", "tcp.options.wscale", 0, 255, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).WindowScale, "--wscale"),
-        new("tsval", "tcp.options.tsval", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsVal, "--ts"),
-        new("tsecr", "tcp.options.tsecr", 0, uint.MaxValue, FieldPlace.Option, null, (in ParsedFrame p, ReadOnlySpan<byte> f) => p.TcpOptionsSummary(f).TsEcr, "--ts"),
+        Flags,
+        Seq,
+        Ack,
+        Win,
+        Len,
+        Mss,
+        WindowScale,
+        TsVal,
+        TsEcr,
         new("ttl", "ip.ttl", 0, 255, FieldPlace.Header, (o, v) => o with { Ttl = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.HopLimit : Ip(p).Ttl, "--ttl") { Aliases = ["ip.ttl"] },
         new("tos", "ip.tos", 0, 255, FieldPlace.Header, (o, v) => o with { Tos = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.TrafficClass : Ip(p).Tos, "--tos") { Aliases = ["ip.tos"] },
         new("dscp", "ip.dscp", 0, 63, FieldPlace.Header, (o, v) => o with { Dscp = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.Dscp : Ip(p).Dscp, null) { Aliases = ["ip.dscp"] },
         new("ecn", "ip.ecn", 0, 3, FieldPlace.Header, (o, v) => o with { Ecn = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.IPv6 is { } v6 ? v6.Ecn : Ip(p).Ecn, null) { Aliases = ["ip.ecn"] },
         new("ip.id", "ip.id", 0, 65535, FieldPlace.Header, (o, v) => o with { IpId = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Id, "--id"),
-        new("df", "ip.df", 0, 1, FieldPlace.Header, (o, v) => o with { DontFragment = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).DontFragment ? 1 : 0, "--df") { IsFlag = true },
+        new("df", "ip.df", 0, 1, FieldPlace.Header, (o, v) => o with { DontFragment = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).DontFragment ? 1 : 0, "--df") { IsFlag = true, OffName = "nodf" },
         new("mf", "ip.mf", 0, 1, FieldPlace.Header, (o, v) => o with { MoreFragments = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).MoreFragments ? 1 : 0, "--mf") { IsFlag = true },
         new("evil", "ip.evil", 0, 1, FieldPlace.Header, (o, v) => o with { ReservedFlag = v != 0 }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).ReservedFlag ? 1 : 0, "--evil") { IsFlag = true },
         new("frag-offset", "ip.frag-offset", 0, 8191, FieldPlace.Header, (o, v) => o with { FragmentOffset = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).FragmentOffset, "--frag-offset"),
         new("ip.len", "ip.len", 0, 65535, FieldPlace.Header, (o, v) => o with { IpLength = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).TotalLength, "--ip-len"),
         new("ihl", "ip.ihl", 0, 15, FieldPlace.Header, (o, v) => o with { Ihl = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Ihl, "--ihl") { Aliases = ["ip.ihl"] },
-        new("ip.checksum", "ip.checksum", 0, 65535, FieldPlace.Header, (o, v) => o with { IpChecksum = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => Ip(p).Checksum, "--ip-checksum") { HasVerdict = true },
-        new("tcp.checksum", "tcp.checksum", 0, 65535, FieldPlace.Header, (o, v) => o with { TcpChecksum = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Checksum, "--tcp-checksum") { HasVerdict = true },
+        IpChecksum,
+        TcpChecksum,
         new("urg", "tcp.urg", 0, 65535, FieldPlace.Header, (o, v) => o with { Urgent = (ushort)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Urgent, "--urg") { Aliases = ["tcp.urg"] },
         new("data-offset", "tcp.data-offset", 0, 15, FieldPlace.Header, (o, v) => o with { DataOffset = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.DataOffset, "--data-offset"),
         new("reserved", "tcp.reserved", 0, 7, FieldPlace.Header, (o, v) => o with { Reserved = (byte)v }, (in ParsedFrame p, ReadOnlySpan<byte> _) => p.Tcp?.Reserved, "--reserved"),
@@ -94,6 +132,9 @@ public static class RecipeFields
 
     /// <summary>The field of that name or alias (any case), or null.</summary>
     public static RecipeField? Find(string name) => ByName.GetValueOrDefault(name);
+
+    /// <summary>The flag field whose word for 0 this is (<c>nodf</c>), or null.</summary>
+    public static RecipeField? FindOff(string name) => All.FirstOrDefault(f => string.Equals(f.OffName, name, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The field of that canonical name; throws for a name not in the table (a bug, not a user's error).</summary>
     public static RecipeField Get(string name) => Find(name) ?? throw new ArgumentException($"no recipe field '{name}'", nameof(name));

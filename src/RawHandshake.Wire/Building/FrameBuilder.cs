@@ -29,7 +29,7 @@ public static class FrameBuilder
         Check(destination, TcpFrameLength(eth, ip, options.Length, payload.Length));
         var l3 = eth.Write(destination, (ushort)EtherType.IPv4);
         var n = l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload, out report);
-        report = report with { NetworkOffset = l3, TransportOffset = report.TransportOffset + l3, OptionsOffset = report.OptionsOffset + l3, Length = n };
+        report = report.BehindLinkHeader(l3, n);
         return n;
     }
 
@@ -44,28 +44,7 @@ public static class FrameBuilder
         var optionsPadded = TcpOptionsPadded(tcp, options);
         var tcpLength = TcpHeader.MinLength + optionsPadded + payload.Length;
         Check(destination, ipLength + tcpLength);
-        var seg = destination.Slice(ipLength, tcpLength);
-
-        // Inside out: payload, options, fixed header, checksum over the pseudo-header; then the IP header around it.
-        payload.CopyTo(seg[(TcpHeader.MinLength + optionsPadded)..]);
-        options.CopyTo(seg[TcpHeader.MinLength..]);
-        seg.Slice(TcpHeader.MinLength + options.Length, optionsPadded - options.Length).Clear();
-        tcp.WriteFixed(seg, optionsPadded);
-        ChecksumOrigin tcpSum;
-        if (tcp.Checksum is { } givenTcp)
-        {
-            // Sent as set; the right value is worked out too, so the caller knows whether the receiver will take it.
-            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], 0);
-            var right = Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, seg);
-            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], givenTcp);
-            tcpSum = givenTcp == right ? ChecksumOrigin.SetRight : ChecksumOrigin.SetWrong;
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], Checksum.ComputeTransport(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, seg));
-            tcpSum = ChecksumOrigin.Computed;
-        }
-
+        var tcpSum = WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.Destination, (byte)IpProtocol.Tcp, tcpLength));
         var written = ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
         var ipSum = ChecksumOrigin.Computed;
         if (ip.Checksum is { } givenIp)
@@ -76,7 +55,7 @@ public static class FrameBuilder
             ipSum = givenIp == right ? ChecksumOrigin.SetRight : ChecksumOrigin.SetWrong;
         }
 
-        report = new TcpBuildReport(0, ipLength + tcpLength, ipLength, ipLength + TcpHeader.MinLength, optionsPadded, payload.Length, ipSum, tcpSum);
+        report = TcpBuildReport.OfPacket(ipLength, optionsPadded, payload.Length, ipSum, tcpSum);
         return ipLength + tcpLength;
     }
 
@@ -148,21 +127,34 @@ public static class FrameBuilder
         BuildArp(destination, new EthernetHeader(targetMac, senderMac), new ArpPacket(ArpPacket.Reply, senderMac, senderIp, targetMac, targetIp));
 
     /// <summary>Ethernet + IPv6 (with its extension headers) + TCP (options zero-padded to a multiple of 4) + payload.</summary>
-    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
+    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload) =>
+        BuildTcp(destination, eth, ip, tcp, options, payload, out _);
+
+    /// <summary>As the IPv4 <see cref="BuildTcp(Span{byte}, in EthernetHeader, in IPv4Header, in TcpHeader, ReadOnlySpan{byte}, ReadOnlySpan{byte}, out TcpBuildReport)"/>,
+    /// with the report (IPv6 has no header checksum: the report's IP checksum is always computed).</summary>
+    public static int BuildTcp(Span<byte> destination, in EthernetHeader eth, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, out TcpBuildReport report)
     {
         Check(destination, eth.HeaderLength + ip.HeaderLength + TcpHeader.MinLength + Pad4(options.Length) + payload.Length);
         var l3 = eth.Write(destination, (ushort)EtherType.IPv6);
-        return l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload);
+        var n = l3 + BuildTcpPacket(destination[l3..], ip, tcp, options, payload, out report);
+        report = report.BehindLinkHeader(l3, n);
+        return n;
     }
 
     /// <summary>IPv6 + TCP without a link header; the checksum covers the IPv6 pseudo-header (RFC 8200 §8.1).</summary>
-    public static int BuildTcpPacket(Span<byte> destination, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload)
+    public static int BuildTcpPacket(Span<byte> destination, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload) =>
+        BuildTcpPacket(destination, ip, tcp, options, payload, out _);
+
+    /// <summary>IPv6 + TCP without a link header, with the report of what was computed and what was sent as set.</summary>
+    public static int BuildTcpPacket(Span<byte> destination, in IPv6Header ip, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, out TcpBuildReport report)
     {
         var ipLength = ip.HeaderLength;
-        var tcpLength = TcpHeader.MinLength + TcpOptionsPadded(tcp, options) + payload.Length;
+        var optionsPadded = TcpOptionsPadded(tcp, options);
+        var tcpLength = TcpHeader.MinLength + optionsPadded + payload.Length;
         Check(destination, ipLength + tcpLength);
-        WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.PseudoDestination, (byte)IpProtocol.Tcp, tcpLength));
+        var tcpSum = WriteTcpSegment(destination.Slice(ipLength, tcpLength), tcp, options, payload, Checksum.PseudoHeader(ip.Source, ip.PseudoDestination, (byte)IpProtocol.Tcp, tcpLength));
         ip.Write(destination, tcpLength, (byte)IpProtocol.Tcp);
+        report = TcpBuildReport.OfPacket(ipLength, optionsPadded, payload.Length, ChecksumOrigin.Computed, tcpSum);
         return ipLength + tcpLength;
     }
 
@@ -264,18 +256,19 @@ public static class FrameBuilder
         return optionsPadded;
     }
 
-    /// <summary>Inside out: payload, options, fixed header, then the checksum over <paramref name="pseudo"/> (unless set).</summary>
-    private static void WriteTcpSegment(Span<byte> seg, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, ulong pseudo)
+    /// <summary>Inside out: payload, options, fixed header, then the checksum over <paramref name="pseudo"/>. A checksum
+    /// that is set is sent as set; the right value is worked out too, so the caller knows whether the receiver will take it.</summary>
+    private static ChecksumOrigin WriteTcpSegment(Span<byte> seg, in TcpHeader tcp, ReadOnlySpan<byte> options, ReadOnlySpan<byte> payload, ulong pseudo)
     {
         var optionsPadded = seg.Length - TcpHeader.MinLength - payload.Length;
         payload.CopyTo(seg[(TcpHeader.MinLength + optionsPadded)..]);
         options.CopyTo(seg[TcpHeader.MinLength..]);
         seg.Slice(TcpHeader.MinLength + options.Length, optionsPadded - options.Length).Clear();
         tcp.WriteFixed(seg, optionsPadded);
-        if (tcp.Checksum is null)
-        {
-            BinaryPrimitives.WriteUInt16BigEndian(seg[16..], (ushort)~Checksum.Fold(Checksum.Add(pseudo, seg)));
-        }
+        BinaryPrimitives.WriteUInt16BigEndian(seg[16..], 0);
+        var right = (ushort)~Checksum.Fold(Checksum.Add(pseudo, seg));
+        BinaryPrimitives.WriteUInt16BigEndian(seg[16..], tcp.Checksum ?? right);
+        return tcp.Checksum is not { } given ? ChecksumOrigin.Computed : given == right ? ChecksumOrigin.SetRight : ChecksumOrigin.SetWrong;
     }
 
     private static int UdpLength(ReadOnlySpan<byte> payload)
@@ -344,4 +337,12 @@ public readonly record struct TcpBuildReport(int NetworkOffset, int Length, int 
 
     /// <summary>The TCP option bytes as they went out (padding included), from the frame that was built.</summary>
     public ReadOnlySpan<byte> Options(ReadOnlySpan<byte> frame) => frame.Slice(OptionsOffset, OptionsLength);
+
+    /// <summary>An IP packet's report: the IP header of <paramref name="ipLength"/> bytes at 0, TCP after it.</summary>
+    internal static TcpBuildReport OfPacket(int ipLength, int optionsPadded, int payloadLength, ChecksumOrigin ip, ChecksumOrigin tcp) =>
+        new(0, ipLength + TcpHeader.MinLength + optionsPadded + payloadLength, ipLength, ipLength + TcpHeader.MinLength, optionsPadded, payloadLength, ip, tcp);
+
+    /// <summary>The same packet behind a link header of <paramref name="networkOffset"/> bytes, in a frame of <paramref name="length"/>.</summary>
+    internal TcpBuildReport BehindLinkHeader(int networkOffset, int length) =>
+        this with { NetworkOffset = networkOffset, TransportOffset = TransportOffset + networkOffset, OptionsOffset = OptionsOffset + networkOffset, Length = length };
 }

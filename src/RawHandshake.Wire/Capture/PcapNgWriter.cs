@@ -119,15 +119,7 @@ public sealed class PcapNgWriter : StreamCaptureWriter
     public void Write(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment = null, int originalLength = -1)
     {
         ObjectDisposedException.ThrowIf(Disposed, this);
-        if (originalLength == -1)
-        {
-            originalLength = frame.Length;
-        }
-        else if (originalLength < frame.Length)
-        {
-            throw new ArgumentOutOfRangeException(
-                nameof(originalLength), originalLength, "originalLength must be -1 or at least frame.Length");
-        }
+        originalLength = OriginalLength(frame, originalLength);
 
         long ticks = timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks;
         if (ticks < 0 || (ulong)ticks > ulong.MaxValue / 100)

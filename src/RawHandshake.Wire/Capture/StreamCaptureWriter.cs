@@ -22,6 +22,12 @@ public abstract class StreamCaptureWriter : ICaptureWriter
     /// <summary>Writes one frame; a format without comments ignores <paramref name="comment"/>.</summary>
     protected abstract void WriteFrame(DateTimeOffset timestamp, ReadOnlySpan<byte> frame, string? comment);
 
+    /// <summary>A record's length on the wire: -1 means the frame's own length; less than the frame is refused.</summary>
+    protected static int OriginalLength(ReadOnlySpan<byte> frame, int originalLength) =>
+        originalLength == -1 ? frame.Length
+        : originalLength < frame.Length ? throw new ArgumentOutOfRangeException(nameof(originalLength), originalLength, "originalLength must be -1 or at least frame.Length")
+        : originalLength;
+
     /// <inheritdoc />
     public void Flush()
     {

@@ -124,26 +124,7 @@ public static class FrameJson
 
             if (f.IcmpQuote is { } q)
             {
-                w.WriteStartObject("quoted");
-                w.WriteString("src", q.Ip.Source.ToString());
-                w.WriteString("dst", q.Ip.Destination.ToString());
-                w.WriteNumber("proto", q.Ip.Protocol ?? 0);
-                if (q.SourcePort is { } sp)
-                {
-                    w.WriteNumber("sport", sp);
-                }
-
-                if (q.DestinationPort is { } dp)
-                {
-                    w.WriteNumber("dport", dp);
-                }
-
-                if (q.TcpSeq is { } s)
-                {
-                    w.WriteNumber("seq", s.Value);
-                }
-
-                w.WriteEndObject();
+                Quoted(w, q.Ip.Source.ToString(), q.Ip.Destination.ToString(), q.Ip.Protocol ?? 0, q.SourcePort, q.DestinationPort, q.TcpSeq);
             }
 
             w.WriteEndObject();
@@ -217,6 +198,35 @@ public static class FrameJson
     }
 
     /// <summary>ICMPv6: <c>{"type","code","name","checksum_status","id","seq","mtu","pointer","quoted":{…},"ndp":{…}}</c>.</summary>
+    /// <summary>The header an ICMP or ICMPv6 error quotes: its addresses, protocol (when known), ports and TCP sequence number.</summary>
+    private static void Quoted(Utf8JsonWriter w, string source, string destination, int? protocol, ushort? sourcePort, ushort? destinationPort, SeqNum? tcpSeq)
+    {
+        w.WriteStartObject("quoted");
+        w.WriteString("src", source);
+        w.WriteString("dst", destination);
+        if (protocol is { } p)
+        {
+            w.WriteNumber("proto", p);
+        }
+
+        if (sourcePort is { } sp)
+        {
+            w.WriteNumber("sport", sp);
+        }
+
+        if (destinationPort is { } dp)
+        {
+            w.WriteNumber("dport", dp);
+        }
+
+        if (tcpSeq is { } s)
+        {
+            w.WriteNumber("seq", s.Value);
+        }
+
+        w.WriteEndObject();
+    }
+
     private static void WriteIcmpv6(Utf8JsonWriter w, in ParsedFrame f, ReadOnlySpan<byte> frame, Icmpv6Header icmp)
     {
         w.WriteStartObject("icmpv6");
@@ -240,30 +250,7 @@ public static class FrameJson
 
         if (f.Icmpv6Quote is { } q)
         {
-            w.WriteStartObject("quoted");
-            w.WriteString("src", q.Ip.Source.ToString());
-            w.WriteString("dst", q.Ip.Destination.ToString());
-            if (q.Protocol is { } p)
-            {
-                w.WriteNumber("proto", p);
-            }
-
-            if (q.SourcePort is { } sp)
-            {
-                w.WriteNumber("sport", sp);
-            }
-
-            if (q.DestinationPort is { } dp)
-            {
-                w.WriteNumber("dport", dp);
-            }
-
-            if (q.TcpSeq is { } s)
-            {
-                w.WriteNumber("seq", s.Value);
-            }
-
-            w.WriteEndObject();
+            Quoted(w, q.Ip.Source.ToString(), q.Ip.Destination.ToString(), q.Protocol, q.SourcePort, q.DestinationPort, q.TcpSeq);
         }
 
         if (f.Ndp is { } m)

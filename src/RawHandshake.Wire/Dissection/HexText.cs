@@ -87,17 +87,8 @@ public static partial class HexText
         for (var row = 0; row < bytes.Length; row += 16)
         {
             var chunk = bytes.Slice(row, Math.Min(16, bytes.Length - row));
-            sb.Append(indent).Append(row.ToString("x4", CultureInfo.InvariantCulture)).Append("  ");
-            for (var i = 0; i < 16; i++)
-            {
-                sb.Append(i < chunk.Length ? chunk[i].ToString("x2", CultureInfo.InvariantCulture) + " " : "   ");
-                if (i == 7)
-                {
-                    sb.Append(' ');
-                }
-            }
-
-            sb.Append("  ").Append(Dissector.Printable(chunk)).Append('\n');
+            sb.Append(indent);
+            Row(sb, row, chunk);
         }
 
         return sb.ToString();
@@ -123,20 +114,26 @@ public static partial class HexText
             {
                 var chunk = part.Slice(row, Math.Min(16, part.Length - row));
                 sb.Append(row == 0 ? label.PadRight(width) : new string(' ', width)).Append("  ");
-                sb.Append((offset + row).ToString("x4", CultureInfo.InvariantCulture)).Append("  ");
-                for (var i = 0; i < 16; i++)
-                {
-                    sb.Append(i < chunk.Length ? chunk[i].ToString("x2", CultureInfo.InvariantCulture) + " " : "   ");
-                    if (i == 7)
-                    {
-                        sb.Append(' ');
-                    }
-                }
-
-                sb.Append("  ").Append(Dissector.Printable(chunk)).Append('\n');
+                Row(sb, offset + row, chunk);
             }
         }
 
         return sb.ToString();
+    }
+
+    /// <summary>One row of a dump: the offset, up to 16 bytes in two groups of 8, and the bytes as ASCII.</summary>
+    private static void Row(StringBuilder sb, int offset, ReadOnlySpan<byte> chunk)
+    {
+        sb.Append(offset.ToString("x4", CultureInfo.InvariantCulture)).Append("  ");
+        for (var i = 0; i < 16; i++)
+        {
+            sb.Append(i < chunk.Length ? chunk[i].ToString("x2", CultureInfo.InvariantCulture) + " " : "   ");
+            if (i == 7)
+            {
+                sb.Append(' ');
+            }
+        }
+
+        sb.Append("  ").Append(Dissector.Printable(chunk)).Append('\n');
     }
 }

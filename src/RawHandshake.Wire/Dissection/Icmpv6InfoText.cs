@@ -106,6 +106,10 @@ public static class Icmpv6InfoText
         _ => string.Create(CultureInfo.InvariantCulture, $"Unknown ({type})"),
     };
 
+    /// <summary>The type's name with the code's meaning after it when tshark names one: "Time Exceeded (hop limit exceeded in transit)".</summary>
+    public static string Name(byte type, byte code, uint rest = 0) =>
+        CodeName(type, code, rest) is { } meaning ? $"{TypeName(type)} ({meaning})" : TypeName(type);
+
     /// <summary>The code's meaning (a subtype's for experimental mobility and FMIPv6), for the types tshark names it
     /// of; null for the others.</summary>
     public static string? CodeName(byte type, byte code, uint rest) => type switch

@@ -40,22 +40,9 @@ public static class Answers
             return false;
         }
 
-        if (sent.Tcp is { } st)
-        {
-            return reply.Tcp is { } rt && rt.SourcePort == st.DestinationPort && rt.DestinationPort == st.SourcePort && TcpAnswers(sent, st, rt);
-        }
-
-        if (sent.Icmp is { Type: IcmpHeader.EchoRequest } echo)
-        {
-            return reply.Icmp is { Type: IcmpHeader.EchoReply } r && r.RestOfHeader == echo.RestOfHeader;
-        }
-
-        if (sent.Udp is { } su)
-        {
-            return reply.Udp is { } ru && ru.SourcePort == su.DestinationPort && ru.DestinationPort == su.SourcePort;
-        }
-
-        return false;
+        return sent.Icmp is { Type: IcmpHeader.EchoRequest } echo
+            ? reply.Icmp is { Type: IcmpHeader.EchoReply } r && r.RestOfHeader == echo.RestOfHeader
+            : TransportAnswers(sent, reply);
     }
 
     private static bool IsAnswer6(in ParsedFrame sent, in IPv6Header sip, in ParsedFrame reply, in IPv6Header rip)
@@ -78,22 +65,21 @@ public static class Answers
             return false;
         }
 
+        return sent.Icmpv6 is { Type: Icmpv6Header.EchoRequest } echo
+            ? reply.Icmpv6 is { Type: Icmpv6Header.EchoReply } r && r.RestOfHeader == echo.RestOfHeader
+            : TransportAnswers(sent, reply);
+    }
+
+    /// <summary>Between the same two addresses, either family: a TCP segment answers ours on the swapped ports with the
+    /// right flags and numbers, a UDP datagram on the swapped ports.</summary>
+    private static bool TransportAnswers(in ParsedFrame sent, in ParsedFrame reply)
+    {
         if (sent.Tcp is { } st)
         {
             return reply.Tcp is { } rt && rt.SourcePort == st.DestinationPort && rt.DestinationPort == st.SourcePort && TcpAnswers(sent, st, rt);
         }
 
-        if (sent.Icmpv6 is { Type: Icmpv6Header.EchoRequest } echo)
-        {
-            return reply.Icmpv6 is { Type: Icmpv6Header.EchoReply } r && r.RestOfHeader == echo.RestOfHeader;
-        }
-
-        if (sent.Udp is { } su)
-        {
-            return reply.Udp is { } ru && ru.SourcePort == su.DestinationPort && ru.DestinationPort == su.SourcePort;
-        }
-
-        return false;
+        return sent.Udp is { } su && reply.Udp is { } ru && ru.SourcePort == su.DestinationPort && ru.DestinationPort == su.SourcePort;
     }
 
     private static bool TcpAnswers(in ParsedFrame sent, TcpHeader st, TcpHeader rt)

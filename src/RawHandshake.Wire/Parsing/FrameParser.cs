@@ -273,14 +273,9 @@ public static class FrameParser
         }
 
         var end = at + Math.Min(total, avail);
-        f.UpperProtocol = ip.Protocol;
-        f.ClaimedUpperLength = total - hlen;
-        f.IpPayloadOffset = at + hlen;
-        f.IpPayloadLength = end - at - hlen;
+        UpperLayer(ref f, ip.Protocol, total - hlen, at + hlen, end);
         f.IpTruncated = total > avail;
         f.TrailerLength = s.Length - end;
-        f.PayloadOffset = at + hlen;
-        f.PayloadLength = end - at - hlen;
 
         if (ip.FragmentOffset != 0)
         {
@@ -367,12 +362,7 @@ public static class FrameParser
         var upper = at + IPv6Header.Length + upperOffset;
         f.Ipv6ExtensionsOffset = at + IPv6Header.Length;
         f.Ipv6ExtensionsLength = upperOffset;
-        f.UpperProtocol = upperProtocol;
-        f.ClaimedUpperLength = total - IPv6Header.Length - upperOffset;
-        f.IpPayloadOffset = upper;
-        f.IpPayloadLength = end - upper;
-        f.PayloadOffset = upper;
-        f.PayloadLength = end - upper;
+        UpperLayer(ref f, upperProtocol, total - IPv6Header.Length - upperOffset, upper, end);
         if (e.Malformed is { } why)
         {
             Bad(ref f, why);
@@ -401,17 +391,13 @@ public static class FrameParser
 
     private static void ParseIcmpv6(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
     {
-        f.TransportOffset = at;
-        if (seg.Length < Icmpv6Header.HeaderLength)
+        if (!IcmpStart(seg, ref f, at, "ICMPv6"))
         {
-            Bad(ref f, $"ICMPv6 header at byte {at} is cut off ({seg.Length} of 8 bytes)");
             return;
         }
 
         var icmp = Icmpv6Header.Read(seg);
         f.Icmpv6 = icmp;
-        f.PayloadOffset = at + 8;
-        f.PayloadLength = seg.Length - 8;
         if (icmp.IsNdp && icmp.Code == 0)
         {
             f.Ndp = NdpMessage.Read(icmp, seg[8..], at + 8, out var why);
@@ -465,10 +451,7 @@ public static class FrameParser
 
         var proto = e.UpperProtocol;
         var t = later ? [] : q[(IPv6Header.Length + e.UpperOffset)..];
-        var ports = proto is 6 or 17 && t.Length >= 4;
-        ushort? sp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t) : null;
-        ushort? dp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null;
-        SeqNum? seq = t.Length >= 8 && proto == (byte)IpProtocol.Tcp ? new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(t[4..])) : null;
+        var (sp, dp, seq) = QuotedTransport(proto, t);
         f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, proto, sp, dp, seq);
     }
 
@@ -538,17 +521,13 @@ public static class FrameParser
 
     private static void ParseIcmp(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
     {
-        f.TransportOffset = at;
-        if (seg.Length < IcmpHeader.HeaderLength)
+        if (!IcmpStart(seg, ref f, at, "ICMP"))
         {
-            Bad(ref f, $"ICMP header at byte {at} is cut off ({seg.Length} of 8 bytes)");
             return;
         }
 
         var icmp = IcmpHeader.Read(seg);
         f.Icmp = icmp;
-        f.PayloadOffset = at + 8;
-        f.PayloadLength = seg.Length - 8;
         if (!icmp.QuotesDatagram)
         {
             return;
@@ -569,11 +548,45 @@ public static class FrameParser
         }
 
         var t = q[ihl..];
-        var ports = inner.Protocol is 6 or 17 && t.Length >= 4;
-        ushort? sp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t) : null;
-        ushort? dp = ports ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null;
-        SeqNum? seq = t.Length >= 8 && inner.Protocol == (byte)IpProtocol.Tcp ? new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(t[4..])) : null;
+        var (sp, dp, seq) = QuotedTransport(inner.Protocol, t);
         f.IcmpQuote = new IcmpQuote(inner, at + 8, sp, dp, seq);
+    }
+
+    /// <summary>Where the IP layer's payload lies (from <paramref name="start"/> to <paramref name="end"/>, of
+    /// <paramref name="claimed"/> bytes by the header) and what it carries; the payload until a transport header is read.</summary>
+    private static void UpperLayer(ref ParsedFrame f, byte? protocol, int claimed, int start, int end)
+    {
+        f.UpperProtocol = protocol;
+        f.ClaimedUpperLength = claimed;
+        f.IpPayloadOffset = start;
+        f.IpPayloadLength = end - start;
+        f.PayloadOffset = start;
+        f.PayloadLength = end - start;
+    }
+
+    /// <summary>Where an ICMP or ICMPv6 message lies (the same 8-byte header in both); false when it is cut off.</summary>
+    private static bool IcmpStart(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at, string protocol)
+    {
+        f.TransportOffset = at;
+        if (seg.Length < IcmpHeader.HeaderLength)
+        {
+            Bad(ref f, $"{protocol} header at byte {at} is cut off ({seg.Length} of 8 bytes)");
+            return false;
+        }
+
+        f.PayloadOffset = at + IcmpHeader.HeaderLength;
+        f.PayloadLength = seg.Length - IcmpHeader.HeaderLength;
+        return true;
+    }
+
+    /// <summary>The ports (TCP, UDP) and the TCP sequence number of the transport header an ICMP error quotes, as far as
+    /// the quote reaches.</summary>
+    private static (ushort? SourcePort, ushort? DestinationPort, SeqNum? TcpSeq) QuotedTransport(byte? protocol, ReadOnlySpan<byte> t)
+    {
+        var ports = protocol is 6 or 17 && t.Length >= 4;
+        return (ports ? BinaryPrimitives.ReadUInt16BigEndian(t) : null,
+            ports ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null,
+            t.Length >= 8 && protocol == (byte)IpProtocol.Tcp ? new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(t[4..])) : null);
     }
 
     private static void Bad(ref ParsedFrame f, string why) => f.Malformed = "malformed: " + why;

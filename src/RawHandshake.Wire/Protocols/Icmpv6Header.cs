@@ -1,5 +1,3 @@
-using System.Buffers.Binary;
-
 namespace RawHandshake.Wire.Protocols;
 
 /// <summary>
@@ -24,8 +22,8 @@ public record struct Icmpv6Header(byte Type, byte Code, uint RestOfHeader)
 
     public ushort? Checksum { get; set; }
 
-    public readonly ushort Identifier => (ushort)(RestOfHeader >> 16);
-    public readonly ushort SequenceNumber => (ushort)RestOfHeader;
+    public readonly ushort Identifier => IcmpLayout.Identifier(RestOfHeader);
+    public readonly ushort SequenceNumber => IcmpLayout.SequenceNumber(RestOfHeader);
 
     /// <summary>True for the error messages (types 1 to 4) that quote the offending packet.</summary>
     public readonly bool QuotesDatagram => Type is >= DestinationUnreachable and <= ParameterProblem;
@@ -34,16 +32,9 @@ public record struct Icmpv6Header(byte Type, byte Code, uint RestOfHeader)
     public readonly bool IsNdp => Type is >= RouterSolicitation and <= Redirect;
 
     public static Icmpv6Header Echo(bool request, ushort identifier, ushort sequence) =>
-        new(request ? EchoRequest : EchoReply, 0, ((uint)identifier << 16) | sequence);
+        new(request ? EchoRequest : EchoReply, 0, IcmpLayout.Echo(identifier, sequence));
 
-    public readonly void WriteFixed(Span<byte> d)
-    {
-        d[0] = Type;
-        d[1] = Code;
-        BinaryPrimitives.WriteUInt16BigEndian(d[2..], Checksum ?? 0);
-        BinaryPrimitives.WriteUInt32BigEndian(d[4..], RestOfHeader);
-    }
+    public readonly void WriteFixed(Span<byte> d) => IcmpLayout.Write(d, Type, Code, Checksum, RestOfHeader);
 
-    public static Icmpv6Header Read(ReadOnlySpan<byte> s) =>
-        new(s[0], s[1], BinaryPrimitives.ReadUInt32BigEndian(s[4..])) { Checksum = BinaryPrimitives.ReadUInt16BigEndian(s[2..]) };
+    public static Icmpv6Header Read(ReadOnlySpan<byte> s) => new(s[0], s[1], IcmpLayout.Rest(s)) { Checksum = IcmpLayout.Checksum(s) };
 }
