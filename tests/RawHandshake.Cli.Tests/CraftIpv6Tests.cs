@@ -108,7 +108,8 @@ public class CraftIpv6Tests
     [InlineData(new[] { "craft", "--ext", "bogus" }, "rawhandshake: --ext: 'bogus' is not hbh, dstopt, rt=…, frag=… or NUMBER=HEX")]
     [InlineData(new[] { "craft", "--ext", "frag=1:2" }, "rawhandshake: --ext frag=1:2: should be OFFSET:M:ID (offset in 8-byte units, M 0 or 1), e.g. frag=0:1:1234")]
     [InlineData(new[] { "craft", "--ext", "rt=0" }, "rawhandshake: --ext rt=0: should be TYPE:SEGLEFT[:ADDR,ADDR…], e.g. rt=0:1:2001:db8::2")]
-    [InlineData(new[] { "craft", "--dst", "2001:db8::1", "--send" }, "rawhandshake: --send: IPv6 frames are printed or written (-w) for now; sending them needs the live IPv6 path (neighbour discovery, routes)")]
+    [InlineData(new[] { "craft", "--ndp", "ns", "--target", "2001:db8::10", "--send" }, "rawhandshake: --send --ndp: neighbour discovery messages are printed or written (-w), not sent (the live path does its own neighbour discovery)")]
+    [InlineData(new[] { "craft", "--dst", "ff02::1", "--icmp-type", "128", "--send" }, "rawhandshake: --send: --dst ff02::1 is a multicast group; frames are sent to one host (give its unicast address)")]
     public void Bad_ipv6_input_gives_one_line_and_exit_2(string[] args, string expected)
     {
         var r = CliRunner.Run(args);

@@ -9,12 +9,12 @@ namespace RawHandshake.Wire.Tests;
 /// <summary>IPv4 fragments we make, read back by tshark and by our own reassembly, which must agree on every Info column.</summary>
 public sealed class IPv4FragmentTests
 {
-    private static byte[] TcpFrame(int payload)
+    private static byte[] TcpFrame(int payload, ushort id = 0x4242)
     {
         var frames = Fixtures.Read("echo-session.pcap");
         var syn = frames[0].Data; // a real SYN: its addresses and ports, as a data segment without options
         var f = FrameParser.Parse(syn);
-        var ip = f.IPv4!.Value with { TotalLength = null, Checksum = null, Id = 0x4242, DontFragment = false };
+        var ip = f.IPv4!.Value with { TotalLength = null, Checksum = null, Id = id, DontFragment = false };
         var tcp = f.Tcp!.Value with { Flags = Protocols.TcpFlags.Psh | Protocols.TcpFlags.Ack, Checksum = null, DataOffset = null };
         var buffer = new byte[FrameBuilder.MaxFrameLength];
         var data = Enumerable.Range(0, payload).Select(i => (byte)('a' + (i % 26))).ToArray();
@@ -58,6 +58,7 @@ public sealed class IPv4FragmentTests
     {
         var frames = IPv4Fragmenter.TrySplit(TcpFrame(300), LinkType.Ethernet, 64, out _).ShouldNotBeNull();
         frames.AddRange(IPv4Fragmenter.TrySplit(TcpFrame(20), LinkType.Ethernet, 8, out _).ShouldNotBeNull().AsEnumerable().Reverse()); // out of order
+        frames.AddRange(IPv4Fragmenter.TrySplit(TcpFrame(20, id: 0x4343), LinkType.Ethernet, 8, out _).ShouldNotBeNull()); // a first fragment ending inside the TCP header
         var dir = Directory.CreateTempSubdirectory("rawhandshake-frag-");
         try
         {

@@ -28,7 +28,7 @@ public sealed partial class CraftOptions : ICommand
         }
 
         var spec = FrameSpec.From(this);
-        var frames = Fragments(spec.Build()); // one frame, or its IPv4 fragments with --fragment
+        var frames = Fragments(spec.Build()); // one frame, or its IPv4 or IPv6 fragments with --fragment
         var now = DateTimeOffset.UtcNow;
 
         if (Write is not null)

@@ -8,6 +8,7 @@ using RawHandshake.Engine.Probe;
 using RawHandshake.Engine.Trace;
 using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Parsing;
+using RawHandshake.Wire.Primitives;
 
 namespace RawHandshake.Cli.Verbs;
 
@@ -34,13 +35,21 @@ public static class CraftSend
 
         // Everything the user typed is checked before a frame goes out.
         var spec = FrameSpec.From(o);
-        if (spec.IPv6 is not null)
+        if (spec.IPv6 is { } six)
         {
-            throw new UsageException("--send: IPv6 frames are printed or written (-w) for now; sending them needs the live IPv6 path (neighbour discovery, routes)");
+            if (o.Ndp is not null)
+            {
+                throw new UsageException("--send --ndp: neighbour discovery messages are printed or written (-w), not sent (the live path does its own neighbour discovery)");
+            }
+
+            if (six.Destination.IsMulticast)
+            {
+                throw new UsageException($"--send: --dst {six.Destination} is a multicast group; frames are sent to one host (give its unicast address)");
+            }
         }
 
         var pace = Pace.From(o);
-        var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null;
+        var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null && spec.Icmpv6 is null;
         var guard = LiveRun.Guard(o.RstGuard);
         if (tcp && o.Sport is null)
         {
@@ -60,11 +69,11 @@ public static class CraftSend
             bus.Add(capture);
         }
 
-        var target = spec.Arp is { } ask ? ask.TargetIp : spec.IPv4.Destination;
+        IpAddress target = spec.Arp is { } ask ? ask.TargetIp : spec.IPv6 is { } ip6 ? ip6.Destination : spec.IPv4.Destination;
         var request = new LiveRequest(target)
         {
             Interface = o.Iface,
-            Source = spec.SourceGiven ? spec.IPv4.Source : null,
+            Source = !spec.SourceGiven ? null : spec.IPv6 is { } given6 ? given6.Source : spec.IPv4.Source,
             Guard = tcp ? guard : RstGuardMode.None, // only a SYN-ACK makes our kernel reset anything
             Warmup = false, // RTTs come from the frames' own stamps, which compilation does not delay
         };
@@ -83,7 +92,11 @@ public static class CraftSend
             eth = eth with { Source = live.LocalMac };
         }
 
-        if (!spec.SourceGiven)
+        if (!spec.SourceGiven && spec.IPv6 is { } route6)
+        {
+            spec.IPv6 = route6 with { Source = live.Source.V6Address };
+        }
+        else if (!spec.SourceGiven)
         {
             spec.IPv4 = spec.IPv4 with { Source = live.Source.V4 };
         }
@@ -104,7 +117,8 @@ public static class CraftSend
         if (tcp)
         {
             var ports = (frames.Vary & TemplateVary.SourcePort) != 0 ? pace.Count : 1;
-            ProbeGuard.Ports(live, spec.IPv4.Source, spec.Tcp.SourcePort, ports, spec.IPv4.Destination, spec.Tcp.DestinationPort);
+            var (from, to) = spec.IPv6 is { } sent6 ? ((IpAddress)sent6.Source, (IpAddress)sent6.Destination) : (spec.IPv4.Source, spec.IPv4.Destination);
+            ProbeGuard.Ports(live, from, spec.Tcp.SourcePort, ports, to, spec.Tcp.DestinationPort);
         }
 
         var route = live.Route;

@@ -73,8 +73,9 @@ public sealed partial class DissectOptions : ICommand
                 {
                     // tshark's line for the fragments that made the datagram, then the datagram's own layers.
                     var parts = string.Join(", ", whole.Fragments.Select(x => $"#{x.Frame}({x.Length})"));
-                    var reassembled = Dissector.Dissect(whole.Bytes, whole.Parsed, rel).SkipWhile(l => l.Key is "eth" or "sll" or "ip");
-                    extra = [.. extra ?? [], $"[{whole.Fragments.Count} IPv4 Fragments ({whole.Fragments.Sum(x => x.Length)} bytes): {parts}]",
+                    var reassembled = Dissector.Dissect(whole.Bytes, whole.Parsed, rel).SkipWhile(l => l.Key is "eth" or "sll" or "ip" or "ipv6");
+                    var family = whole.Parsed.IsIPv6 ? "IPv6" : "IPv4";
+                    extra = [.. extra ?? [], $"[{whole.Fragments.Count} {family} Fragments ({whole.Fragments.Sum(x => x.Length)} bytes): {parts}]",
                         .. reassembled.Select(l => "Reassembled: " + l.Root.Text)];
                 }
 
@@ -156,18 +157,28 @@ public sealed partial class DissectOptions : ICommand
             stream = index < streams.All.Count ? streams.All[index]
                 : throw new UsageException($"--follow {Follow}: there {(streams.All.Count == 1 ? "is 1 TCP stream (0)" : $"are {streams.All.Count} TCP streams{(streams.All.Count > 0 ? $" (0 to {streams.All.Count - 1})" : "")}")}");
         }
-        else if (Follow!.Split(',') is [var x, var y] && TcpEndpoint.TryParse(x.Trim(), out var ex) && TcpEndpoint.TryParse(y.Trim(), out var ey))
+        else if (Follow!.Split(',') is [var x, var y])
         {
+            var (ex, ey) = (Endpoint(x), Endpoint(y));
+            if (ex.Address.Family != ey.Address.Family)
+            {
+                throw new UsageException($"--follow {Follow}: {ex} and {ey} are of two address families; a TCP conversation is IPv4 or IPv6");
+            }
+
             stream = streams.Find(ex, ey) ?? throw new UsageException($"--follow {Follow}: no TCP conversation between {ex} and {ey}");
         }
         else
         {
-            throw new UsageException($"--follow {Follow}: give a stream number (0, 1, …) or ADDR:PORT,ADDR:PORT");
+            throw new UsageException($"--follow {Follow}: give a stream number (0, 1, …) or ADDR:PORT,ADDR:PORT ([ADDR]:PORT for IPv6)");
         }
 
         context.Out.Write(TcpStreams.Follow(stream, FollowHex));
         return ExitCodes.Ok;
     }
+
+    /// <summary>One end of the conversation <c>--follow ADDR:PORT,ADDR:PORT</c> names.</summary>
+    private Wire.Primitives.IpEndpoint Endpoint(string text) =>
+        Wire.Primitives.IpEndpoint.TryParse(text, out var e, out var why) ? e : throw new UsageException($"--follow {Follow}: '{text.Trim()}' {why}");
 
     /// <summary>The frames to show, as a stream (stdin is read as it comes), whether their times are real, and a warning.</summary>
     internal (IEnumerable<CapturedFrame> Frames, bool TimeKnown, string? Warning) Load(CliContext context)

@@ -4,10 +4,10 @@ using RawHandshake.Wire.Building;
 
 namespace RawHandshake.Cli.Verbs;
 
-/// <summary><c>craft --fragment SIZE</c>: the crafted IPv4 datagram as fragments of at most SIZE payload bytes each.</summary>
+/// <summary><c>craft --fragment SIZE</c>: the crafted IPv4 datagram or IPv6 packet as fragments of at most SIZE payload bytes each.</summary>
 public sealed partial class CraftOptions
 {
-    [Option("fragment", HelpText = "Split the IPv4 datagram into fragments of at most SIZE payload bytes (a multiple of 8; hping3 -f, Scapy fragment()).")]
+    [Option("fragment", HelpText = "Split the IPv4 datagram or IPv6 packet into fragments of at most SIZE payload bytes (a multiple of 8; hping3 -f, Scapy fragment()/fragment6()). IPv6: a fragment header (identification 1) after the hop-by-hop and routing headers, or where --ext frag=0:0:ID puts one, with its ID; the first fragment holds the whole header chain.")]
     public string? Fragment { get; set; }
 
     /// <summary>The frame, or its fragments when --fragment is given.</summary>
@@ -19,7 +19,7 @@ public sealed partial class CraftOptions
             return [frame];
         }
 
-        return IPv4Fragmenter.TrySplit(frame, Wire.Capture.LinkType.Ethernet, s, out var error)
+        return FragmentPieces.TrySplit(frame, Wire.Capture.LinkType.Ethernet, s, identification: 1, out var error)
             ?? throw new UsageException($"--fragment {Fragment}: {error}");
     }
 }

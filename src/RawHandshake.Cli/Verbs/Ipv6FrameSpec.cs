@@ -29,10 +29,10 @@ public static class Ipv6FrameSpec
 
         foreach (var (value, name, instead) in new (object?, string, string)[]
         {
-            (o.Ihl, "--ihl", ""), (o.Tos, "--tos", "--traffic-class"), (o.IpLength, "--ip-len", "--payload-len"), (o.Id, "--id", ""),
+            (o.Ihl, "--ihl", ""), (o.Tos, "--tos", "--traffic-class"), (o.IpLength, "--ip-len", "--payload-len"), (o.Id, "--id", "--ext frag=OFFSET:M:ID"),
             (o.Evil ? "" : null, "--evil", ""), (o.Df ? "" : null, "--df", ""), (o.Mf ? "" : null, "--mf", "--ext frag=OFFSET:M:ID"),
             (o.FragOffset, "--frag-offset", "--ext frag=OFFSET:M:ID"), (o.Ttl, "--ttl", "--hop-limit"), (o.IpChecksum, "--ip-checksum", ""),
-            (o.IpOptions, "--ip-options", "--ext hbh=HEX or --ext dstopt=HEX"), (o.Fragment, "--fragment", ""),
+            (o.IpOptions, "--ip-options", "--ext hbh=HEX or --ext dstopt=HEX"),
             (o.Arp, "--arp", "--ndp"), (o.ArpTargetMac, "--arp-target-mac", "--ndp"),
         })
         {

@@ -26,8 +26,11 @@ public sealed partial class LabOptions : ICommand
     [Option("far-path", HelpText = "lab up: add a second router (rh-NAME-far) and the server address 198.18.4.10 behind it, three hops away (for traceroute).")]
     public bool FarPath { get; set; }
 
-    [Option("ipv6", HelpText = "lab up: dual-stack: IPv6 on in the namespaces, 2001:db8::/32 beside the IPv4 plan, servers on both families.")]
+    [Option("ipv6", HelpText = "lab up: dual-stack (the default): 2001:db8::/32 beside the IPv4 plan, servers on both families; kept for older scripts.")]
     public bool Ipv6 { get; set; }
+
+    [Option("no-ipv6", HelpText = "lab up: IPv4 only: IPv6 disabled in the namespaces, servers on 0.0.0.0.")]
+    public bool NoIpv6 { get; set; }
 
     [Option("json", HelpText = "Print the lab as one JSON object.")]
     public bool Json { get; set; }
@@ -65,10 +68,15 @@ public sealed partial class LabOptions : ICommand
     private int Up(CliContext context, string name)
     {
         LabFront.RequireInitialNamespaces("lab up"); // never a half-made lab that only this namespace can see
+        if (Ipv6 && NoIpv6)
+        {
+            throw new UsageException("--ipv6 and --no-ipv6: give one or the other (the lab is dual-stack by default)");
+        }
+
         LabInfo lab;
         try
         {
-            lab = LabTopology.Up(name, FarPath || Ipv6 ? new LabUpOptions { FarPath = FarPath, Ipv6 = Ipv6 } : null, context.Interrupts.Token);
+            lab = LabTopology.Up(name, FarPath || NoIpv6 ? new LabUpOptions { FarPath = FarPath, Ipv6 = !NoIpv6 } : null, context.Interrupts.Token);
         }
         catch (OperationCanceledException)
         {

@@ -45,10 +45,10 @@ public enum TemplateVary
     /// <summary>The TCP or UDP source port.</summary>
     SourcePort = 1,
 
-    /// <summary>The IPv4 identification.</summary>
+    /// <summary>The IPv4 identification (IPv6 has none).</summary>
     IpId = 2,
 
-    /// <summary>The ICMP echo sequence number.</summary>
+    /// <summary>The ICMP or ICMPv6 echo sequence number.</summary>
     IcmpSequence = 4,
 }
 
@@ -84,13 +84,17 @@ public sealed class FrameTemplate : ProbeFrames
         transportChecksum = !transportChecksumAsSet;
         var f = FrameParser.Parse(buffer);
         var applied = TemplateVary.None;
-        if (f.IPv4 is { } ip && f.NetworkOffset + IPv4Header.MinLength <= buffer.Length)
+        var v4 = f.IPv4 is not null && f.NetworkOffset + IPv4Header.MinLength <= buffer.Length;
+        if (v4 || f.IPv6 is not null)
         {
-            ipAt = f.NetworkOffset;
-            BaseId = ip.Id;
-            if ((vary & TemplateVary.IpId) != 0)
+            if (f.IPv4 is { } ip && v4)
             {
-                applied |= TemplateVary.IpId;
+                ipAt = f.NetworkOffset;
+                BaseId = ip.Id;
+                if ((vary & TemplateVary.IpId) != 0)
+                {
+                    applied |= TemplateVary.IpId; // IPv6 has no identification: its frames differ by port or echo sequence
+                }
             }
 
             var t = f.TransportOffset;
@@ -109,7 +113,8 @@ public sealed class FrameTemplate : ProbeFrames
                     transportChecksum = false; // UDP without a checksum stays without one
                 }
             }
-            else if (f.Icmp is { Type: IcmpHeader.EchoRequest or IcmpHeader.EchoReply } && f.IpPayloadOffset + IcmpHeader.HeaderLength <= buffer.Length)
+            else if ((f.Icmp is { Type: IcmpHeader.EchoRequest or IcmpHeader.EchoReply } || f.Icmpv6 is { Type: Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply })
+                     && f.IpPayloadOffset + IcmpHeader.HeaderLength <= buffer.Length)
             {
                 icmpSeqAt = f.IpPayloadOffset + 6;
                 transportChecksumAt = f.IpPayloadOffset + 2;
@@ -182,6 +187,10 @@ public sealed class FrameTemplate : ProbeFrames
             {
                 key = quoted - BasePort;
             }
+            else if (other.Icmpv6Quote is { SourcePort: { } quoted6 })
+            {
+                key = quoted6 - BasePort;
+            }
         }
 
         if (key is null && (Vary & TemplateVary.IpId) != 0 && other.IcmpQuote is { } q)
@@ -192,6 +201,11 @@ public sealed class FrameTemplate : ProbeFrames
         if (key is null && (Vary & TemplateVary.IcmpSequence) != 0 && other.Icmp is { Type: IcmpHeader.EchoReply } echo)
         {
             key = echo.SequenceNumber - BaseIcmpSequence;
+        }
+
+        if (key is null && (Vary & TemplateVary.IcmpSequence) != 0 && other.Icmpv6 is { Type: Icmpv6Header.EchoReply } echo6)
+        {
+            key = echo6.SequenceNumber - BaseIcmpSequence;
         }
 
         if (key is not { } k)

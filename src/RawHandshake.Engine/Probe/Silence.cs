@@ -23,6 +23,23 @@ public static class Silence
         foreach (var e in errors)
         {
             var f = FrameParser.Parse(e.Span);
+            if (f is { Icmpv6: { } icmp6, IPv6: { } from6 })
+            {
+                var text6 = (icmp6.Type, icmp6.Code) switch
+                {
+                    (Icmpv6Header.TimeExceeded, 0) => $"it died on the way: {from6.Source} sent time exceeded (its hop limit ran out before the target; raise --hop-limit)",
+                    (Icmpv6Header.PacketTooBig, _) => $"{from6.Source} says packet too big: its next-hop MTU is {icmp6.RestOfHeader} and IPv6 routers never fragment (send less)",
+                    (Icmpv6Header.DestinationUnreachable, 4) => $"{from6.Source} says port unreachable: nothing listens on that UDP port",
+                    _ => $"{from6.Source} sent ICMPv6 {Icmpv6InfoText.TypeName(icmp6.Type)}{(Icmpv6InfoText.CodeName(icmp6.Type, icmp6.Code, icmp6.RestOfHeader) is { } c ? $" ({c})" : "")}",
+                };
+                if (!why.Contains(text6))
+                {
+                    why.Add(text6);
+                }
+
+                continue;
+            }
+
             if (f is not { Icmp: { } icmp, IPv4: { } from })
             {
                 continue;

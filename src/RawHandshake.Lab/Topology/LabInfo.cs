@@ -43,6 +43,10 @@ public sealed record LabInfo
 
     public DateTimeOffset? CreatedAt { get; init; }
 
+    /// <summary>Whether the lab is dual-stack (<see cref="LabUpOptions.Ipv6"/>): its 2001:db8::/32 plan is
+    /// <see cref="LabPlan.ClientAddress6"/> … <see cref="LabPlan.ServerOnLinkAddress6"/>.</summary>
+    public bool Ipv6 { get; init; }
+
     public string ClientNamespace => LabPlan.Namespace(Name, LabRole.Client);
 
     public string RouterNamespace => LabPlan.Namespace(Name, LabRole.Router);

@@ -16,10 +16,11 @@ namespace RawHandshake.Lab.Topology;
 /// octets' roles): client eth0 02:52:48:00:00:01, router eth0 02:52:48:00:00:fe, router eth1 02:52:48:00:02:fe, server
 /// eth0 02:52:48:00:02:0a, client eth1 02:52:48:00:01:01, server eth1 02:52:48:00:01:0a.</para>
 /// <para>Transmit checksum offload is off on every veth end (<c>ethtool -K IF tx off</c>), so captures show correct
-/// checksums instead of the partial pseudo-header sum; IPv6 is disabled in the three namespaces so captures hold no
-/// router solicitations or MLD reports.</para>
-/// <para>Servers (in rh-NAME-srv, listening on 0.0.0.0, so reachable at 198.18.2.10 through the router and at
-/// 198.18.1.10 on-link): see <see cref="LabPorts"/>.</para>
+/// checksums instead of the partial pseudo-header sum. The three namespaces are dual-stack (2001:db8::/32 beside the
+/// IPv4 plan, see <see cref="ClientAddress6"/> …) without duplicate address detection, router solicitations or router
+/// advertisements; <c>lab up --no-ipv6</c> disables IPv6 in them instead.</para>
+/// <para>Servers (in rh-NAME-srv, listening on :: for both families, so reachable at 198.18.2.10 and 2001:db8:2::10
+/// through the router and at 198.18.1.10 and 2001:db8:1::10 on-link): see <see cref="LabPorts"/>.</para>
 /// <para>The second TCP stack: <c>slirp4netns</c> (libslirp, a BSD-derived user-space TCP) runs inside rh-NAME-srv and
 /// serves a fourth namespace, rh-NAME-slirp, through a tap device:
 /// <code>

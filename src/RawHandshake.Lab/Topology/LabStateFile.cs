@@ -26,6 +26,9 @@ internal sealed class LabStateFile
 
     public List<string> ServeCommand { get; set; } = [];
 
+    /// <summary>Whether the lab is dual-stack (<see cref="LabUpOptions.Ipv6"/>); false in files written before it was the default.</summary>
+    public bool Ipv6 { get; set; }
+
     public List<ServerEntry> Servers { get; set; } = [];
 
     /// <summary>The second stack, when the lab has one: set before slirp4netns starts (with no PID yet), then again with

@@ -39,6 +39,14 @@ public static class LabText
         b.Append(CultureInfo.InvariantCulture, $"  client  {lab.ClientNamespace,-14} eth0 {lab.ClientAddress}/{len} (default via {lab.RouterClientSideAddress})   eth1 {lab.ClientOnLinkAddress}/{len} (on-link to the server)\n");
         b.Append(CultureInfo.InvariantCulture, $"  router  {lab.RouterNamespace,-14} eth0 {lab.RouterClientSideAddress}/{len}   eth1 {lab.RouterServerSideAddress}/{len}   (forwarding)\n");
         b.Append(CultureInfo.InvariantCulture, $"  server  {lab.ServerNamespace,-14} eth0 {lab.ServerAddress}/{len} (default via {lab.RouterServerSideAddress})   eth1 {lab.ServerOnLinkAddress}/{len}\n");
+        if (lab.Ipv6)
+        {
+            var len6 = LabPlan.PrefixLength6;
+            b.Append(CultureInfo.InvariantCulture, $"  ipv6    client eth0 {LabPlan.ClientAddress6}/{len6} (default via {LabPlan.RouterClientSideAddress6})   eth1 {LabPlan.ClientOnLinkAddress6}/{len6}\n");
+            b.Append(CultureInfo.InvariantCulture, $"          router eth0 {LabPlan.RouterClientSideAddress6}/{len6}   eth1 {LabPlan.RouterServerSideAddress6}/{len6}\n");
+            b.Append(CultureInfo.InvariantCulture, $"          server eth0 {LabPlan.ServerAddress6}/{len6} (default via {LabPlan.RouterServerSideAddress6})   eth1 {LabPlan.ServerOnLinkAddress6}/{len6}\n");
+        }
+
         if (lab.Slirp is { } slirp)
         {
             var health = slirp.Running ? slirp.Configured ? "running" : $"RUNNING, {LabPlan.SlirpDevice} NOT UP" : "NOT RUNNING";
@@ -49,7 +57,8 @@ public static class LabText
         if (lab.Servers.Count > 0)
         {
             var viaSlirp = lab.Slirp is null ? "" : $", {lab.SlirpGatewayAddress} (slirp, from {lab.SlirpNamespace})";
-            b.Append(CultureInfo.InvariantCulture, $"  servers on {lab.ServerAddress} (routed), {lab.ServerOnLinkAddress} (on-link){viaSlirp}:\n");
+            var six = lab.Ipv6 ? $", [{LabPlan.ServerAddress6}] (routed), [{LabPlan.ServerOnLinkAddress6}] (on-link)" : "";
+            b.Append(CultureInfo.InvariantCulture, $"  servers on {lab.ServerAddress} (routed), {lab.ServerOnLinkAddress} (on-link){six}{viaSlirp}:\n");
             foreach (var s in lab.Servers.OrderBy(s => s.Port))
             {
                 var health = s.Running ? s.Listening ? "listening" : "NOT LISTENING" : "NOT RUNNING";
@@ -76,6 +85,7 @@ public static class LabText
             w.WriteString("name", lab.Name);
             w.WriteString("state", lab.State.ToString().ToLowerInvariant());
             w.WriteBoolean("already_up", lab.AlreadyUp);
+            w.WriteBoolean("ipv6", lab.Ipv6);
             if (lab.CreatedAt is { } created)
             {
                 w.WriteString("created", created);
@@ -98,20 +108,20 @@ public static class LabText
             w.WriteEndArray();
 
             w.WriteStartObject("client");
-            Interface(w, "eth0", lab.ClientAddress, LabPlan.ClientMac, "router eth0");
-            Interface(w, "eth1", lab.ClientOnLinkAddress, LabPlan.ClientOnLinkMac, "server eth1");
+            Interface(w, "eth0", lab.ClientAddress, LabPlan.ClientMac, "router eth0", lab.Ipv6 ? LabPlan.ClientAddress6 : null);
+            Interface(w, "eth1", lab.ClientOnLinkAddress, LabPlan.ClientOnLinkMac, "server eth1", lab.Ipv6 ? LabPlan.ClientOnLinkAddress6 : null);
             w.WriteString("gateway", lab.RouterClientSideAddress.ToString());
             w.WriteEndObject();
 
             w.WriteStartObject("router");
-            Interface(w, "eth0", lab.RouterClientSideAddress, LabPlan.RouterClientSideMac, "client eth0");
-            Interface(w, "eth1", lab.RouterServerSideAddress, LabPlan.RouterServerSideMac, "server eth0");
+            Interface(w, "eth0", lab.RouterClientSideAddress, LabPlan.RouterClientSideMac, "client eth0", lab.Ipv6 ? LabPlan.RouterClientSideAddress6 : null);
+            Interface(w, "eth1", lab.RouterServerSideAddress, LabPlan.RouterServerSideMac, "server eth0", lab.Ipv6 ? LabPlan.RouterServerSideAddress6 : null);
             w.WriteBoolean("forwarding", true);
             w.WriteEndObject();
 
             w.WriteStartObject("server");
-            Interface(w, "eth0", lab.ServerAddress, LabPlan.ServerMac, "router eth1");
-            Interface(w, "eth1", lab.ServerOnLinkAddress, LabPlan.ServerOnLinkMac, "client eth1");
+            Interface(w, "eth0", lab.ServerAddress, LabPlan.ServerMac, "router eth1", lab.Ipv6 ? LabPlan.ServerAddress6 : null);
+            Interface(w, "eth1", lab.ServerOnLinkAddress, LabPlan.ServerOnLinkMac, "client eth1", lab.Ipv6 ? LabPlan.ServerOnLinkAddress6 : null);
             w.WriteString("gateway", lab.RouterServerSideAddress.ToString());
             w.WriteEndObject();
 
@@ -169,10 +179,15 @@ public static class LabText
         return Encoding.UTF8.GetString(stream.ToArray());
     }
 
-    private static void Interface(Utf8JsonWriter w, string name, System.Net.IPAddress address, string mac, string peer)
+    private static void Interface(Utf8JsonWriter w, string name, System.Net.IPAddress address, string mac, string peer, System.Net.IPAddress? address6)
     {
         w.WriteStartObject(name);
         w.WriteString("address", $"{address}/{LabPlan.PrefixLength}");
+        if (address6 is not null)
+        {
+            w.WriteString("address6", $"{address6}/{LabPlan.PrefixLength6}");
+        }
+
         w.WriteString("mac", mac);
         w.WriteString("peer", peer);
         w.WriteEndObject();

@@ -259,6 +259,7 @@ public static class LabTopology
             Slirp = slirp,
             ExistingNamespaces = present,
             CreatedAt = state?.Created,
+            Ipv6 = state?.Ipv6 ?? false,
         };
     }
 
@@ -378,6 +379,7 @@ public static class LabTopology
             Namespaces = [.. all],
             Addresses = addresses.ToDictionary(a => $"{a.Ns} {a.Dev}", a => a.Cidr),
             ServeCommand = [.. serve],
+            Ipv6 = options.Ipv6,
         };
         if (slirpProgram is not null)
         {
@@ -407,11 +409,14 @@ public static class LabTopology
 
         foreach (var ns in all)
         {
-            if (options.Ipv6)
+            if (options.Ipv6 && (ns == cli || ns == rtr || ns == srv))
             {
-                // Dual-stack: addresses usable at once (no duplicate address detection), no router advertisements taken.
+                // Dual-stack: addresses usable at once (no duplicate address detection), no router advertisements taken and
+                // no router solicitations sent, so captures hold little IPv6 chatter and nothing waits. The slirp client and
+                // the far router have no IPv6 plan: IPv6 stays off there.
                 Step("ip", "netns", "exec", ns, Shell.Resolve("sysctl"), "-qw", "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
-                    "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0");
+                    "net.ipv6.conf.all.accept_ra=0", "net.ipv6.conf.default.accept_ra=0",
+                    "net.ipv6.conf.all.router_solicitations=0", "net.ipv6.conf.default.router_solicitations=0");
             }
             else
             {

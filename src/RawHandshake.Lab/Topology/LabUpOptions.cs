@@ -20,10 +20,11 @@ public sealed record LabUpOptions
     public bool FarPath { get; init; }
 
     /// <summary>Whether the lab is dual-stack: IPv6 stays on in the client, router and server namespaces, each veth end gets
-    /// its address of 2001:db8::/32 beside the IPv4 one (<see cref="LabPlan.ServerAddress6"/> …), the router forwards
-    /// IPv6, and the servers listen on <c>::</c> for both families. Off by default: the standard lab's captures hold no
-    /// IPv6 chatter.</summary>
-    public bool Ipv6 { get; init; }
+    /// its address of 2001:db8::/32 beside the IPv4 one (<see cref="LabPlan.ServerAddress6"/> …, <c>nodad</c>), the router
+    /// forwards IPv6, and the servers listen on <c>::</c> for both families. On by default; no duplicate address
+    /// detection, router solicitations or router advertisements, so the IPv4 captures stay as they were. Off: IPv6 is
+    /// disabled in every namespace (<c>lab up --no-ipv6</c>).</summary>
+    public bool Ipv6 { get; init; } = true;
 
     /// <summary>The slirp4netns program: default <c>slirp4netns</c> from PATH or the system directories.</summary>
     public string SlirpCommand { get; init; } = "slirp4netns";

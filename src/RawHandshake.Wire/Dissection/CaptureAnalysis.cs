@@ -132,7 +132,7 @@ public sealed class CaptureAnalysis(bool conversationsFromStart = false)
     /// keys its ICMPv6 conversations) with its identifier and sequence number.</summary>
     private int? Echo6(Icmpv6Header icmp, in ParsedFrame p, int number)
     {
-        if (icmp.Type is not (Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply) || !p.TryGetAddresses(out var src, out var dst))
+        if (icmp.Type is not (Icmpv6Header.EchoRequest or Icmpv6Header.EchoReply) || !p.TryGetTransportAddresses(out var src, out var dst))
         {
             return null;
         }

@@ -40,7 +40,7 @@ public sealed class ConversationTracker
 
     public RelativeSeq Track(in ParsedFrame f, ReadOnlySpan<byte> frame)
     {
-        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
+        if (!f.TryGetTransportAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return default;
         }

@@ -68,7 +68,7 @@ public sealed class TcpAnalyzer
     /// </summary>
     public IReadOnlyList<string> Analyze(in ParsedFrame f, ReadOnlySpan<byte> frame, int number, DateTimeOffset? time = null)
     {
-        if (!f.TryGetAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
+        if (!f.TryGetTransportAddresses(out var src, out var dst) || f.Tcp is not { } tcp)
         {
             return [];
         }

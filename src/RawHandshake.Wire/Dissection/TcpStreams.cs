@@ -1,42 +1,23 @@
 using System.Globalization;
 using System.Text;
+using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
 namespace RawHandshake.Wire.Dissection;
-
-/// <summary>One end of a TCP conversation.</summary>
-public readonly record struct TcpEndpoint(IPv4Address Address, ushort Port)
-{
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Address}:{Port}");
-
-    /// <summary>Parses <c>198.18.0.1:80</c>.</summary>
-    public static bool TryParse(string text, out TcpEndpoint endpoint)
-    {
-        endpoint = default;
-        var colon = text.LastIndexOf(':');
-        if (colon < 0 || !IPv4Address.TryParse(text[..colon], out var ip) || !ushort.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-        {
-            return false;
-        }
-
-        endpoint = new TcpEndpoint(ip.Value, port);
-        return true;
-    }
-}
 
 /// <summary>
 /// One TCP conversation of a capture, as Wireshark's Conversations and Follow TCP Stream see it: endpoint A sent the
 /// first frame (Wireshark's Node 0), B is the other; counts per direction, analysis tags, and the payload of each
 /// direction in sequence order (retransmitted bytes once, out-of-order segments once the gap before them is filled).
 /// </summary>
-public sealed class TcpStream(int index, TcpEndpoint a, TcpEndpoint b, DateTimeOffset start)
+public sealed class TcpStream(int index, IpEndpoint a, IpEndpoint b, DateTimeOffset start)
 {
     private readonly Side[] sides = [new(), new()];
 
     public int Index { get; } = index;
-    public TcpEndpoint A { get; } = a;
-    public TcpEndpoint B { get; } = b;
+    public IpEndpoint A { get; } = a;
+    public IpEndpoint B { get; } = b;
     public DateTimeOffset Start { get; } = start;
     public DateTimeOffset End { get; private set; } = start;
 
@@ -128,22 +109,34 @@ public sealed class TcpStream(int index, TcpEndpoint a, TcpEndpoint b, DateTimeO
 /// </summary>
 public sealed class TcpStreams
 {
-    private readonly Dictionary<(TcpEndpoint, TcpEndpoint), TcpStream> open = [];
-    private readonly Dictionary<(TcpEndpoint, TcpEndpoint), SeqNum> synSeq = [];
+    private readonly Dictionary<(IpEndpoint, IpEndpoint), TcpStream> open = [];
+    private readonly Dictionary<(IpEndpoint, IpEndpoint), SeqNum> synSeq = [];
 
     public List<TcpStream> All { get; } = [];
 
-    /// <summary>Adds one analyzed frame; returns its stream, or null when it is not TCP over IPv4.</summary>
+    /// <summary>Adds one analyzed frame; returns its stream, or null when it carries no TCP segment (over IPv4 or IPv6;
+    /// a fragment counts in the frame that completes its datagram, as in tshark).</summary>
     public TcpStream? Add(AnalyzedFrame a, ReadOnlySpan<byte> frame, DateTimeOffset time)
     {
+        var capturedLength = frame.Length;
         var f = a.Parsed;
-        if (f.IPv4 is not { } ip || f.Tcp is not { } tcp)
+        if (a.Reassembled is { } whole)
+        {
+            f = whole.Parsed;
+            frame = whole.Bytes;
+        }
+        else if (f.IsFragment)
+        {
+            return null; // a part of a datagram (even the first, with the TCP header): it counts once whole
+        }
+
+        if (f.Tcp is not { } tcp || !f.TryGetTransportAddresses(out var source, out var destination))
         {
             return null;
         }
 
-        var src = new TcpEndpoint(ip.Source, tcp.SourcePort);
-        var dst = new TcpEndpoint(ip.Destination, tcp.DestinationPort);
+        var src = new IpEndpoint(source, tcp.SourcePort);
+        var dst = new IpEndpoint(destination, tcp.DestinationPort);
         var key = Key(src, dst);
         var newSyn = tcp.Has(TcpFlags.Syn) && !tcp.Has(TcpFlags.Ack);
         if (!open.TryGetValue(key, out var stream) || (newSyn && synSeq.TryGetValue((src, dst), out var isn) && isn != tcp.Seq))
@@ -159,15 +152,16 @@ public sealed class TcpStreams
             synSeq[(src, dst)] = tcp.Seq;
         }
 
-        stream.Add(src == stream.A, tcp, f.Payload(frame), a.Number, frame.Length, time, a.Tags);
+        stream.Add(src == stream.A, tcp, f.Payload(frame), a.Number, capturedLength, time, a.Tags);
         return stream;
     }
 
     /// <summary>The stream between two endpoints (either order), or null.</summary>
-    public TcpStream? Find(TcpEndpoint x, TcpEndpoint y) => All.LastOrDefault(s => (s.A == x && s.B == y) || (s.A == y && s.B == x));
+    public TcpStream? Find(IpEndpoint x, IpEndpoint y) => All.LastOrDefault(s => (s.A == x && s.B == y) || (s.A == y && s.B == x));
 
-    private static (TcpEndpoint, TcpEndpoint) Key(TcpEndpoint x, TcpEndpoint y) =>
-        x.Address.Value < y.Address.Value || (x.Address.Value == y.Address.Value && x.Port <= y.Port) ? (x, y) : (y, x);
+    /// <summary>The two ends in one order whichever sent the frame (any fixed order will do: family, address, port).</summary>
+    private static (IpEndpoint, IpEndpoint) Key(IpEndpoint x, IpEndpoint y) =>
+        (x.Address.Family, x.Address.High, x.Address.Low, x.Port).CompareTo((y.Address.Family, y.Address.High, y.Address.Low, y.Port)) <= 0 ? (x, y) : (y, x);
 
     /// <summary>Wireshark's "Follow TCP Stream" as <c>tshark -q -z follow,tcp,ascii|hex,N</c> prints it.</summary>
     public static string Follow(TcpStream s, bool hex)

@@ -283,6 +283,11 @@ public static class FrameParser
         }
 
         var seg = s[(at + hlen)..end];
+        if (ip.MoreFragments && !f.IpTruncated && HeaderGoesOn(ip.Protocol ?? 0, seg))
+        {
+            return; // a first fragment ending inside the transport header: the rest of it is in the next fragment
+        }
+
         var segAt = at + hlen;
         switch (ip.Protocol)
         {
@@ -375,6 +380,11 @@ public static class FrameParser
         }
 
         var seg = s[upper..end];
+        if (f.Ipv6Fragment is { More: true } && !f.IpTruncated && HeaderGoesOn(upperProtocol, seg))
+        {
+            return; // a first fragment ending inside the transport header (RFC 8200 §4.5 forbids it, tools make it)
+        }
+
         switch (upperProtocol)
         {
             case (byte)IpProtocol.Tcp:
@@ -454,6 +464,14 @@ public static class FrameParser
         var (sp, dp, seq) = QuotedTransport(proto, t);
         f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, proto, sp, dp, seq);
     }
+
+    /// <summary>Whether <paramref name="seg"/> ends inside the TCP, UDP, ICMP or ICMPv6 header it starts with.</summary>
+    private static bool HeaderGoesOn(byte protocol, ReadOnlySpan<byte> seg) => protocol switch
+    {
+        (byte)IpProtocol.Tcp => seg.Length < TcpHeader.MinLength || (seg[12] >> 4) * 4 > seg.Length,
+        (byte)IpProtocol.Udp or (byte)IpProtocol.Icmp or (byte)IpProtocol.Icmpv6 => seg.Length < 8,
+        _ => false,
+    };
 
     private static void ParseTcp(ReadOnlySpan<byte> seg, ref ParsedFrame f, int at)
     {

@@ -25,4 +25,24 @@ public static class ParsedFrameAddresses
         source = destination = default;
         return false;
     }
+
+    /// <summary>
+    /// The addresses the transport layer sees (its pseudo-header's): as <see cref="TryGetAddresses"/>, but an IPv6
+    /// destination is the final one of a routing header with segments left. tshark keys TCP conversations and streams
+    /// by these.
+    /// </summary>
+    public static bool TryGetTransportAddresses(this in ParsedFrame frame, out IpAddress source, out IpAddress destination)
+    {
+        if (!frame.TryGetAddresses(out source, out destination))
+        {
+            return false;
+        }
+
+        if (frame.IPv6 is not null)
+        {
+            destination = frame.Ipv6PseudoDestination;
+        }
+
+        return true;
+    }
 }

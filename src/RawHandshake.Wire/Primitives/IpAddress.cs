@@ -234,16 +234,39 @@ public readonly record struct IpEndpoint(IpAddress Address, ushort Port)
     }
 
     /// <summary>Parses <c>ADDRESS:PORT</c> (IPv6 in brackets).</summary>
-    public static bool TryParse(string? text, out IpEndpoint endpoint)
+    public static bool TryParse(string? text, out IpEndpoint endpoint) => TryParse(text, out endpoint, out _);
+
+    /// <summary>Parses <c>ADDRESS:PORT</c> (IPv6 in brackets); <paramref name="error"/> says what is wrong with the text
+    /// (to follow <c>'TEXT' </c> in a message).</summary>
+    public static bool TryParse(string? text, out IpEndpoint endpoint, [NotNullWhen(false)] out string? error)
     {
         endpoint = default;
-        if (text is null || !TrySplit(text, out var host, out var portText) ||
-            !ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ||
-            !IpAddress.TryParse(host, out var address) || (address.IsV6 && !text.TrimStart().StartsWith('[')))
+        var t = text?.Trim() ?? "";
+        if (!t.StartsWith('[') && t.Count(c => c == ':') > 1)
         {
+            error = "is IPv6 without brackets: write [ADDRESS]:PORT, e.g. [2001:db8::10]:20000";
             return false;
         }
 
+        if (!TrySplit(t, out var host, out var portText) || host.Length == 0)
+        {
+            error = "should be ADDRESS:PORT, e.g. 198.18.2.10:20000 or [2001:db8::10]:20000";
+            return false;
+        }
+
+        if (!ushort.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+        {
+            error = $"has port '{portText}', not a number from 0 to 65535";
+            return false;
+        }
+
+        if (!IpAddress.TryParse(host, out var address))
+        {
+            error = $"has '{host}', not an IPv4 or IPv6 address";
+            return false;
+        }
+
+        error = null;
         endpoint = new IpEndpoint(address, port);
         return true;
     }

@@ -28,6 +28,13 @@ public sealed class LabOptionsTests
     }
 
     [Fact]
+    public void Ipv6_and_no_ipv6_together_are_one_exact_line()
+    {
+        var e = Should.Throw<UsageException>(() => Run(new LabOptions { Action = LabAction.Up, Name = Names.Unique(), Ipv6 = true, NoIpv6 = true }));
+        e.Message.ShouldBe("--ipv6 and --no-ipv6: give one or the other (the lab is dual-stack by default)");
+    }
+
+    [Fact]
     public void Status_of_a_lab_that_does_not_exist_is_down_and_exits_1()
     {
         var name = Names.Unique();

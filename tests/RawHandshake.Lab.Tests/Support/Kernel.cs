@@ -12,7 +12,7 @@ internal static class Kernel
 
     public static async Task<Socket> ConnectAsync(IPEndPoint to, string? ns = null)
     {
-        var socket = ns is null ? new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) : LabNetns.CreateSocket(ns);
+        var socket = ns is null ? new Socket(to.AddressFamily, SocketType.Stream, ProtocolType.Tcp) : LabNetns.CreateSocket(ns, to.AddressFamily);
         try
         {
             socket.NoDelay = true;

@@ -51,6 +51,27 @@ public sealed class LabEndToEndTests(SharedLab lab)
         reset.ShouldBeFalse();
     }
 
+    [Theory]
+    [InlineData("2001:db8:2::10", "2001:db8::1")]
+    [InlineData("2001:db8:1::10", "2001:db8:1::1")]
+    public async Task The_lab_is_dual_stack_echo_answers_over_IPv6_through_the_router_and_on_link(string address, string from)
+    {
+        Info.Ipv6.ShouldBeTrue();
+        using var client = await Kernel.ConnectAsync(new IPEndPoint(IPAddress.Parse(address), LabPorts.Echo), Info.ClientNamespace);
+        ((IPEndPoint)client.LocalEndPoint!).Address.ShouldBe(IPAddress.Parse(from));
+        await Kernel.SendAsync(client, "v6");
+        (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("v6");
+
+        // Quiet IPv6: no duplicate address detection (addresses usable at once), no router solicitations.
+        Run("ip", "-n", Info.ClientNamespace, "-6", "addr", "show", "dev", "eth0").ShouldContain("inet6 2001:db8::1/64 scope global nodad");
+        Run("ip", "netns", "exec", Info.ClientNamespace, Shell.Resolve("sysctl"), "-n", "net.ipv6.conf.eth0.router_solicitations").Trim().ShouldBe("0");
+        Run("ip", "netns", "exec", Info.ClientNamespace, Shell.Resolve("sysctl"), "-n", "net.ipv6.conf.eth0.accept_ra").Trim().ShouldBe("0");
+        LabText.Describe(Info).ShouldContain("  ipv6    client eth0 2001:db8::1/64 (default via 2001:db8::fe)   eth1 2001:db8:1::1/64\n");
+        using var json = System.Text.Json.JsonDocument.Parse(LabText.ToJson(Info));
+        json.RootElement.GetProperty("ipv6").GetBoolean().ShouldBeTrue();
+        json.RootElement.GetProperty("server").GetProperty("eth0").GetProperty("address6").GetString().ShouldBe("2001:db8:2::10/64");
+    }
+
     [Fact]
     public async Task Echo_and_http_answer_through_slirp()
     {

@@ -49,6 +49,32 @@ public sealed class LabLifecycleTests
     }
 
     [Fact]
+    public async Task Without_ipv6_the_lab_is_IPv4_only()
+    {
+        var name = Names.Unique();
+        try
+        {
+            var lab = LabTopology.Up(name, EchoOnly with { Ipv6 = false, Slirp = false });
+            lab.Ipv6.ShouldBeFalse();
+            LabTopology.Status(name).Ipv6.ShouldBeFalse("the state file says so");
+            LabText.Describe(lab).ShouldNotContain("ipv6");
+            LabText.Describe(lab).ShouldNotContain("2001:db8");
+            foreach (var ns in new[] { lab.ClientNamespace, lab.RouterNamespace, lab.ServerNamespace })
+            {
+                Shell.Run("test", ["ip", "-n", ns, "-6", "addr"]).Out.Trim().ShouldBeEmpty($"no IPv6 in {ns}");
+            }
+
+            using var client = await Kernel.ConnectAsync(lab.Routed(LabPorts.Echo), lab.ClientNamespace);
+            await Kernel.SendAsync(client, "AB");
+            (await Kernel.ReadExactlyAsync(client, 2)).ShouldBe("AB");
+        }
+        finally
+        {
+            LabTopology.Down(name);
+        }
+    }
+
+    [Fact]
     public void A_broken_lab_shows_as_broken_and_up_recreates_it()
     {
         var name = Names.Unique();

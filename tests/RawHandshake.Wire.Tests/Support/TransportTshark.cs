@@ -65,6 +65,15 @@ internal static class TransportTshark
         return stdout;
     }
 
+    /// <summary>tshark's TCP conversation table (<c>-q -z conv,tcp</c>): one row per conversation, the lines between its
+    /// header and the closing rule.</summary>
+    public static string[] Conversations(string path)
+    {
+        var (code, stdout, stderr) = Run(Home.Value, "-n", "-r", path, "-q", "-z", "conv,tcp");
+        code.ShouldBe(0, stderr);
+        return [.. stdout.Split('\n').Where(l => l.Contains(" <-> ", StringComparison.Ordinal))];
+    }
+
     private static string CreateHome()
     {
         File.Exists(Tshark).ShouldBeTrue("tshark not installed (expected /usr/bin/tshark; apt-get install tshark)");
