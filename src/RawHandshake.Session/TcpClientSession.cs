@@ -681,7 +681,7 @@ public sealed class TcpClientSession
                     output.Raise(new PeerRetransmission(seg.Seq, seg.Payload.Length));
                 }
 
-                if (State == TcpState.TimeWait && seg.Has(TcpFlags.Fin) && FinCrossedOurAck(seg, now, output))
+                if (State == TcpState.TimeWait && CrossedOurAck(seg, now, output))
                 {
                     return;
                 }
@@ -818,7 +818,7 @@ public sealed class TcpClientSession
                 Finish(output, "our FIN acknowledged in LAST-ACK", TcpState.Closed);
                 return;
             case TcpState.TimeWait:
-                if (seg.Has(TcpFlags.Fin) && !FinCrossedOurAck(seg, now, output))
+                if (seg.Has(TcpFlags.Fin) && !CrossedOurAck(seg, now, output))
                 {
                     SendAck(now, output, SegmentKind.DuplicateAck); // the server did not get our last ACK
                     finAckedAt = now;
@@ -958,15 +958,16 @@ public sealed class TcpClientSession
     }
 
     /// <summary>
-    /// TIME-WAIT, the server's FIN again: RFC 9293 says acknowledge it, since our ACK may have been lost. But when the FIN
-    /// reached us (its capture stamp) before our ACK of it went out, or within one round trip after, the server sent it
-    /// before our ACK arrived: our ACK answers it, and closes the server's socket. A second ACK would then meet no socket,
-    /// and a Linux listener that has recently sent SYN cookies takes an ACK whose numbers are both one past the
-    /// handshake's as a valid cookie and opens a connection nobody will ever close. Such a FIN is not answered (nor
-    /// does it restart TIME-WAIT); one sent because our ACK was lost comes a retransmission timeout later (at least
-    /// 200 ms on Linux, 1 s by RFC 6298) and is answered.
+    /// TIME-WAIT, an old segment of the server (its FIN again, or an ACK the network reordered behind its FIN): RFC 9293
+    /// says acknowledge it, since our ACK of the FIN may have been lost. But when it reached us (its capture stamp) before
+    /// our ACK of the FIN went out, or within one round trip after, the server sent it before our ACK arrived: our ACK
+    /// answers it, and closes the server's socket. A second ACK would then meet no socket, and a Linux listener that has
+    /// recently sent SYN cookies takes an ACK whose numbers are both one past the handshake's as a valid cookie and opens
+    /// a connection nobody will ever close. Such a segment is not answered (nor does it restart TIME-WAIT); a FIN sent
+    /// again because our ACK was lost comes a retransmission timeout later (at least 200 ms on Linux, 1 s by RFC 6298)
+    /// and is answered.
     /// </summary>
-    private bool FinCrossedOurAck(in TcpSegment seg, TimeSpan now, ISessionOutput output)
+    private bool CrossedOurAck(in TcpSegment seg, TimeSpan now, ISessionOutput output)
     {
         if (finAckedAt is not { } acked)
         {
@@ -982,9 +983,10 @@ public sealed class TcpClientSession
         }
 
         var lead = acked - arrived;
+        var what = seg.Has(TcpFlags.Fin) ? "the server's FIN again" : $"an old segment of the server (Seq={seg.Seq.RelativeTo(irs)}, behind its FIN)";
         output.Raise(new SessionNote(lead >= TimeSpan.Zero
-            ? $"the server's FIN again, {lead.TotalMilliseconds:0.#} ms before our ACK of it went out: that ACK answers it (not acknowledged twice)"
-            : $"the server's FIN again, {(-lead).TotalMilliseconds:0.#} ms after our ACK of it went out (within a round trip: they crossed): that ACK answers it (not acknowledged twice)"));
+            ? $"{what}, {lead.TotalMilliseconds:0.#} ms before our ACK of the FIN went out: that ACK answers it (not acknowledged twice)"
+            : $"{what}, {(-lead).TotalMilliseconds:0.#} ms after our ACK of the FIN went out (within a round trip: they crossed): that ACK answers it (not acknowledged twice)"));
         return true;
     }
 

@@ -93,6 +93,29 @@ public class AcceptQueueTests
     }
 
     [Fact]
+    public void An_ack_reordered_behind_the_servers_fin_is_not_answered_in_time_wait()
+    {
+        // The server ACKs our FIN at once (softirq) and sends its FIN from its close() on the other CPU: the router's two
+        // queues can swap them. The FIN (which acknowledges ours too) takes us to TIME-WAIT; the old ACK then falls below
+        // RCV.NXT. Answering it would reach a server whose socket our ACK has just closed.
+        var lab = new Lab(configure: LinuxMinRto);
+        lab.Connect();
+        lab.Advance(Ms(1));
+        lab.Deliver(lab.Server.SynAck());
+        lab.Close();
+        lab.Take();
+        lab.Advance(Ms(1));
+        lab.Deliver(lab.Server.Raw(TcpFlags.Fin | TcpFlags.Ack, lab.S(1), lab.C(2)));
+        lab.ExpectOne(TcpFlags.Ack, lab.C(2), lab.S(2), 64240);
+        lab.ExpectState(TcpState.TimeWait);
+        lab.Events();
+
+        lab.Deliver(lab.Server.Raw(TcpFlags.Ack, lab.S(1), lab.C(2)));
+        lab.ExpectNothing("the ACK the server sent before its FIN: our ACK of the FIN answers both");
+        Single<SessionNote>(lab.Events()).Text.ShouldStartWith("an old segment of the server (Seq=1, behind its FIN)");
+    }
+
+    [Fact]
     public void A_fin_again_a_retransmission_timeout_after_our_ack_means_it_was_lost_and_is_acknowledged()
     {
         var lab = new Lab(configure: LinuxMinRto);
