@@ -29,6 +29,20 @@ public class AcceptQueueTests
     }
 
     [Fact]
+    public void The_handshake_is_timed_at_the_syn_acks_arrival_not_when_a_busy_process_got_to_it()
+    {
+        var lab = new Lab(configure: LinuxMinRto);
+        lab.Connect();
+        lab.Take();
+        lab.Advance(Ms(360)); // the SYN-ACK came after 0.1 ms; the process was scheduled 360 ms later
+        lab.Deliver(lab.Server.SynAck() with { ArrivedAt = Ms(0.1) });
+        lab.Take();
+        lab.Close();
+        lab.Take();
+        lab.ExpectDeadline(lab.Now + Ms(200), "the path's 0.1 ms, not 360 ms (which would give SRTT + 4·RTTVAR = 1,080 ms)");
+    }
+
+    [Fact]
     public void Without_timestamps_a_syn_sent_again_gives_no_sample_and_the_initial_rto_stays()
     {
         var lab = new Lab(configure: LinuxMinRto);
