@@ -555,7 +555,7 @@ public sealed class TcpEngine
                 }
 
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
-                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame) };
+                var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame), ArrivedAt = ArrivedAt(wall) };
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
                 Touch(flow);
@@ -622,6 +622,19 @@ public sealed class TcpEngine
         }
 
         Observer?.Invoke(frame, wall, f);
+    }
+
+    /// <summary>The longest a frame is taken to have waited in the capture ring before the loop got to it; a stamp older
+    /// than this (or in the future) does not fit the clock and is not used.</summary>
+    private static readonly TimeSpan MaxQueued = TimeSpan.FromSeconds(10);
+
+    /// <summary>When a frame stamped <paramref name="wall"/> reached the host, on the engine's clock: under load the loop
+    /// may get to it long after (the session judges a FIN that crossed our ACK by it). Null when the stamp does not fit.</summary>
+    private TimeSpan? ArrivedAt(DateTimeOffset wall)
+    {
+        var now = Clock.Now;
+        var waited = Clock.Wall - wall;
+        return waited >= TimeSpan.Zero && waited <= MaxQueued ? now - waited : null;
     }
 
     /// <summary>Receives for <paramref name="duration"/> (or until <paramref name="until"/> says so, or a stop), without flows or timers.</summary>

@@ -66,6 +66,10 @@ internal static class Nft
             RedirectStandardError = stderr,
         };
         psi.Environment["LC_ALL"] = "C";
+
+        // nft -i keeps a command history in $HOME/.nft.history, read at start and rewritten at exit: not with our
+        // commands in root's file, and not at that cost (a home that does not exist: nothing is read or written).
+        psi.Environment["HOME"] = "/nonexistent";
         foreach (var a in args)
         {
             psi.ArgumentList.Add(a);

@@ -160,8 +160,12 @@ public sealed class NftGuard : IDisposable
     public static NftGuard Install(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>
         Install([new GuardedFlow(local, localPort, remote, remotePort)]);
 
-    /// <summary>Installs the table with these flows, in the calling thread's network namespace.</summary>
-    public static NftGuard Install(IReadOnlyCollection<GuardedFlow> flows)
+    /// <summary>
+    /// Installs the table with these flows, in the calling thread's network namespace, in one batch. With
+    /// <paramref name="removeStale"/> the same nft process first lists the namespace's tables and afterwards deletes those
+    /// <see cref="RemoveStale"/> would (tables of dead processes): one nft process and, with no stale table, one round trip.
+    /// </summary>
+    public static NftGuard Install(IReadOnlyCollection<GuardedFlow> flows, bool removeStale = false)
     {
         ArgumentNullException.ThrowIfNull(flows);
         if (!Available(out var why))
@@ -186,10 +190,13 @@ public sealed class NftGuard : IDisposable
 
         // Registered before the table exists, so an exit signal arriving meanwhile still removes it.
         Register(guard);
+        // One batch: the listing first (it shows the tables before ours was made), the table, then the flows' elements.
+        var fresh = flows.Distinct().ToList();
+        IEnumerable<string> batch = [.. removeStale ? ["list tables"] : Array.Empty<string>(), TableCommand(name), .. ByFamily("add", name, fresh, f => f.Local, FlowSetOf, f => f.Element)];
         NftResult result;
         try
         {
-            result = shell.Run([TableCommand(name)], SyncCommand(name));
+            result = shell.Run(batch, SyncCommand(name));
         }
         catch (LinkException)
         {
@@ -199,18 +206,66 @@ public sealed class NftGuard : IDisposable
 
         if (!result.Ok)
         {
-            guard.Abandon();
-            throw new LinkException(result.StdErr.Contains("File exists", StringComparison.Ordinal)
-                ? $"nft table {Family} {name} already exists in this network namespace (one guard per process and namespace: use AddFlows)"
-                : Failure("installing the RST guard", result));
+            if (result.StdErr.Contains("File exists", StringComparison.Ordinal))
+            {
+                guard.Abandon(); // the table is another guard's of this process: not ours to delete
+                throw new LinkException($"nft table {Family} {name} already exists in this network namespace (one guard per process and namespace: use AddFlows)");
+            }
+
+            guard.Dispose(); // a line after the table's failed: the table goes (a table never made counts as removed)
+            throw new LinkException(Failure("installing the RST guard", result));
         }
 
-        if (flows.Count > 0)
+        guard.flows.UnionWith(fresh);
+        try
         {
-            guard.AddFlows(flows);
+            if (removeStale)
+            {
+                guard.DeleteStale(ParseTableList(result.StdOut));
+            }
+        }
+        catch
+        {
+            guard.Dispose();
+            throw;
         }
 
         return guard;
+    }
+
+    /// <summary>Deletes, through this guard's nft, the tables of <paramref name="tables"/> that <see cref="IsStale"/> says are stale.</summary>
+    private void DeleteStale(IEnumerable<(string Family, string Name)> tables)
+    {
+        var stale = tables.Where(t => IsStale(t.Name)).Select(t => $"delete table {t.Family} {t.Name}").ToList();
+        if (stale.Count == 0)
+        {
+            return;
+        }
+
+        // One transaction per line: a table another process removed meanwhile fails alone, and is no failure here.
+        var result = shell.Run(stale, SyncCommand(TableName));
+        var errors = result.StdErr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
+        if (!result.Ok && !errors.All(l => l.Contains("No such file or directory", StringComparison.Ordinal)))
+        {
+            throw new LinkException(Failure("removing stale nft tables", result));
+        }
+    }
+
+    /// <summary>(family, name) of each table in plain <c>list tables</c> output (<c>table inet NAME</c>, one a line; a
+    /// listing's <c>table inet NAME {</c> lines are not tables of the list).</summary>
+    internal static IReadOnlyList<(string Family, string Name)> ParseTableList(string text)
+    {
+        var tables = new List<(string, string)>();
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (parts is ["table", var family, var name])
+            {
+                tables.Add((family, name));
+            }
+        }
+
+        return tables;
     }
 
     public void AddFlow(IpAddress local, ushort localPort, IpAddress remote, ushort remotePort) =>

@@ -62,7 +62,8 @@ internal sealed class NftShell : IDisposable
 
     /// <summary>
     /// Writes <paramref name="commands"/> (one line each) and then <paramref name="sync"/>, and waits until the sync
-    /// command's listing has come back. Errors of the batch come back as a failed <see cref="NftResult"/>.
+    /// command's listing has come back. Errors of the batch come back as a failed <see cref="NftResult"/>; what the
+    /// commands listed (e.g. <c>list tables</c>), with the sync command's listing at its end, as its output.
     /// </summary>
     /// <exception cref="LinkException">nft is gone, or did not answer within <paramref name="timeout"/> (it is then ended).</exception>
     public NftResult Run(IEnumerable<string> commands, string sync, TimeSpan? timeout = null)
@@ -86,6 +87,7 @@ internal sealed class NftShell : IDisposable
             input.Append(sync).Append('\n');
             Write(input.ToString());
             var errors = new StringBuilder();
+            var output = new StringBuilder();
             var inError = false;
             var limit = timeout ?? Nft.DefaultTimeout;
             var watch = Stopwatch.StartNew();
@@ -119,13 +121,10 @@ internal sealed class NftShell : IDisposable
 
                 if (line == "}")
                 {
-                    return new NftResult(errors.Length == 0 ? 0 : 1, string.Empty, errors.ToString());
+                    return new NftResult(errors.Length == 0 ? 0 : 1, output.ToString(), errors.ToString());
                 }
 
-                if (inError)
-                {
-                    errors.Append(line).Append('\n');
-                }
+                (inError ? errors : output).Append(line).Append('\n');
             }
         }
     }

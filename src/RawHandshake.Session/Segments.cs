@@ -20,6 +20,10 @@ public readonly ref struct TcpSegment
     /// <summary>The option bytes as received (for SACK blocks); empty when the caller has none.</summary>
     public ReadOnlySpan<byte> OptionBytes { get; init; }
 
+    /// <summary>When the segment reached the host, on the session's clock (the capture's stamp), if the caller knows;
+    /// it may be well before the session is handed it when the process waited to be scheduled.</summary>
+    public TimeSpan? ArrivedAt { get; init; }
+
     public TcpFlags Flags => Header.Flags;
     public SeqNum Seq => Header.Seq;
     public SeqNum Ack => Header.Ack;

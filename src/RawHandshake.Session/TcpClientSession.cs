@@ -72,6 +72,7 @@ public sealed class TcpClientSession
     private uint? lastOutOfOrderKey;
     private TimeSpan synSentAt;
     private bool synRetransmitted;
+    private TimeSpan? finAckedAt;      // when our ACK of the server's FIN went out
     private bool done;
 
     public TcpClientSession(SessionConfig config)
@@ -685,9 +686,15 @@ public sealed class TcpClientSession
                     output.Raise(new PeerRetransmission(seg.Seq, seg.Payload.Length));
                 }
 
+                if (State == TcpState.TimeWait && CrossedOurAck(seg, now, output))
+                {
+                    return;
+                }
+
                 SendAck(now, output, SegmentKind.DuplicateAck);
                 if (State == TcpState.TimeWait && seg.Has(TcpFlags.Fin))
                 {
+                    finAckedAt = now;
                     timeWaitDeadline = now + config.TimeWait; // the server did not get our last ACK: 2·MSL starts over
                 }
             }
@@ -816,9 +823,10 @@ public sealed class TcpClientSession
                 Finish(output, "our FIN acknowledged in LAST-ACK", TcpState.Closed);
                 return;
             case TcpState.TimeWait:
-                if (seg.Has(TcpFlags.Fin))
+                if (seg.Has(TcpFlags.Fin) && !CrossedOurAck(seg, now, output))
                 {
                     SendAck(now, output, SegmentKind.DuplicateAck); // the server did not get our last ACK
+                    finAckedAt = now;
                     timeWaitDeadline = now + config.TimeWait;
                 }
 
@@ -921,13 +929,81 @@ public sealed class TcpClientSession
         sndWl2 = seg.Ack;
         rtxDeadline = null;
         rtxCount = 0;
-        rtt.ResetBackoff();
+        if (HandshakeRtt(seg, now) is { } sample)
+        {
+            rtt.Sample(sample);
+        }
+        else
+        {
+            rtt.ResetBackoff();
+        }
+
         cc = new CongestionControl(SegmentPayloadLimit(now));
         Move(TcpState.Established, output, "SYN-ACK received");
         SendAck(now, output, SegmentKind.Normal);
         output.Raise(new HandshakeCompleted(synRetransmitted ? null : now - synSentAt, peerMss, peerWs, sackOn, tsOn, sndWnd));
         Pump(now, output);
     }
+
+    /// <summary>
+    /// The first RTT measurement, from the handshake (RFC 6298 §2.2, as Linux takes it in tcp_synack_rtt_meas): the
+    /// timestamp our SYN carried, echoed in the SYN-ACK, measures the SYN that was answered even after retransmissions;
+    /// without timestamps only a SYN sent once is measured (Karn). With it the FIN and data that follow are timed on the
+    /// path's RTT (at least <see cref="SessionConfig.MinRto"/>) instead of the initial 1 s.
+    /// </summary>
+    private TimeSpan? HandshakeRtt(in TcpSegment synAck, TimeSpan now)
+    {
+        if (tsOn && synAck.Options.TsEcr is { } ecr && ecr != 0)
+        {
+            var ms = unchecked((int)(TsVal(Arrival(synAck, now)) - ecr));
+            return ms is >= 0 and < 600_000 ? TimeSpan.FromMilliseconds(ms) : null;
+        }
+
+        return synRetransmitted ? null : Arrival(synAck, now) - synSentAt;
+    }
+
+    /// <summary>
+    /// TIME-WAIT, an old segment of the server (its FIN again, or an ACK the network reordered behind its FIN): RFC 9293
+    /// says acknowledge it, since our ACK of the FIN may have been lost. But when it reached us (its capture stamp) before
+    /// our ACK of the FIN went out, or within one round trip after, the server sent it before our ACK arrived: our ACK
+    /// answers it, and closes the server's socket. A second ACK would then meet no socket, and a Linux listener that has
+    /// recently sent SYN cookies takes an ACK whose numbers are both one past the handshake's as a valid cookie and opens
+    /// a connection nobody will ever close. Such a segment is not answered (nor does it restart TIME-WAIT); a FIN sent
+    /// again because our ACK was lost comes a retransmission timeout later (at least 200 ms on Linux, 1 s by RFC 6298)
+    /// and is answered.
+    /// </summary>
+    private bool CrossedOurAck(in TcpSegment seg, TimeSpan now, ISessionOutput output)
+    {
+        if (finAckedAt is not { } acked)
+        {
+            return false;
+        }
+
+        var arrived = Arrival(seg, now);
+        var roundTrip = rtt.Srtt is { } srtt ? srtt + (rtt.RttVar * 4) : TimeSpan.Zero;
+        var window = Clamp(roundTrip, CrossingMin, config.MinRto / 2);
+        if (arrived - acked >= window)
+        {
+            return false;
+        }
+
+        var lead = acked - arrived;
+        var what = seg.Has(TcpFlags.Fin) ? "the server's FIN again" : $"an old segment of the server (Seq={seg.Seq.RelativeTo(irs)}, behind its FIN)";
+        output.Raise(new SessionNote(lead >= TimeSpan.Zero
+            ? $"{what}, {lead.TotalMilliseconds:0.#} ms before our ACK of the FIN went out: that ACK answers it (not acknowledged twice)"
+            : $"{what}, {(-lead).TotalMilliseconds:0.#} ms after our ACK of the FIN went out (within a round trip: they crossed): that ACK answers it (not acknowledged twice)"));
+        return true;
+    }
+
+    /// <summary>
+    /// When a segment reached the host (its capture stamp), else now. RTT samples are taken at it, as Linux takes them
+    /// when its softirq handles the frame: a process that waited to be scheduled would otherwise count its own wait as the
+    /// path's round trip (360 ms seen under load where the wire took 0.1 ms), and time the FIN that follows on 1 s.
+    /// </summary>
+    private static TimeSpan Arrival(in TcpSegment seg, TimeSpan now) => seg.ArrivedAt is { } at && at <= now ? at : now;
+
+    /// <summary>The least time after our ACK of the server's FIN within which its FIN again is taken to have crossed it.</summary>
+    private static readonly TimeSpan CrossingMin = TimeSpan.FromMilliseconds(10);
 
     /// <summary>
     /// An acceptable ACK: RTT sample (timestamps, or the timed segment — Karn's rule), SND.UNA, the SACK scoreboard,
@@ -956,12 +1032,12 @@ public sealed class TcpClientSession
             TimeSpan? sample = null;
             if (tsOn && seg.Options.TsEcr is { } ecr && ecr != 0)
             {
-                var ms = unchecked((int)(TsVal(now) - ecr));
+                var ms = unchecked((int)(TsVal(Arrival(seg, now)) - ecr));
                 sample = ms is >= 0 and < 600_000 ? TimeSpan.FromMilliseconds(ms) : null;
             }
             else if (timed is { } t && seg.Ack >= t.End)
             {
-                sample = now - t.At;
+                sample = Arrival(seg, now) - t.At;
             }
 
             if (timed is { } tt && seg.Ack >= tt.End)
@@ -1173,6 +1249,7 @@ public sealed class TcpClientSession
         rcvNxt = fin + 1;
         output.Raise(new PeerFinReceived(fin));
         SendAck(now, output, SegmentKind.Normal);
+        finAckedAt = now;
         switch (State)
         {
             case TcpState.Established or TcpState.SynReceived:
@@ -1512,6 +1589,8 @@ public sealed class TcpClientSession
             Array.Resize(ref buffer, Math.Max(needed, buffer.Length * 2));
         }
     }
+
+    private static TimeSpan Clamp(TimeSpan t, TimeSpan lo, TimeSpan hi) => t < lo ? lo : t > hi ? (hi > lo ? hi : lo) : t;
 
     private static TimeSpan? Min(TimeSpan? a, TimeSpan? b) => a is null ? b : b is null ? a : a < b ? a : b;
 }

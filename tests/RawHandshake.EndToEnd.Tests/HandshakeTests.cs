@@ -159,6 +159,33 @@ public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
         Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
     }
 
+    /// <summary>The guard's table is made while the capture opens and the next hop is found, and the stale tables of dead
+    /// processes go through the same nft first: with many of them to remove, the set-up outlasts the ARP exchange, and the
+    /// session still completes unreset (the SYN waits for the table), with every stale table gone and ours removed.</summary>
+    [Fact]
+    public void NftGuardMadeWhileTheRunStartsIsInPlaceBeforeTheSynAndStaleTablesGo()
+    {
+        var stale = Enumerable.Range(1, 150).Select(i => $"rawhandshake_{999_990_000 + i}_1").ToList();
+        Sh.InNs(lab.Client, "nft", string.Join("; ", stale.Select(t => $"add table inet {t}")));
+        try
+        {
+            var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", "nft", "--data", "AB", "--expect-echo");
+            r.Code.ShouldBe(0, r.ToString());
+            r.Out.ShouldContain("guard nft");
+            r.Out.ShouldNotContain("[sent by our own kernel");
+            r.Out.ShouldContain("received  \"AB\"");
+            Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
+        }
+        finally
+        {
+            var left = Sh.InNs(lab.Client, "nft", "list", "tables");
+            foreach (var t in stale.Where(t => left.Contains(t, StringComparison.Ordinal)))
+            {
+                Sh.InNs(lab.Client, "nft", "delete", "table", "inet", t);
+            }
+        }
+    }
+
     [Fact]
     public void WithoutGuardTheKernelInterferenceIsNamed()
     {

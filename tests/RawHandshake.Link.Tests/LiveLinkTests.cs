@@ -124,6 +124,40 @@ public class LiveLinkTests
         });
     }
 
+    [Theory]
+    [InlineData(LiveLink.DefaultSnapLength, 60)]
+    [InlineData(64240 + CaptureRing.MaxHeaders, 60)] // a handshake's: the slots of the default window
+    [InlineData(2048, 1000)] // craft --send at a high rate
+    public void The_ring_costs_the_memory_CaptureRing_says(int snap, int frames)
+    {
+        using var net = TestNetwork.Create();
+        var ring = CaptureRing.ForFrames(frames, snap);
+        using var link = net.InA(() => LiveLink.Open(net.IfA, null, snap, ringBytes: ring));
+
+        // The ring is the one mapping of the handle's socket (other tests' handles have their own).
+        var socket = new FileInfo($"/proc/self/fd/{link.SelectableFd}").LinkTarget;
+        socket.ShouldNotBeNull();
+        socket.ShouldStartWith("socket:[");
+        long? size = null;
+        var inMapping = false;
+        foreach (var line in File.ReadLines("/proc/self/smaps"))
+        {
+            var first = line.Split(' ')[0];
+            if (first.Contains('-', StringComparison.Ordinal) && first.All(c => c == '-' || char.IsAsciiHexDigit(c)))
+            {
+                // a mapping's first line: start-end perms offset dev inode path
+                inMapping = line.EndsWith(socket, StringComparison.Ordinal);
+            }
+
+            if (inMapping && line.StartsWith("Size:", StringComparison.Ordinal))
+            {
+                size = (size ?? 0) + (long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024);
+            }
+        }
+
+        size.ShouldBe(CaptureRing.MemoryBytes(ring, snap), $"ring {ring} bytes asked with snap length {snap}");
+    }
+
     [Fact]
     public void Frames_larger_than_the_MTU_from_GSO_on_veth_are_captured_whole()
     {

@@ -209,8 +209,18 @@ public class NftGuardTests
     }
 
     [Fact]
+    public void A_plain_table_list_gives_each_table_and_not_a_listings_opening_line()
+    {
+        NftGuard.ParseTableList("table inet rawhandshake_1_2\ntable ip filter\ntable inet rawhandshake_3_4 {\n\tchain sync {\n\t}\n}\n")
+            .ShouldBe([("inet", "rawhandshake_1_2"), ("ip", "filter")]);
+        NftGuard.ParseTableList(string.Empty).ShouldBeEmpty();
+    }
+
+    [Theory]
     [Trait("Category", "Live")]
-    public void RemoveStale_deletes_tables_of_dead_or_reused_processes_and_nothing_else()
+    [InlineData(false)]
+    [InlineData(true)]
+    public void RemoveStale_deletes_tables_of_dead_or_reused_processes_and_nothing_else(bool throughTheGuardsOwnNft)
     {
         using var net = TestNetwork.Create();
         var self = Environment.ProcessId;
@@ -227,14 +237,33 @@ public class NftGuardTests
             $"rawhandshake_{deadPid}_{deadStart}", // exited
             $"rawhandshake_{self}_{selfStart + 1}", // PID reused by a process that started later
         ];
-        string[] kept = [$"rawhandshake_{self}_{selfStart}", $"rawhandshake_1_{StartTimeOf(1)}", "rawhandshake_other", "filter"];
+        // This process's own table: made beforehand, or (through the guard's nft) the guard's own.
+        string[] kept = [.. throughTheGuardsOwnNft ? [] : new[] { $"rawhandshake_{self}_{selfStart}" }, $"rawhandshake_1_{StartTimeOf(1)}", "rawhandshake_other", "filter"];
         var script = string.Join("; ", stale.Concat(kept).Select(t => $"add table inet {t}")) + "; add table ip rawhandshake_99999998_5";
         TestNetwork.Exec(net.NsA, "nft", script);
 
-        net.InA(NftGuard.RemoveStale).ShouldBe(4);
+        NftGuard? guard = null;
+        try
+        {
+            if (throughTheGuardsOwnNft)
+            {
+                // What a live run does: the table and the stale tables' removal through one nft process.
+                guard = net.InA(() => NftGuard.Install([], removeStale: true));
+                guard.TableName.ShouldBe($"rawhandshake_{self}_{selfStart}");
+                kept = [.. kept, guard.TableName];
+            }
+            else
+            {
+                net.InA(NftGuard.RemoveStale).ShouldBe(4);
+            }
 
-        var left = TestNetwork.Exec(net.NsA, "nft", "list", "tables").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        left.Order().ShouldBe(kept.Select(t => $"table inet {t}").Order());
+            var left = TestNetwork.Exec(net.NsA, "nft", "list", "tables").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            left.Order().ShouldBe(kept.Select(t => $"table inet {t}").Order());
+        }
+        finally
+        {
+            guard?.Dispose();
+        }
     }
 
     /// <summary>The trap the guard exists for: our kernel owns A's address, has no socket for the hand-made flow, and RSTs B's SYN-ACK.</summary>

@@ -12,11 +12,11 @@ public class SendTests
     [MemberData(nameof(Isns.All), MemberType = typeof(Isns))]
     public void Push_A_then_AB_relative_seq_1_then_2_server_ack_2_then_4(uint clientIsn, uint serverIsn)
     {
-        var lab = new Lab(clientIsn, serverIsn).Established();
+        var lab = new Lab(clientIsn, serverIsn, LinuxMinRto).Established();
 
         lab.Send("A");
         lab.ExpectOne(TcpFlags.Psh | TcpFlags.Ack, lab.C(1), lab.S(1), 64240, payload: "A"u8.ToArray(), kind: SegmentKind.Normal);
-        lab.ExpectDeadline(lab.Now + TimeSpan.FromSeconds(1), "retransmission timer for 'A'");
+        lab.ExpectDeadline(lab.Now + Ms(200), "retransmission timer for 'A': the handshake's sample (0 ms) puts the RTO at the 200 ms floor");
 
         lab.Advance(Ms(20));
         lab.Deliver(lab.Server.Ack(2));
@@ -26,7 +26,7 @@ public class SendTests
 
         lab.Send("AB");
         lab.ExpectOne(TcpFlags.Psh | TcpFlags.Ack, lab.C(2), lab.S(1), 64240, payload: "AB"u8.ToArray());
-        lab.ExpectDeadline(lab.Now + Ms(200), "RFC 6298 after a 20 ms sample: SRTT + 4·RTTVAR = 60 ms, at least 200 ms");
+        lab.ExpectDeadline(lab.Now + Ms(200), "RFC 6298 after samples of 0 (the handshake) and 20 ms: SRTT + 4·RTTVAR = 22.5 ms, at least 200 ms");
 
         lab.Advance(Ms(20));
         lab.Deliver(lab.Server.Ack(4));
@@ -136,7 +136,7 @@ public class SendTests
     [MemberData(nameof(Isns.All), MemberType = typeof(Isns))]
     public void Zero_window_persist_probe_after_rto_at_snd_una_minus_one_then_resume(uint clientIsn, uint serverIsn)
     {
-        var lab = new Lab(clientIsn, serverIsn).Established(mss: 536, window: 1000);
+        var lab = new Lab(clientIsn, serverIsn, LinuxMinRto).Established(mss: 536, window: 1000);
         var data = Bytes(1500);
         lab.Send(data);
         lab.ExpectCount(2);
@@ -184,7 +184,7 @@ public class SendTests
     {
         // Persist backoff is the persist timer's own (Linux: icsk_backoff is cleared when the window opens,
         // tcp_ack_probe); RTO only backs off when a retransmission timer expires (RFC 6298 §5.5).
-        var lab = new Lab().Established(mss: 536, window: 536);
+        var lab = new Lab(configure: LinuxMinRto).Established(mss: 536, window: 536);
         lab.Send(Bytes(1000));
         lab.ExpectCount(1);
         lab.Deliver(lab.Server.Ack(537, window: 0));

@@ -89,7 +89,12 @@ public sealed partial class BenchOptions
         sb.AppendLine("            median      min      max");
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"engine",-8}{e.Median,10:0.0}{e.Min,9:0.0}{e.Max,9:0.0}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"kernel",-8}{k.Median,10:0.0}{k.Min,9:0.0}{k.Max,9:0.0}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"engine retransmissions in the measured rounds: {result.EngineRetransmissions}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"engine retransmissions in the measured rounds: {result.EngineRetransmissions}; frames the capture ring dropped: {(result.EngineCaptureDrops is { } d ? d.ToString(CultureInfo.InvariantCulture) : "unknown")}");
+        if (result.EngineCpu.Count > 0 && result.KernelCpu.Count > 0)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"process CPU per round (median, ms): engine {LatencyStats.From([.. result.EngineCpu]).Median:0.0}, kernel {LatencyStats.From([.. result.KernelCpu]).Median:0.0}");
+        }
+
         sb.Append(CultureInfo.InvariantCulture, $"ratio engine/kernel (medians): {result.Ratio:0.00}");
         return sb.ToString();
     }
@@ -113,8 +118,29 @@ public sealed partial class BenchOptions
             w.WriteNumber("engine_rounds", result.Engine.Count);
             w.WriteNumber("kernel_rounds", result.Kernel.Count);
             w.WriteNumber("engine_retransmissions", result.EngineRetransmissions);
+            if (result.EngineCaptureDrops is { } drops)
+            {
+                w.WriteNumber("engine_capture_drops", drops);
+            }
+            else
+            {
+                w.WriteNull("engine_capture_drops");
+            }
+
             Times(w, "engine", result.Engine);
             Times(w, "kernel", result.Kernel);
+            foreach (var (side, cpu) in new[] { ("engine", result.EngineCpu), ("kernel", result.KernelCpu) })
+            {
+                if (cpu.Count > 0)
+                {
+                    w.WriteNumber($"{side}_cpu_median_ms", Math.Round(LatencyStats.From([.. cpu]).Median, 2));
+                }
+                else
+                {
+                    w.WriteNull($"{side}_cpu_median_ms");
+                }
+            }
+
             WriteRatio(w, result.Ratio);
 
             w.WriteEndObject();

@@ -50,8 +50,10 @@ public sealed partial class HandshakeOptions : ICommand
         // Output paths are opened before anything is sent: one that cannot be written is a usage error, not lost bytes.
         using var received = ReceivedFile is null ? null : LiveRun.OpenOutput(ReceivedFile, "--received-file");
         using var run = new LiveRun(this, context);
-        // The ring holds one receive window of full segments (about 7 MiB for the default window, not the bulk 32 MiB).
-        var request = LiveRun.Request(this, target) with { CaptureRing = Link.CaptureRing.ForSession(window) };
+        // The ring holds one receive window of full segments, in slots that hold the largest frame one window allows
+        // (3.75 MiB for the default window, not the bulk ring's 64 MiB).
+        var snap = Link.CaptureRing.SessionSnapLength(window);
+        var request = LiveRun.Request(this, target) with { CaptureRing = Link.CaptureRing.ForSession(window, snap), SnapLength = snap, FirstFlows = [(sport, port)] };
         using var live = LiveSetup.Open(request, run.Clock, run.Trace, "handshake");
         run.Attach(live.Engine);
         live.ResolveNextHop(request);

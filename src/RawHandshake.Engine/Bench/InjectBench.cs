@@ -3,6 +3,7 @@ using RawHandshake.Engine.Probe;
 using RawHandshake.Engine.Trace;
 using RawHandshake.Link;
 using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
@@ -58,10 +59,11 @@ public static class InjectBench
         var c = new List<InjectRound>();
         var frame = NetNs.Run(veth.Namespace, () => Frame(veth), TimeSpan.FromSeconds(30));
         var hex = Convert.ToHexStringLower(frame);
+        var parsed = FrameParser.Parse(frame);
         for (var round = 0; round < request.Rounds && !(stop?.Invoke() ?? false); round++)
         {
             ours.Add(Ours(veth, frame, request.Frames));
-            c.Add(CLoop(veth, inject, hex, request.Frames));
+            c.Add(CLoop(veth, inject, hex, parsed.NetworkOffset, parsed.TransportOffset, request.Frames));
         }
 
         return new InjectBenchResult(ours, c, BenchVeth.Interface);
@@ -94,10 +96,14 @@ public static class InjectBench
         return new InjectRound(result.Statistics.Sent, result.Statistics.Refused, received, elapsed);
     }
 
-    private static InjectRound CLoop(BenchVeth veth, string inject, string hex, int count)
+    /// <summary>The C loop sends the same frames as ours (source port and IP identification going up by one, checksums
+    /// patched incrementally): a frame that never changes would be cheaper for the receiving kernel (one socket-hash
+    /// bucket, warm caches), and the difference would not be ours.</summary>
+    private static InjectRound CLoop(BenchVeth veth, string inject, string hex, int ipAt, int tcpAt, int count)
     {
         var before = veth.PeerReceived();
-        var (code, output) = CTools.Run("ip", ["netns", "exec", veth.Namespace, inject, BenchVeth.Interface, count.ToString(CultureInfo.InvariantCulture), hex], TimeSpan.FromMinutes(5));
+        var (code, output) = CTools.Run("ip", ["netns", "exec", veth.Namespace, inject, BenchVeth.Interface, count.ToString(CultureInfo.InvariantCulture), hex,
+            ipAt.ToString(CultureInfo.InvariantCulture), tcpAt.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(5));
         var parts = output.Trim().Split(' ');
         if (code != 0 || parts.Length != 3)
         {

@@ -31,6 +31,16 @@ public sealed record ParallelBenchResult(IReadOnlyList<double> Engine, IReadOnly
     /// <summary>Our SYNs and FINs sent again in the measured engine rounds (a full accept queue drops SYNs).</summary>
     public int EngineRetransmissions { get; init; }
 
+    /// <summary>Frames the capture ring dropped during the measured engine rounds (<c>pcap_stats</c>); null when libpcap cannot tell.</summary>
+    public long? EngineCaptureDrops { get; init; }
+
+    /// <summary>The process's CPU time in each measured engine round, in ms (the loop, and the kernel's work done in our
+    /// sends: the router and the server handle a frame inside the send call on veth).</summary>
+    public IReadOnlyList<double> EngineCpu { get; init; } = [];
+
+    /// <summary>The process's CPU time in each measured kernel round, in ms (system calls, and the kernel's work done in them).</summary>
+    public IReadOnlyList<double> KernelCpu { get; init; } = [];
+
     /// <summary>Sockets in TIME-WAIT in the namespace when the run started (<see cref="HostTcp.TimeWaitCount"/>).</summary>
     public int? TimeWaitBefore { get; init; }
 
@@ -63,6 +73,9 @@ public sealed class ParallelBench : IDisposable
     public const int MaxFlows = 20_000;
 
     private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Bytes of each frame captured: every frame of a round is headers only (a SYN-ACK with options is 74-94).</summary>
+    private const int SnapLength = 256;
 
     private readonly ParallelBenchRequest request;
     private readonly LiveSetup live;
@@ -99,7 +112,21 @@ public sealed class ParallelBench : IDisposable
             throw new LinkException($"-n {request.Flows} needs as many source ports outside the kernel's ephemeral range; this namespace has {ports.Size} ({ports.First}-{ports.Last})");
         }
 
-        var live = LiveSetup.Open(request.Live with { ExtraFilter = ports.CaptureFilter }, new SystemClock(), new NullSink(), verb);
+        // A round receives N flows' SYN-ACKs in one burst, and more while the process waits to be scheduled: the ring
+        // holds all of a round's frames (about four a flow; eight for retransmissions). Only headers are needed, so a
+        // short snap length makes each slot a few hundred bytes instead of 64 KiB (CaptureRing): 8,000 frames in under
+        // 3 MiB, where the default 8 MiB ring held 64 and dropped most of a thousand SYN-ACKs, which then looked like
+        // SYNs lost (our SYN went again, and flows stayed in SYN-SENT for 30 s).
+        var live = LiveSetup.Open(
+            request.Live with
+            {
+                ExtraFilter = ports.CaptureFilter,
+                SnapLength = SnapLength,
+                CaptureRing = CaptureRing.ForFrames(8L * request.Flows, SnapLength),
+            },
+            new SystemClock(),
+            new NullSink(),
+            verb);
         return new ParallelBench(request, live, ports);
     }
 
@@ -122,7 +149,10 @@ public sealed class ParallelBench : IDisposable
         live.GuardPorts(live.Source, ports.First, ports.Last, request.Live.Target, request.Port);
         var engineTimes = new List<double>(request.Rounds);
         var kernelTimes = new List<double>(request.Rounds);
+        var engineCpu = new List<double>(request.Rounds);
+        var kernelCpu = new List<double>(request.Rounds);
         var retransmissions = 0;
+        long? drops = null;
         BenchFailure? failure = null;
         var total = request.WarmupRounds + request.Rounds;
         for (var round = 0; round < total && failure is null && !stopRequested; round++)
@@ -134,6 +164,8 @@ public sealed class ParallelBench : IDisposable
                 Settle();
                 string? why;
                 int resent = 0;
+                var cpu = ProcessCpu();
+                var dropped = live.Link.Statistics()?.Dropped;
                 var ms = side == BenchSide.Engine ? EngineRound(out why, out resent) : KernelRound(out why);
                 if (stopRequested)
                 {
@@ -149,12 +181,23 @@ public sealed class ParallelBench : IDisposable
                 if (!warm)
                 {
                     (side == BenchSide.Engine ? engineTimes : kernelTimes).Add(ms.Value);
+                    (side == BenchSide.Engine ? engineCpu : kernelCpu).Add((ProcessCpu() - cpu).TotalMilliseconds);
+                    if (side == BenchSide.Engine && dropped is { } d0 && live.Link.Statistics()?.Dropped is { } d1)
+                    {
+                        drops = (drops ?? 0) + (d1 - d0);
+                    }
                     retransmissions += resent;
                 }
             }
         }
 
-        return new ParallelBenchResult(engineTimes, kernelTimes, failure, stopRequested) { EngineRetransmissions = retransmissions, TimeWaitBefore = timeWait };
+        return new ParallelBenchResult(engineTimes, kernelTimes, failure, stopRequested) { EngineRetransmissions = retransmissions, TimeWaitBefore = timeWait, EngineCpu = engineCpu, KernelCpu = kernelCpu, EngineCaptureDrops = drops };
+    }
+
+    private static TimeSpan ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime;
     }
 
     /// <summary>Between rounds: the last round's stragglers and garbage out of the way, the same for both sides.</summary>
@@ -171,7 +214,8 @@ public sealed class ParallelBench : IDisposable
         error = null;
         retransmissions = 0;
         var start = Stopwatch.GetTimestamp();
-        var engine = new TcpEngine(live.Link, clock, new NullSink()) { TraceArp = false };
+        // Nothing is rendered: no frame is copied, parsed again or held for capture order.
+        var engine = new TcpEngine(live.Link, clock, new NullSink()) { TraceArp = false, TracePackets = false };
         if (live.Guard == RstGuardMode.Phantom)
         {
             engine.PhantomAddresses.Add(live.Source);
@@ -188,7 +232,13 @@ public sealed class ParallelBench : IDisposable
         {
             var config = new SessionConfig(new FlowKey(live.Source, ports.Next(), request.Live.Target, request.Port), new SeqNum((uint)Random.Shared.NextInt64(0, 1L << 32)))
             {
+                // The SYN a Linux client sends (as the kernel side's sockets do): its timestamp echo times the handshake
+                // even when the SYN had to go again, so the FIN is timed on the path's RTT as the kernel's is.
                 TimeWait = TimeSpan.Zero,
+                SackPermitted = true,
+                Timestamps = true,
+                WindowScale = 7,
+                TsOffset = (uint)Random.Shared.Next(),
             };
             drivers[i] = new HandshakeDriver([], false, CloseMode.Active);
             engine.AddFlow(config, drivers[i], live.LocalMac, live.NextHopMac);

@@ -27,6 +27,10 @@ public sealed record LiveRequest(IpAddress Target)
     /// so that the same ring holds more frames.</summary>
     public int SnapLength { get; init; } = LiveLink.DefaultSnapLength;
 
+    /// <summary>Flows known before the run starts, as (our source port, the target's port): with the nft guard they go in
+    /// with its table, in the same nft batch, so guarding them later costs nothing.</summary>
+    public IReadOnlyList<(ushort LocalPort, ushort RemotePort)> FirstFlows { get; init; } = [];
+
     /// <summary>The kind of flow to warm up with (default <see cref="Live.Warmup.HandshakeFlow"/>).</summary>
     public Func<(Session.SessionConfig Config, IFlowDriver Driver)>? WarmupFlow { get; init; }
 }
@@ -36,13 +40,19 @@ public sealed record LiveRequest(IpAddress Target)
 /// target, one libpcap handle with one filter (<c>arp or icmp or (tcp and host T)</c>), the engine, the next-hop MAC
 /// (our own ARP request), and the kernel-RST guard.
 /// </summary>
+/// <remarks>The nft guard's table (and the removal of stale ones) is made on a thread of its own from the moment the
+/// guard is chosen, while the capture handle opens and the next hop is resolved: about half of a short run's start-up
+/// otherwise. <see cref="ResolveNextHop"/> and every <c>Guard…</c> method wait for it, so no flow is guarded, and no SYN
+/// leaves, before the table is there.</remarks>
 public sealed class LiveSetup : IDisposable
 {
+    private Pending<NftGuard>? pendingNft;
     private NftGuard? nft;
     private bool dropsReported;
 
-    private LiveSetup(RouteInfo route, LiveLink link, TcpEngine engine, RstGuardMode guard, MacAddress localMac)
+    private LiveSetup(RouteInfo route, LiveLink link, TcpEngine engine, RstGuardMode guard, MacAddress localMac, Pending<NftGuard>? pendingNft)
     {
+        this.pendingNft = pendingNft;
         Route = route;
         Link = link;
         Engine = engine;
@@ -76,14 +86,26 @@ public sealed class LiveSetup : IDisposable
         }
 
         var guard = ChooseGuard(request, route);
+
+        // The table (and the removal of stale ones, through the same nft) while the rest is set up: waited for in Table().
+        var first = request.FirstFlows.Select(f => new GuardedFlow(route.Source, f.LocalPort, request.Target, f.RemotePort)).ToList();
+        var pending = guard == RstGuardMode.Nft ? Pending<NftGuard>.Start("nft guard set-up", () => NftGuard.Install(first, removeStale: true)) : null;
+        try
+        {
+            return Open(request, clock, trace, route, guard, pending);
+        }
+        catch
+        {
+            pending?.Dispose();
+            throw;
+        }
+    }
+
+    private static LiveSetup Open(LiveRequest request, IClock clock, ITraceSink trace, RouteInfo route, RstGuardMode guard, Pending<NftGuard>? pending)
+    {
         if (request.Warmup)
         {
             Live.Warmup.Run(request.WarmupFlow);
-        }
-
-        if (guard == RstGuardMode.Nft)
-        {
-            NftGuard.RemoveStale();
         }
 
         // IPv6 adds icmp6: neighbour discovery (also for a phantom source) and ICMPv6 errors.
@@ -105,7 +127,7 @@ public sealed class LiveSetup : IDisposable
                 engine.PhantomAddresses.Add(route.Source);
             }
 
-            return new LiveSetup(route, link, engine, guard, mac);
+            return new LiveSetup(route, link, engine, guard, mac, pending);
         }
         catch
         {
@@ -172,10 +194,16 @@ public sealed class LiveSetup : IDisposable
         }
     }
 
-    /// <summary>Resolves the next hop's MAC with our own ARP request (cached for the run).</summary>
+    /// <summary>Resolves the next hop's MAC with our own ARP request (cached for the run); with the nft guard, then waits
+    /// until its table is in place (a failure to make it is thrown here, before any flow starts).</summary>
     public MacAddress ResolveNextHop(LiveRequest request)
     {
         NextHopMac = Engine.Resolve(Route.NextHop, Route.Source, LocalMac, request.ArpTimeout, request.ArpTries);
+        if (Guard == RstGuardMode.Nft)
+        {
+            Table();
+        }
+
         return NextHopMac;
     }
 
@@ -252,7 +280,8 @@ public sealed class LiveSetup : IDisposable
         }
     }
 
-    private NftGuard Table() => nft ??= NftGuard.Install();
+    /// <summary>The run's table: the one set up since <see cref="Open"/>, waited for here (its failure is thrown here).</summary>
+    private NftGuard Table() => nft ??= pendingNft?.Wait() ?? throw new InvalidOperationException("the nft guard was not chosen for this run");
 
     public void Dispose()
     {
@@ -265,7 +294,8 @@ public sealed class LiveSetup : IDisposable
             // the output was closed already: nothing to report to
         }
 
-        nft?.Dispose();
+        pendingNft?.Dispose(); // waits for a set-up still running, then removes the table
+        pendingNft = null;
         Link.Dispose();
     }
 }

@@ -41,7 +41,16 @@ public sealed class CaptureOrder : ITraceSink
     public void Packet(Direction dir, byte[] frame, ParsedFrame parsed, DateTimeOffset wall, string? note)
     {
         lastHandled = new Held(dir, frame, parsed, wall, note, arrival++);
-        held.Add(lastHandled);
+
+        // Kept sorted as frames come: almost always in stamp order, so the place is found from the end at once (a
+        // thousand flows' burst no longer sorts the whole window on every frame).
+        var at = held.Count;
+        while (at > 0 && held[at - 1].Wall > wall)
+        {
+            at--;
+        }
+
+        held.Insert(at, lastHandled);
         if (newest is not { } n || wall > n)
         {
             newest = wall;
@@ -57,7 +66,7 @@ public sealed class CaptureOrder : ITraceSink
             case PacketTraced p:
                 Packet(p.Dir, p.Frame, p.Parsed, p.Wall, p.Note);
                 break;
-            case StateTraced or NoteTraced when lastHandled is { } last && held.Contains(last):
+            case StateTraced or NoteTraced when lastHandled is { Released: false } last:
                 // A consequence of the frame handled last: it goes out right after that frame, at its time.
                 last.Followers.Add(e);
                 break;
@@ -95,8 +104,7 @@ public sealed class CaptureOrder : ITraceSink
             return;
         }
 
-        held.Sort(static (a, b) => a.Wall != b.Wall ? a.Wall.CompareTo(b.Wall) : a.Arrival.CompareTo(b.Arrival));
-        var n = 0;
+        var n = 0; // held is in stamp order, and in arrival order among equal stamps (see Packet)
         while (n < held.Count && held[n].Wall < before)
         {
             n++;
@@ -111,6 +119,7 @@ public sealed class CaptureOrder : ITraceSink
         held.RemoveRange(0, n);
         foreach (var h in going)
         {
+            h.Released = true;
             // A frame that reached us more than a window late is stamped no earlier than the one before it: the pcap,
             // too, never goes backwards.
             var wall = lastWall is { } lw && h.Wall < lw ? lw : h.Wall;
@@ -145,5 +154,8 @@ public sealed class CaptureOrder : ITraceSink
     private sealed record Held(Direction Dir, byte[] Frame, ParsedFrame Parsed, DateTimeOffset Wall, string? Note, long Arrival)
     {
         public List<TraceEvent> Followers { get; } = [];
+
+        /// <summary>Left the window (numbered and passed on).</summary>
+        public bool Released { get; set; }
     }
 }

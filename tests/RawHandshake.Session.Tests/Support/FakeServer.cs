@@ -10,6 +10,9 @@ public sealed record ServerSeg(TcpFlags Flags, SeqNum Seq, SeqNum Ack, ushort Wi
     /// <summary>The option bytes as sent (SACK blocks); null: none beyond the summary.</summary>
     public byte[]? OptionBytes { get; init; }
 
+    /// <summary>When it reached the host (the capture's stamp), if before the session is handed it; null: now.</summary>
+    public TimeSpan? ArrivedAt { get; init; }
+
     public TcpHeader Header => new(80, 40000, Seq, Ack, Flags, Window);
 
     public override string ToString() => $"{Flags.ToWireshark()} seq={Seq} ack={Ack} win={Window} len={Payload.Length}";

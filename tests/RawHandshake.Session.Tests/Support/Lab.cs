@@ -15,13 +15,18 @@ public sealed class Lab
 
     public Lab(uint clientIsn = 1000, uint serverIsn = 5000, Func<SessionConfig, SessionConfig>? configure = null)
     {
-        var config = new SessionConfig(Flow, new SeqNum(clientIsn));
+        // RFC 6298 §2.4's minimum timeout of 1 s, not Linux's 200 ms: the handshake is timed (at 0 ms unless a test says
+        // otherwise), so with Linux's minimum every timer after it would read 200 ms; tests of that minimum set it.
+        var config = new SessionConfig(Flow, new SeqNum(clientIsn)) { MinRto = TimeSpan.FromSeconds(1) };
         Config = configure is null ? config : configure(config);
         Session = new TcpClientSession(Config);
         Server = new FakeServer(new SeqNum(serverIsn), new SeqNum(clientIsn));
     }
 
     public SessionConfig Config { get; }
+
+    /// <summary>Linux's 200 ms floor under the timeout (<see cref="SessionConfig.MinRto"/>'s default) instead of the Lab's 1 s.</summary>
+    public static SessionConfig LinuxMinRto(SessionConfig c) => c with { MinRto = TimeSpan.FromMilliseconds(200) };
 
     public TcpClientSession Session { get; }
 
@@ -79,7 +84,7 @@ public sealed class Lab
     {
         var header = s.Header;
         var options = s.Options;
-        Session.OnSegment(new TcpSegment(header, options, s.Payload) { OptionBytes = s.OptionBytes }, Now, Out);
+        Session.OnSegment(new TcpSegment(header, options, s.Payload) { OptionBytes = s.OptionBytes, ArrivedAt = s.ArrivedAt }, Now, Out);
         CheckInvariants($"OnSegment({s})");
         return this;
     }
