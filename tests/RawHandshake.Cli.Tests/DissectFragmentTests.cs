@@ -72,7 +72,8 @@ public class DissectFragmentTests
 
     [Theory]
     [InlineData(new[] { "--fragment", "4" }, "rawhandshake: --fragment 4: fragment size 4 is below 8 bytes (offsets count in 8-byte units)")]
-    [InlineData(new[] { "--fragment", "16", "--send" }, "rawhandshake: --fragment: goes without --send (write the fragments with -w, or print them)")]
+    [InlineData(new[] { "--fragment", "4", "--send" }, "rawhandshake: --fragment 4: fragment size 4 is below 8 bytes (offsets count in 8-byte units)")] // before any set-up
+    [InlineData(new[] { "--fragment", "16", "--arp", "request", "--send" }, "rawhandshake: --fragment 16: only an IPv4 datagram or an IPv6 packet can be fragmented")]
     [InlineData(new[] { "--fragment", "x" }, null)]
     [InlineData(new[] { "--fragment", "16", "--arp", "request" }, "rawhandshake: --fragment 16: only an IPv4 datagram or an IPv6 packet can be fragmented")]
     [InlineData(new[] { "--fragment", "16", "--dst", "2001:db8::2", "--id", "7" }, "rawhandshake: --id: an IPv4 field, and this frame is IPv6 (use --ext frag=OFFSET:M:ID)")]

@@ -63,6 +63,38 @@ public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFi
     }
 
     [Fact]
+    public void FragmentedSynsAreReassembledByTheServerAndEachSynAckMapsToItsDatagram()
+    {
+        // hping3 -f: each SYN (32-byte TCP header with its MSS, SACK_PERM and WS options) as two fragments of 16 bytes;
+        // the server's kernel reassembles them and answers the whole SYN.
+        var file = Path.Combine(Path.GetTempPath(), $"rh-craft-frag-{Guid.NewGuid():N}.pcapng");
+        try
+        {
+            var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20000", "--flags", "S",
+                "--mss", "1460", "--sackok", "--wscale", "7", "--fragment", "16", "--count", "3", "--interval", "10ms", "-w", file);
+            r.Code.ShouldBe(0, r.ToString());
+            r.Out.ShouldContain("each as 2 fragments of at most 16 bytes");
+            ReplyLine().Matches(r.Out).Count.ShouldBe(3, r.ToString());
+            var s = Statistics().Match(r.Out);
+            s.Success.ShouldBeTrue(r.ToString());
+            (s.Groups[1].Value, s.Groups[2].Value).ShouldBe(("3", "3"));
+
+            // tshark: six fragments out (three first ones, three last ones in which it reassembled the SYN), three SYN-ACKs back.
+            var rows = Sh.Run("tshark", "-r", file, "-Y", "ip.flags.mf == 1 || ip.frag_offset > 0 || tcp.flags.syn == 1", "-T", "fields",
+                "-E", "separator=|", "-e", "ip.flags.mf", "-e", "ip.frag_offset", "-e", "tcp.flags").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Where(l => !l.StartsWith("Running as", StringComparison.Ordinal)).ToList();
+            var text = string.Join('\n', rows);
+            rows.Count(l => l.StartsWith("1|0|", StringComparison.Ordinal)).ShouldBe(3, text);
+            rows.Count(l => l == "0|2|0x0002").ShouldBe(3, text); // offset 2 (in 8-byte units)
+            rows.Count(l => l == "0|0|0x0012").ShouldBe(3, text);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void AClosedPortAnswersEverySynWithARst()
     {
         var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.10", "--dport", "20099", "--count", "3", "--interval", "10ms", "--json");

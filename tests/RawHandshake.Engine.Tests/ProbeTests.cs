@@ -2,6 +2,8 @@ using RawHandshake.Engine.Probe;
 using RawHandshake.Engine.Tests.Infra;
 using RawHandshake.Engine.Trace;
 using RawHandshake.Wire.Building;
+using RawHandshake.Wire.Capture;
+using RawHandshake.Wire.Dissection;
 using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
@@ -224,6 +226,40 @@ public class ProbeTests
         // ... and by the probe's clients (scan, deep checks), which read the reply's parse instead of making their own.
         result.Replies.Select(r => r.Parsed.Tcp!.Value.Flags).ShouldBe([TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack, TcpFlags.Rst | TcpFlags.Ack]);
         result.Replies.Select(r => r.Parsed.Equals(FrameParser.Parse(r.Frame.Span))).ShouldAllBe(same => same);
+    }
+
+    [Fact]
+    public void FragmentedFramesGoOutAsTheirFragmentsAndTheAnswerToTheWholeDatagramMapsToItsFrame()
+    {
+        using var bed = new TestBed();
+        // The peer reassembles (as a kernel does) and answers each whole SYN; a fragment alone draws nothing.
+        var reassembler = new IPv4Reassembler();
+        var fragments = new List<IPv4Header>();
+        bed.Server.Intercept = seen =>
+        {
+            if (seen.Parsed.IPv4 is not { } ip || !IPv4Reassembler.IsFragment(seen.Parsed))
+            {
+                return false;
+            }
+
+            fragments.Add(ip);
+            if (reassembler.Add(seen.Frame, seen.Parsed, LinkType.Ethernet, fragments.Count) is { Parsed.Tcp: { } syn })
+            {
+                bed.Server.Schedule(2 * Ms, () => bed.Server.Send(Frames.FromServer(syn.SourcePort, TcpFlags.Syn | TcpFlags.Ack, 5000, syn.Seq.Value + 1)));
+            }
+
+            return true;
+        };
+        var template = new FrameTemplate(Syn(options: [2, 4, 0x05, 0xb4, 1, 1, 4, 2, 1, 3, 3, 7]), 3, TemplateVary.SourcePort | TemplateVary.IpId);
+        var split = new FragmentedFrames(template, (frame, index) => FragmentPieces.TrySplit(frame, LinkType.Ethernet, 16, (uint)index + 1, out _)!);
+        var result = Prober.Run(bed.Engine, new ProbeRequest(split) { Interval = 10 * Ms });
+
+        fragments.Count.ShouldBe(6, "a 32-byte TCP header in pieces of 16: two fragments per SYN");
+        fragments.Select(f => (f.Id, f.FragmentOffset, f.MoreFragments)).ShouldBe([(BaseId, 0, true), (BaseId, 2, false), ((ushort)(BaseId + 1), 0, true), ((ushort)(BaseId + 1), 2, false), ((ushort)(BaseId + 2), 0, true), ((ushort)(BaseId + 2), 2, false)]);
+        (result.Statistics.Sent, result.Statistics.Answered).ShouldBe((3, 3), "a datagram counts once, whatever its fragments");
+        result.Replies.Select(r => (r.Index, r.Kind)).ShouldBe([(0, ProbeReplyKind.Answer), (1, ProbeReplyKind.Answer), (2, ProbeReplyKind.Answer)]);
+        result.Replies.ShouldAllBe(r => r.Rtt == 2 * Ms);
+        bed.Events<PacketTraced>().Count(p => p.Dir == Direction.Out && p.Parsed.IPv4!.Value.MoreFragments).ShouldBe(3, "every fragment is traced as it went");
     }
 
     [Fact]

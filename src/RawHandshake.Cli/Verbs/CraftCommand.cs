@@ -12,11 +12,6 @@ public sealed partial class CraftOptions : ICommand
 {
     public int Execute(CliContext context)
     {
-        if (Send && Fragment is not null)
-        {
-            throw new UsageException("--fragment: goes without --send (write the fragments with -w, or print them)");
-        }
-
         if (Send)
         {
             return CraftSend.Run(this, context);

@@ -49,6 +49,7 @@ public static class CraftSend
         }
 
         var pace = Pace.From(o);
+        _ = o.SplitForSend(spec.Build()); // a --fragment that cannot be is a usage error before the live set-up
         var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null && spec.Icmpv6 is null;
         var guard = LiveRun.Guard(o.RstGuard);
         if (tcp && o.Sport is null)
@@ -113,7 +114,9 @@ public static class CraftSend
 
         spec.Ethernet = eth;
         var vary = (o.Sport is null ? TemplateVary.SourcePort : 0) | (o.Id is null ? TemplateVary.IpId : 0) | (o.IcmpSeq is null ? TemplateVary.IcmpSequence : 0);
-        var frames = new FrameTemplate(spec.Build(), pace.Count, vary, ipChecksumAsSet: o.IpChecksum is not null, transportChecksumAsSet: o.TcpChecksum is not null || o.IcmpChecksum is not null || o.UdpChecksum is not null);
+        var built = spec.Build();
+        var split = o.SplitForSend(built);
+        var frames = new FrameTemplate(built, pace.Count, vary, ipChecksumAsSet: o.IpChecksum is not null, transportChecksumAsSet: o.TcpChecksum is not null || o.IcmpChecksum is not null || o.UdpChecksum is not null);
         if (tcp)
         {
             var ports = (frames.Vary & TemplateVary.SourcePort) != 0 ? pace.Count : 1;
@@ -126,6 +129,12 @@ public static class CraftSend
         if (tcp)
         {
             parts.Add($"guard {live.Guard.ToString().ToLowerInvariant()}");
+        }
+
+        if (split is not null)
+        {
+            var pieces = split(built, 0).Count;
+            parts.Add($"each as {pieces} fragments of at most {o.Fragment} bytes");
         }
 
         if (pace.Count > 1)
@@ -151,7 +160,7 @@ public static class CraftSend
         }
 
         context.SentSomething = true;
-        var result = Prober.Run(live.Engine, new ProbeRequest(frames)
+        var result = Prober.Run(live.Engine, new ProbeRequest(split is null ? frames : new FragmentedFrames(frames, split))
         {
             Interval = pace.Interval,
             Timeout = pace.Timeout,

@@ -26,6 +26,29 @@ public abstract class ProbeFrames
     /// the way our frames go (our kernel's), else it comes back.
     /// </summary>
     public virtual int? Candidate(in ParsedFrame other, bool fromOurSide, int sent) => null;
+
+    /// <summary>What goes on the wire for frame <paramref name="index"/> when that is not the frame itself (its IP
+    /// fragments); null when the frame goes as it is. <see cref="Frame"/> stays the whole datagram: replies answer it.</summary>
+    public virtual IReadOnlyList<byte[]>? WirePieces(int index) => null;
+}
+
+/// <summary>
+/// Each frame of <paramref name="inner"/> sent as the pieces <paramref name="split"/> makes of it (IP fragments: hping3
+/// <c>-f</c>), given the frame and its index (a fragment identification per datagram). Replies are matched to the whole
+/// datagram, which is what the target reassembles and answers; an ICMP error quotes a fragment's header and the first
+/// bytes after it, so it maps to its frame through the first fragment, which carries the ports.
+/// </summary>
+public sealed class FragmentedFrames(ProbeFrames inner, Func<byte[], int, IReadOnlyList<byte[]>> split) : ProbeFrames
+{
+    public override int Count => inner.Count;
+
+    public override LinkType LinkType => inner.LinkType;
+
+    public override ReadOnlySpan<byte> Frame(int index) => inner.Frame(index);
+
+    public override int? Candidate(in ParsedFrame other, bool fromOurSide, int sent) => inner.Candidate(other, fromOurSide, sent);
+
+    public override IReadOnlyList<byte[]> WirePieces(int index) => split(inner.Frame(index).ToArray(), index);
 }
 
 /// <summary>Frames given one by one (sent in order).</summary>

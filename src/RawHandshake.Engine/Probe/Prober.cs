@@ -147,23 +147,39 @@ public sealed class Prober
 
     private void Send(int index)
     {
-        var frame = frames.Frame(index);
-        if (request.TraceEach)
+        if (frames.WirePieces(index) is { } pieces)
         {
-            sentTicks[index] = engine.SendRaw(frame).UtcTicks;
+            // Its fragments, back to back; the RTT runs from the first. A fragment the link refuses loses the datagram.
+            var refusedBefore = refused;
+            for (var i = 0; i < pieces.Count; i++)
+            {
+                SendOne(index, pieces[i], first: i == 0, refusedBefore);
+            }
         }
         else
         {
-            // The high-rate path: the patched template straight to pcap_inject; a frame the link refuses (its queue is
-            // full) is counted, not thrown, unless nothing at all gets through.
-            sentTicks[index] = DateTime.UtcNow.Ticks;
-            if (!engine.Link.TrySend(frame) && ++refused == index + 1 && refused >= RefusedBeforeGivingUp)
-            {
-                engine.Link.Send(frame); // throws the link's own one-line reason
-            }
+            SendOne(index, frames.Frame(index), first: true, refused);
         }
 
         sent = index + 1;
+    }
+
+    private void SendOne(int index, ReadOnlySpan<byte> frame, bool first, int refusedBefore)
+    {
+        if (request.TraceEach)
+        {
+            var at = engine.SendRaw(frame).UtcTicks;
+            sentTicks[index] = first ? at : sentTicks[index];
+            return;
+        }
+
+        // The high-rate path: the patched template straight to pcap_inject; a frame the link refuses (its queue is
+        // full) is counted once per datagram, not thrown, unless nothing at all gets through.
+        sentTicks[index] = first ? DateTime.UtcNow.Ticks : sentTicks[index];
+        if (!engine.Link.TrySend(frame) && refused == refusedBefore && ++refused == index + 1 && refused >= RefusedBeforeGivingUp)
+        {
+            engine.Link.Send(frame); // throws the link's own one-line reason
+        }
     }
 
     private string Target()
