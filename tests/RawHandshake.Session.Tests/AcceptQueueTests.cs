@@ -84,16 +84,7 @@ public class AcceptQueueTests
     [InlineData(3, "it came 3 ms after our ACK went out: within a round trip, so the server sent it before our ACK arrived")]
     public void A_fin_again_that_crossed_our_ack_in_time_wait_is_not_acknowledged_twice(int arrivedMsAfterOurAck, string because)
     {
-        var lab = new Lab(configure: LinuxMinRto);
-        lab.Connect();
-        lab.Advance(Ms(1));
-        lab.Deliver(lab.Server.SynAck());
-        lab.Close();
-        lab.Take();
-        lab.Advance(Ms(1));
-        lab.Deliver(lab.Server.Fin(ackRel: 2)); // our ACK of it goes now, late or not
-        lab.ExpectOne(TcpFlags.Ack, lab.C(2), lab.S(2), 64240);
-        lab.ExpectState(TcpState.TimeWait);
+        var lab = InTimeWait(); // our ACK of the server's FIN went now, late or not
         var ackedAt = lab.Now;
         var timeWaitEnds = ackedAt + Ms(500);
         lab.Events();
@@ -112,16 +103,7 @@ public class AcceptQueueTests
         // The server ACKs our FIN at once (softirq) and sends its FIN from its close() on the other CPU: the router's two
         // queues can swap them. The FIN (which acknowledges ours too) takes us to TIME-WAIT; the old ACK then falls below
         // RCV.NXT. Answering it would reach a server whose socket our ACK has just closed.
-        var lab = new Lab(configure: LinuxMinRto);
-        lab.Connect();
-        lab.Advance(Ms(1));
-        lab.Deliver(lab.Server.SynAck());
-        lab.Close();
-        lab.Take();
-        lab.Advance(Ms(1));
-        lab.Deliver(lab.Server.Raw(TcpFlags.Fin | TcpFlags.Ack, lab.S(1), lab.C(2)));
-        lab.ExpectOne(TcpFlags.Ack, lab.C(2), lab.S(2), 64240);
-        lab.ExpectState(TcpState.TimeWait);
+        var lab = InTimeWait();
         lab.Events();
 
         lab.Deliver(lab.Server.Raw(TcpFlags.Ack, lab.S(1), lab.C(2)));
@@ -132,14 +114,7 @@ public class AcceptQueueTests
     [Fact]
     public void A_fin_again_a_retransmission_timeout_after_our_ack_means_it_was_lost_and_is_acknowledged()
     {
-        var lab = new Lab(configure: LinuxMinRto);
-        lab.Connect();
-        lab.Advance(Ms(1));
-        lab.Deliver(lab.Server.SynAck());
-        lab.Close();
-        lab.Take();
-        lab.Deliver(lab.Server.Fin(ackRel: 2));
-        lab.Take();
+        var lab = InTimeWait();
         var ackedAt = lab.Now;
 
         lab.Advance(Ms(210));
@@ -151,5 +126,21 @@ public class AcceptQueueTests
         lab.Advance(Ms(2));
         lab.Deliver(lab.Server.Raw(TcpFlags.Fin | TcpFlags.Ack, lab.S(1), lab.C(2)));
         lab.ExpectNothing("it came 2 ms after our second ACK");
+    }
+
+    /// <summary>A handshake of 1 ms, our FIN, and 1 ms later the server's FIN (acknowledging ours), answered: TIME-WAIT.</summary>
+    private static Lab InTimeWait()
+    {
+        var lab = new Lab(configure: LinuxMinRto);
+        lab.Connect();
+        lab.Advance(Ms(1));
+        lab.Deliver(lab.Server.SynAck());
+        lab.Close();
+        lab.Take();
+        lab.Advance(Ms(1));
+        lab.Deliver(lab.Server.Fin(ackRel: 2));
+        lab.ExpectOne(TcpFlags.Ack, lab.C(2), lab.S(2), 64240);
+        lab.ExpectState(TcpState.TimeWait);
+        return lab;
     }
 }

@@ -116,8 +116,9 @@ public sealed class ParallelBench : IDisposable
 
         // A round receives N flows' SYN-ACKs in one burst, and more while the process waits to be scheduled: the ring
         // holds all of a round's frames (about four a flow; eight for retransmissions). Only headers are needed, so a
-        // short snap length makes each slot 512 bytes instead of 128 KiB (CaptureRing): 8,000 frames in 4 MiB, where the
-        // default 8 MiB ring held 64 and dropped most of a thousand SYN-ACKs, which then looked like SYNs lost.
+        // short snap length makes each slot a few hundred bytes instead of 64 KiB (CaptureRing): 8,000 frames in under
+        // 3 MiB, where the default 8 MiB ring held 64 and dropped most of a thousand SYN-ACKs, which then looked like
+        // SYNs lost (our SYN went again, and flows stayed in SYN-SENT for 30 s).
         var live = LiveSetup.Open(
             request.Live with
             {
