@@ -233,7 +233,10 @@ public sealed class NftGuard : IDisposable
         return guard;
     }
 
-    /// <summary>Deletes, through this guard's nft, the tables of <paramref name="tables"/> that <see cref="IsStale"/> says are stale.</summary>
+    /// <summary>Deletes, through this guard's nft, the tables of <paramref name="tables"/> that <see cref="IsStale"/> says are
+    /// stale: all in one transaction (nft reads its whole cache again for every line, so a line each costs a second per
+    /// hundred tables); when that fails because another process removed one meanwhile, one line each, where a table
+    /// already gone is no failure.</summary>
     private void DeleteStale(IEnumerable<(string Family, string Name)> tables)
     {
         var stale = tables.Where(t => IsStale(t.Name)).Select(t => $"delete table {t.Family} {t.Name}").ToList();
@@ -242,14 +245,26 @@ public sealed class NftGuard : IDisposable
             return;
         }
 
-        // One transaction per line: a table another process removed meanwhile fails alone, and is no failure here.
-        var result = shell.Run(stale, SyncCommand(TableName));
-        var errors = result.StdErr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal)).ToList();
-        if (!result.Ok && !errors.All(l => l.Contains("No such file or directory", StringComparison.Ordinal)))
+        var result = shell.Run([string.Join("; ", stale)], SyncCommand(TableName));
+        if (result.Ok)
+        {
+            return;
+        }
+
+        if (OnlyNoSuchObject(result))
+        {
+            result = shell.Run(stale, SyncCommand(TableName));
+        }
+
+        if (!result.Ok && !OnlyNoSuchObject(result))
         {
             throw new LinkException(Failure("removing stale nft tables", result));
         }
     }
+
+    private static bool OnlyNoSuchObject(NftResult result) =>
+        result.StdErr.Split('\n').Where(l => l.StartsWith("Error:", StringComparison.Ordinal))
+            .All(l => l.Contains("No such file or directory", StringComparison.Ordinal));
 
     /// <summary>(family, name) of each table in plain <c>list tables</c> output (<c>table inet NAME</c>, one a line; a
     /// listing's <c>table inet NAME {</c> lines are not tables of the list).</summary>
