@@ -113,9 +113,13 @@ public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFi
     [Fact]
     public void AnUnreachableTargetGetsTheRoutersIcmpErrorForEveryFrame()
     {
-        // The router has no route to 198.19.0.0/16 and says so at once; its per-peer ICMP rate limit is off so every frame gets its error.
+        // The router says "network unreachable" for 198.18.2.99 at once, through an nft reject: its per-peer ICMP rate
+        // limit is off, so every frame gets its error. (A missing route would not do: the kernel's route errors have a
+        // limit of their own, ip_error's one a second after a burst, sharing the peer's tokens with every ICMP the
+        // router sent the client before, so how many came depended on what other tests did just before.)
         Sh.Run("ip", "netns", "exec", lab.Router, "sysctl", "-qw", "net.ipv4.icmp_ratelimit=0");
-        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.19.7.7", "--dport", "80", "--count", "3", "--interval", "10ms", "--timeout", "500ms");
+        using var reject = new NftScratch(lab.Router, "type filter hook forward priority 0;", "ip daddr 198.18.2.99 reject with icmp type net-unreachable");
+        var r = Cli.Run(Bound, "craft", "--send", "--netns", lab.Client, "--dst", "198.18.2.99", "--dport", "80", "--count", "3", "--interval", "10ms", "--timeout", "500ms");
         r.Code.ShouldBe(1, r.ToString());
         var replies = ReplyLine().Matches(r.Out).ToList();
         replies.Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order().ToList().ShouldBe([1, 2, 3], r.ToString());

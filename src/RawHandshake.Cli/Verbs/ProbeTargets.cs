@@ -11,8 +11,8 @@ public static class ProbeTargets
     /// <summary>The most hosts a CIDR range may hold (/20).</summary>
     public const int MaxHosts = 4096;
 
-    /// <summary>A host name, an IPv4 or IPv6 address (also in brackets), or an IPv4 CIDR range (network and broadcast
-    /// addresses left out below /31).</summary>
+    /// <summary>A host name, an IPv4 or IPv6 address (also in brackets), an IPv4 CIDR range (network and broadcast
+    /// addresses left out below /31) or an IPv6 one (see <see cref="Hosts6"/>).</summary>
     public static IReadOnlyList<IpAddress> Hosts(string text, string option = "TARGET")
     {
         var t = text.Trim();
@@ -31,7 +31,7 @@ public static class ProbeTargets
 
         if (t[..slash].Contains(':', StringComparison.Ordinal))
         {
-            throw new UsageException($"{option}: '{text}' is an IPv6 range: give one IPv6 host at a time (ranges are IPv4 ones)");
+            return Hosts6(t, slash, text, option);
         }
 
         if (!IPv4Address.TryParse(t[..slash], out var network) || !int.TryParse(t[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 32)
@@ -56,6 +56,33 @@ public static class ProbeTargets
             }
 
             hosts.Add(new IPv4Address((uint)(first + i)));
+        }
+
+        return hosts;
+    }
+
+    /// <summary>An IPv6 range (<c>2001:db8:2::/120</c>, at most <see cref="MaxHosts"/> addresses: /116): every address but
+    /// the all-zeros one, the subnet-router anycast address (RFC 4291 §2.6.1), below /127. IPv6 has no broadcast.</summary>
+    private static List<IpAddress> Hosts6(string t, int slash, string text, string option)
+    {
+        var address = t[..slash].Trim('[', ']');
+        if (!IpAddress.TryParse(address, out var network) || network.Family != IpFamily.V6 ||
+            !int.TryParse(t[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var prefix) || prefix > 128)
+        {
+            throw new UsageException($"{option}: '{text}' is not an IPv6 range (e.g. 2001:db8:2::/120)");
+        }
+
+        if (prefix < 128 - 12)
+        {
+            throw new UsageException($"{option}: {text} holds 2^{128 - prefix} addresses; at most {MaxHosts} (/116) at a time");
+        }
+
+        var size = 1L << (128 - prefix);
+        var first = network.Low & (prefix == 128 ? ulong.MaxValue : ~((1UL << (128 - prefix)) - 1));
+        var hosts = new List<IpAddress>((int)size);
+        for (var i = size > 2 ? 1L : 0L; i < size; i++)
+        {
+            hosts.Add(IpAddress.V6(network.High, first + (ulong)i));
         }
 
         return hosts;

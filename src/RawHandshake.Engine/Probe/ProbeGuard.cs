@@ -10,7 +10,17 @@ namespace RawHandshake.Engine.Probe;
 /// </summary>
 public static class ProbeGuard
 {
-    public static void Ports(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort remotePort)
+    public static void Ports(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort remotePort) =>
+        Guard(live, local, firstPort, count, remote, remotePort, remotePort);
+
+    /// <summary>The guard for a block of source ports that probe many destination ports: one element for the block
+    /// toward any port of <paramref name="remote"/>.</summary>
+    public static void SourcePorts(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort firstRemotePort) =>
+        Guard(live, local, firstPort, count, remote, firstRemotePort, null);
+
+    /// <summary>One flow's element for a single port (toward <paramref name="remotePort"/>), else an element per range of
+    /// the block (toward <paramref name="blockRemotePort"/>, null: any port of <paramref name="remote"/>).</summary>
+    private static void Guard(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort remotePort, ushort? blockRemotePort)
     {
         ArgumentNullException.ThrowIfNull(live);
         if (live.Guard != RstGuardMode.Nft || count < 1)
@@ -26,27 +36,8 @@ public static class ProbeGuard
 
         foreach (var (first, last) in Ranges(firstPort, count))
         {
-            live.GuardPorts(local, first, last, remote, remotePort);
+            live.GuardPorts(local, first, last, remote, blockRemotePort);
         }
-    }
-
-    /// <summary>The guard for a block of source ports that probe many destination ports: one element for the block
-    /// toward any port of <paramref name="remote"/>.</summary>
-    public static void SourcePorts(LiveSetup live, IpAddress local, ushort firstPort, int count, IpAddress remote, ushort firstRemotePort)
-    {
-        ArgumentNullException.ThrowIfNull(live);
-        if (live.Guard != RstGuardMode.Nft || count < 1)
-        {
-            return;
-        }
-
-        if (count == 1)
-        {
-            live.GuardFlow(local, firstPort, remote, firstRemotePort);
-            return;
-        }
-
-        live.GuardPorts(local, firstPort, (ushort)Math.Min(ushort.MaxValue, firstPort + count - 1), remote, null);
     }
 
     /// <summary>The ports <paramref name="first"/>, +1, … (<paramref name="count"/> of them, wrapping at 65535) as one
