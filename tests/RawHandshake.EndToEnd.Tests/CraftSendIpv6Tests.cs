@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using static RawHandshake.EndToEnd.Tests.ProbeOutput;
+
 namespace RawHandshake.EndToEnd.Tests;
 
 /// <summary><c>craft --send</c> over IPv6 against the real Linux stack in a dual-stack lab: neighbour discovery for the
@@ -10,17 +12,6 @@ namespace RawHandshake.EndToEnd.Tests;
 public sealed partial class CraftSendIpv6Tests(DualStackLabFixture lab) : IClassFixture<DualStackLabFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    [GeneratedRegex(@"source port from (\d+)")]
-    private static partial Regex BasePort();
-
-    [GeneratedRegex(@"^#(\d+) +(\d+\.\d{3}) ms  (.*)$", RegexOptions.Multiline)]
-    private static partial Regex ReplyLine();
-
-    [GeneratedRegex(@"^(\d+) sent, (\d+) answered, 0% loss, rtt min/avg/max/mdev = (\d+\.\d+)/(\d+\.\d+)/(\d+\.\d+)/(\d+\.\d+) ms$", RegexOptions.Multiline)]
-    private static partial Regex Statistics();
-
-    private static double Number(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
 
     /// <summary>tshark's fields of the frames <paramref name="filter"/> keeps, one row per frame, '|' between fields.</summary>
     private static List<string> Tshark(string file, string filter, params string[] fields)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
+using static RawHandshake.EndToEnd.Tests.ProbeOutput;
+
 namespace RawHandshake.EndToEnd.Tests;
 
 /// <summary><c>craft --send --count</c> against the real Linux stack in a private lab: hping3's repeated sends on the
@@ -9,17 +11,6 @@ namespace RawHandshake.EndToEnd.Tests;
 public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFixture>
 {
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
-
-    [GeneratedRegex(@"source port from (\d+)")]
-    private static partial Regex BasePort();
-
-    [GeneratedRegex(@"^#(\d+) +(\d+\.\d{3}) ms  (.*)$", RegexOptions.Multiline)]
-    private static partial Regex ReplyLine();
-
-    [GeneratedRegex(@"^(\d+) sent, (\d+) answered, 0% loss, rtt min/avg/max/mdev = (\d+\.\d+)/(\d+\.\d+)/(\d+\.\d+)/(\d+\.\d+) ms$", RegexOptions.Multiline)]
-    private static partial Regex Statistics();
-
-    private static double Number(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
 
     [Fact]
     public void FiveSynsToAListenerEachSynAckMapsToItsFrameAndEveryConnectionIsReset()
