@@ -5,6 +5,8 @@ using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
+using static RawHandshake.Engine.Tests.Infra.ProbePeer;
+
 namespace RawHandshake.Engine.Tests;
 
 /// <summary>The probe API over IPv6: the template varies the source port or the ICMPv6 echo sequence (IPv6 has no IP ID),
@@ -51,29 +53,6 @@ public class ProbeTemplateIpv6Tests
         var quote = frame.AsSpan(EthernetHeader.Length);
         var n = FrameBuilder.BuildIcmpv6(buffer, new EthernetHeader(Lan.ClientMac, Lan.ServerMac), Ip(Router, Client), new Icmpv6Header(Icmpv6Header.DestinationUnreachable, 1, 0), quote);
         return buffer[..n];
-    }
-
-    private static List<Seen> Answer(TestBed bed, Func<Seen, int, (TimeSpan Delay, byte[] Frame)?> answer)
-    {
-        var others = new List<Seen>();
-        var asked = 0;
-        bed.Server.Intercept = seen =>
-        {
-            if ((seen.Parsed.Tcp is { } t && t.Has(TcpFlags.Syn)) || seen.Parsed.Icmpv6 is { Type: Icmpv6Header.EchoRequest })
-            {
-                if (answer(seen, asked++) is { } a)
-                {
-                    bed.Server.Schedule(a.Delay, () => bed.Server.Send(a.Frame));
-                }
-            }
-            else
-            {
-                others.Add(seen);
-            }
-
-            return true;
-        };
-        return others;
     }
 
     [Fact]

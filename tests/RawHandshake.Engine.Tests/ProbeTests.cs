@@ -8,6 +8,8 @@ using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
+using static RawHandshake.Engine.Tests.Infra.ProbePeer;
+
 namespace RawHandshake.Engine.Tests;
 
 /// <summary>The probe API (<see cref="Prober"/>) against a scripted peer over a memory cable, in virtual time.</summary>
@@ -37,30 +39,6 @@ public class ProbeTests
     }
 
     private static byte[] SynAck(Seen syn) => Frames.FromServer(syn.Tcp.SourcePort, TcpFlags.Syn | TcpFlags.Ack, 5000, syn.Tcp.Seq.Value + 1);
-
-    /// <summary>The peer answers each SYN as <paramref name="answer"/> says (after a delay, or not at all) and keeps the rest.</summary>
-    private static List<Seen> Answer(TestBed bed, Func<Seen, int, (TimeSpan Delay, byte[] Frame)?> answer)
-    {
-        var others = new List<Seen>();
-        var syns = 0;
-        bed.Server.Intercept = seen =>
-        {
-            if (seen.IsTcp && seen.Tcp.Has(TcpFlags.Syn) || seen.Parsed.Icmp is not null)
-            {
-                if (answer(seen, syns++) is { } a)
-                {
-                    bed.Server.Schedule(a.Delay, () => bed.Server.Send(a.Frame));
-                }
-            }
-            else
-            {
-                others.Add(seen);
-            }
-
-            return true;
-        };
-        return others;
-    }
 
     [Fact]
     public void FiveSynsTenMillisecondsApartEachSynAckMappedToItsFrameWithItsRtt()
