@@ -59,7 +59,7 @@ public sealed partial class CraftSendIpv6Tests(DualStackLabFixture lab) : IClass
             Tshark(file, "icmpv6.type == 135 || icmpv6.type == 136", "icmpv6.checksum.status").ShouldBe(["1", "1"]);
 
             // Our RSTs closed what each SYN-ACK opened; the guard's table is gone.
-            ServerHolds(first, first + 4).ShouldBeEmpty();
+            ServerHolds(lab.Server, first, first + 4).ShouldBeEmpty();
             Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
         }
         finally
@@ -123,24 +123,5 @@ public sealed partial class CraftSendIpv6Tests(DualStackLabFixture lab) : IClass
         r.Code.ShouldBe(1, r.ToString());
         r.Out.ShouldContain("2001:db8:1::10 → 2001:db8:1::1 ICMPv6 112 Destination Unreachable (Port unreachable)");
         r.Out.ShouldContain("why: 2001:db8:1::10 says port unreachable: nothing listens on that UDP port");
-    }
-
-    private string ServerHolds(int firstPort, int lastPort)
-    {
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        string held;
-        do
-        {
-            held = Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", $"( sport = :20000 and dport >= :{firstPort} and dport <= :{lastPort} )").Trim();
-        }
-        while (held.Length > 0 && DateTime.UtcNow < until && Sleep());
-
-        return held;
-    }
-
-    private static bool Sleep()
-    {
-        Thread.Sleep(100);
-        return true;
     }
 }

@@ -49,7 +49,7 @@ public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFi
         Number(s.Groups[4]).ShouldBe(rtts.Average(), 0.0011);
 
         // Our RST closed every connection a SYN-ACK opened (the guard kept our kernel from doing it), and the guard is gone.
-        ServerHolds(first, first + 4).ShouldBeEmpty();
+        ServerHolds(lab.Server, first, first + 4).ShouldBeEmpty();
         Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
     }
 
@@ -116,25 +116,5 @@ public sealed partial class CraftSendTests(LabFixture lab) : IClassFixture<LabFi
         replies.Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)).Order().ToList().ShouldBe([1, 2, 3], r.ToString());
         replies.ShouldAllBe(m => m.Groups[3].Value.StartsWith("198.18.0.254 → 198.18.0.1 ICMP", StringComparison.Ordinal) && m.Groups[3].Value.Contains("Destination unreachable (Network unreachable)"));
         r.Out.ShouldContain("3 sent, 0 answered, +3 errors, 100% loss");
-    }
-
-    private string ServerHolds(int firstPort, int lastPort)
-    {
-        // Bounded: the RSTs went out before the process ended; the server has handled them by the time we look, or very soon.
-        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        string held;
-        do
-        {
-            held = Sh.InNs(lab.Server, "ss", "-tanH", "state", "all", $"( sport = :20000 and dport >= :{firstPort} and dport <= :{lastPort} )").Trim();
-        }
-        while (held.Length > 0 && DateTime.UtcNow < until && Sleep());
-
-        return held;
-    }
-
-    private static bool Sleep()
-    {
-        Thread.Sleep(100);
-        return true;
     }
 }

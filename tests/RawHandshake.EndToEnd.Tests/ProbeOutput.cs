@@ -19,4 +19,23 @@ internal static partial class ProbeOutput
     public static partial Regex Statistics();
 
     public static double Number(Group g) => double.Parse(g.Value, CultureInfo.InvariantCulture);
+
+    /// <summary>The connections <paramref name="serverNs"/>'s port 20000 still holds with our ports
+    /// <paramref name="firstPort"/>..<paramref name="lastPort"/> (empty: none). Bounded: our RSTs went out before the
+    /// process ended; the server has handled them by the time we look, or very soon.</summary>
+    public static string ServerHolds(string serverNs, int firstPort, int lastPort)
+    {
+        var until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        string held;
+        while (true)
+        {
+            held = Sh.InNs(serverNs, "ss", "-tanH", "state", "all", $"( sport = :20000 and dport >= :{firstPort} and dport <= :{lastPort} )").Trim();
+            if (held.Length == 0 || DateTime.UtcNow >= until)
+            {
+                return held;
+            }
+
+            Thread.Sleep(100);
+        }
+    }
 }
