@@ -119,28 +119,14 @@ public sealed class ManyFlowsTests(LabFixture lab) : IClassFixture<LabFixture>
         // its FIN comes again, or the router puts its ACK behind its FIN. A second ACK from our TIME-WAIT then passed the
         // cookie check and opened a connection nobody closed (40-100 of 1,000 before). Every flow must end within the
         // limit (passed, or reset when its time ran out) and the server must hold nothing of ours afterwards.
-        var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["netns", "exec", lab.Server, .. Cli.Command, "serve", "echo", "--port", "20012", "--backlog", "8", "-q"])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var serve = System.Diagnostics.Process.Start(psi)!;
+        using var serve = new BacklogServer(lab.Server, 20012, 8);
         var recipe = TempRecipe("target 198.18.2.10:20012\nconnect\nclose\n");
         try
         {
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!Sh.InNs(lab.Server, "ss", "-tlnH", "( sport = :20012 )").Contains("20012", StringComparison.Ordinal) && DateTime.UtcNow < until)
-            {
-                Thread.Sleep(100);
-            }
-
             // The server stops accepting for the first 1.5 s (stopped: the kernel still queues 8 handshakes), so the queue
             // overflows however fast the machine is, as it does on a busy one.
             var overflowsBefore = ListenOverflows();
-            var pid = serve.Id.ToString(CultureInfo.InvariantCulture);
-            Sh.Run("kill", "-STOP", pid);
-            using var resume = new Timer(_ => Sh.RunAllowingFailure("kill", "-CONT", pid), null, 1500, Timeout.Infinite);
+            serve.Pause(TimeSpan.FromMilliseconds(1500));
             var r = Cli.Run(Bound, "run", "--netns", lab.Client, recipe, "--repeat", "200", "-q", "--timeout", "20s");
             r.Code.ShouldBeOneOf([0, 1], r.ToString());
             var summary = r.Out.TrimEnd().Split('\n')[^1];
@@ -165,12 +151,6 @@ public sealed class ManyFlowsTests(LabFixture lab) : IClassFixture<LabFixture>
         finally
         {
             File.Delete(recipe);
-            Sh.RunAllowingFailure("kill", "-CONT", serve.Id.ToString(CultureInfo.InvariantCulture));
-            Sh.RunAllowingFailure("kill", "-TERM", serve.Id.ToString(CultureInfo.InvariantCulture));
-            if (!serve.WaitForExit(10_000))
-            {
-                serve.Kill(true);
-            }
         }
     }
 

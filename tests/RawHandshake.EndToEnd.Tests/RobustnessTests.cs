@@ -287,22 +287,10 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
     {
         // serve --backlog 2: most of 60 flows at once find the accept queue full (their SYN or ACK is dropped), some
         // give up. Whatever each flow's fate, the server holds nothing of ours afterwards.
-        var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in (string[])["netns", "exec", lab.Server, .. Cli.Command, "serve", "echo", "--port", "20010", "--backlog", "2", "-q"])
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using var serve = System.Diagnostics.Process.Start(psi)!;
+        using var serve = new BacklogServer(lab.Server, 20010, 2);
         var recipe = TempRecipe("target 198.18.2.10:20010\nconnect\npush \"x\"\nrecv \"x\" within 2s\nclose\n");
         try
         {
-            var until = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-            while (!Sh.InNs(lab.Server, "ss", "-tlnH", "( sport = :20010 )").Contains("20010", StringComparison.Ordinal) && DateTime.UtcNow < until)
-            {
-                Thread.Sleep(100);
-            }
-
             var r = Cli.Run(Bound, "run", "--netns", lab.Client, recipe, "--repeat", "60", "--timeout", "8s");
             r.Code.ShouldBeOneOf([0, 1], r.ToString());
             r.Out.ShouldContain("runs");
@@ -311,14 +299,9 @@ public sealed class RobustnessTests(LabFixture lab) : IClassFixture<LabFixture>
         finally
         {
             File.Delete(recipe);
-            Sh.RunAllowingFailure("kill", "-TERM", serve.Id.ToString(CultureInfo.InvariantCulture));
-            if (!serve.WaitForExit(10_000))
-            {
-                serve.Kill(true);
-            }
         }
 
-        serve.ExitCode.ShouldBe(143, "serve exits like every verb on SIGTERM");
+        serve.Stop().ShouldBe(143, "serve exits like every verb on SIGTERM");
     }
 
     [Fact]
