@@ -116,14 +116,7 @@ public sealed class TcpEngine
             f.SettleDirty = f.TimerDirty = false;
         }
 
-        foreach (var f in order)
-        {
-            f.StartedAt = Elapsed;
-            f.Driver.Start(f, Clock.Now);
-            f.Driver.AfterInput(f, Clock.Now);
-            Touch(f);
-        }
-
+        var started = 0;
         while (true)
         {
             if (StopRequested)
@@ -135,6 +128,9 @@ public sealed class TcpEngine
                 PublishResults();
                 return RunEnd.Cancelled;
             }
+
+            // Flows start a few at a time between reads of the link (see StartBatch).
+            started = StartFlows(started);
 
             // The flows handed control since the last turn, in the order they were added (as results are published).
             var turn = TakeSettleDirty();
@@ -192,7 +188,7 @@ public sealed class TcpEngine
                 continue; // a timer just finished the last flow: report it now, not after an idle wait
             }
 
-            if (got == 0)
+            if (got == 0 && started == order.Count)
             {
                 var next = deadline;
                 if (NextTimer() is { } due)
@@ -210,6 +206,29 @@ public sealed class TcpEngine
                 }
             }
         }
+    }
+
+    /// <summary>Flows started in one turn of the loop, at most, before the link is read again.</summary>
+    /// <remarks>A thousand flows started at once would send a thousand SYNs before the first SYN-ACK is looked at, then
+    /// a thousand handshake ACKs in one burst: the server's accept queue (128 by default) overflows and drops ACKs and
+    /// FINs, which then wait for a retransmission timeout. A kernel client's <c>connect()</c> loop answers each SYN-ACK
+    /// (in softirq) before its next SYN leaves; starting a few flows per turn and reading the link between does the same.</remarks>
+    public const int StartBatch = 4;
+
+    /// <summary>Starts the next flows not yet started (at most <see cref="StartBatch"/>); returns how many are started now.</summary>
+    private int StartFlows(int started)
+    {
+        var end = Math.Min(order.Count, started + StartBatch);
+        for (; started < end; started++)
+        {
+            var f = order[started];
+            f.StartedAt = Elapsed;
+            f.Driver.Start(f, Clock.Now);
+            f.Driver.AfterInput(f, Clock.Now);
+            Touch(f);
+        }
+
+        return started;
     }
 
     // ---- the run's bookkeeping: touched flows, one timer heap ----------------------------------------------------

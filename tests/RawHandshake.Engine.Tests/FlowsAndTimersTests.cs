@@ -52,6 +52,40 @@ public sealed class ManyFlowsTests
     }
 
     [Fact]
+    public void Many_flows_start_a_few_at_a_time_and_each_handshake_is_answered_before_later_SYNs_go()
+    {
+        // A thousand SYNs in one burst, then a thousand handshake ACKs in another, overflow a server's accept queue; the
+        // engine starts StartBatch flows, reads the link, answers what came, and only then starts the next ones.
+        TcpEngine.StartBatch.ShouldBeInRange(1, 8); // a few, far below a listener's usual backlog of 128
+        using var bench = new TestBed();
+        const int count = 40;
+        for (var i = 0; i < count; i++)
+        {
+            bench.AddFlow(new HandshakeDriver([], false, CloseMode.Active), (ushort)(40000 + i), (uint)(1000 + i));
+        }
+
+        bench.Engine.Run(TimeSpan.FromSeconds(30)).ShouldBe(RunEnd.Completed);
+        bench.Engine.Flows.ShouldAllBe(f => f.Driver.Outcome!.Ok && f.Retransmissions == 0);
+
+        // What reached the server, in order: every SYN after the first batch comes after the handshake ACKs of all the
+        // flows started before it.
+        var seen = bench.Server.Tcp().Select(s => (Port: (int)s.Tcp.SourcePort, Syn: s.Tcp.Has(TcpFlags.Syn))).ToList();
+        seen.Count(s => s.Syn).ShouldBe(count);
+        for (var i = 0; i < seen.Count; i++)
+        {
+            if (!seen[i].Syn)
+            {
+                continue;
+            }
+
+            var startedBefore = seen.Take(i).Where(s => s.Syn).Select(s => s.Port).ToList();
+            var answered = seen.Take(i).Where(s => !s.Syn).Select(s => s.Port).ToHashSet();
+            var waiting = startedBefore.Count(p => !answered.Contains(p));
+            waiting.ShouldBeLessThan(TcpEngine.StartBatch, $"SYN {i} of port {seen[i].Port} left while {waiting} earlier handshakes were unanswered");
+        }
+    }
+
+    [Fact]
     public void A_second_flow_with_the_same_four_tuple_is_refused()
     {
         using var bench = new TestBed();
