@@ -131,6 +131,27 @@ public class ProbeTemplateIpv6Tests
     }
 
     [Fact]
+    public void Icmpv6ErrorsAboutEchoRequestsMapByTheSequenceNumberTheyQuote()
+    {
+        // No port and no IP ID to go by: the quoted echo request's sequence number says which frame the error is about
+        // (before, an error mapped to the oldest frame still unanswered: here it would have been frame 0 for each).
+        using var bed = new TestBed();
+        Answer(bed, (req, n) => n == 0 ? null : (TimeSpan.FromMilliseconds(30 - (n * 10)), Unreachable(req.Frame)));
+        var result = Prober.Run(bed.Engine, new ProbeRequest(new FrameTemplate(Echo(true, 7), 3, TemplateVary.IcmpSequence)) { Interval = Ms, Timeout = 100 * Ms });
+
+        result.Replies.Select(r => (r.Index, r.Kind)).ShouldBe([(2, ProbeReplyKind.IcmpError), (1, ProbeReplyKind.IcmpError)]);
+        (result.Statistics.Errors, result.End).ShouldBe((2, RunEnd.TimedOut));
+    }
+
+    [Fact]
+    public void TheQuoteOfAnEchoRequestCarriesItsSequenceNumber()
+    {
+        var error = FrameParser.Parse(Unreachable(Echo(true, 0xBEEF)));
+        error.Icmpv6Quote!.Value.EchoSequence.ShouldBe((ushort)0xBEEF);
+        FrameParser.Parse(Unreachable(Syn())).Icmpv6Quote!.Value.EchoSequence.ShouldBeNull();
+    }
+
+    [Fact]
     public void SilenceNamesTheIcmpv6ErrorThatCameBack()
     {
         var syn = Syn();

@@ -216,6 +216,11 @@ public sealed class FrameTemplate : ProbeFrames
             }
         }
 
+        if (key is null && (Vary & TemplateVary.IcmpSequence) != 0 && (other.IcmpQuote?.EchoSequence ?? other.Icmpv6Quote?.EchoSequence) is { } quotedEcho)
+        {
+            key = quotedEcho - BaseIcmpSequence; // an ICMP error about an echo request: IPv6 has no IP ID to tell them apart
+        }
+
         if (key is null && (Vary & TemplateVary.IpId) != 0 && other.IcmpQuote is { } q)
         {
             key = q.Ip.Id - BaseId;

@@ -462,7 +462,7 @@ public static class FrameParser
         var proto = e.UpperProtocol;
         var t = later ? [] : q[(IPv6Header.Length + e.UpperOffset)..];
         var (sp, dp, seq) = QuotedTransport(proto, t);
-        f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, proto, sp, dp, seq);
+        f.Icmpv6Quote = new Icmpv6Quote(inner, at + 8, proto, sp, dp, seq) { EchoSequence = QuotedEchoSequence(proto, t) };
     }
 
     /// <summary>Whether <paramref name="seg"/> ends inside the TCP, UDP, ICMP or ICMPv6 header it starts with.</summary>
@@ -567,7 +567,7 @@ public static class FrameParser
 
         var t = q[ihl..];
         var (sp, dp, seq) = QuotedTransport(inner.Protocol, t);
-        f.IcmpQuote = new IcmpQuote(inner, at + 8, sp, dp, seq);
+        f.IcmpQuote = new IcmpQuote(inner, at + 8, sp, dp, seq) { EchoSequence = QuotedEchoSequence(inner.Protocol, t) };
     }
 
     /// <summary>Where the IP layer's payload lies (from <paramref name="start"/> to <paramref name="end"/>, of
@@ -606,6 +606,13 @@ public static class FrameParser
             ports ? BinaryPrimitives.ReadUInt16BigEndian(t[2..]) : null,
             t.Length >= 8 && protocol == (byte)IpProtocol.Tcp ? new SeqNum(BinaryPrimitives.ReadUInt32BigEndian(t[4..])) : null);
     }
+
+    /// <summary>The sequence number of a quoted ICMP or ICMPv6 echo request (the same 8-byte header in both), as far as
+    /// the quote reaches.</summary>
+    private static ushort? QuotedEchoSequence(byte? protocol, ReadOnlySpan<byte> t) =>
+        t.Length >= IcmpHeader.HeaderLength && ((protocol == (byte)IpProtocol.Icmp && t[0] == IcmpHeader.EchoRequest) || (protocol == (byte)IpProtocol.Icmpv6 && t[0] == Icmpv6Header.EchoRequest))
+            ? BinaryPrimitives.ReadUInt16BigEndian(t[6..])
+            : null;
 
     private static void Bad(ref ParsedFrame f, string why) => f.Malformed = "malformed: " + why;
 }
