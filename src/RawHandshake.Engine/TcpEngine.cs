@@ -41,7 +41,7 @@ public sealed class TcpEngine
         this.link = link;
         Clock = clock;
         captureOrder = new CaptureOrder(trace, clock.Wall);
-        tx = new Transmitter(link, clock, captureOrder);
+        tx = new Transmitter(link, clock, captureOrder, trace as IPacketStampSink);
         Trace = tx.Trace; // every event, also the flows' and drivers', goes through the one capture-order stage
         handler = OnFrame;
     }

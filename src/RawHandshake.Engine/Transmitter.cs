@@ -19,10 +19,14 @@ internal sealed class Transmitter
     private readonly Queue<ulong> recentOrder = new();
     private readonly TimeSpan origin;
 
-    public Transmitter(IFrameLink link, IClock clock, CaptureOrder captureOrder)
+    private readonly IPacketStampSink? stamps;
+
+    /// <param name="stamps">Where frames go instead of the capture-order stage, when the run's sink takes stamps only.</param>
+    public Transmitter(IFrameLink link, IClock clock, CaptureOrder captureOrder, IPacketStampSink? stamps = null)
     {
         this.link = link;
         this.captureOrder = captureOrder;
+        this.stamps = stamps;
         Clock = clock;
         origin = clock.Now;
     }
@@ -55,13 +59,22 @@ internal sealed class Transmitter
         return wall;
     }
 
-    /// <summary>A frame into the trace with the parse that was made of it already (numbered and analysed in capture order).</summary>
+    /// <summary>A frame into the trace with the parse that was made of it already (numbered and analysed in capture order),
+    /// or straight to a sink that takes stamps only (<see cref="IPacketStampSink"/>).</summary>
     public void Packet(Direction dir, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall, string? note)
     {
-        if (TracePackets)
+        if (!TracePackets)
         {
-            captureOrder.Packet(dir, frame.ToArray(), parsed, wall, note); // the parse is offsets: it holds for the copy
+            return;
         }
+
+        if (stamps is not null)
+        {
+            stamps.Packet(dir, frame, parsed, wall); // no copy: the sink reads the frame now or never
+            return;
+        }
+
+        captureOrder.Packet(dir, frame.ToArray(), parsed, wall, note); // the parse is offsets: it holds for the copy
     }
 
     public void Remember(ReadOnlySpan<byte> frame)
