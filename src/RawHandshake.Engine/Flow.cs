@@ -230,7 +230,7 @@ public sealed class Flow : ISessionOutput
                 ? 0
                 : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
         var eth = new EthernetHeader(NextHopMac, LocalMac);
-        var buffer = host.SendBuffer;
+        var buffer = host.SendBufferFor(HeaderRoom + (o?.IpOptions?.Length ?? 0) + segment.Payload.Length);
         int n;
         if (key.Family == IpFamily.V6)
         {
@@ -265,6 +265,10 @@ public sealed class Flow : ISessionOutput
         n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span, out report);
         return Corrupted(segment, buffer, n, ref report);
     }
+
+    /// <summary>More than any headers a flow's frame has: Ethernet with a VLAN tag (18), IPv4 with options or IPv6 (60),
+    /// TCP with options (60).</summary>
+    private const int HeaderRoom = 256;
 
     private static int Corrupted(in OutgoingSegment segment, byte[] buffer, int n, ref TcpBuildReport report)
     {

@@ -36,8 +36,23 @@ internal sealed class Transmitter
     /// <summary>Every event, also the flows' and drivers', goes through the one capture-order stage.</summary>
     public ITraceSink Trace => captureOrder;
 
-    /// <summary>Where a flow builds its next frame (one at a time: the loop is single-threaded).</summary>
-    public byte[] SendBuffer { get; } = new byte[FrameBuilder.MaxFrameLength];
+    /// <summary>Where a flow builds its next frame (one at a time: the loop is single-threaded); see <see cref="SendBufferFor"/>.</summary>
+    public byte[] SendBuffer { get; private set; } = [];
+
+    /// <summary>The send buffer, grown to hold at least <paramref name="length"/> bytes. It is sized by need, not for the
+    /// largest frame up front: 64 KiB zeroed for every engine was most of a short session's set-up.</summary>
+    public byte[] SendBufferFor(int length)
+    {
+        if (SendBuffer.Length < length)
+        {
+            SendBuffer = new byte[Math.Max(length, Math.Min(FrameBuilder.MaxFrameLength, Math.Max(MinSendBuffer, SendBuffer.Length * 2)))];
+        }
+
+        return SendBuffer;
+    }
+
+    /// <summary>The first send buffer: any frame up to a jumbo-less Ethernet MTU with room to spare.</summary>
+    internal const int MinSendBuffer = 2048;
 
     /// <summary>The trace's clock: time since the engine started.</summary>
     public TimeSpan Elapsed => Clock.Now - origin;
