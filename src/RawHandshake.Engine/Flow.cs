@@ -16,6 +16,8 @@ public sealed class Flow : ISessionOutput
     private readonly Transmitter host;
     private ushort ipId;
     private List<SessionEvent>? deferred;
+    private bool holdingAcks;
+    private OutgoingSegment? heldAck;
 
     internal Flow(Transmitter host, TcpClientSession session, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions frameOptions)
     {
@@ -92,7 +94,55 @@ public sealed class Flow : ISessionOutput
     /// <summary>A note in the trace, from a driver.</summary>
     public void Note(string text, NoteLevel level = NoteLevel.Info) => host.Trace.Publish(new NoteTraced(host.Elapsed, level, text));
 
+    /// <summary>
+    /// The engine is handing this flow an input (a segment, then its driver's turn): a pure ACK the session marks
+    /// <see cref="OutgoingSegment.Deferrable"/> is held until <see cref="EndInput"/>, and left out when a segment sent
+    /// meanwhile carries it (the driver answers the data it acknowledges with data or a FIN): one frame, not two.
+    /// </summary>
+    internal void BeginInput() => holdingAcks = true;
+
+    /// <summary>The input has been handled: an ACK still held goes out now.</summary>
+    internal void EndInput()
+    {
+        holdingAcks = false;
+        SendHeldAck();
+    }
+
+    private void SendHeldAck()
+    {
+        if (heldAck is { } held)
+        {
+            heldAck = null;
+            SendNow(held);
+        }
+    }
+
+    /// <summary>Whether <paramref name="next"/> acknowledges everything <paramref name="held"/> does, so that the held
+    /// pure ACK need not go out: it has ACK, is not a RST, reaches the server (a right checksum), acknowledges as much.</summary>
+    internal static bool Carries(in OutgoingSegment next, in OutgoingSegment held) =>
+        (next.Flags & TcpFlags.Ack) != 0 && (next.Flags & TcpFlags.Rst) == 0 && !next.CorruptChecksum && next.Ack >= held.Ack;
+
     void ISessionOutput.Transmit(in OutgoingSegment segment)
+    {
+        if (heldAck is { } held)
+        {
+            heldAck = null;
+            if (!Carries(segment, held))
+            {
+                SendNow(held); // it goes first, as the session emitted it
+            }
+        }
+
+        if (holdingAcks && segment.Deferrable && SendError is null)
+        {
+            heldAck = segment;
+            return;
+        }
+
+        SendNow(segment);
+    }
+
+    private void SendNow(in OutgoingSegment segment)
     {
         if (SendError is null)
         {
@@ -114,6 +164,7 @@ public sealed class Flow : ISessionOutput
     /// </summary>
     public void SendCrafted(in OutgoingSegment segment, FrameOverrides? overrides)
     {
+        SendHeldAck(); // a segment made by hand never stands in for the session's ACK
         var n = Build(segment, overrides, out var report);
         if (Session.Manual)
         {
@@ -179,7 +230,7 @@ public sealed class Flow : ISessionOutput
                 ? 0
                 : TcpOptionLayout.Write(options, segment.Options, segment.SackBlocks);
         var eth = new EthernetHeader(NextHopMac, LocalMac);
-        var buffer = host.SendBuffer;
+        var buffer = host.SendBufferFor(HeaderRoom + (o?.IpOptions?.Length ?? 0) + segment.Payload.Length);
         int n;
         if (key.Family == IpFamily.V6)
         {
@@ -214,6 +265,10 @@ public sealed class Flow : ISessionOutput
         n = FrameBuilder.BuildTcp(buffer, eth, ip, tcp, options[..optionLength], segment.Payload.Span, out report);
         return Corrupted(segment, buffer, n, ref report);
     }
+
+    /// <summary>More than any headers a flow's frame has: Ethernet with a VLAN tag (18), IPv4 with options or IPv6 (60),
+    /// TCP with options (60).</summary>
+    private const int HeaderRoom = 256;
 
     private static int Corrupted(in OutgoingSegment segment, byte[] buffer, int n, ref TcpBuildReport report)
     {

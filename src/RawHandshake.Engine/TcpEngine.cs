@@ -41,7 +41,7 @@ public sealed class TcpEngine
         this.link = link;
         Clock = clock;
         captureOrder = new CaptureOrder(trace, clock.Wall);
-        tx = new Transmitter(link, clock, captureOrder);
+        tx = new Transmitter(link, clock, captureOrder, trace as IPacketStampSink);
         Trace = tx.Trace; // every event, also the flows' and drivers', goes through the one capture-order stage
         handler = OnFrame;
     }
@@ -575,8 +575,10 @@ public sealed class TcpEngine
 
                 flow.Driver.OnReceived(flow, f, frame, Clock.Now);
                 var seg = new TcpSegment(tcp, f.TcpOptionsSummary(frame), f.Payload(frame)) { OptionBytes = f.TcpOptions(frame), ArrivedAt = ArrivedAt(wall) };
+                flow.BeginInput(); // the ACK of this segment's data may go out with the driver's answer to it
                 flow.Session.OnSegment(seg, Clock.Now, flow);
                 flow.Driver.AfterInput(flow, Clock.Now);
+                flow.EndInput();
                 Touch(flow);
                 return;
             }

@@ -19,10 +19,14 @@ internal sealed class Transmitter
     private readonly Queue<ulong> recentOrder = new();
     private readonly TimeSpan origin;
 
-    public Transmitter(IFrameLink link, IClock clock, CaptureOrder captureOrder)
+    private readonly IPacketStampSink? stamps;
+
+    /// <param name="stamps">Where frames go instead of the capture-order stage, when the run's sink takes stamps only.</param>
+    public Transmitter(IFrameLink link, IClock clock, CaptureOrder captureOrder, IPacketStampSink? stamps = null)
     {
         this.link = link;
         this.captureOrder = captureOrder;
+        this.stamps = stamps;
         Clock = clock;
         origin = clock.Now;
     }
@@ -32,8 +36,23 @@ internal sealed class Transmitter
     /// <summary>Every event, also the flows' and drivers', goes through the one capture-order stage.</summary>
     public ITraceSink Trace => captureOrder;
 
-    /// <summary>Where a flow builds its next frame (one at a time: the loop is single-threaded).</summary>
-    public byte[] SendBuffer { get; } = new byte[FrameBuilder.MaxFrameLength];
+    /// <summary>Where a flow builds its next frame (one at a time: the loop is single-threaded); see <see cref="SendBufferFor"/>.</summary>
+    public byte[] SendBuffer { get; private set; } = [];
+
+    /// <summary>The send buffer, grown to hold at least <paramref name="length"/> bytes. It is sized by need, not for the
+    /// largest frame up front: 64 KiB zeroed for every engine was most of a short session's set-up.</summary>
+    public byte[] SendBufferFor(int length)
+    {
+        if (SendBuffer.Length < length)
+        {
+            SendBuffer = new byte[Math.Max(length, Math.Min(FrameBuilder.MaxFrameLength, Math.Max(MinSendBuffer, SendBuffer.Length * 2)))];
+        }
+
+        return SendBuffer;
+    }
+
+    /// <summary>The first send buffer: any frame up to a jumbo-less Ethernet MTU with room to spare.</summary>
+    internal const int MinSendBuffer = 2048;
 
     /// <summary>The trace's clock: time since the engine started.</summary>
     public TimeSpan Elapsed => Clock.Now - origin;
@@ -55,13 +74,22 @@ internal sealed class Transmitter
         return wall;
     }
 
-    /// <summary>A frame into the trace with the parse that was made of it already (numbered and analysed in capture order).</summary>
+    /// <summary>A frame into the trace with the parse that was made of it already (numbered and analysed in capture order),
+    /// or straight to a sink that takes stamps only (<see cref="IPacketStampSink"/>).</summary>
     public void Packet(Direction dir, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall, string? note)
     {
-        if (TracePackets)
+        if (!TracePackets)
         {
-            captureOrder.Packet(dir, frame.ToArray(), parsed, wall, note); // the parse is offsets: it holds for the copy
+            return;
         }
+
+        if (stamps is not null)
+        {
+            stamps.Packet(dir, frame, parsed, wall); // no copy: the sink reads the frame now or never
+            return;
+        }
+
+        captureOrder.Packet(dir, frame.ToArray(), parsed, wall, note); // the parse is offsets: it holds for the copy
     }
 
     public void Remember(ReadOnlySpan<byte> frame)

@@ -262,10 +262,10 @@ public sealed unsafe class LiveLink : IFrameLink
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         var infinite = timeout == Timeout.InfiniteTimeSpan;
-        var clock = Stopwatch.StartNew();
+        var start = Stopwatch.GetTimestamp(); // not a Stopwatch object: nothing is allocated per wait
         while (true)
         {
-            var ms = infinite ? -1 : TimeoutMs(timeout - clock.Elapsed);
+            var ms = infinite ? -1 : TimeoutMs(timeout - Stopwatch.GetElapsedTime(start));
             var pfd = new LibC.PollFd { Fd = selectableFd, Events = LibC.PollIn };
             var n = LibC.Poll(&pfd, 1, ms);
             if (n > 0)

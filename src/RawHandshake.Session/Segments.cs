@@ -54,5 +54,13 @@ public readonly record struct OutgoingSegment(TcpFlags Flags, SeqNum Seq, SeqNum
     /// <summary>SACK blocks (absolute), at most 3 beside timestamps.</summary>
     public (uint Left, uint Right)[]? SackBlocks { get; init; }
 
+    /// <summary>
+    /// A pure ACK of in-order data that a segment sent while the same input is still being handled may carry instead
+    /// (data or a FIN our side sends in answer, with the same or a later acknowledgment). An output may hold it until
+    /// the input has been handled and send it only if nothing carried it (RFC 9293 §3.8.6.3: an ACK may be delayed,
+    /// and is best sent with data). Every other segment goes out at once.
+    /// </summary>
+    public bool Deferrable { get; init; }
+
     public int SeqLength => SequenceSpace.Of(Flags, Payload.Length);
 }

@@ -862,7 +862,8 @@ public sealed class TcpClientSession
 
         if ((delivered || seg.Payload.Length > 0) && !ackedThisInput)
         {
-            SendAck(now, output, delivered ? SegmentKind.Normal : SegmentKind.DuplicateAck);
+            // In-order data: what our side sends in answer to it (more data, a FIN) may carry this ACK.
+            SendAck(now, output, delivered ? SegmentKind.Normal : SegmentKind.DuplicateAck, deferrable: delivered);
         }
 
         Pump(now, output);
@@ -1461,7 +1462,7 @@ public sealed class TcpClientSession
 
     private uint TsVal(TimeSpan now) => unchecked((uint)(long)now.TotalMilliseconds + config.TsOffset);
 
-    private void SendAck(TimeSpan now, ISessionOutput output, SegmentKind kind)
+    private void SendAck(TimeSpan now, ISessionOutput output, SegmentKind kind, bool deferrable = false)
     {
         ackedThisInput = true;
         (uint, uint)[]? sack = null;
@@ -1470,7 +1471,7 @@ public sealed class TcpClientSession
             sack = SackBlocks(tsOn ? 3 : 4);
         }
 
-        Emit(output, new OutgoingSegment(TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty, kind) { SackBlocks = sack });
+        Emit(output, new OutgoingSegment(TcpFlags.Ack, sndNxt, rcvNxt, advertisedWindow, TsOnly(now), ReadOnlyMemory<byte>.Empty, kind) { SackBlocks = sack, Deferrable = deferrable && sack is null });
     }
 
     /// <summary>

@@ -228,7 +228,7 @@ public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
             var fields = Sh.Run("tshark", "-o", "ip.check_checksum:TRUE", "-o", "tcp.check_checksum:TRUE", "-r", file, "-Y", "tcp",
                 "-T", "fields", "-E", "separator=|", "-e", "frame.comment", "-e", "ip.checksum.status", "-e", "tcp.checksum.status", "-e", "tcp.analysis.flags", "-e", "tcp.analysis.retransmission");
             var rows = fields.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith("Running as", StringComparison.Ordinal)).ToList();
-            rows.Count.ShouldBeGreaterThanOrEqualTo(13);
+            rows.Count.ShouldBeGreaterThanOrEqualTo(11); // 6 of ours ("AB" and our FIN carry the ACKs of the echoes), 5 of the server's
 
             // A clean run is one where the server sent nothing twice: a machine so busy that our ACK came after the
             // server's tail-loss probe makes a retransmission (and our duplicate ACK for it) that are right, not ours to

@@ -66,6 +66,25 @@ public class ReceiveTests
     }
 
     [Fact]
+    public void Only_the_ack_of_in_order_data_may_wait_for_an_answer_to_carry_it()
+    {
+        var lab = new Lab(configure: c => c with { SackPermitted = true }).Established(sack: true);
+        lab.Deliver(lab.Server.DataAt(0, "abc", ackRel: 1));
+        lab.Take().ShouldHaveSingleItem().Deferrable.ShouldBeTrue("in-order data: an answer to it may carry the ACK");
+
+        lab.Deliver(lab.Server.DataAt(6, "ghi", ackRel: 1));
+        var dup = lab.Take().ShouldHaveSingleItem();
+        dup.Kind.ShouldBe(SegmentKind.DuplicateAck);
+        dup.Deferrable.ShouldBeFalse("a duplicate ACK tells the server of the hole at once");
+
+        lab.Deliver(lab.Server.DataAt(3, "def", ackRel: 1));
+        lab.Take().ShouldHaveSingleItem().Deferrable.ShouldBeTrue("the gap filled: one ACK covering everything");
+
+        lab.Deliver(lab.Server.Fin(ackRel: 1));
+        lab.Take().ShouldHaveSingleItem().Deferrable.ShouldBeFalse("the ACK of a FIN goes at once");
+    }
+
+    [Fact]
     public void Several_holes_are_all_filled_in_order()
     {
         var lab = new Lab(configure: c => c with { SackPermitted = true }).Established(sack: true);

@@ -1,4 +1,5 @@
 using RawHandshake.Engine.Trace;
+using RawHandshake.Wire.Parsing;
 using RawHandshake.Wire.Primitives;
 using RawHandshake.Wire.Protocols;
 
@@ -7,9 +8,10 @@ namespace RawHandshake.Engine.Bench;
 /// <summary>
 /// The bench's only trace sink: it renders nothing and keeps nothing. It takes the send stamp of our first SYN (where a
 /// bench session's time starts; <see cref="Flow.SynSentWall"/> is the last SYN, for the RTT) and watches the session for
-/// the server's FIN and the send stamp of our first ACK that covers it (where the time ends).
+/// the server's FIN and the send stamp of our first ACK that covers it (where the time ends). It takes frames as stamps
+/// (<see cref="IPacketStampSink"/>): the engine copies none and holds none for capture order, as a renderer needs.
 /// </summary>
-public sealed class FinAckSink : ITraceSink
+public sealed class FinAckSink : IPacketStampSink
 {
     private SeqNum? peerFinEnd;
 
@@ -30,30 +32,41 @@ public sealed class FinAckSink : ITraceSink
         Packets = 0;
     }
 
+    public void Packet(Direction dir, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall) => Packet(dir, parsed, wall);
+
+    /// <summary>The same frames as events, when the sink is behind another (a <see cref="TraceBus"/>).</summary>
     public void Publish(TraceEvent e)
     {
-        if (e is not PacketTraced p || p.Parsed.Tcp is not { } tcp)
+        if (e is PacketTraced p)
+        {
+            Packet(p.Dir, p.Parsed, p.Wall);
+        }
+    }
+
+    private void Packet(Direction dir, in ParsedFrame parsed, DateTimeOffset wall)
+    {
+        if (parsed.Tcp is not { } tcp)
         {
             return;
         }
 
         Packets++;
-        if (p.Dir == Direction.In && tcp.Has(TcpFlags.Fin))
+        if (dir == Direction.In && tcp.Has(TcpFlags.Fin))
         {
             // The FIN occupies the sequence number after the segment's data.
-            var end = tcp.Seq + SequenceSpace.Of(tcp.Flags, p.Parsed.PayloadLength);
+            var end = tcp.Seq + SequenceSpace.Of(tcp.Flags, parsed.PayloadLength);
             if (peerFinEnd is not { } known || end > known)
             {
                 peerFinEnd = end;
             }
         }
-        else if (p.Dir == Direction.Out && FirstSynWall is null && tcp.Has(TcpFlags.Syn))
+        else if (dir == Direction.Out && FirstSynWall is null && tcp.Has(TcpFlags.Syn))
         {
-            FirstSynWall = p.Wall;
+            FirstSynWall = wall;
         }
-        else if (p.Dir == Direction.Out && FinAckedWall is null && peerFinEnd is { } finEnd && tcp.Has(TcpFlags.Ack) && tcp.Ack >= finEnd)
+        else if (dir == Direction.Out && FinAckedWall is null && peerFinEnd is { } finEnd && tcp.Has(TcpFlags.Ack) && tcp.Ack >= finEnd)
         {
-            FinAckedWall = p.Wall;
+            FinAckedWall = wall;
         }
     }
 

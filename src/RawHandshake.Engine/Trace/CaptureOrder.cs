@@ -68,7 +68,7 @@ public sealed class CaptureOrder : ITraceSink
                 break;
             case StateTraced or NoteTraced when lastHandled is { Released: false } last:
                 // A consequence of the frame handled last: it goes out right after that frame, at its time.
-                last.Followers.Add(e);
+                (last.Followers ??= []).Add(e);
                 break;
             case StateTraced or NoteTraced:
                 Emit(e, OnBase(e.Time));
@@ -128,9 +128,12 @@ public sealed class CaptureOrder : ITraceSink
             var a = analysis.Next(h.Frame, h.Parsed, wall); // parsed once, when the frame was sent or received
             var time = Monotonic(wall - firstWall.Value);
             next.Publish(new PacketTraced(time, wall, a.Number, h.Dir, h.Frame, a.Parsed, a.Rel, a.Tags) { Note = h.Note });
-            foreach (var f in h.Followers)
+            if (h.Followers is { } followers)
             {
-                next.Publish(f with { Time = time });
+                foreach (var f in followers)
+                {
+                    next.Publish(f with { Time = time });
+                }
             }
         }
     }
@@ -153,7 +156,8 @@ public sealed class CaptureOrder : ITraceSink
 
     private sealed record Held(Direction Dir, byte[] Frame, ParsedFrame Parsed, DateTimeOffset Wall, string? Note, long Arrival)
     {
-        public List<TraceEvent> Followers { get; } = [];
+        /// <summary>The events the frame caused (null until it caused one: most frames cause none).</summary>
+        public List<TraceEvent>? Followers { get; set; }
 
         /// <summary>Left the window (numbered and passed on).</summary>
         public bool Released { get; set; }

@@ -81,6 +81,20 @@ public interface ITraceSink
     void Complete();
 }
 
+/// <summary>
+/// A sink that takes the frames sent and received as they are handled, as a stamp and a parse, instead of as
+/// <see cref="PacketTraced"/> events: the engine then keeps no copy of a frame and holds none in the capture-order window
+/// (so there is no numbering, no relative numbers and no analysis either). For sinks that only time or count frames
+/// (<c>bench session</c>); renderers take <see cref="PacketTraced"/>. Every other event comes through
+/// <see cref="ITraceSink.Publish"/> as usual. The engine uses this only when it is the sink it was given.
+/// </summary>
+public interface IPacketStampSink : ITraceSink
+{
+    /// <summary>A frame sent (stamped just before sending) or received (the capture's stamp); the span, and the parse's
+    /// offsets into it, are valid only during the call.</summary>
+    void Packet(Direction dir, ReadOnlySpan<byte> frame, in ParsedFrame parsed, DateTimeOffset wall);
+}
+
 /// <summary>Fans one event stream out to every renderer.</summary>
 public sealed class TraceBus : ITraceSink
 {

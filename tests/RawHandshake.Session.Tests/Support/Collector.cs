@@ -16,6 +16,9 @@ public sealed record Sent(
 {
     public int SeqLength => Payload.Length + (Has(TcpFlags.Syn) ? 1 : 0) + (Has(TcpFlags.Fin) ? 1 : 0);
 
+    /// <summary>An ACK the output may hold for a segment sent in answer to carry (<see cref="OutgoingSegment.Deferrable"/>).</summary>
+    public bool Deferrable { get; init; }
+
     public bool Has(TcpFlags f) => (Flags & f) == f;
 
     public override string ToString() =>
@@ -41,7 +44,7 @@ public sealed class Collector : ISessionOutput
 
     public void Transmit(in OutgoingSegment segment)
     {
-        var sent = new Sent(segment.Flags, segment.Seq, segment.Ack, segment.Window, segment.Options, segment.Payload.ToArray(), segment.Kind, segment.SackBlocks?.ToArray());
+        var sent = new Sent(segment.Flags, segment.Seq, segment.Ack, segment.Window, segment.Options, segment.Payload.ToArray(), segment.Kind, segment.SackBlocks?.ToArray()) { Deferrable = segment.Deferrable };
         segments.Add(sent);
         OnTransmit?.Invoke(sent);
     }
