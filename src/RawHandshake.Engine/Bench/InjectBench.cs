@@ -1,4 +1,5 @@
 using System.Globalization;
+using RawHandshake.Engine.Live;
 using RawHandshake.Engine.Probe;
 using RawHandshake.Engine.Trace;
 using RawHandshake.Link;
@@ -72,7 +73,7 @@ public static class InjectBench
     /// <summary>A SYN from our address to the peer's (port 9), our interface's MAC to the peer's.</summary>
     private static byte[] Frame(BenchVeth veth)
     {
-        using var link = LiveLink.Open(BenchVeth.Interface, null, 2048, ringBytes: CaptureRing.Min);
+        using var link = LiveLink.Open(BenchVeth.Interface, null, LiveRequest.HighRateSnapLength, ringBytes: CaptureRing.Min, nanosecondTimestamps: false);
         var buffer = new byte[128];
         var ip = new IPv4Header { Source = BenchVeth.Address, Destination = BenchVeth.PeerAddress, Ttl = 64, DontFragment = true, Id = 1 };
         var tcp = new TcpHeader(40000, 9, new SeqNum(1), new SeqNum(0), TcpFlags.Syn, 64240);
@@ -86,7 +87,9 @@ public static class InjectBench
         var before = veth.PeerReceived();
         var (result, elapsed) = NetNs.Run(veth.Namespace, () =>
         {
-            using var link = LiveLink.Open(BenchVeth.Interface, $"arp or icmp or (tcp and host {BenchVeth.PeerAddress})", 2048, ringBytes: CaptureRing.Min);
+            // The capture of craft --send at rate max (LiveRequest.ForHighRate), with the smallest ring: nothing answers here.
+            using var link = LiveLink.Open(BenchVeth.Interface, $"arp or icmp or (tcp and host {BenchVeth.PeerAddress})", LiveRequest.HighRateSnapLength,
+                ringBytes: CaptureRing.Min, nanosecondTimestamps: false);
             var engine = new TcpEngine(link, new SystemClock(), new TraceBus());
             var frames = new FrameTemplate(frame, count, TemplateVary.SourcePort | TemplateVary.IpId);
             var r = Prober.Run(engine, new ProbeRequest(frames) { Interval = TimeSpan.Zero, Timeout = TimeSpan.Zero, TraceEach = false, ResetOpened = false });
