@@ -51,5 +51,17 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
 
+    public const int ClockThreadCpuTime = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public nint Seconds;
+        public nint Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
+    public static partial int ClockGetTime(int clock, TimeSpec* time);
+
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

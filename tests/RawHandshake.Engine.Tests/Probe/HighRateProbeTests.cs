@@ -11,15 +11,15 @@ namespace RawHandshake.Engine.Tests.Probe;
 
 /// <summary>The probe API's high-rate path (<see cref="ProbeRequest.TraceEach"/> off, as <c>craft --send --rate max</c>):
 /// one send stamp per group of frames sent back to back, refused frames counted, and the link's reason thrown when
-/// nothing gets through. Virtual time: every frame the link takes moves the clock on by one microsecond.</summary>
+/// nothing gets through. Virtual time: every frame the link takes moves the clock on (one microsecond unless said).</summary>
 public class HighRateProbeTests
 {
     private static readonly TimeSpan Us = TimeSpan.FromTicks(10);
     private static readonly TimeSpan ReplyAfter = 10 * Us;
 
-    /// <summary>Takes a frame per microsecond of virtual time, answers each SYN it takes with a SYN-ACK stamped
+    /// <summary>Takes a frame per <c>perFrame</c> of virtual time, answers each SYN it takes with a SYN-ACK stamped
     /// <see cref="ReplyAfter"/> after the frame went, and refuses the frames <c>refuse</c> names (by their index).</summary>
-    private sealed class ClockedLink(ManualClock clock, Func<int, bool>? refuse = null) : IFrameLink
+    private sealed class ClockedLink(ManualClock clock, TimeSpan perFrame, Func<int, bool>? refuse = null) : IFrameLink
     {
         private readonly Queue<(byte[] Frame, DateTimeOffset At)> replies = new();
 
@@ -43,7 +43,7 @@ public class HighRateProbeTests
             Taken.Add(at);
             var syn = FrameParser.Parse(frame).Tcp!.Value;
             replies.Enqueue((Frames.FromServer(syn.SourcePort, TcpFlags.Syn | TcpFlags.Ack, 5000, syn.Seq.Value + 1), at + ReplyAfter));
-            clock.Advance(Us);
+            clock.Advance(perFrame);
             return true;
         }
 
@@ -78,10 +78,10 @@ public class HighRateProbeTests
     private static byte[] Syn() =>
         Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40000, Lan.ServerPort, TcpFlags.Syn, 1000, 0, 64240, ipId: 100);
 
-    private static (ProbeResult Result, ClockedLink Link) Run(int count, TimeSpan interval, Func<int, bool>? refuse = null)
+    private static (ProbeResult Result, ClockedLink Link) Run(int count, TimeSpan interval, Func<int, bool>? refuse = null, TimeSpan? perFrame = null)
     {
         var clock = new ManualClock(Lan.Epoch);
-        var link = new ClockedLink(clock, refuse);
+        var link = new ClockedLink(clock, perFrame ?? Us, refuse);
         var engine = new TcpEngine(link, clock, new TraceRecorder());
         var template = new FrameTemplate(Syn(), count, TemplateVary.SourcePort | TemplateVary.IpId);
         var result = Prober.Run(engine, new ProbeRequest(template) { Interval = interval, TraceEach = false, ResetOpened = false, Timeout = TimeSpan.FromMilliseconds(5) });
@@ -89,23 +89,34 @@ public class HighRateProbeTests
     }
 
     [Fact]
-    public void AtRateMaxEachGroupOfFramesSharesTheStampReadBeforeItsFirst()
+    public void AtRateMaxFastFramesShareTheStampReadBeforeTheFirstOfTheirGroup()
     {
-        const int count = (2 * Prober.StampEvery) + 3;
+        const int count = (3 * Prober.StampEvery) + 2;
         var (result, link) = Run(count, TimeSpan.Zero);
 
         result.Statistics.Answered.ShouldBe(count);
         link.Taken.Count.ShouldBe(count);
         for (var i = 0; i < count; i++)
         {
-            // Frame i left i µs after the start; its group's stamp was read before the group's first frame, so its RTT
-            // counts the frames sent before it in the group: never less than the real 10 µs, at most StampEvery - 1 µs more.
+            // Frame i left i µs after the start. The first frame has a stamp of its own (nothing says yet that frames go
+            // fast); then frames of 1 µs share a stamp per StampEvery, read before the first of them, so an RTT counts the
+            // frames sent before it in its group: never less than the real 10 µs, at most StampEvery - 1 µs more.
+            var groupStart = i == 0 ? 0 : 1 + ((i - 1) / Prober.StampEvery * Prober.StampEvery);
             (link.Taken[i] - Lan.Epoch).ShouldBe(i * Us);
-            result.Rtt(i).ShouldBe(ReplyAfter + ((i % Prober.StampEvery) * Us), $"frame {i}");
+            result.Rtt(i).ShouldBe(ReplyAfter + ((i - groupStart) * Us), $"frame {i}");
         }
 
         result.Statistics.Min.ShouldBe(ReplyAfter);
         result.Statistics.Max.ShouldBe(ReplyAfter + ((Prober.StampEvery - 1) * Us));
+    }
+
+    [Fact]
+    public void AtRateMaxFramesSlowerThanAFastFrameKeepAStampEach()
+    {
+        var (result, link) = Run(20, TimeSpan.Zero, perFrame: Prober.FastFrame * 2);
+
+        (link.Taken[^1] - Lan.Epoch).ShouldBe(19 * Prober.FastFrame * 2, "sent back to back");
+        Enumerable.Range(0, 20).Select(result.Rtt).ShouldAllBe(rtt => rtt == ReplyAfter);
     }
 
     [Fact]
@@ -137,7 +148,7 @@ public class HighRateProbeTests
         var refusedAll = Should.Throw<LinkException>(() =>
         {
             var clock = new ManualClock(Lan.Epoch);
-            link = new ClockedLink(clock, refuse: _ => true);
+            link = new ClockedLink(clock, Us, refuse: _ => true);
             var template = new FrameTemplate(Syn(), 1000, TemplateVary.SourcePort);
             Prober.Run(new TcpEngine(link, clock, new TraceRecorder()), new ProbeRequest(template) { Interval = TimeSpan.Zero, TraceEach = false });
         });
