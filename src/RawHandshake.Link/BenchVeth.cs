@@ -32,7 +32,7 @@ public sealed class BenchVeth : IDisposable
     public static BenchVeth Create()
     {
         var tag = $"{Environment.ProcessId % 100000}{Random.Shared.Next(100, 999)}";
-        var veth = new BenchVeth($"rhb-{tag}-a", $"rhb-{tag}-b");
+        var veth = new BenchVeth($"rhb-inj-{tag}-a", $"rhb-inj-{tag}-b");
         try
         {
             Ip("netns", "add", veth.Namespace);

@@ -49,6 +49,7 @@ public sealed unsafe class LiveLink : IFrameLink
         handleReferenced = added;
         handle = device.Handle.DangerousGetHandle();
         HardwareAddress = ToMac(device.MacAddress?.GetAddressBytes());
+        SendNeverBlocks = IsNonBlocking(selectableFd);
     }
 
     public string Name { get; }
@@ -73,6 +74,29 @@ public sealed unsafe class LiveLink : IFrameLink
     /// <summary>The descriptor <see cref="WaitReadable"/> polls (from <c>pcap_get_selectable_fd</c>).</summary>
     public int SelectableFd => selectableFd;
 
+    /// <summary>The handle's socket is non-blocking (<c>O_NONBLOCK</c>, set by <c>pcap_setnonblock</c>): a send fails at
+    /// once when the socket's buffer is full rather than waiting, so <see cref="TrySend"/> may skip the runtime's GC
+    /// transition (<see cref="LibPcapNative.InjectNonBlocking"/>).</summary>
+    public bool SendNeverBlocks { get; }
+
+    /// <summary>Whether the kernel is asked for nanosecond receive stamps on this handle's socket (<c>SO_TIMESTAMPNS</c>),
+    /// which makes it stamp every frame the host receives; null when it cannot tell.</summary>
+    internal bool? SocketAsksForTimestamps
+    {
+        get
+        {
+            int value = 0;
+            uint length = sizeof(int);
+            return LibC.GetSockOpt(selectableFd, LibC.SolSocket, LibC.SoTimestampNs, &value, &length) == 0 ? value != 0 : null;
+        }
+    }
+
+    private static bool IsNonBlocking(int fd)
+    {
+        var flags = LibC.Fcntl(fd, LibC.FGetFl);
+        return flags >= 0 && (flags & LibC.ONonBlock) != 0;
+    }
+
     /// <summary>
     /// Opens <paramref name="interfaceName"/> for capture and injection. Promiscuous mode is off unless asked for (not
     /// needed on veth or for traffic addressed to the interface). Throws <see cref="LinkException"/> with a one-line
@@ -80,14 +104,20 @@ public sealed unsafe class LiveLink : IFrameLink
     /// </summary>
     /// <param name="ringBytes">The capture ring (<see cref="CaptureRing"/>): what arrives while the program is not reading
     /// must fit, or it is dropped (counted by <see cref="Statistics"/>).</param>
-    public static LiveLink Open(string interfaceName, string? captureFilter, int snapLength = DefaultSnapLength, bool promiscuous = false, int ringBytes = CaptureRing.Small)
+    /// <param name="nanosecondTimestamps">Received frames stamped to the nanosecond (else to the microsecond). Asking for
+    /// nanoseconds makes libpcap set <c>SO_TIMESTAMPNS</c> on its socket, and while any socket has it the kernel reads the
+    /// clock for every frame received on the host (<c>netstamp_needed</c>, in <c>netif_rx</c>), our own injected frames'
+    /// receiver included: about 2 % of a high-rate sender's CPU on veth. Microseconds leave the ring's own stamp, taken
+    /// when the frame reaches the capture.</param>
+    public static LiveLink Open(string interfaceName, string? captureFilter, int snapLength = DefaultSnapLength, bool promiscuous = false, int ringBytes = CaptureRing.Small,
+        bool nanosecondTimestamps = true)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(interfaceName);
         ArgumentOutOfRangeException.ThrowIfLessThan(snapLength, 64);
         ArgumentOutOfRangeException.ThrowIfLessThan(ringBytes, CaptureRing.Min);
         try
         {
-            return OpenCore(interfaceName, captureFilter, snapLength, promiscuous, ringBytes);
+            return OpenCore(interfaceName, captureFilter, snapLength, promiscuous, ringBytes, nanosecondTimestamps);
         }
         catch (Exception e) when (e is not LinkException && LinkErrors.IsLibpcapMissing(e))
         {
@@ -99,7 +129,7 @@ public sealed unsafe class LiveLink : IFrameLink
         }
     }
 
-    private static LiveLink OpenCore(string name, string? filter, int snapLength, bool promiscuous, int ringBytes)
+    private static LiveLink OpenCore(string name, string? filter, int snapLength, bool promiscuous, int ringBytes, bool nanosecondTimestamps)
     {
         // A fresh list (not the cached Instance): the calling thread may have entered another network namespace.
         var devices = LibPcapLiveDeviceList.New();
@@ -114,7 +144,7 @@ public sealed unsafe class LiveLink : IFrameLink
             Snaplen = snapLength,
             ReadTimeout = 1, // unused: the handle is non-blocking and waits go through poll()
             BufferSize = ringBytes, // sized by need (CaptureRing): its pages are most of the process's memory
-            TimestampResolution = TimestampResolution.Nanosecond,
+            TimestampResolution = nanosecondTimestamps ? TimestampResolution.Nanosecond : TimestampResolution.Microsecond,
         };
         config.ConfigurationFailed += (_, e) => failures.Add(e);
 
@@ -202,11 +232,12 @@ public sealed unsafe class LiveLink : IFrameLink
     }
 
     /// <summary><c>pcap_inject</c> straight from the span: no time stamp, no exception, no allocation (the high-rate path;
-    /// a refused frame is counted by the caller).</summary>
+    /// a refused frame is counted by the caller); without the GC transition when the socket never blocks.</summary>
     public bool TrySend(ReadOnlySpan<byte> frame)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        return LibPcapNative.Inject(handle, frame) == frame.Length;
+        var written = SendNeverBlocks ? LibPcapNative.InjectNonBlocking(handle, frame) : LibPcapNative.Inject(handle, frame);
+        return written == frame.Length;
     }
 
     public int Poll(FrameHandler handler, int max = 64)

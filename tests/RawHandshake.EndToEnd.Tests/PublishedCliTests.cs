@@ -96,9 +96,14 @@ public sealed partial class PublishedCliTests(LabFixture lab) : IClassFixture<La
             root.GetProperty($"{side}_drops").GetInt64().ShouldBeGreaterThanOrEqualTo(0);
             var round = root.GetProperty($"{side}_rounds")[0];
             (round.GetProperty("sent").GetInt64() + round.GetProperty("refused").GetInt64()).ShouldBe(2000);
+            var cpu = round.GetProperty("cpu_seconds").GetDouble();
+            cpu.ShouldBeGreaterThan(0, $"{side}: the sending thread's CPU time");
+            cpu.ShouldBeLessThanOrEqualTo((round.GetProperty("seconds").GetDouble() * 1.05) + 0.01, $"{side}: one thread's CPU time fits in its wall time");
+            root.GetProperty($"{side}_median_cpu_ns_per_frame").GetDouble().ShouldBeGreaterThan(0);
         }
 
         root.GetProperty("ratio").GetDouble().ShouldBeGreaterThan(0);
+        root.GetProperty("cpu_ratio").GetDouble().ShouldBeGreaterThan(0);
         Sh.Run("ip", "netns", "list").ShouldNotContain("rhb-", customMessage: "the bench's namespaces are removed");
     }
 

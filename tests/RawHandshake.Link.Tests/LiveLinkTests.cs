@@ -158,6 +158,44 @@ public class LiveLinkTests
         size.ShouldBe(CaptureRing.MemoryBytes(ring, snap), $"ring {ring} bytes asked with snap length {snap}");
     }
 
+    /// <summary>
+    /// Nanosecond stamps make libpcap set SO_TIMESTAMPNS, which turns on the kernel's stamping of every frame the host
+    /// receives; the high-rate path asks for microseconds and leaves it off, and its replies still come stamped (by the
+    /// ring). Its sends skip the GC transition only because the socket is non-blocking: checked here on the real handle.
+    /// </summary>
+    [Fact]
+    public void A_microsecond_handle_leaves_the_kernels_stamping_off_still_stamps_replies_and_never_blocks_on_send()
+    {
+        using var net = TestNetwork.Create();
+        net.InA(() =>
+        {
+            using var nano = LiveLink.Open(net.IfA, "arp", 2048, ringBytes: CaptureRing.Min);
+            using var micro = LiveLink.Open(net.IfA, "arp", 2048, ringBytes: CaptureRing.Min, nanosecondTimestamps: false);
+            nano.SocketAsksForTimestamps.ShouldBe(true);
+            nano.NanosecondTimestamps.ShouldBeTrue();
+            micro.SocketAsksForTimestamps.ShouldBe(false);
+            micro.NanosecondTimestamps.ShouldBeFalse();
+            nano.SendNeverBlocks.ShouldBeTrue();
+            micro.SendNeverBlocks.ShouldBeTrue();
+
+            var frame = new byte[64];
+            var n = FrameBuilder.BuildArpRequest(frame, net.MacA, net.AddrA, net.AddrB);
+            var sentAt = DateTimeOffset.UtcNow;
+            micro.TrySend(frame.AsSpan(0, n)).ShouldBeTrue();
+            DateTimeOffset? replyAt = null;
+            var sw = Stopwatch.StartNew();
+            for (var i = 0; i < 100 && replyAt is null && sw.Elapsed < ReplyLimit && micro.WaitReadable(ReplyLimit - sw.Elapsed); i++)
+            {
+                micro.Poll((f, ts) => replyAt = IsArpReplyFrom(f.ToArray(), net) ? ts : replyAt);
+            }
+
+            replyAt.ShouldNotBeNull("no ARP reply within 2 s");
+            (replyAt.Value.UtcTicks % 10).ShouldBe(0, "stamped to the microsecond");
+            replyAt.Value.ShouldBeGreaterThan(sentAt - TimeSpan.FromMicroseconds(1), "the reply's stamp is not before its cause");
+            (replyAt.Value - sentAt).ShouldBeLessThan(ReplyLimit);
+        });
+    }
+
     [Fact]
     public void Frames_larger_than_the_MTU_from_GSO_on_veth_are_captured_whole()
     {

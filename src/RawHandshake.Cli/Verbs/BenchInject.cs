@@ -37,10 +37,11 @@ public sealed partial class BenchOptions
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"bench inject: {frames} prebuilt SYNs from one thread on veth {r.Interface} (a namespace pair of its own, 198.18.254.1 → .2), {r.Ours.Count} rounds of each, alternating");
-        sb.AppendLine("                frames/s   (median)   drops (all rounds)");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"ours",-12}{r.OursMedian,12:0}{"",11}{r.Ours.Sum(x => x.Drops),8}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"C loop",-12}{r.CMedian,12:0}{"",11}{r.C.Sum(x => x.Drops),8}");
-        sb.Append(CultureInfo.InvariantCulture, $"ratio ours/C (medians): {r.Ratio:0.00}");
+        sb.AppendLine("                frames/s   (median)   drops (all rounds)   CPU ns/frame (median)");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"ours",-12}{r.OursMedian,12:0}{"",11}{r.Ours.Sum(x => x.Drops),8}{r.OursCpuMedian,24:0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"C loop",-12}{r.CMedian,12:0}{"",11}{r.C.Sum(x => x.Drops),8}{r.CCpuMedian,24:0}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"ratio ours/C (medians): {r.Ratio:0.00}");
+        sb.Append(CultureInfo.InvariantCulture, $"CPU per frame, C/ours (medians; steadier on a shared machine): {r.CpuRatio:0.00}");
         return sb.ToString();
     }
 
@@ -57,6 +58,7 @@ public sealed partial class BenchOptions
             foreach (var (side, rounds, median) in new[] { ("ours", r.Ours, r.OursMedian), ("c", r.C, r.CMedian) })
             {
                 w.WriteNumber($"{side}_median_fps", Math.Round(median));
+                w.WriteNumber($"{side}_median_cpu_ns_per_frame", Math.Round(side == "ours" ? r.OursCpuMedian : r.CCpuMedian, 1));
                 w.WriteNumber($"{side}_drops", rounds.Sum(x => x.Drops));
                 w.WriteStartArray($"{side}_rounds");
                 foreach (var x in rounds)
@@ -67,6 +69,7 @@ public sealed partial class BenchOptions
                     w.WriteNumber("refused", x.Refused);
                     w.WriteNumber("received", x.Received);
                     w.WriteNumber("seconds", Math.Round(x.Elapsed.TotalSeconds, 6));
+                    w.WriteNumber("cpu_seconds", Math.Round(x.Cpu.TotalSeconds, 6));
                     w.WriteEndObject();
                 }
 
@@ -74,6 +77,7 @@ public sealed partial class BenchOptions
             }
 
             w.WriteNumber("ratio", Math.Round(r.Ratio, 3));
+            w.WriteNumber("cpu_ratio", Math.Round(r.CpuRatio, 3));
             w.WriteEndObject();
         }
 

@@ -23,9 +23,6 @@ public static class CraftSend
 
     public const int MaxCount = 1_000_000;
 
-    /// <summary>Snap length at high rates: the headers of any reply, an ICMP error's quote included (RFC 1812: at most 576 bytes).</summary>
-    private const int ProbeSnapLength = 2048;
-
     public static int Run(CraftOptions o, CliContext context)
     {
         if (NetnsExec.RunInside(o.Netns, context) is { } code)
@@ -82,7 +79,7 @@ public static class CraftSend
         {
             // Only the headers of replies are judged: a short snap length makes each ring slot small, so the ring holds
             // a reply for each frame of a burst at rate max (up to its 32 MiB) instead of 64 whole frames.
-            request = request with { SnapLength = ProbeSnapLength, CaptureRing = Link.CaptureRing.ForFrames(pace.Count, ProbeSnapLength) };
+            request = request.ForHighRate(pace.Count);
         }
 
         using var live = LiveSetup.Open(request, new SystemClock(), bus, "craft --send");

@@ -33,6 +33,26 @@ public sealed record LiveRequest(IpAddress Target)
 
     /// <summary>The kind of flow to warm up with (default <see cref="Live.Warmup.HandshakeFlow"/>).</summary>
     public Func<(Session.SessionConfig Config, IFlowDriver Driver)>? WarmupFlow { get; init; }
+
+    /// <summary>Received frames stamped to the nanosecond (else the microsecond: see <see cref="LiveLink.Open"/>, which
+    /// says what nanoseconds cost the whole host).</summary>
+    public bool NanosecondTimestamps { get; init; } = true;
+
+    /// <summary>Snap length of the probe API's high-rate path: the headers of any reply, an ICMP error's quote included
+    /// (RFC 1812: at most 576 bytes).</summary>
+    public const int HighRateSnapLength = 2048;
+
+    /// <summary>The capture of the probe API's high-rate path (<c>craft --send</c> at rates with no line per reply), for
+    /// <paramref name="frames"/> frames: only the headers of replies are judged, so a short snap length makes each ring slot
+    /// small and the ring holds a reply for each frame of a burst (up to its 32 MiB); stamps to the microsecond (RTTs are
+    /// reported to the microsecond anyway), so that the kernel does not read the clock for every frame the host
+    /// receives.</summary>
+    public LiveRequest ForHighRate(int frames) => this with
+    {
+        SnapLength = HighRateSnapLength,
+        CaptureRing = Link.CaptureRing.ForFrames(frames, HighRateSnapLength),
+        NanosecondTimestamps = false,
+    };
 }
 
 /// <summary>
@@ -116,7 +136,7 @@ public sealed class LiveSetup : IDisposable
             filter = $"{control} or (tcp and host {request.Target} and ({request.ExtraFilter}))";
         }
 
-        var link = LiveLink.Open(route.Interface, filter, request.SnapLength, ringBytes: request.CaptureRing);
+        var link = LiveLink.Open(route.Interface, filter, request.SnapLength, ringBytes: request.CaptureRing, nanosecondTimestamps: request.NanosecondTimestamps);
         try
         {
             var engine = new TcpEngine(link, clock, trace) { LinkMtu = route.Mtu };

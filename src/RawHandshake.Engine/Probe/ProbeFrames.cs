@@ -30,6 +30,9 @@ public abstract class ProbeFrames
     /// <summary>What goes on the wire for frame <paramref name="index"/> when that is not the frame itself (its IP
     /// fragments); null when the frame goes as it is. <see cref="Frame"/> stays the whole datagram: replies answer it.</summary>
     public virtual IReadOnlyList<byte[]>? WirePieces(int index) => null;
+
+    /// <summary>Every frame goes on the wire as it is (<see cref="WirePieces"/> is always null).</summary>
+    public virtual bool Whole => true;
 }
 
 /// <summary>
@@ -49,6 +52,8 @@ public sealed class FragmentedFrames(ProbeFrames inner, Func<byte[], int, IReadO
     public override int? Candidate(in ParsedFrame other, bool fromOurSide, int sent) => inner.Candidate(other, fromOurSide, sent);
 
     public override IReadOnlyList<byte[]> WirePieces(int index) => split(inner.Frame(index).ToArray(), index);
+
+    public override bool Whole => false;
 }
 
 /// <summary>Frames given one by one (sent in order).</summary>

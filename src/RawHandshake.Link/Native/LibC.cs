@@ -19,6 +19,11 @@ internal static unsafe partial class LibC
     public const int EIntr = 4;
     public const int EInval = 22;
 
+    public const int FGetFl = 3;
+    public const int ONonBlock = 0x800;
+    public const int SolSocket = 1;
+    public const int SoTimestampNs = 35; // SO_TIMESTAMPNS_OLD: what libpcap sets for nanosecond stamps
+
     [StructLayout(LayoutKind.Sequential)]
     public struct PollFd
     {
@@ -38,6 +43,25 @@ internal static unsafe partial class LibC
 
     [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
     public static partial int Poll(PollFd* fds, nuint count, int timeoutMs);
+
+    /// <summary><c>fcntl(fd, cmd)</c> for the commands without an argument (<c>F_GETFL</c>).</summary>
+    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    public static partial int Fcntl(int fd, int cmd);
+
+    [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
+    public static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
+
+    public const int ClockThreadCpuTime = 3;
+
+    [StructLayout(LayoutKind.Sequential)]
+    public struct TimeSpec
+    {
+        public nint Seconds;
+        public nint Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "clock_gettime", SetLastError = true)]
+    public static partial int ClockGetTime(int clock, TimeSpec* time);
 
     public static string StrError(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }

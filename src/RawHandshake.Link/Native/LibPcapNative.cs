@@ -14,6 +14,7 @@ internal static unsafe class LibPcapNative
 
     private static delegate* unmanaged<nint, int> getSelectableFd;
     private static delegate* unmanaged<nint, byte*, nuint, int> inject;
+    private static delegate* unmanaged[SuppressGCTransition]<nint, byte*, nuint, int> injectNonBlocking;
 
     /// <summary><c>pcap_inject</c>: the bytes written, or -1 (the reason in <c>pcap_geterr</c>). The caller holds a
     /// reference on the handle for as long as it injects (no add-ref/release per frame).</summary>
@@ -27,6 +28,26 @@ internal static unsafe class LibPcapNative
         fixed (byte* p = frame)
         {
             return inject(pcap, p, (nuint)frame.Length);
+        }
+    }
+
+    /// <summary>
+    /// <c>pcap_inject</c> without the runtime's switch to preemptive mode and back around it (<c>SuppressGCTransition</c>):
+    /// only for a handle whose socket is non-blocking, so that the call never waits. On Linux <c>pcap_inject</c> is one
+    /// <c>send()</c> on the packet socket; with <c>O_NONBLOCK</c> (<c>pcap_setnonblock</c>) a full send buffer makes it
+    /// fail with EAGAIN at once instead of sleeping, so a garbage collection waits at most the length of one send (a few
+    /// µs; on veth the receiver's softirq runs inside it, bounded by its budget).
+    /// </summary>
+    public static int InjectNonBlocking(nint pcap, ReadOnlySpan<byte> frame)
+    {
+        if (injectNonBlocking == null)
+        {
+            injectNonBlocking = (delegate* unmanaged[SuppressGCTransition]<nint, byte*, nuint, int>)NativeLibrary.GetExport(Library.Value, "pcap_inject");
+        }
+
+        fixed (byte* p = frame)
+        {
+            return injectNonBlocking(pcap, p, (nuint)frame.Length);
         }
     }
 

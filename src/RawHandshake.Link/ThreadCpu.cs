@@ -1,0 +1,20 @@
+using System.Runtime.InteropServices;
+using RawHandshake.Link.Native;
+
+namespace RawHandshake.Link;
+
+/// <summary>The CPU time the calling thread has used (<c>CLOCK_THREAD_CPUTIME_ID</c>): what a bench compares when the
+/// machine is shared, since a thread waiting for a CPU uses none.</summary>
+public static unsafe class ThreadCpu
+{
+    public static TimeSpan Now()
+    {
+        LibC.TimeSpec t;
+        if (LibC.ClockGetTime(LibC.ClockThreadCpuTime, &t) != 0)
+        {
+            throw new LinkException($"clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed: {LibC.StrError(Marshal.GetLastPInvokeError())}");
+        }
+
+        return TimeSpan.FromTicks((t.Seconds * TimeSpan.TicksPerSecond) + (t.Nanoseconds / 100));
+    }
+}
