@@ -21,6 +21,25 @@ public static class Chargen
     /// <summary>A whole period (95 lines); line 95 equals line 0, so sending it over and over continues the pattern.</summary>
     public static ReadOnlyMemory<byte> OnePeriod => Cycle;
 
+    /// <summary>Periods in one write of the server (<see cref="Chunk"/>).</summary>
+    public const int PeriodsPerWrite = 9;
+
+    /// <summary><see cref="PeriodsPerWrite"/> periods back to back (63,270 bytes): what the server writes at once, so that
+    /// its socket always holds more than a congestion window (ten segments) and what it sends first is limited by TCP,
+    /// not by when the server process next gets the CPU (a write of one period, 7,030 bytes, is six segments).</summary>
+    public static ReadOnlyMemory<byte> Chunk { get; } = BuildChunk();
+
+    private static byte[] BuildChunk()
+    {
+        var chunk = new byte[Cycle.Length * PeriodsPerWrite];
+        for (var i = 0; i < PeriodsPerWrite; i++)
+        {
+            Cycle.CopyTo(chunk, i * Cycle.Length);
+        }
+
+        return chunk;
+    }
+
     private static byte[] BuildCycle()
     {
         var bytes = new byte[Period * LineBytes];

@@ -495,14 +495,14 @@ public sealed class LabServer : IDisposable
         }, CancellationToken.None);
 
         var linesLeft = Options.ChargenLimit / Chargen.LineBytes;
-        var period = Chargen.OnePeriod;
+        var chunk = Chargen.Chunk;
         string reason;
         try
         {
             while (linesLeft > 0)
             {
-                var lines = (int)Math.Min(linesLeft, Chargen.Period);
-                await SendAllAsync(socket, period[..(lines * Chargen.LineBytes)], c, peerGone.Token).ConfigureAwait(false);
+                var lines = (int)Math.Min(linesLeft, Chargen.Period * Chargen.PeriodsPerWrite);
+                await SendAllAsync(socket, chunk[..(lines * Chargen.LineBytes)], c, peerGone.Token).ConfigureAwait(false);
                 linesLeft -= lines;
             }
 

@@ -25,4 +25,16 @@ public sealed class ChargenTests
             line[72..].ShouldBe("\r\n"u8.ToArray());
         }
     }
+
+    [Fact]
+    public void One_write_is_more_than_ten_full_segments_of_lines_that_go_on_in_order()
+    {
+        var chunk = Chargen.Chunk.Span;
+        chunk.Length.ShouldBeGreaterThan(10 * 1460, "the first flight is limited by TCP, not by the server's next write");
+        (chunk.Length % Chargen.LineBytes).ShouldBe(0);
+        for (var i = 0; i < chunk.Length / Chargen.LineBytes; i++)
+        {
+            chunk.Slice(i * Chargen.LineBytes, Chargen.LineBytes).ToArray().ShouldBe(Chargen.Line(i), $"line {i}");
+        }
+    }
 }
