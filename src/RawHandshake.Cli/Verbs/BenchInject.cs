@@ -41,7 +41,7 @@ public sealed partial class BenchOptions
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"ours",-12}{r.OursMedian,12:0}{"",11}{r.Ours.Sum(x => x.Drops),8}{r.OursCpuMedian,24:0}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"{"C loop",-12}{r.CMedian,12:0}{"",11}{r.C.Sum(x => x.Drops),8}{r.CCpuMedian,24:0}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"ratio ours/C (medians): {r.Ratio:0.00}");
-        sb.Append(CultureInfo.InvariantCulture, $"CPU per frame, C/ours (medians; steadier on a shared machine): {r.CpuRatio:0.00}");
+        sb.Append(CultureInfo.InvariantCulture, $"CPU per frame, C/ours (medians; time spent waiting for a CPU not counted): {r.CpuRatio:0.00}");
         return sb.ToString();
     }
 
