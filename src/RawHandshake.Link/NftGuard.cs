@@ -8,17 +8,23 @@ using RawHandshake.Wire.Primitives;
 namespace RawHandshake.Link;
 
 /// <summary>
-/// The kernel-RST guard: an nftables table of this process, <c>inet rawhandshake_PID_STARTTIME</c>, whose output chain
-/// drops the RSTs the local kernel would send for our hand-made flows (it owns the source address but has no socket for
-/// them), and only those. Frames injected through pcap bypass netfilter, so our own RSTs still leave.
+/// The kernel-RST guard: an nftables table of this process, <c>inet rawhandshake_PID_STARTTIME</c>, that keeps the local
+/// kernel out of our hand-made flows, and only those: it owns the source address but has no socket for them, so it
+/// would answer every segment of the server with a RST. The prerouting chain drops the server's segments of our flows
+/// before the kernel's TCP sees them (the capture, which taps the interface before netfilter, still gets them), so no
+/// RST is even made; the output chain drops any RST of the kernel on them that still comes (a segment that came in by a
+/// way the first chain does not see). Frames injected through pcap bypass netfilter, so our own RSTs still leave.
 /// </summary>
 /// <remarks>
+/// <para>Dropping on the way in rather than only the RSTs on the way out saves the kernel a socket lookup and a RST
+/// built, routed and dropped for every segment the server sends: work that ran inside our send calls or the server's
+/// (on veth the receiver's work runs in the sender's system call), a few per cent of a whole session.</para>
 /// <para>One table per process and namespace, whatever the number of flows: two sets of (source address, source port,
-/// destination address, destination port) and two rules that look a RST up in them. <c>flows</c> holds single flows
+/// destination address, destination port) that the rules of both chains look up. <c>flows</c> holds single flows
 /// (added and removed as flows start and end), <c>ranges</c> blocks of ports (a bench's or a probe's source ports, see
 /// <see cref="GuardedPorts"/>). Elements go in and out in batches through one long-lived <c>nft -i</c> (<see
 /// cref="NftShell"/>), so a thousand flows are a few pipe writes, not a thousand nft processes; and a kernel packet
-/// costs two set lookups (only for RSTs) whatever the number of flows.</para>
+/// costs at most two set lookups (a TCP segment coming in, a RST going out) whatever the number of flows.</para>
 /// <para>The table and that nft process live in the network namespace of the thread that called <see cref="Install()"/>,
 /// so <see cref="AddFlows"/>, <see cref="Dispose"/> and the exit hooks act there from any thread. The table is removed on
 /// <see cref="Dispose"/> and at process exit. Signals are not its business: the program handles them in one place
@@ -31,6 +37,7 @@ public sealed class NftGuard : IDisposable
     public const string TablePrefix = "rawhandshake_";
     public const string Family = "inet";
     public const string ChainName = "output";
+    public const string InputChain = "prerouting";
     public const string FlowSet = "flows";
     public const string RangeSet = "ranges";
     public const string FlowSet6 = "flows6";
@@ -44,6 +51,10 @@ public sealed class NftGuard : IDisposable
     private const string KeyType = "ipv4_addr . inet_service . ipv4_addr . inet_service";
     private const string Key6 = "ip6 saddr . tcp sport . ip6 daddr . tcp dport";
     private const string KeyType6 = "ipv6_addr . inet_service . ipv6_addr . inet_service";
+
+    // The same elements, looked up by a segment coming in from the server (its destination is our side).
+    private const string KeyIn = "ip daddr . tcp dport . ip saddr . tcp sport";
+    private const string KeyIn6 = "ip6 daddr . tcp dport . ip6 saddr . tcp sport";
 
     private static readonly Regex OwnedTable = new(@"^rawhandshake_(\d+)_(\d+)$", RegexOptions.CultureInvariant);
     private static readonly object RegistryGate = new();
@@ -116,7 +127,8 @@ public sealed class NftGuard : IDisposable
     /// <summary>Why <see cref="Dispose"/> could not delete the table, if it could not.</summary>
     public string? RemovalError { get; private set; }
 
-    /// <summary>The nft command that creates the table: both sets, the output chain with its two rules, the sync chain.</summary>
+    /// <summary>The nft command that creates the table: the sets of both families, the output chain (RSTs out) and the
+    /// prerouting chain (the server's segments in) with a rule per set each, the sync chain.</summary>
     public static string TableCommand(string table) =>
         $"create table {Family} {table}; " +
         $"add set {Family} {table} {FlowSet} {{ type {KeyType}; }}; " +
@@ -128,6 +140,11 @@ public sealed class NftGuard : IDisposable
         $"add set {Family} {table} {RangeSet6} {{ type {KeyType6}; flags interval; }}; " +
         $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key6} @{FlowSet6} drop; " +
         $"add rule {Family} {table} {ChainName} tcp flags & rst == rst {Key6} @{RangeSet6} drop; " +
+        $"add chain {Family} {table} {InputChain} {{ type filter hook prerouting priority -300; policy accept; }}; " +
+        $"add rule {Family} {table} {InputChain} {KeyIn} @{FlowSet} drop; " +
+        $"add rule {Family} {table} {InputChain} {KeyIn} @{RangeSet} drop; " +
+        $"add rule {Family} {table} {InputChain} {KeyIn6} @{FlowSet6} drop; " +
+        $"add rule {Family} {table} {InputChain} {KeyIn6} @{RangeSet6} drop; " +
         $"add chain {Family} {table} {SyncChain}";
 
     /// <summary><c>add element</c> or <c>delete element</c> lines, <see cref="BatchSize"/> elements each.</summary>

@@ -159,6 +159,28 @@ public sealed class HandshakeTests(LabFixture lab) : IClassFixture<LabFixture>
         Sh.InNs(lab.Client, "nft", "list", "tables").ShouldNotContain("rawhandshake_");
     }
 
+    /// <summary>The guard keeps the server's segments of our flow from our kernel's TCP: it never even makes a RST for
+    /// them (its counter of RSTs sent stays put), where a guard that only dropped the RSTs going out let the kernel build
+    /// one for each of the server's segments.</summary>
+    [Fact]
+    public void NftGuardKeepsTheServersSegmentsFromOurKernelSoItMakesNoRst()
+    {
+        var before = OutRsts(lab.Client);
+        var r = Cli.Run(Bound, "handshake", "--netns", lab.Client, "--target", "198.18.2.10:20000", "--rst-guard", "nft", "--data", "AB", "--expect-echo");
+        r.Code.ShouldBe(0, r.ToString());
+        r.Out.ShouldContain("guard nft");
+        OutRsts(lab.Client).ShouldBe(before, "no RST made by our kernel (Tcp OutRsts in /proc/net/snmp)");
+    }
+
+    /// <summary>The kernel's count of TCP RSTs sent in <paramref name="ns"/> (Tcp: OutRsts), also those a firewall then dropped.</summary>
+    private static long OutRsts(string ns)
+    {
+        var lines = Sh.InNs(ns, "cat", "/proc/net/snmp").Split('\n').Where(l => l.StartsWith("Tcp:", StringComparison.Ordinal)).ToList();
+        var names = lines[0].Split(' ');
+        var values = lines[1].Split(' ');
+        return long.Parse(values[Array.IndexOf(names, "OutRsts")], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>The guard's table is made while the capture opens and the next hop is found, and the stale tables of dead
     /// processes go through the same nft first: with many of them to remove, the set-up outlasts the ARP exchange, and the
     /// session still completes unreset (the SYN waits for the table), with every stale table gone and ours removed.</summary>

@@ -14,7 +14,7 @@ namespace RawHandshake.Link.Tests;
 public class NftGuardTests
 {
     [Fact]
-    public void One_table_two_sets_and_rules_that_look_only_RSTs_up()
+    public void One_table_its_sets_and_rules_that_drop_the_servers_segments_in_and_RSTs_out()
     {
         new GuardedFlow(IPv4Address.Parse("198.18.0.1"), 40000, IPv4Address.Parse("198.18.0.2"), 80).Element
             .ShouldBe("198.18.0.1 . 40000 . 198.18.0.2 . 80");
@@ -31,6 +31,11 @@ public class NftGuardTests
             "add set inet t ranges6 { type ipv6_addr . inet_service . ipv6_addr . inet_service; flags interval; }",
             "add rule inet t output tcp flags & rst == rst ip6 saddr . tcp sport . ip6 daddr . tcp dport @flows6 drop",
             "add rule inet t output tcp flags & rst == rst ip6 saddr . tcp sport . ip6 daddr . tcp dport @ranges6 drop",
+            "add chain inet t prerouting { type filter hook prerouting priority -300; policy accept; }",
+            "add rule inet t prerouting ip daddr . tcp dport . ip saddr . tcp sport @flows drop",
+            "add rule inet t prerouting ip daddr . tcp dport . ip saddr . tcp sport @ranges drop",
+            "add rule inet t prerouting ip6 daddr . tcp dport . ip6 saddr . tcp sport @flows6 drop",
+            "add rule inet t prerouting ip6 daddr . tcp dport . ip6 saddr . tcp sport @ranges6 drop",
             "add chain inet t sync",
         ]));
         NftGuard.SyncCommand("t").ShouldBe("list chain inet t sync");
@@ -138,6 +143,8 @@ public class NftGuardTests
             listing.ShouldContain("hook output priority filter; policy accept;");
             listing.ShouldContain("tcp flags & rst == rst ip saddr . tcp sport . ip daddr . tcp dport @flows drop");
             listing.ShouldContain("tcp flags & rst == rst ip saddr . tcp sport . ip daddr . tcp dport @ranges drop");
+            listing.ShouldContain("hook prerouting priority raw; policy accept;");
+            listing.ShouldContain("ip daddr . tcp dport . ip saddr . tcp sport @flows drop");
 
             // From this (host-namespace) thread: the guard acts in the namespace it was installed in, through the same nft.
             var many = Enumerable.Range(1, 1000).Select(i => new GuardedFlow(net.AddrA, (ushort)(40000 + i), net.AddrB, 80)).ToList();
