@@ -477,4 +477,15 @@ public class FrameTemplateTests
         ProbeGuard.Ranges(65534, 5).ShouldBe([(65534, 65535), (0, 2)]);
         ProbeGuard.Ranges(7, 70000).ShouldBe([(0, 65535)]);
     }
+
+    [Theory]
+    [InlineData(null, 1000u, false)] // no timestamps on the first segment: the pause alone decides
+    [InlineData(1000u, null, false)]
+    [InlineData(1000u, 1000u, false)] // one burst: the same tick
+    [InlineData(1000u, 1001u, false)] // a burst across a tick
+    [InlineData(1000u, 1002u, true)] // 2 ms or more later: a tail-loss probe (two RTTs plus two jiffies), not the flight
+    [InlineData(4294967295u, 1u, true)] // across the wrap
+    [InlineData(4294967295u, 0u, false)]
+    public void A_segment_the_server_stamped_two_ticks_after_the_first_of_its_flight_is_not_part_of_it(uint? first, uint? tsVal, bool later) =>
+        EstablishedProbe.LaterFlight(first, tsVal).ShouldBe(later);
 }

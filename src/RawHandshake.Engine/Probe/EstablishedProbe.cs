@@ -21,8 +21,9 @@ public sealed record ChallengeCheck(string Verdict, TimeSpan? Rtt);
 /// <param name="EndedBy"><c>retransmission</c> (its window was spent: the count is its initial window), <c>fin</c> or
 /// <c>reset</c> (it had no more to send), or <c>silence</c>.</param>
 /// <param name="FirstFlightSegments">Segments of the first flight: those before the first pause longer than
-/// <see cref="EstablishedProbe.FlightGap"/> (or half the handshake's RTT). A tail-loss probe (RFC 8985) may send one more
-/// new segment after that pause; the first flight is the initial window proper.</param>
+/// <see cref="EstablishedProbe.FlightGap"/> (or half the handshake's RTT), or the first one the server stamped two
+/// milliseconds or more after the flight's first (its timestamps). A tail-loss probe (RFC 8985) may send one more new
+/// segment after that pause; the first flight is the initial window proper.</param>
 /// <param name="FirstFlightBytes">Payload bytes of the first flight.</param>
 public sealed record InitialWindow(int Bytes, int Segments, int Largest, int OptionBytes, string EndedBy, int FirstFlightSegments, int FirstFlightBytes)
 {
@@ -59,9 +60,18 @@ public static class EstablishedProbe
     public static readonly TimeSpan RateLimitPause = TimeSpan.FromMilliseconds(600);
 
     /// <summary>A pause in the server's data longer than this (or than half the handshake's RTT) ends its first flight:
-    /// segments of one flight follow each other at the path's pace, a tail-loss probe waits two RTTs and at least 10 ms
-    /// on Linux.</summary>
+    /// segments of one flight follow each other at the path's pace; a tail-loss probe waits two RTTs plus two jiffies on
+    /// Linux, which can be less than this: the server's timestamps tell it apart (<see cref="LaterFlight"/>).</summary>
     public static readonly TimeSpan FlightGap = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>
+    /// Whether a segment stamped <paramref name="tsVal"/> by the server was sent 2 ms or more after the first of the
+    /// flight (<paramref name="first"/>): Linux's timestamps tick once a millisecond, a flight leaves in one burst (at
+    /// most one tick apart), and a tail-loss probe waits two RTTs plus two jiffies (2 ms at HZ=1000) after it, which
+    /// on a fast path is shorter than any pause the capture stamps could safely tell apart from the machine's jitter.
+    /// </summary>
+    internal static bool LaterFlight(uint? first, uint? tsVal) =>
+        first is { } f && tsVal is { } t && (int)(t - f) >= 2;
 
     public static EstablishedReport Run(LiveSetup live, MacAddress nextHop, PortReport report, byte[]? request, TimeSpan answerWait, TimeSpan dataWait, SourcePorts ports)
     {
@@ -218,6 +228,7 @@ public static class EstablishedProbe
             int segments = 0, largest = 0, optionBytes = 0, flightSegments = 0, flightBytes = 0;
             var gap = Rtt / 2 > FlightGap ? Rtt / 2 : FlightGap;
             DateTimeOffset? lastData = null;
+            uint? flightTsVal = null;
             var inFlight = true;
             InitialWindow Result(string endedBy) => new(highest - first, segments, largest, optionBytes, endedBy, flightSegments, flightBytes);
             var limit = live.Engine.Clock.Now + TimeSpan.FromSeconds(30);
@@ -241,8 +252,9 @@ public static class EstablishedProbe
 
                 if (s.Payload > 0)
                 {
-                    inFlight &= lastData is not { } previous || s.Wall - previous <= gap;
+                    inFlight &= (lastData is not { } previous || s.Wall - previous <= gap) && !LaterFlight(flightTsVal, s.TsVal);
                     lastData = s.Wall;
+                    flightTsVal ??= s.TsVal;
                     if (inFlight)
                     {
                         flightSegments++;
@@ -355,11 +367,12 @@ public static class EstablishedProbe
         {
             if (parsed.Tcp is { } t && parsed.TryGetAddresses(out var from, out var to) && remote == from && local == to && t.SourcePort == remotePort && t.DestinationPort == localPort)
             {
-                inbox.Add(new Segment(t, parsed.PayloadLength, parsed.TcpOptionsLength, wall));
+                inbox.Add(new Segment(t, parsed.PayloadLength, parsed.TcpOptionsLength, wall, parsed.TcpOptionsSummary(frame).TsVal));
                 live.Engine.TraceReceived(frame, parsed, wall);
             }
         }
     }
 
-    private readonly record struct Segment(TcpHeader Tcp, int Payload, int OptionBytes, DateTimeOffset Wall);
+    /// <param name="TsVal">The server's timestamp value, when the segment carries the option.</param>
+    private readonly record struct Segment(TcpHeader Tcp, int Payload, int OptionBytes, DateTimeOffset Wall, uint? TsVal);
 }
