@@ -405,12 +405,16 @@ public class ProbeAllocationTests
     [Fact]
     public void SendingMoreFramesCostsOnlyTheirRowsInTheResultArrays()
     {
-        Allocated(1_000); // compiled and warm
+        // Compiled and warm, long loops included: a loop run long enough in unoptimised code is replaced while it runs
+        // (on-stack replacement), and that compilation may allocate on this thread a few KB once, at a moment that
+        // depends on what else the machine is doing.
+        Allocated(110_000);
         var small = Allocated(10_000);
         var large = Allocated(110_000);
 
-        // Per frame: a send stamp and an RTT (8 bytes each) and an error flag (1 byte) — 17 bytes, nothing else.
-        (large - small).ShouldBeLessThanOrEqualTo((100_000 * 17) + 4096);
+        // Per frame: a send stamp and an RTT (8 bytes each) and an error flag (1 byte) — 17 bytes, nothing else. The
+        // slack (64 KiB) is far below what any allocation per frame would add over 100,000 frames (an object: 2.4 MB).
+        (large - small).ShouldBeLessThanOrEqualTo((100_000 * 17) + 65_536);
     }
 }
 
