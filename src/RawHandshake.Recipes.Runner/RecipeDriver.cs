@@ -36,6 +36,9 @@ public sealed class RecipeDriver : IFlowDriver
     private readonly Dictionary<string, long> captured = new(StringComparer.Ordinal);
     private readonly List<Inbound> run = [];
 
+    /// <summary>The end of the sequence space the server's segments offered to expect have covered (null before the first).</summary>
+    private SeqNum? serverSent;
+
     public RecipeDriver(Recipe recipe, TimeSpan defaultWait)
     {
         this.recipe = recipe;
@@ -69,6 +72,23 @@ public sealed class RecipeDriver : IFlowDriver
             {
                 flow.Note($"the server retransmitted what we had acknowledged (Seq={(server.Isn is { } si ? tcp.Seq.RelativeTo(si).ToString(CultureInfo.InvariantCulture) : "raw:" + tcp.Seq.Value.ToString(CultureInfo.InvariantCulture))}, Len={parsed.PayloadLength}): not offered to expect");
                 return;
+            }
+
+            // A pure ACK the server sent before data we have already received from it, overtaken on the way (its
+            // ACK leaves from softirq on one CPU while its program's next write goes out on the other): TCP would not
+            // accept it (RFC 9293 §3.10.7.4: a segment without data must start at RCV.NXT or later) and it says nothing
+            // new, so it is traced but not offered to expect. One below what the server sent is a probe, offered as
+            // ever: a zero-window probe or a keep-alive carries SND.UNA − 1 on purpose (RFC 9293 §3.8.4).
+            if (seqLength == 0 && !tcp.Has(TcpFlags.Rst) && serverSent is { } highest && tcp.Seq + 1 < highest)
+            {
+                flow.Note("an ACK the server sent before data we already have came late (overtaken on the way): not offered to expect");
+                return;
+            }
+
+            var end = tcp.Seq + seqLength;
+            if (serverSent is not { } seen || end > seen)
+            {
+                serverSent = end;
             }
 
             inbound.Enqueue(copy);

@@ -527,4 +527,35 @@ public sealed class PassPathTests
         run.Traced.ShouldAllBe(s => s.File == "t.rh" && s.Message == null && s.Diffs.Count == 0);
         run.Outcome!.Ending.ShouldBe("recipe passed: 3 steps");
     }
+
+    [Fact]
+    public void An_ack_the_server_sent_before_its_echo_that_comes_after_it_is_not_offered_to_expect()
+    {
+        // On two CPUs the server's ACK of our data (softirq) can be overtaken by its program's echo: it comes after the
+        // echo with the old sequence number, and the next expect must see the ACK of our FIN, not it.
+        var bench = new Bench();
+        bench.Peer.Listen(20000);
+        bench.Peer.Intercept = (seen, peer) =>
+        {
+            if (seen.IsTcp && seen.Tcp.Has(TcpFlags.Fin) && peer.Connections.Values.FirstOrDefault() is { } c)
+            {
+                var sndNxt = c.SndNxt;
+                c.SndNxt = peer.Services[20000].Isn + 1; // before the echo: the ACK of "AB" as it left, late
+                peer.SendSegment(c, TcpFlags.Ack);
+                c.SndNxt = sndNxt;
+            }
+
+            return false;
+        };
+        var run = bench.Run("""
+            target 10.9.0.2:20000
+            connect
+            push "AB" then ack 3
+            recv "AB" within 1s
+            send F. 3:3(0) ack 3
+            expect . 3:3(0) ack 4 within 1s
+            """, 1000);
+        run.ShouldPass();
+        run.Bench.Trace.Events.OfType<NoteTraced>().ShouldContain(n => n.Text.Contains("overtaken on the way", StringComparison.Ordinal), run.Describe());
+    }
 }
