@@ -32,6 +32,7 @@ public sealed unsafe class LiveLink : IFrameLink
     private readonly nint handle;
     private readonly bool handleReferenced;
     private bool disposed;
+    private nint vectors; // sendmmsg's headers and vectors (PacketSocket), made at the first batch, freed on Dispose
 
     private LiveLink(LibPcapLiveDevice device, string name, string? filter, int snapLength, bool promiscuous, int selectableFd, bool nanosecondTimestamps, int ringBytes)
     {
@@ -50,6 +51,7 @@ public sealed unsafe class LiveLink : IFrameLink
         handle = device.Handle.DangerousGetHandle();
         HardwareAddress = ToMac(device.MacAddress?.GetAddressBytes());
         SendNeverBlocks = IsNonBlocking(selectableFd);
+        SendsDirect = LinkType == LinkType.Ethernet && PacketSocket.Probe(selectableFd);
     }
 
     public string Name { get; }
@@ -78,6 +80,10 @@ public sealed unsafe class LiveLink : IFrameLink
     /// once when the socket's buffer is full rather than waiting, so <see cref="TrySend"/> may skip the runtime's GC
     /// transition (<see cref="LibPcapNative.InjectNonBlocking"/>).</summary>
     public bool SendNeverBlocks { get; }
+
+    /// <summary><see cref="TrySend"/> makes <c>pcap_inject</c>'s own system call on libpcap's packet socket itself
+    /// (<see cref="PacketSocket"/>): Linux, an Ethernet interface.</summary>
+    public bool SendsDirect { get; }
 
     /// <summary>Whether the kernel is asked for nanosecond receive stamps on this handle's socket (<c>SO_TIMESTAMPNS</c>),
     /// which makes it stamp every frame the host receives; null when it cannot tell.</summary>
@@ -236,8 +242,51 @@ public sealed unsafe class LiveLink : IFrameLink
     public bool TrySend(ReadOnlySpan<byte> frame)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        if (SendsDirect)
+        {
+            return PacketSocket.Send(selectableFd, frame);
+        }
+
         var written = SendNeverBlocks ? LibPcapNative.InjectNonBlocking(handle, frame) : LibPcapNative.Inject(handle, frame);
         return written == frame.Length;
+    }
+
+    /// <summary>The batch in as few <c>sendmmsg</c> calls as <see cref="PacketSocket.MaxBatch"/> allows when
+    /// <see cref="SendsDirect"/>, else frame by frame through <see cref="TrySend"/>. Allocates nothing after the first
+    /// call.</summary>
+    public int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength)
+    {
+        ObjectDisposedException.ThrowIf(disposed, this);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameLength);
+        var count = frames.Length / frameLength;
+        var sent = 0;
+        while (sent < count)
+        {
+            var n = SendsDirect ? Math.Min(PacketSocket.MaxBatch, count - sent) : 1;
+            var batch = frames.Slice(sent * frameLength, n * frameLength);
+            int took;
+            if (SendsDirect)
+            {
+                if (vectors == 0)
+                {
+                    vectors = PacketSocket.AllocateVectors();
+                }
+
+                took = PacketSocket.SendBatch(selectableFd, vectors, batch, frameLength);
+            }
+            else
+            {
+                took = TrySend(batch) ? 1 : 0;
+            }
+
+            sent += took;
+            if (took < n)
+            {
+                break;
+            }
+        }
+
+        return sent;
     }
 
     public int Poll(FrameHandler handler, int max = 64)
@@ -334,6 +383,11 @@ public sealed unsafe class LiveLink : IFrameLink
         }
 
         device.Close();
+        if (vectors != 0)
+        {
+            PacketSocket.FreeVectors(vectors);
+            vectors = 0;
+        }
     }
 
     public override string ToString() => $"{Name} ({LinkType}{(CaptureFilter is null ? string.Empty : $", filter '{CaptureFilter}'")})";

@@ -443,6 +443,22 @@ public class FrameTemplateTests
     }
 
     [Fact]
+    public void A_batch_lays_the_frames_end_to_end_as_each_is_built()
+    {
+        var template = new FrameTemplate(Build(65533, 0xFFFE), 6, TemplateVary.SourcePort | TemplateVary.IpId);
+        var length = template.FixedLength!.Value;
+        length.ShouldBe(Build(1, 1).Length);
+        var batch = new byte[4 * length];
+        template.CopyFrames(batch, 2, 4);
+        for (var k = 0; k < 4; k++)
+        {
+            batch.AsSpan(k * length, length).ToArray().ShouldBe(Build((ushort)(65535 + k), (ushort)(0x10000 + k)), $"frame {2 + k} (wrapping at 2^16)");
+        }
+
+        new FrameList([Build(1, 1), Build(2, 2)]).FixedLength.ShouldBeNull("a list's frames are sent one by one");
+    }
+
+    [Fact]
     public void AChecksumSetAsSetStaysAsSet()
     {
         var template = new FrameTemplate(Build(1000, 1, tcpChecksum: 0xdead), 3, TemplateVary.SourcePort | TemplateVary.IpId, transportChecksumAsSet: true);

@@ -196,6 +196,63 @@ public class LiveLinkTests
         });
     }
 
+    /// <summary>
+    /// A batch goes to the kernel in sendmmsg calls of at most 64 frames on libpcap's own socket: every frame arrives, in
+    /// order, byte for byte (150 frames: three calls). A batch the kernel refuses from its first frame (longer than the
+    /// MTU) sends none and leaves nothing pending that would refuse the next batch. "any" (cooked, no single interface)
+    /// is not sent to directly.
+    /// </summary>
+    [Fact]
+    public void A_batch_arrives_whole_and_in_order_and_a_refused_one_sends_nothing_and_leaves_no_error_behind()
+    {
+        const int count = 150;
+        using var net = TestNetwork.Create();
+        using var capture = net.InB(() => LiveLink.Open(net.IfB, "udp dst port 9999", 2048, ringBytes: CaptureRing.Small));
+        var length = Udp(new byte[2048], net, 0, 16);
+        var batch = new byte[count * length];
+        for (var i = 0; i < count; i++)
+        {
+            Udp(batch.AsSpan(i * length), net, i, 16);
+        }
+
+        var oversized = new byte[2 * 1600];
+        Udp(oversized, net, 1000, 1600 - 42);
+        Udp(oversized.AsSpan(1600), net, 1001, 1600 - 42);
+        net.InA(() =>
+        {
+            using var link = LiveLink.Open(net.IfA, "arp", 2048, ringBytes: CaptureRing.Min, nanosecondTimestamps: false);
+            link.SendsDirect.ShouldBeTrue("an Ethernet interface: libpcap's packet socket bound to it");
+            link.TrySendBatch(batch, length).ShouldBe(count);
+            link.TrySendBatch(oversized, 1600).ShouldBe(0, "1,600 bytes do not fit veth's MTU of 1,500");
+            link.TrySendBatch(batch.AsSpan(0, 3 * length), length).ShouldBe(3, "no error left pending by the refused batch");
+
+            using var any = LiveLink.Open("any", "arp", 2048, ringBytes: CaptureRing.Min);
+            any.SendsDirect.ShouldBeFalse("cooked capture on every interface: sent through pcap_inject, which refuses it");
+        });
+
+        var seen = new List<byte[]>();
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < 200 && seen.Count < count + 3 && clock.Elapsed < ReplyLimit && capture.WaitReadable(ReplyLimit - clock.Elapsed); i++)
+        {
+            capture.Poll((f, _) => seen.Add(f.ToArray()), 256);
+        }
+
+        seen.Count.ShouldBe(count + 3);
+        for (var i = 0; i < count + 3; i++)
+        {
+            Convert.ToHexString(seen[i]).ShouldBe(Convert.ToHexString(batch.AsSpan((i % count) * length, length)), $"frame {i}");
+        }
+    }
+
+    /// <summary>A UDP frame from A to B's port 9999 whose payload starts with <paramref name="index"/>.</summary>
+    private static int Udp(Span<byte> into, TestNetwork net, int index, int payload)
+    {
+        var data = new byte[payload];
+        BitConverter.TryWriteBytes(data, index).ShouldBeTrue();
+        var ip = new IPv4Header { Source = net.AddrA, Destination = net.AddrB, Ttl = 64, Id = (ushort)index };
+        return FrameBuilder.BuildUdp(into, new EthernetHeader(net.MacB, net.MacA), ip, new UdpFields(40000, 9999), data);
+    }
+
     [Fact]
     public void Frames_larger_than_the_MTU_from_GSO_on_veth_are_captured_whole()
     {

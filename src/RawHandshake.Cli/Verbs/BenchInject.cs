@@ -37,13 +37,23 @@ public sealed partial class BenchOptions
     {
         var sb = new StringBuilder();
         sb.AppendLine(CultureInfo.InvariantCulture, $"bench inject: {frames} prebuilt SYNs from one thread on veth {r.Interface} (a namespace pair of its own, 198.18.254.1 → .2), {r.Ours.Count} rounds of each, alternating");
-        sb.AppendLine("                frames/s   (median)   drops (all rounds)   CPU ns/frame (median)");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"ours",-12}{r.OursMedian,12:0}{"",11}{r.Ours.Sum(x => x.Drops),8}{r.OursCpuMedian,24:0}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"C loop",-12}{r.CMedian,12:0}{"",11}{r.C.Sum(x => x.Drops),8}{r.CCpuMedian,24:0}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"ratio ours/C (medians): {r.Ratio:0.00}");
-        sb.Append(CultureInfo.InvariantCulture, $"CPU per frame, C/ours (medians; time spent waiting for a CPU not counted): {r.CpuRatio:0.00}");
+        sb.AppendLine("                                     frames/s (median)   drops (all rounds)   CPU ns/frame (median)");
+        foreach (var (name, rounds, fps, cpu) in Sides(r))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{name,-36}{fps,14:0}{rounds.Sum(x => x.Drops),21}{cpu,24:0}");
+        }
+
+        sb.AppendLine(CultureInfo.InvariantCulture, $"ratio ours/C (medians): {r.Ratio:0.00}   CPU per frame, C/ours: {r.CpuRatio:0.00}");
+        sb.Append(CultureInfo.InvariantCulture, $"ratio ours one send per frame/C (the same system call: the overhead of ours): {r.SingleRatio:0.00}   CPU per frame, C/ours: {r.SingleCpuRatio:0.00}");
         return sb.ToString();
     }
+
+    private static (string Name, IReadOnlyList<InjectRound> Rounds, double Fps, double Cpu)[] Sides(InjectBenchResult r) =>
+    [
+        ($"ours ({r.Batch} frames per sendmmsg)", r.Ours, r.OursMedian, r.OursCpuMedian),
+        ("ours, one send per frame", r.OursSingle, r.OursSingleMedian, r.OursSingleCpuMedian),
+        ("C loop (pcap_inject per frame)", r.C, r.CMedian, r.CCpuMedian),
+    ];
 
     private static string InjectJson(int frames, InjectBenchResult r)
     {
@@ -55,10 +65,12 @@ public sealed partial class BenchOptions
             w.WriteString("interface", r.Interface);
             w.WriteNumber("n", frames);
             w.WriteNumber("rounds", r.Ours.Count);
-            foreach (var (side, rounds, median) in new[] { ("ours", r.Ours, r.OursMedian), ("c", r.C, r.CMedian) })
+            w.WriteNumber("batch", r.Batch);
+            var sides = Sides(r);
+            foreach (var (side, (_, rounds, median, cpu)) in new[] { "ours", "ours_single", "c" }.Zip(sides))
             {
                 w.WriteNumber($"{side}_median_fps", Math.Round(median));
-                w.WriteNumber($"{side}_median_cpu_ns_per_frame", Math.Round(side == "ours" ? r.OursCpuMedian : r.CCpuMedian, 1));
+                w.WriteNumber($"{side}_median_cpu_ns_per_frame", Math.Round(cpu, 1));
                 w.WriteNumber($"{side}_drops", rounds.Sum(x => x.Drops));
                 w.WriteStartArray($"{side}_rounds");
                 foreach (var x in rounds)
@@ -78,6 +90,8 @@ public sealed partial class BenchOptions
 
             w.WriteNumber("ratio", Math.Round(r.Ratio, 3));
             w.WriteNumber("cpu_ratio", Math.Round(r.CpuRatio, 3));
+            w.WriteNumber("single_ratio", Math.Round(r.SingleRatio, 3));
+            w.WriteNumber("single_cpu_ratio", Math.Round(r.SingleCpuRatio, 3));
             w.WriteEndObject();
         }
 

@@ -33,6 +33,21 @@ public abstract class ProbeFrames
 
     /// <summary>Every frame goes on the wire as it is (<see cref="WirePieces"/> is always null).</summary>
     public virtual bool Whole => true;
+
+    /// <summary>The length every frame has, when they all have one (then <see cref="CopyFrames"/> lays them end to end
+    /// for a batch); null when lengths differ.</summary>
+    public virtual int? FixedLength => null;
+
+    /// <summary>Frames <paramref name="first"/> to <paramref name="first"/> + <paramref name="count"/> − 1, end to end
+    /// into <paramref name="into"/> (<see cref="FixedLength"/> bytes each).</summary>
+    public void CopyFrames(Span<byte> into, int first, int count)
+    {
+        var length = FixedLength ?? throw new InvalidOperationException("frames of different lengths are not sent in batches");
+        for (var k = 0; k < count; k++)
+        {
+            Frame(first + k).CopyTo(into.Slice(k * length, length));
+        }
+    }
 }
 
 /// <summary>
@@ -159,6 +174,8 @@ public sealed class FrameTemplate : ProbeFrames
     }
 
     public override int Count => count;
+
+    public override int? FixedLength => buffer.Length;
 
     /// <summary>The fields that really vary (those asked for that the frame has).</summary>
     public TemplateVary Vary { get; }

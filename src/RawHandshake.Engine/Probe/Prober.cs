@@ -1,4 +1,5 @@
 using RawHandshake.Engine.Trace;
+using RawHandshake.Link;
 using RawHandshake.Wire.Building;
 using RawHandshake.Wire.Matching;
 using RawHandshake.Wire.Parsing;
@@ -17,24 +18,33 @@ namespace RawHandshake.Engine.Probe;
 /// </summary>
 /// <remarks>
 /// Without <see cref="ProbeRequest.TraceEach"/> (the high-rate path of <c>craft --send --rate max</c>), frames sent back
-/// to back while they go fast (under <see cref="FastFrame"/> each) share one send stamp per <see cref="StampEvery"/>,
-/// read from the engine's wall clock before the first of them: the RTT of a reply counts from that stamp, so it is never
-/// understated and overstated by at most the time the earlier frames of its group took to send (under 15 µs). Slower
-/// frames (a target answering each through veth within the send) and slower rates keep a stamp each.
+/// to back while they go fast (under <see cref="FastFrame"/> each) go in groups that share one send stamp, read from the
+/// engine's wall clock before the first of them: the RTT of a reply counts from that stamp, so it is never understated,
+/// and overstated by at most the time the earlier frames of its group took to send. A group of a template's frames
+/// (<see cref="ProbeFrames.FixedLength"/>) is one batch of <see cref="ProbeRequest.Batch"/> frames (one <c>sendmmsg</c>
+/// on a live Linux link: <see cref="DefaultBatch"/> frames, about 40 µs on veth); with a batch of 1, or frames of
+/// different lengths, a group is <see cref="StampEvery"/> frames sent one system call each (under 15 µs). Slower frames
+/// (a target answering each through veth within the send) and slower rates keep a stamp and a system call each.
 /// </remarks>
 public sealed class Prober
 {
     private const int PollEvery = 64;
 
-    /// <summary>On the high-rate path, frames sent back to back per read of the clock while frames go fast (see
+    /// <summary>Frames per batch on the high-rate path unless the request says otherwise: one <c>sendmmsg</c> for 16
+    /// frames costs about 20 % less CPU per frame than 16 <c>send</c> calls on veth (the system call's entry and exit,
+    /// the descriptor's lookup and the wrappers around it, paid once), for a stamp at most ~40 µs early.</summary>
+    public const int DefaultBatch = 16;
+
+    /// <summary>The largest <see cref="ProbeRequest.Batch"/> (and the largest group sharing a stamp).</summary>
+    public const int MaxBatch = 64;
+
+    /// <summary>With one system call per frame, frames per read of the clock while frames go fast (see
     /// <see cref="FastFrame"/>): a read costs about 33 ns here, 1.2 % of a frame's CPU on veth when each is read.</summary>
     public const int StampEvery = 4;
 
-    /// <summary>Frames that took less than this each (in the group before) share a stamp per <see cref="StampEvery"/>;
-    /// slower ones are stamped one by one, where a clock read costs under 1 % of a frame. So a shared stamp overstates an
-    /// RTT by at most about three times this.</summary>
+    /// <summary>Frames that took less than this each (in the group before) go on in groups sharing a stamp; slower ones
+    /// are stamped one by one, where a clock read costs under 1 % of a frame.</summary>
     public static readonly TimeSpan FastFrame = TimeSpan.FromMicroseconds(5);
-
 
     /// <summary>Refused frames in a row from the first one after which the link's reason is thrown instead.</summary>
     private const int RefusedBeforeGivingUp = 100;
@@ -60,6 +70,8 @@ public sealed class Prober
     private int oldestUnanswered;
     private long lastStamp;
     private int lastGroup;
+    private readonly int group;
+    private readonly byte[]? batchBuffer;
 
     private Prober(TcpEngine engine, ProbeRequest request)
     {
@@ -71,6 +83,17 @@ public sealed class Prober
         errored = new bool[frames.Count];
         Array.Fill(rttTicks, -1);
         Array.Fill(sentTicks, 0); // the pages are touched here, not by page faults in the middle of a burst
+        ArgumentOutOfRangeException.ThrowIfLessThan(request.Batch, 1, nameof(request.Batch));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(request.Batch, MaxBatch, nameof(request.Batch));
+        if (request.Batch > 1 && frames.FixedLength is { } length)
+        {
+            group = request.Batch;
+            batchBuffer = new byte[group * length];
+        }
+        else
+        {
+            group = StampEvery;
+        }
     }
 
     /// <summary>Sends every frame of <paramref name="request"/> and collects the answers until each frame has one (and
@@ -197,33 +220,70 @@ public sealed class Prober
     }
 
     /// <summary>The high-rate path up to frame <paramref name="end"/>: whole frames (no fragments), one clock read per
-    /// <see cref="StampEvery"/> frames while the group before went fast, the template straight to the link; a frame the link refuses (its queue is full) is
-    /// counted, not thrown, unless nothing at all gets through. Allocates nothing.</summary>
+    /// group while the group before went fast, a group of a template's frames in one batch, else frame by frame; a frame
+    /// the link refuses (its queue is full) is counted, not thrown, unless nothing at all gets through. Allocates
+    /// nothing.</summary>
     private void SendBurst(int end)
     {
         var link = engine.Link;
         var clock = engine.Clock;
-        var all = frames;
         var stamps = sentTicks;
         var i = sent;
         while (i < end)
         {
             var at = clock.Wall.UtcTicks; // before the group's first frame: on veth the reply can arrive during the send
             var fast = lastGroup > 0 && at - lastStamp < FastFrame.Ticks * lastGroup;
-            var groupEnd = Math.Min(end, i + (fast ? StampEvery : 1));
+            var groupEnd = Math.Min(end, i + (fast ? group : 1));
             lastStamp = at;
             lastGroup = groupEnd - i;
-            for (; i < groupEnd; i++)
+            stamps.AsSpan(i, groupEnd - i).Fill(at);
+            if (batchBuffer is not null && groupEnd - i > 1)
             {
-                stamps[i] = at;
-                var frame = all.Frame(i);
-                if (!link.TrySend(frame) && ++refused == i + 1 && refused >= RefusedBeforeGivingUp)
+                i = SendBatch(link, batchBuffer, i, groupEnd);
+            }
+            else
+            {
+                for (; i < groupEnd; i++)
                 {
-                    link.Send(frame); // throws the link's own one-line reason
+                    var frame = frames.Frame(i);
+                    if (!link.TrySend(frame))
+                    {
+                        Refused(link, i, frame);
+                    }
                 }
             }
 
             sent = i;
+        }
+    }
+
+    /// <summary>Frames <paramref name="first"/> to <paramref name="end"/> − 1 as one batch; after a refused frame the
+    /// rest go on in the next call. Returns <paramref name="end"/>.</summary>
+    private int SendBatch(IFrameLink link, byte[] buffer, int first, int end)
+    {
+        var length = buffer.Length / group;
+        frames.CopyFrames(buffer, first, end - first);
+        var i = first;
+        while (i < end)
+        {
+            i += link.TrySendBatch(buffer.AsSpan((i - first) * length, (end - i) * length), length);
+            if (i < end)
+            {
+                Refused(link, i, buffer.AsSpan((i - first) * length, length));
+                i++;
+            }
+        }
+
+        return i;
+    }
+
+    /// <summary>Counts a refused frame; when every frame so far was refused, from the first, and that is
+    /// <see cref="RefusedBeforeGivingUp"/> of them, sends it once more to throw the link's own one-line reason.</summary>
+    private void Refused(IFrameLink link, int index, ReadOnlySpan<byte> frame)
+    {
+        if (++refused == index + 1 && refused >= RefusedBeforeGivingUp)
+        {
+            link.Send(frame);
         }
     }
 

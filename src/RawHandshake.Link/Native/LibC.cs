@@ -51,6 +51,9 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     public static partial int GetSockOpt(int fd, int level, int name, int* value, uint* length);
 
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    public static partial int GetSockName(int fd, void* address, uint* length);
+
     public const int ClockThreadCpuTime = 3;
 
     [StructLayout(LayoutKind.Sequential)]

@@ -25,6 +25,10 @@ public class HighRateProbeTests
 
         public int Offered { get; private set; }
         public List<DateTimeOffset> Taken { get; } = [];
+        public List<ushort> TakenPorts { get; } = [];
+
+        /// <summary>The size of each batch handed to <see cref="TrySendBatch"/>.</summary>
+        public List<int> Batches { get; } = [];
         public string Name => "clocked";
         public LinkType LinkType => LinkType.Ethernet;
         public MacAddress? HardwareAddress => Lan.ClientMac;
@@ -42,9 +46,22 @@ public class HighRateProbeTests
             var at = clock.Wall;
             Taken.Add(at);
             var syn = FrameParser.Parse(frame).Tcp!.Value;
+            TakenPorts.Add(syn.SourcePort);
             replies.Enqueue((Frames.FromServer(syn.SourcePort, TcpFlags.Syn | TcpFlags.Ack, 5000, syn.Seq.Value + 1), at + ReplyAfter));
             clock.Advance(perFrame);
             return true;
+        }
+
+        public int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength)
+        {
+            Batches.Add(frames.Length / frameLength);
+            var n = 0;
+            while (n < frames.Length / frameLength && TrySend(frames.Slice(n * frameLength, frameLength)))
+            {
+                n++;
+            }
+
+            return n;
         }
 
         public int Poll(FrameHandler handler, int max = 64)
@@ -78,37 +95,65 @@ public class HighRateProbeTests
     private static byte[] Syn() =>
         Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40000, Lan.ServerPort, TcpFlags.Syn, 1000, 0, 64240, ipId: 100);
 
-    private static (ProbeResult Result, ClockedLink Link) Run(int count, TimeSpan interval, Func<int, bool>? refuse = null, TimeSpan? perFrame = null)
+    private static (ProbeResult Result, ClockedLink Link) Run(int count, TimeSpan interval, Func<int, bool>? refuse = null, TimeSpan? perFrame = null,
+        int batch = Prober.DefaultBatch)
     {
         var clock = new ManualClock(Lan.Epoch);
         var link = new ClockedLink(clock, perFrame ?? Us, refuse);
         var engine = new TcpEngine(link, clock, new TraceRecorder());
         var template = new FrameTemplate(Syn(), count, TemplateVary.SourcePort | TemplateVary.IpId);
-        var result = Prober.Run(engine, new ProbeRequest(template) { Interval = interval, TraceEach = false, ResetOpened = false, Timeout = TimeSpan.FromMilliseconds(5) });
+        var result = Prober.Run(engine, new ProbeRequest(template) { Interval = interval, TraceEach = false, ResetOpened = false, Timeout = TimeSpan.FromMilliseconds(5), Batch = batch });
         return (result, link);
     }
 
-    [Fact]
-    public void AtRateMaxFastFramesShareTheStampReadBeforeTheFirstOfTheirGroup()
+    [Theory]
+    [InlineData(1, Prober.StampEvery)] // one system call per frame: a stamp per StampEvery frames
+    [InlineData(8, 8)] // a template's frames in batches: a stamp per batch
+    [InlineData(Prober.DefaultBatch, Prober.DefaultBatch)]
+    public void AtRateMaxFastFramesShareTheStampReadBeforeTheFirstOfTheirGroup(int batch, int group)
     {
-        const int count = (3 * Prober.StampEvery) + 2;
-        var (result, link) = Run(count, TimeSpan.Zero);
+        var count = (3 * group) + 2;
+        var (result, link) = Run(count, TimeSpan.Zero, batch: batch);
 
         result.Statistics.Answered.ShouldBe(count);
         link.Taken.Count.ShouldBe(count);
         for (var i = 0; i < count; i++)
         {
             // Frame i left i µs after the start. The first frame has a stamp of its own (nothing says yet that frames go
-            // fast); then frames of 1 µs share a stamp per StampEvery, read before the first of them, so an RTT counts the
-            // frames sent before it in its group: never less than the real 10 µs, at most StampEvery - 1 µs more.
-            var groupStart = i == 0 ? 0 : 1 + ((i - 1) / Prober.StampEvery * Prober.StampEvery);
+            // fast); then frames of 1 µs share a stamp per group, read before the first of them, so an RTT counts the
+            // frames sent before it in its group: never less than the real 10 µs, at most group - 1 µs more.
+            var groupStart = i == 0 ? 0 : 1 + ((i - 1) / group * group);
             (link.Taken[i] - Lan.Epoch).ShouldBe(i * Us);
             result.Rtt(i).ShouldBe(ReplyAfter + ((i - groupStart) * Us), $"frame {i}");
         }
 
         result.Statistics.Min.ShouldBe(ReplyAfter);
-        result.Statistics.Max.ShouldBe(ReplyAfter + ((Prober.StampEvery - 1) * Us));
+        result.Statistics.Max.ShouldBe(ReplyAfter + ((group - 1) * Us));
     }
+
+    [Fact]
+    public void AtRateMaxATemplatesFramesGoInBatchesInOrderAndOneByOneWithABatchOfOne()
+    {
+        const int count = 150;
+        var (batched, link) = Run(count, TimeSpan.Zero);
+        batched.Statistics.Answered.ShouldBe(count);
+        link.TakenPorts.ShouldBe(Enumerable.Range(40000, count).Select(p => (ushort)p), "every frame of the template, in order");
+
+        // The first frame alone (nothing says yet that frames go fast), then batches of DefaultBatch, cut where replies
+        // are polled (every 64 frames): 63 = 16 + 16 + 16 + 15, 64 = 4 × 16, and the last 22 = 16 + 6.
+        link.Batches.ShouldBe([16, 16, 16, 15, 16, 16, 16, 16, 16, 6]);
+
+        var (single, one) = Run(count, TimeSpan.Zero, batch: 1);
+        single.Statistics.Answered.ShouldBe(count);
+        one.Batches.ShouldBeEmpty("a batch of 1 sends frame by frame");
+        one.TakenPorts.ShouldBe(link.TakenPorts);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(Prober.MaxBatch + 1)]
+    public void ABatchOutOfRangeIsRefused(int batch) =>
+        Should.Throw<ArgumentOutOfRangeException>(() => Run(10, TimeSpan.Zero, batch: batch)).ParamName.ShouldBe("Batch");
 
     [Fact]
     public void AtRateMaxFramesSlowerThanAFastFrameKeepAStampEach()
@@ -128,10 +173,12 @@ public class HighRateProbeTests
         Enumerable.Range(0, 5).Select(result.Rtt).ShouldAllBe(rtt => rtt == ReplyAfter);
     }
 
-    [Fact]
-    public void FramesTheLinkRefusesAreCountedAndTheOthersStillGoAndAreAnswered()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(Prober.DefaultBatch)] // a refused frame ends its batch's call; the frames after it go in the next
+    public void FramesTheLinkRefusesAreCountedAndTheOthersStillGoAndAreAnswered(int batch)
     {
-        var (result, link) = Run(30, TimeSpan.Zero, refuse: i => i % 3 == 1);
+        var (result, link) = Run(30, TimeSpan.Zero, refuse: i => i % 3 == 1, batch: batch);
 
         link.Offered.ShouldBe(30);
         result.Sent.ShouldBe(30);
@@ -139,6 +186,7 @@ public class HighRateProbeTests
         result.Statistics.Sent.ShouldBe(20);
         result.Statistics.Answered.ShouldBe(20);
         result.Replies.Select(r => r.Index).ShouldBe(Enumerable.Range(0, 30).Where(i => i % 3 != 1));
+        link.TakenPorts.ShouldBe(Enumerable.Range(0, 30).Where(i => i % 3 != 1).Select(i => (ushort)(40000 + i)));
     }
 
     [Fact]

@@ -1,0 +1,153 @@
+using System.Runtime.InteropServices;
+
+namespace RawHandshake.Link.Native;
+
+/// <summary>
+/// The send half of libpcap's own packet socket, called without libpcap and glibc in between. On Linux,
+/// <c>pcap_inject</c> on an Ethernet handle is two indirect calls around <c>send(fd, frame, length, 0)</c>
+/// (<c>pcap_inject_linux</c>), and glibc's <c>send</c> is a cancellation point: in a multithreaded process it marks the
+/// thread cancellable and back around the system call. <see cref="Send"/> makes the same system call
+/// (<c>sendto(fd, frame, length, MSG_DONTWAIT, NULL, 0)</c>) through libc's <c>syscall()</c>, which is no cancellation
+/// point, and never blocks, so the runtime's GC transition can be left out too; <see cref="SendBatch"/> hands the kernel
+/// many frames in one <c>sendmmsg</c>, which runs each through the same socket send, in order. libpcap still opens,
+/// binds, filters and reads the socket. Used only on a socket <see cref="Probe"/> recognised as what
+/// <c>pcap_inject</c> writes to: an <c>AF_PACKET</c>/<c>SOCK_RAW</c> socket bound to one Ethernet interface (not
+/// <c>any</c>, not cooked), in a 64-bit process on x86-64 or arm64.
+/// </summary>
+internal static unsafe class PacketSocket
+{
+    private const int AfPacket = 17;
+    private const int SockRaw = 3;
+    private const int SoType = 3;
+    private const int ArphrdEther = 1;
+    private const int MsgDontWait = 0x40;
+
+    private const int SoError = 4;
+
+    /// <summary>The most frames one <see cref="SendBatch"/> system call takes (<c>sendmmsg</c>'s vector).</summary>
+    public const int MaxBatch = 64;
+
+    /// <summary><c>SYS_sendto</c> and <c>SYS_sendmmsg</c> of this architecture, or 0 where the numbers are not known here.</summary>
+    private static readonly (nint SendTo, nint SendMmsg) Numbers = RuntimeInformation.ProcessArchitecture switch
+    {
+        Architecture.X64 => (44, 307),
+        Architecture.Arm64 => (206, 269),
+        _ => (0, 0),
+    };
+
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint> Syscall = Resolve();
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct SockAddrLl
+    {
+        public ushort Family;
+        public ushort Protocol;
+        public int IfIndex;
+        public ushort HaType;
+        public byte PktType;
+        public byte HaLength;
+        public fixed byte Address[8];
+    }
+
+    /// <summary>Whether <paramref name="fd"/> is a raw packet socket bound to one Ethernet interface, so that
+    /// <see cref="Send"/> on it does what <c>pcap_inject</c> does.</summary>
+    public static bool Probe(int fd)
+    {
+        if (Numbers.SendTo == 0 || Syscall == null || fd < 0 || nint.Size != 8)
+        {
+            return false;
+        }
+
+        var type = 0;
+        var length = (uint)sizeof(int);
+        if (LibC.GetSockOpt(fd, LibC.SolSocket, SoType, &type, &length) != 0 || type != SockRaw)
+        {
+            return false;
+        }
+
+        SockAddrLl address;
+        var size = (uint)sizeof(SockAddrLl);
+        return LibC.GetSockName(fd, &address, &size) == 0 && size >= 12 && address.Family == AfPacket && address.IfIndex > 0 && address.HaType == ArphrdEther;
+    }
+
+    /// <summary>Sends one frame; true when the kernel took all of it. False when it did not (a full socket buffer, a
+    /// frame longer than the interface's MTU, the interface gone): the caller counts it, and learns the reason, if it
+    /// needs one, from a send through libpcap.</summary>
+    public static bool Send(int fd, ReadOnlySpan<byte> frame)
+    {
+        fixed (byte* p = frame)
+        {
+            return Syscall(Numbers.SendTo, fd, (nint)p, frame.Length, MsgDontWait, 0, 0) == frame.Length;
+        }
+    }
+
+    /// <summary>The vectors of one <see cref="SendBatch"/> call: <see cref="MaxBatch"/> <c>struct mmsghdr</c> (64 bytes
+    /// each on a 64-bit Linux) followed by as many <c>struct iovec</c>, each header pointing at its own vector.</summary>
+    public static nint AllocateVectors()
+    {
+        var memory = (byte*)NativeMemory.AllocZeroed((nuint)(MaxBatch * (MessageSize + IoVecSize)));
+        var iovecs = memory + (MaxBatch * MessageSize);
+        for (var i = 0; i < MaxBatch; i++)
+        {
+            var message = memory + (i * MessageSize);
+            *(nint*)(message + IovOffset) = (nint)(iovecs + (i * IoVecSize));
+            *(nint*)(message + IovLengthOffset) = 1;
+        }
+
+        return (nint)memory;
+    }
+
+    public static void FreeVectors(nint vectors) => NativeMemory.Free((void*)vectors);
+
+    /// <summary>
+    /// Sends the frames laid end to end in <paramref name="frames"/> (<paramref name="frameLength"/> bytes each, at most
+    /// <see cref="MaxBatch"/>) in one <c>sendmmsg(fd, vectors, n, MSG_DONTWAIT)</c>: the kernel runs each through the
+    /// packet socket's send as <see cref="Send"/> would, in order. Returns how many it took before the first it refused.
+    /// The kernel keeps the refusal of a frame after the first as the socket's pending error, which would fail the next
+    /// call's first frame (<c>sock_alloc_send_pskb</c> reads it): it is read and cleared here (<c>SO_ERROR</c>).
+    /// </summary>
+    public static int SendBatch(int fd, nint vectors, ReadOnlySpan<byte> frames, int frameLength)
+    {
+        var count = frames.Length / frameLength;
+        if (count is 0 or > MaxBatch)
+        {
+            throw new ArgumentOutOfRangeException(nameof(frames), $"1 to {MaxBatch} frames, not {count}");
+        }
+
+        var iovecs = (byte*)vectors + (MaxBatch * MessageSize);
+        fixed (byte* p = frames)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var iov = iovecs + (i * IoVecSize);
+                *(nint*)iov = (nint)(p + (i * frameLength));
+                *(nint*)(iov + 8) = frameLength;
+            }
+
+            var sent = (int)Syscall(Numbers.SendMmsg, fd, vectors, count, MsgDontWait, 0, 0);
+            if (sent < 0)
+            {
+                return 0;
+            }
+
+            if (sent < count)
+            {
+                var error = 0;
+                var length = (uint)sizeof(int);
+                _ = LibC.GetSockOpt(fd, LibC.SolSocket, SoError, &error, &length);
+            }
+
+            return sent;
+        }
+    }
+
+    private const int MessageSize = 64; // struct mmsghdr: struct msghdr (56) + unsigned msg_len + padding
+    private const int IovOffset = 16; // msghdr.msg_iov, after msg_name (8) and msg_namelen (4 + 4 padding)
+    private const int IovLengthOffset = 24; // msghdr.msg_iovlen
+    private const int IoVecSize = 16; // struct iovec: iov_base, iov_len
+
+    private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint> Resolve() =>
+        NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "syscall", out var f)
+            ? (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint>)f
+            : null;
+}
