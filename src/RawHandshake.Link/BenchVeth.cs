@@ -51,6 +51,10 @@ public sealed class BenchVeth : IDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="program"/> inside our namespace (<c>ip netns exec</c>); its exit code and output.</summary>
+    public (int Code, string Output) RunInside(string program, IReadOnlyList<string> args, TimeSpan timeout) =>
+        CTools.Run("ip", ["netns", "exec", Namespace, program, .. args], timeout);
+
     /// <summary>Frames the peer interface received so far (its kernel's <c>rx_packets</c>).</summary>
     public long PeerReceived() => Counter(PeerNamespace, PeerInterface, "rx_packets");
 

@@ -17,4 +17,16 @@ public static unsafe class ThreadCpu
 
         return TimeSpan.FromTicks((t.Seconds * TimeSpan.TicksPerSecond) + (t.Nanoseconds / 100));
     }
+
+    /// <summary>The CPU time the whole process has used, all its threads (<c>CLOCK_PROCESS_CPUTIME_ID</c>).</summary>
+    public static TimeSpan Process()
+    {
+        LibC.TimeSpec t;
+        if (LibC.ClockGetTime(LibC.ClockProcessCpuTime, &t) != 0)
+        {
+            throw new LinkException($"clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed: {LibC.StrError(Marshal.GetLastPInvokeError())}");
+        }
+
+        return TimeSpan.FromTicks((t.Seconds * TimeSpan.TicksPerSecond) + (t.Nanoseconds / 100));
+    }
 }

@@ -134,7 +134,7 @@ public static class InjectBench
     private static InjectRound CLoop(BenchVeth veth, string inject, string hex, int ipAt, int tcpAt, int count)
     {
         var before = veth.PeerReceived();
-        var (code, output) = CTools.Run("ip", ["netns", "exec", veth.Namespace, inject, BenchVeth.Interface, count.ToString(CultureInfo.InvariantCulture), hex,
+        var (code, output) = veth.RunInside(inject, [BenchVeth.Interface, count.ToString(CultureInfo.InvariantCulture), hex,
             ipAt.ToString(CultureInfo.InvariantCulture), tcpAt.ToString(CultureInfo.InvariantCulture)], TimeSpan.FromMinutes(5));
         var parts = output.Trim().Split(' ');
         if (code != 0 || parts.Length != 4)

@@ -164,7 +164,7 @@ public sealed class ParallelBench : IDisposable
                 Settle();
                 string? why;
                 int resent = 0;
-                var cpu = ProcessCpu();
+                var cpu = ThreadCpu.Process();
                 var dropped = live.Link.Statistics()?.Dropped;
                 var ms = side == BenchSide.Engine ? EngineRound(out why, out resent) : KernelRound(out why);
                 if (stopRequested)
@@ -181,7 +181,7 @@ public sealed class ParallelBench : IDisposable
                 if (!warm)
                 {
                     (side == BenchSide.Engine ? engineTimes : kernelTimes).Add(ms.Value);
-                    (side == BenchSide.Engine ? engineCpu : kernelCpu).Add((ProcessCpu() - cpu).TotalMilliseconds);
+                    (side == BenchSide.Engine ? engineCpu : kernelCpu).Add((ThreadCpu.Process() - cpu).TotalMilliseconds);
                     if (side == BenchSide.Engine && dropped is { } d0 && live.Link.Statistics()?.Dropped is { } d1)
                     {
                         drops = (drops ?? 0) + (d1 - d0);
@@ -192,12 +192,6 @@ public sealed class ParallelBench : IDisposable
         }
 
         return new ParallelBenchResult(engineTimes, kernelTimes, failure, stopRequested) { EngineRetransmissions = retransmissions, TimeWaitBefore = timeWait, EngineCpu = engineCpu, KernelCpu = kernelCpu, EngineCaptureDrops = drops };
-    }
-
-    private static TimeSpan ProcessCpu()
-    {
-        using var self = Process.GetCurrentProcess();
-        return self.TotalProcessorTime;
     }
 
     /// <summary>Between rounds: the last round's stragglers and garbage out of the way, the same for both sides.</summary>

@@ -54,6 +54,7 @@ internal static unsafe partial class LibC
     [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
     public static partial int GetSockName(int fd, void* address, uint* length);
 
+    public const int ClockProcessCpuTime = 2;
     public const int ClockThreadCpuTime = 3;
 
     [StructLayout(LayoutKind.Sequential)]
