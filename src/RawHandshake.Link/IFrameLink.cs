@@ -48,7 +48,7 @@ public interface IFrameLink : IDisposable
     /// </summary>
     int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameLength);
+        CheckBatch(frames, frameLength);
         var count = frames.Length / frameLength;
         for (var i = 0; i < count; i++)
         {
@@ -59,6 +59,20 @@ public interface IFrameLink : IDisposable
         }
 
         return count;
+    }
+
+    /// <summary>Whether <see cref="TrySendBatch"/> costs less per frame than <see cref="TrySend"/> (fewer system calls):
+    /// only then does the high-rate path send in batches, and stamp once per batch.</summary>
+    bool SendsBatches => false;
+
+    /// <summary>Throws unless <paramref name="frames"/> is whole frames of <paramref name="frameLength"/> bytes.</summary>
+    static void CheckBatch(ReadOnlySpan<byte> frames, int frameLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameLength);
+        if (frames.Length % frameLength != 0)
+        {
+            throw new ArgumentException($"a batch of {frames.Length} bytes is not whole frames of {frameLength} bytes", nameof(frames));
+        }
     }
 
     int Poll(FrameHandler handler, int max = 64);

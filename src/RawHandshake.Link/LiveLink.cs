@@ -32,7 +32,7 @@ public sealed unsafe class LiveLink : IFrameLink
     private readonly nint handle;
     private readonly bool handleReferenced;
     private bool disposed;
-    private nint vectors; // sendmmsg's headers and vectors (PacketSocket), made at the first batch, freed on Dispose
+    private byte[]? vectors; // sendmmsg's headers and vectors (PacketSocket, pinned), made at the first batch
 
     private LiveLink(LibPcapLiveDevice device, string name, string? filter, int snapLength, bool promiscuous, int selectableFd, bool nanosecondTimestamps, int ringBytes)
     {
@@ -82,8 +82,12 @@ public sealed unsafe class LiveLink : IFrameLink
     public bool SendNeverBlocks { get; }
 
     /// <summary><see cref="TrySend"/> makes <c>pcap_inject</c>'s own system call on libpcap's packet socket itself
-    /// (<see cref="PacketSocket"/>): Linux, an Ethernet interface.</summary>
+    /// (<see cref="PacketSocket"/>): Linux, an Ethernet or loopback interface.</summary>
     public bool SendsDirect { get; }
+
+    /// <summary><see cref="TrySendBatch"/> hands the kernel many frames per system call (<c>sendmmsg</c>) when the link
+    /// <see cref="SendsDirect"/>.</summary>
+    public bool SendsBatches => SendsDirect;
 
     /// <summary>Whether the kernel is asked for nanosecond receive stamps on this handle's socket (<c>SO_TIMESTAMPNS</c>),
     /// which makes it stamp every frame the host receives; null when it cannot tell.</summary>
@@ -253,11 +257,11 @@ public sealed unsafe class LiveLink : IFrameLink
 
     /// <summary>The batch in as few <c>sendmmsg</c> calls as <see cref="PacketSocket.MaxBatch"/> allows when
     /// <see cref="SendsDirect"/>, else frame by frame through <see cref="TrySend"/>. Allocates nothing after the first
-    /// call.</summary>
+    /// call; one thread at a time, as every call on a link.</summary>
     public int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(frameLength);
+        IFrameLink.CheckBatch(frames, frameLength);
         var count = frames.Length / frameLength;
         var sent = 0;
         while (sent < count)
@@ -267,11 +271,7 @@ public sealed unsafe class LiveLink : IFrameLink
             int took;
             if (SendsDirect)
             {
-                if (vectors == 0)
-                {
-                    vectors = PacketSocket.AllocateVectors();
-                }
-
+                vectors ??= PacketSocket.AllocateVectors();
                 took = PacketSocket.SendBatch(selectableFd, vectors, batch, frameLength);
             }
             else
@@ -383,11 +383,6 @@ public sealed unsafe class LiveLink : IFrameLink
         }
 
         device.Close();
-        if (vectors != 0)
-        {
-            PacketSocket.FreeVectors(vectors);
-            vectors = 0;
-        }
     }
 
     public override string ToString() => $"{Name} ({LinkType}{(CaptureFilter is null ? string.Empty : $", filter '{CaptureFilter}'")})";

@@ -24,9 +24,10 @@ public sealed record ProbeRequest(ProbeFrames Frames)
     /// reply's bytes in the result); off, only the statistics are published: for high rates.</summary>
     public bool TraceEach { get; init; } = true;
 
-    /// <summary>On the high-rate path (<see cref="TraceEach"/> off), how many frames sent back to back go to the link in
-    /// one batch (<see cref="RawHandshake.Link.IFrameLink.TrySendBatch"/>: one <c>sendmmsg</c> on Linux), and share one send stamp;
-    /// 1 sends them one system call each, as <c>pcap_inject</c> does. From 1 to <see cref="Prober.MaxBatch"/>.</summary>
+    /// <summary>On the high-rate path (<see cref="TraceEach"/> off), how many of a template's frames sent back to back go
+    /// to a link that <see cref="RawHandshake.Link.IFrameLink.SendsBatches"/> in one batch
+    /// (<see cref="RawHandshake.Link.IFrameLink.TrySendBatch"/>: one <c>sendmmsg</c> on Linux), sharing one send stamp; 1
+    /// sends them one system call each, as <c>pcap_inject</c> does. From 1 to <see cref="Prober.MaxBatch"/>.</summary>
     public int Batch { get; init; } = Prober.DefaultBatch;
 
     /// <summary>The interval for a rate in frames per second.</summary>

@@ -20,10 +20,11 @@ namespace RawHandshake.Engine.Probe;
 /// Without <see cref="ProbeRequest.TraceEach"/> (the high-rate path of <c>craft --send --rate max</c>), frames sent back
 /// to back while they go fast (under <see cref="FastFrame"/> each) go in groups that share one send stamp, read from the
 /// engine's wall clock before the first of them: the RTT of a reply counts from that stamp, so it is never understated,
-/// and overstated by at most the time the earlier frames of its group took to send. A group of a template's frames
-/// (<see cref="ProbeFrames.FixedLength"/>) is one batch of <see cref="ProbeRequest.Batch"/> frames (one <c>sendmmsg</c>
-/// on a live Linux link: <see cref="DefaultBatch"/> frames, about 40 µs on veth); with a batch of 1, or frames of
-/// different lengths, a group is <see cref="StampEvery"/> frames sent one system call each (under 15 µs). Slower frames
+/// and overstated by at most the time the earlier frames of its group took to send. On a link that
+/// <see cref="IFrameLink.SendsBatches"/> (a live Linux link), a group of a template's frames
+/// (<see cref="ProbeFrames.FixedLength"/>) is one batch of <see cref="ProbeRequest.Batch"/> frames (one <c>sendmmsg</c>:
+/// <see cref="DefaultBatch"/> frames, about 40 µs on veth); otherwise, with a batch of 1, or with frames of different
+/// lengths, a group is <see cref="StampEvery"/> frames sent one system call each (under 15 µs). Slower frames
 /// (a target answering each through veth within the send) and slower rates keep a stamp and a system call each.
 /// </remarks>
 public sealed class Prober
@@ -85,7 +86,7 @@ public sealed class Prober
         Array.Fill(sentTicks, 0); // the pages are touched here, not by page faults in the middle of a burst
         ArgumentOutOfRangeException.ThrowIfLessThan(request.Batch, 1, nameof(request.Batch));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(request.Batch, MaxBatch, nameof(request.Batch));
-        if (request.Batch > 1 && frames.FixedLength is { } length)
+        if (request.Batch > 1 && frames.FixedLength is { } length && engine.Link.SendsBatches)
         {
             group = request.Batch;
             batchBuffer = new byte[group * length];

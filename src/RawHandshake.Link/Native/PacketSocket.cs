@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace RawHandshake.Link.Native;
@@ -11,8 +12,8 @@ namespace RawHandshake.Link.Native;
 /// point, and never blocks, so the runtime's GC transition can be left out too; <see cref="SendBatch"/> hands the kernel
 /// many frames in one <c>sendmmsg</c>, which runs each through the same socket send, in order. libpcap still opens,
 /// binds, filters and reads the socket. Used only on a socket <see cref="Probe"/> recognised as what
-/// <c>pcap_inject</c> writes to: an <c>AF_PACKET</c>/<c>SOCK_RAW</c> socket bound to one Ethernet interface (not
-/// <c>any</c>, not cooked), in a 64-bit process on x86-64 or arm64.
+/// <c>pcap_inject</c> writes to: an <c>AF_PACKET</c>/<c>SOCK_RAW</c> socket bound to one Ethernet or loopback interface
+/// (not <c>any</c>, not cooked), in a 64-bit process on x86-64 or arm64.
 /// </summary>
 internal static unsafe class PacketSocket
 {
@@ -20,9 +21,9 @@ internal static unsafe class PacketSocket
     private const int SockRaw = 3;
     private const int SoType = 3;
     private const int ArphrdEther = 1;
+    private const int ArphrdLoopback = 772;
     private const int MsgDontWait = 0x40;
 
-    private const int SoError = 4;
 
     /// <summary>The most frames one <see cref="SendBatch"/> system call takes (<c>sendmmsg</c>'s vector).</summary>
     public const int MaxBatch = 64;
@@ -35,7 +36,11 @@ internal static unsafe class PacketSocket
         _ => (0, 0),
     };
 
-    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint> Syscall = Resolve();
+    private static readonly delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint> Syscall =
+        (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint>)Resolve();
+
+    private static readonly delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint> SyscallMayWait =
+        (delegate* unmanaged<nint, nint, nint, nint, nint, nint, nint, nint>)Resolve();
 
     [StructLayout(LayoutKind.Sequential)]
     private struct SockAddrLl
@@ -49,7 +54,7 @@ internal static unsafe class PacketSocket
         public fixed byte Address[8];
     }
 
-    /// <summary>Whether <paramref name="fd"/> is a raw packet socket bound to one Ethernet interface, so that
+    /// <summary>Whether <paramref name="fd"/> is a raw packet socket bound to one Ethernet or loopback interface, so that
     /// <see cref="Send"/> on it does what <c>pcap_inject</c> does.</summary>
     public static bool Probe(int fd)
     {
@@ -67,7 +72,8 @@ internal static unsafe class PacketSocket
 
         SockAddrLl address;
         var size = (uint)sizeof(SockAddrLl);
-        return LibC.GetSockName(fd, &address, &size) == 0 && size >= 12 && address.Family == AfPacket && address.IfIndex > 0 && address.HaType == ArphrdEther;
+        return LibC.GetSockName(fd, &address, &size) == 0 && size >= 12 && address.Family == AfPacket && address.IfIndex > 0
+            && address.HaType is ArphrdEther or ArphrdLoopback;
     }
 
     /// <summary>Sends one frame; true when the kernel took all of it. False when it did not (a full socket buffer, a
@@ -82,10 +88,12 @@ internal static unsafe class PacketSocket
     }
 
     /// <summary>The vectors of one <see cref="SendBatch"/> call: <see cref="MaxBatch"/> <c>struct mmsghdr</c> (64 bytes
-    /// each on a 64-bit Linux) followed by as many <c>struct iovec</c>, each header pointing at its own vector.</summary>
-    public static nint AllocateVectors()
+    /// each on a 64-bit Linux) followed by as many <c>struct iovec</c>, each header pointing at its own vector; on the
+    /// pinned object heap, so their addresses hold for their lifetime and the collector frees them.</summary>
+    public static byte[] AllocateVectors()
     {
-        var memory = (byte*)NativeMemory.AllocZeroed((nuint)(MaxBatch * (MessageSize + IoVecSize)));
+        var vectors = GC.AllocateArray<byte>(MaxBatch * (MessageSize + IoVecSize), pinned: true);
+        var memory = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(vectors));
         var iovecs = memory + (MaxBatch * MessageSize);
         for (var i = 0; i < MaxBatch; i++)
         {
@@ -94,10 +102,8 @@ internal static unsafe class PacketSocket
             *(nint*)(message + IovLengthOffset) = 1;
         }
 
-        return (nint)memory;
+        return vectors;
     }
-
-    public static void FreeVectors(nint vectors) => NativeMemory.Free((void*)vectors);
 
     /// <summary>
     /// Sends the frames laid end to end in <paramref name="frames"/> (<paramref name="frameLength"/> bytes each, at most
@@ -106,15 +112,16 @@ internal static unsafe class PacketSocket
     /// The kernel keeps the refusal of a frame after the first as the socket's pending error, which would fail the next
     /// call's first frame (<c>sock_alloc_send_pskb</c> reads it): it is read and cleared here (<c>SO_ERROR</c>).
     /// </summary>
-    public static int SendBatch(int fd, nint vectors, ReadOnlySpan<byte> frames, int frameLength)
+    public static int SendBatch(int fd, byte[] vectors, ReadOnlySpan<byte> frames, int frameLength)
     {
         var count = frames.Length / frameLength;
-        if (count is 0 or > MaxBatch)
+        if (count is 0 or > MaxBatch || frames.Length % frameLength != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(frames), $"1 to {MaxBatch} frames, not {count}");
+            throw new ArgumentOutOfRangeException(nameof(frames), $"1 to {MaxBatch} whole frames of {frameLength} bytes, not {frames.Length} bytes");
         }
 
-        var iovecs = (byte*)vectors + (MaxBatch * MessageSize);
+        var memory = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(vectors)); // pinned
+        var iovecs = memory + (MaxBatch * MessageSize);
         fixed (byte* p = frames)
         {
             for (var i = 0; i < count; i++)
@@ -124,20 +131,8 @@ internal static unsafe class PacketSocket
                 *(nint*)(iov + 8) = frameLength;
             }
 
-            var sent = (int)Syscall(Numbers.SendMmsg, fd, vectors, count, MsgDontWait, 0, 0);
-            if (sent < 0)
-            {
-                return 0;
-            }
-
-            if (sent < count)
-            {
-                var error = 0;
-                var length = (uint)sizeof(int);
-                _ = LibC.GetSockOpt(fd, LibC.SolSocket, SoError, &error, &length);
-            }
-
-            return sent;
+            var sent = (int)SyscallMayWait(Numbers.SendMmsg, fd, (nint)memory, count, MsgDontWait, 0, 0);
+            return sent < 0 ? 0 : sent;
         }
     }
 
@@ -146,8 +141,7 @@ internal static unsafe class PacketSocket
     private const int IovLengthOffset = 24; // msghdr.msg_iovlen
     private const int IoVecSize = 16; // struct iovec: iov_base, iov_len
 
-    private static delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint> Resolve() =>
-        NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "syscall", out var f)
-            ? (delegate* unmanaged[SuppressGCTransition]<nint, nint, nint, nint, nint, nint, nint, nint>)f
-            : null;
+    /// <summary>libc's <c>syscall()</c>, or 0 when it cannot be found.</summary>
+    private static nint Resolve() =>
+        NativeLibrary.TryLoad("libc.so.6", out var libc) && NativeLibrary.TryGetExport(libc, "syscall", out var f) ? f : 0;
 }

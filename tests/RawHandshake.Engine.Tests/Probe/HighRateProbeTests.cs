@@ -19,7 +19,7 @@ public class HighRateProbeTests
 
     /// <summary>Takes a frame per <c>perFrame</c> of virtual time, answers each SYN it takes with a SYN-ACK stamped
     /// <see cref="ReplyAfter"/> after the frame went, and refuses the frames <c>refuse</c> names (by their index).</summary>
-    private sealed class ClockedLink(ManualClock clock, TimeSpan perFrame, Func<int, bool>? refuse = null) : IFrameLink
+    private sealed class ClockedLink(ManualClock clock, TimeSpan perFrame, Func<int, bool>? refuse = null, bool batches = true) : IFrameLink
     {
         private readonly Queue<(byte[] Frame, DateTimeOffset At)> replies = new();
 
@@ -30,6 +30,7 @@ public class HighRateProbeTests
         /// <summary>The size of each batch handed to <see cref="TrySendBatch"/>.</summary>
         public List<int> Batches { get; } = [];
         public string Name => "clocked";
+        public bool SendsBatches => batches;
         public LinkType LinkType => LinkType.Ethernet;
         public MacAddress? HardwareAddress => Lan.ClientMac;
 
@@ -96,10 +97,10 @@ public class HighRateProbeTests
         Frames.Tcp(Lan.ClientMac, Lan.ServerMac, Lan.ClientIp, Lan.ServerIp, 40000, Lan.ServerPort, TcpFlags.Syn, 1000, 0, 64240, ipId: 100);
 
     private static (ProbeResult Result, ClockedLink Link) Run(int count, TimeSpan interval, Func<int, bool>? refuse = null, TimeSpan? perFrame = null,
-        int batch = Prober.DefaultBatch)
+        int batch = Prober.DefaultBatch, bool linkBatches = true)
     {
         var clock = new ManualClock(Lan.Epoch);
-        var link = new ClockedLink(clock, perFrame ?? Us, refuse);
+        var link = new ClockedLink(clock, perFrame ?? Us, refuse, linkBatches);
         var engine = new TcpEngine(link, clock, new TraceRecorder());
         var template = new FrameTemplate(Syn(), count, TemplateVary.SourcePort | TemplateVary.IpId);
         var result = Prober.Run(engine, new ProbeRequest(template) { Interval = interval, TraceEach = false, ResetOpened = false, Timeout = TimeSpan.FromMilliseconds(5), Batch = batch });
@@ -107,13 +108,14 @@ public class HighRateProbeTests
     }
 
     [Theory]
-    [InlineData(1, Prober.StampEvery)] // one system call per frame: a stamp per StampEvery frames
-    [InlineData(8, 8)] // a template's frames in batches: a stamp per batch
-    [InlineData(Prober.DefaultBatch, Prober.DefaultBatch)]
-    public void AtRateMaxFastFramesShareTheStampReadBeforeTheFirstOfTheirGroup(int batch, int group)
+    [InlineData(1, true, Prober.StampEvery)] // one system call per frame: a stamp per StampEvery frames
+    [InlineData(8, true, 8)] // a template's frames in batches: a stamp per batch
+    [InlineData(Prober.DefaultBatch, true, Prober.DefaultBatch)]
+    [InlineData(Prober.DefaultBatch, false, Prober.StampEvery)] // a link that gains nothing from batches: frame by frame
+    public void AtRateMaxFastFramesShareTheStampReadBeforeTheFirstOfTheirGroup(int batch, bool linkBatches, int group)
     {
         var count = (3 * group) + 2;
-        var (result, link) = Run(count, TimeSpan.Zero, batch: batch);
+        var (result, link) = Run(count, TimeSpan.Zero, batch: batch, linkBatches: linkBatches);
 
         result.Statistics.Answered.ShouldBe(count);
         link.Taken.Count.ShouldBe(count);
@@ -132,7 +134,7 @@ public class HighRateProbeTests
     }
 
     [Fact]
-    public void AtRateMaxATemplatesFramesGoInBatchesInOrderAndOneByOneWithABatchOfOne()
+    public void AtRateMaxATemplatesFramesGoInBatchesInOrderAndOneByOneWithABatchOfOneOrALinkWithoutBatches()
     {
         const int count = 150;
         var (batched, link) = Run(count, TimeSpan.Zero);
@@ -147,6 +149,11 @@ public class HighRateProbeTests
         single.Statistics.Answered.ShouldBe(count);
         one.Batches.ShouldBeEmpty("a batch of 1 sends frame by frame");
         one.TakenPorts.ShouldBe(link.TakenPorts);
+
+        var (plain, noBatches) = Run(count, TimeSpan.Zero, linkBatches: false);
+        plain.Statistics.Answered.ShouldBe(count);
+        noBatches.Batches.ShouldBeEmpty("a link without batches gets frame after frame");
+        noBatches.TakenPorts.ShouldBe(link.TakenPorts);
     }
 
     [Theory]
