@@ -91,6 +91,7 @@ public sealed partial class PublishedCliTests(LabFixture lab) : IClassFixture<La
         root.GetProperty("benchmark").GetString().ShouldBe("inject");
         root.GetProperty("n").GetInt32().ShouldBe(2000);
         root.GetProperty("batch").GetInt32().ShouldBe(16);
+        root.GetProperty("warmup").GetInt32().ShouldBe(1);
         foreach (var side in (string[])["ours", "ours_single", "c"])
         {
             root.GetProperty($"{side}_median_fps").GetDouble().ShouldBeGreaterThan(0);
@@ -133,6 +134,7 @@ public sealed partial class PublishedCliTests(LabFixture lab) : IClassFixture<La
     [InlineData(new[] { "bench", "inject", "--netns", "x" }, "bench inject: it makes its own pair of namespaces; --netns and --target are not for it")]
     [InlineData(new[] { "bench", "process" }, "bench process: --target IP:PORT is required")]
     [InlineData(new[] { "bench", "inject", "-n", "0" }, "bench: -n must be 1 to 10000000")]
+    [InlineData(new[] { "bench", "inject", "--warmup", "101" }, "bench: --warmup must be 0 to 100")]
     public void Bench_usage_errors_are_one_line(string[] args, string message)
     {
         var r = Cli.Run(Bound, args);

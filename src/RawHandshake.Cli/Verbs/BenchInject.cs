@@ -14,6 +14,7 @@ public sealed partial class BenchOptions
     {
         var frames = Whole(Count, "-n", 1, InjectBench.MaxFrames, 200_000);
         var rounds = Whole(Rounds, "--rounds", 1, 100, 3);
+        var warmup = Whole(Warmup, "--warmup", 0, 100, 1);
         if (Netns is not null || Target.Length > 0)
         {
             throw new UsageException("bench inject: it makes its own pair of namespaces; --netns and --target are not for it");
@@ -23,20 +24,20 @@ public sealed partial class BenchOptions
         var stop = false;
         using var interrupt = context.Interrupts.OnInterrupt(() => stop = true);
         context.SentSomething = true;
-        var result = InjectBench.Run(new InjectBenchRequest { Frames = frames, Rounds = rounds }, () => stop);
+        var result = InjectBench.Run(new InjectBenchRequest { Frames = frames, Rounds = rounds, Warmup = warmup }, () => stop);
         if (stop)
         {
             return CliApp.Fail(context, "bench: interrupted", context.Interrupts.ExitCode ?? ExitCodes.Interrupted);
         }
 
-        context.Out.WriteLine(Json ? InjectJson(frames, result) : InjectText(frames, result));
+        context.Out.WriteLine(Json ? InjectJson(frames, warmup, result) : InjectText(frames, warmup, result));
         return ExitCodes.Ok;
     }
 
-    private static string InjectText(int frames, InjectBenchResult r)
+    private static string InjectText(int frames, int warmup, InjectBenchResult r)
     {
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"bench inject: {frames} prebuilt SYNs from one thread on veth {r.Interface} (a namespace pair of its own, 198.18.254.1 → .2), {r.Ours.Count} rounds of each, alternating");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"bench inject: {frames} prebuilt SYNs from one thread on veth {r.Interface} (a namespace pair of its own, 198.18.254.1 → .2), {r.Ours.Count} rounds of each, alternating, after {warmup} not counted");
         sb.AppendLine("                                     frames/s (median)   drops (all rounds)   CPU ns/frame (median)");
         foreach (var (name, rounds, fps, cpu) in Sides(r))
         {
@@ -55,7 +56,7 @@ public sealed partial class BenchOptions
         ("C loop (pcap_inject per frame)", r.C, r.CMedian, r.CCpuMedian),
     ];
 
-    private static string InjectJson(int frames, InjectBenchResult r)
+    private static string InjectJson(int frames, int warmup, InjectBenchResult r)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -65,6 +66,7 @@ public sealed partial class BenchOptions
             w.WriteString("interface", r.Interface);
             w.WriteNumber("n", frames);
             w.WriteNumber("rounds", r.Ours.Count);
+            w.WriteNumber("warmup", warmup);
             w.WriteNumber("batch", r.Batch);
             var sides = Sides(r);
             foreach (var (side, (_, rounds, median, cpu)) in new[] { "ours", "ours_single", "c" }.Zip(sides))
