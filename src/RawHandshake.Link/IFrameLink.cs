@@ -46,13 +46,20 @@ public interface IFrameLink : IDisposable
     /// of them when it refused none); the caller counts that one as a drop and goes on after it. A live link on Linux
     /// hands them to the kernel in one system call (<c>sendmmsg</c>); any other link sends them one by one.
     /// </summary>
-    int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength)
+    int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength) => SendOneByOne(this, frames, frameLength);
+
+    /// <summary>Whether <see cref="TrySendBatch"/> costs less per frame than <see cref="TrySend"/> (fewer system calls):
+    /// only then does the high-rate path send in batches, and stamp once per batch.</summary>
+    bool SendsBatches => false;
+
+    /// <summary>A batch through <see cref="TrySend"/>, frame by frame, up to the first refused.</summary>
+    static int SendOneByOne(IFrameLink link, ReadOnlySpan<byte> frames, int frameLength)
     {
         CheckBatch(frames, frameLength);
         var count = frames.Length / frameLength;
         for (var i = 0; i < count; i++)
         {
-            if (!TrySend(frames.Slice(i * frameLength, frameLength)))
+            if (!link.TrySend(frames.Slice(i * frameLength, frameLength)))
             {
                 return i;
             }
@@ -60,10 +67,6 @@ public interface IFrameLink : IDisposable
 
         return count;
     }
-
-    /// <summary>Whether <see cref="TrySendBatch"/> costs less per frame than <see cref="TrySend"/> (fewer system calls):
-    /// only then does the high-rate path send in batches, and stamp once per batch.</summary>
-    bool SendsBatches => false;
 
     /// <summary>Throws unless <paramref name="frames"/> is whole frames of <paramref name="frameLength"/> bytes.</summary>
     static void CheckBatch(ReadOnlySpan<byte> frames, int frameLength)

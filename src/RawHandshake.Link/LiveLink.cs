@@ -261,28 +261,23 @@ public sealed unsafe class LiveLink : IFrameLink
     public int TrySendBatch(ReadOnlySpan<byte> frames, int frameLength)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
+        if (!SendsDirect)
+        {
+            return IFrameLink.SendOneByOne(this, frames, frameLength);
+        }
+
         IFrameLink.CheckBatch(frames, frameLength);
         var count = frames.Length / frameLength;
+        vectors ??= PacketSocket.AllocateVectors();
         var sent = 0;
         while (sent < count)
         {
-            var n = SendsDirect ? Math.Min(PacketSocket.MaxBatch, count - sent) : 1;
-            var batch = frames.Slice(sent * frameLength, n * frameLength);
-            int took;
-            if (SendsDirect)
-            {
-                vectors ??= PacketSocket.AllocateVectors();
-                took = PacketSocket.SendBatch(selectableFd, vectors, batch, frameLength);
-            }
-            else
-            {
-                took = TrySend(batch) ? 1 : 0;
-            }
-
+            var n = Math.Min(PacketSocket.MaxBatch, count - sent);
+            var took = PacketSocket.SendBatch(selectableFd, vectors, frames.Slice(sent * frameLength, n * frameLength), frameLength);
             sent += took;
             if (took < n)
             {
-                break;
+                break; // the kernel refused frame `sent`
             }
         }
 

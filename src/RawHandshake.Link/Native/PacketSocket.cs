@@ -24,7 +24,6 @@ internal static unsafe class PacketSocket
     private const int ArphrdLoopback = 772;
     private const int MsgDontWait = 0x40;
 
-
     /// <summary>The most frames one <see cref="SendBatch"/> system call takes (<c>sendmmsg</c>'s vector).</summary>
     public const int MaxBatch = 64;
 
@@ -108,9 +107,10 @@ internal static unsafe class PacketSocket
     /// <summary>
     /// Sends the frames laid end to end in <paramref name="frames"/> (<paramref name="frameLength"/> bytes each, at most
     /// <see cref="MaxBatch"/>) in one <c>sendmmsg(fd, vectors, n, MSG_DONTWAIT)</c>: the kernel runs each through the
-    /// packet socket's send as <see cref="Send"/> would, in order. Returns how many it took before the first it refused.
-    /// The kernel keeps the refusal of a frame after the first as the socket's pending error, which would fail the next
-    /// call's first frame (<c>sock_alloc_send_pskb</c> reads it): it is read and cleared here (<c>SO_ERROR</c>).
+    /// packet socket's send as <see cref="Send"/> would, in order, and stops at the first it refuses. Returns how many it
+    /// took before that one; the refusal's reason is dropped, as <c>sendmmsg</c> drops it, and the socket keeps no pending
+    /// error (so one libpcap reads there, such as the interface going down, stays for it). A batch takes tens of µs (the
+    /// receivers' work on veth runs inside it), so this call keeps the runtime's GC transition.
     /// </summary>
     public static int SendBatch(int fd, byte[] vectors, ReadOnlySpan<byte> frames, int frameLength)
     {
