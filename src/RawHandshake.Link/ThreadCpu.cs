@@ -7,24 +7,17 @@ namespace RawHandshake.Link;
 /// machine is shared, since a thread waiting for a CPU uses none.</summary>
 public static unsafe class ThreadCpu
 {
-    public static TimeSpan Now()
-    {
-        LibC.TimeSpec t;
-        if (LibC.ClockGetTime(LibC.ClockThreadCpuTime, &t) != 0)
-        {
-            throw new LinkException($"clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed: {LibC.StrError(Marshal.GetLastPInvokeError())}");
-        }
-
-        return TimeSpan.FromTicks((t.Seconds * TimeSpan.TicksPerSecond) + (t.Nanoseconds / 100));
-    }
+    public static TimeSpan Now() => Read(LibC.ClockThreadCpuTime, "CLOCK_THREAD_CPUTIME_ID");
 
     /// <summary>The CPU time the whole process has used, all its threads (<c>CLOCK_PROCESS_CPUTIME_ID</c>).</summary>
-    public static TimeSpan Process()
+    public static TimeSpan Process() => Read(LibC.ClockProcessCpuTime, "CLOCK_PROCESS_CPUTIME_ID");
+
+    private static TimeSpan Read(int clock, string name)
     {
         LibC.TimeSpec t;
-        if (LibC.ClockGetTime(LibC.ClockProcessCpuTime, &t) != 0)
+        if (LibC.ClockGetTime(clock, &t) != 0)
         {
-            throw new LinkException($"clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed: {LibC.StrError(Marshal.GetLastPInvokeError())}");
+            throw new LinkException($"clock_gettime({name}) failed: {LibC.StrError(Marshal.GetLastPInvokeError())}");
         }
 
         return TimeSpan.FromTicks((t.Seconds * TimeSpan.TicksPerSecond) + (t.Nanoseconds / 100));

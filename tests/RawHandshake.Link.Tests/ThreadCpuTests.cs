@@ -3,7 +3,7 @@ using RawHandshake.Link;
 
 namespace RawHandshake.Link.Tests;
 
-/// <summary><see cref="ThreadCpu"/> counts the calling thread's CPU time: work moves it on, sleeping does not.</summary>
+/// <summary><see cref="ThreadCpu"/> counts the calling thread's CPU time (work moves it on, sleeping does not), and the process's.</summary>
 public class ThreadCpuTests
 {
     [Fact]
@@ -22,5 +22,22 @@ public class ThreadCpuTests
         var beforeSleep = ThreadCpu.Now();
         Thread.Sleep(200);
         (ThreadCpu.Now() - beforeSleep).ShouldBeLessThan(TimeSpan.FromMilliseconds(100), "a sleeping thread uses no CPU");
+    }
+
+    [Fact]
+    public void The_process_CPU_time_counts_work_on_another_thread()
+    {
+        var start = ThreadCpu.Process();
+        var worker = new Thread(() =>
+        {
+            var wall = Stopwatch.StartNew();
+            var mine = ThreadCpu.Now();
+            while (ThreadCpu.Now() - mine < TimeSpan.FromMilliseconds(30) && wall.Elapsed < TimeSpan.FromSeconds(30))
+            {
+            }
+        });
+        worker.Start();
+        worker.Join();
+        (ThreadCpu.Process() - start).ShouldBeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(30), "the worker's CPU time is the process's too");
     }
 }

@@ -22,6 +22,7 @@ internal static unsafe partial class LibC
     public const int FGetFl = 3;
     public const int ONonBlock = 0x800;
     public const int SolSocket = 1;
+    public const int SoType = 3;
     public const int SoTimestampNs = 35; // SO_TIMESTAMPNS_OLD: what libpcap sets for nanosecond stamps
 
     [StructLayout(LayoutKind.Sequential)]

@@ -19,7 +19,6 @@ internal static unsafe class PacketSocket
 {
     private const int AfPacket = 17;
     private const int SockRaw = 3;
-    private const int SoType = 3;
     private const int ArphrdEther = 1;
     private const int ArphrdLoopback = 772;
     private const int MsgDontWait = 0x40;
@@ -64,7 +63,7 @@ internal static unsafe class PacketSocket
 
         var type = 0;
         var length = (uint)sizeof(int);
-        if (LibC.GetSockOpt(fd, LibC.SolSocket, SoType, &type, &length) != 0 || type != SockRaw)
+        if (LibC.GetSockOpt(fd, LibC.SolSocket, LibC.SoType, &type, &length) != 0 || type != SockRaw)
         {
             return false;
         }
