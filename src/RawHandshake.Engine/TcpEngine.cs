@@ -47,6 +47,13 @@ public sealed class TcpEngine
     }
 
     public IClock Clock { get; }
+
+    /// <summary>How our flows' ISNs and timestamp offsets are chosen (RFC 9293 §3.4.1): keyed by the host's boot, unless a
+    /// test gives its own.</summary>
+    public InitialNumbers Numbers { get; init; } = HostNumbers.Value;
+
+    private static readonly Lazy<InitialNumbers> HostNumbers = new(() => InitialNumbers.ForBoot(BootId.Current));
+
     public ITraceSink Trace { get; }
     public NeighbourTable Neighbours { get; } = new();
     public IFrameLink Link => link;
@@ -78,6 +85,12 @@ public sealed class TcpEngine
     }
 
     // ---- flows ------------------------------------------------------------------------------------------------
+
+    /// <summary>Our ISN and <see cref="SessionConfig.TsOffset"/> for a flow that starts now: both rise with the host's
+    /// clock for one 4-tuple, across flows and processes, so a server holding the last connection of the tuple in
+    /// TIME-WAIT takes the new SYN (see <see cref="InitialNumbers"/>).</summary>
+    public (SeqNum Isn, uint TsOffset) FirstNumbers(FlowKey flow) =>
+        (Numbers.Isn(flow, Clock.Start + Clock.Now), Numbers.TsOffset(flow, Clock.Start));
 
     public Flow AddFlow(SessionConfig config, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions? frameOptions = null)
     {

@@ -47,18 +47,18 @@ public static class RecipeRun
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(repeat, 1);
         var d = recipe.Header.Defaults;
-        var first = d.SourcePort ?? (ushort)Random.Shared.Next(32768, 61000 - repeat);
+        var first = d.SourcePort ?? SourcePorts.Shared.Take(repeat);
         var drivers = new List<RecipeDriver>();
         var guarded = Enumerable.Range(0, repeat).Select(i => new Link.GuardedFlow(live.Source, (ushort)(first + i), target, port)).ToList();
         live.GuardFlows(guarded); // one batch for all the runs, before any of them sends
         for (var i = 0; i < repeat; i++)
         {
             var sport = (ushort)(first + i);
-            var isn = d.Isn ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
             var key = new FlowKey(live.Source, sport, target, port);
+            var (isn, tsOffset) = live.Engine.FirstNumbers(key);
             var driver = new RecipeDriver(recipe, limit);
             drivers.Add(driver);
-            live.Engine.AddFlow(RecipeSession.Config(recipe, key, isn), driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = d.Ttl ?? 64 });
+            live.Engine.AddFlow(RecipeSession.Config(recipe, key, d.Isn ?? isn.Value, tsOffset), driver, live.LocalMac, live.NextHopMac, new FlowFrameOptions { Ttl = d.Ttl ?? 64 });
         }
 
         var end = live.Engine.Run(limit, Grace);

@@ -10,7 +10,9 @@ public static class RecipeSession
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
-    public static SessionConfig Config(Recipe recipe, FlowKey flow, uint isn)
+    /// <summary>The session of <paramref name="recipe"/> on <paramref name="flow"/>, starting at <paramref name="isn"/>, its
+    /// TSval the session's clock plus <paramref name="tsOffset"/> (see <c>TcpEngine.FirstNumbers</c>).</summary>
+    public static SessionConfig Config(Recipe recipe, FlowKey flow, uint isn, uint tsOffset = 0)
     {
         var d = recipe.Header.Defaults;
         var defaultMss = SessionConfig.DefaultMss(flow.Family); // 1460 over IPv4, 1440 over IPv6
@@ -58,7 +60,7 @@ public static class RecipeSession
             Retries = d.Retries ?? 4,
             DataRetries = d.Retries ?? 15, // a recipe's "retries N" is for data too
             TimeWait = d.TimeWait ?? TimeSpan.FromMilliseconds(500),
-            TsOffset = (uint)Random.Shared.Next(),
+            TsOffset = tsOffset,
         };
     }
 }

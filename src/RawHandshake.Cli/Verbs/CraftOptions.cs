@@ -63,7 +63,7 @@ public sealed partial class CraftOptions
     [Option("ip-options", HelpText = "IP option bytes in hex (padded to 32 bits).")]
     public string? IpOptions { get; set; }
 
-    [Option("sport", HelpText = "TCP source port (default 40000; with --send random).")]
+    [Option("sport", HelpText = "TCP source port (default 40000; with --send the next one outside the kernel's ephemeral range, from a random start).")]
     public string? Sport { get; set; }
 
     [Option("dport", HelpText = "TCP destination port (default 20000).")]
@@ -150,7 +150,7 @@ public sealed partial class CraftOptions
     [Option('w', "write", HelpText = "Also write the frame to this capture file (.pcap, or .pcapng with a comment); with --send every frame sent and received.")]
     public string? Write { get; set; }
 
-    [Option("send", HelpText = "Put the frame on the wire and print each reply (the frame it answers, its RTT) and the statistics (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP; an unset --sport is random.")]
+    [Option("send", HelpText = "Put the frame on the wire and print each reply (the frame it answers, its RTT) and the statistics (needs root or CAP_NET_RAW). Unset source, MACs are filled in from the route and ARP; an unset --sport is the next one outside the kernel's ephemeral range.")]
     public bool Send { get; set; }
 
     [Option('c', "count", HelpText = "With --send: send the frame this many times (default 1, at most 1000000), like hping3 -c. Unless set, the source port, IP ID and ICMP sequence go up by one per frame, so each reply maps to its frame.")]

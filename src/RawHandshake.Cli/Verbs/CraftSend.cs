@@ -51,11 +51,11 @@ public static class CraftSend
         var guard = LiveRun.Guard(o.RstGuard);
         if (tcp && o.Sport is null)
         {
-            spec.Tcp = spec.Tcp with { SourcePort = (ushort)Random.Shared.Next(32768, 61000) };
+            spec.Tcp = spec.Tcp with { SourcePort = SourcePorts.Shared.Take(1) };
         }
         else if (spec.Udp is { } u && o.Sport is null)
         {
-            spec.Udp = u with { SourcePort = (ushort)Random.Shared.Next(32768, 61000) };
+            spec.Udp = u with { SourcePort = SourcePorts.Shared.Take(1) };
         }
 
         var perReply = pace.Interval >= LinePerReply || pace.Count == 1 || o.Verbose;

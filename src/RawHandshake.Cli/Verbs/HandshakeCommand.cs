@@ -34,8 +34,8 @@ public sealed partial class HandshakeOptions : ICommand
         var wscale = ArgParse.U8(Wscale, "--wscale", 14);
         var window = (int)(ArgParse.Optional(Window, "--window", 1 << 30, v => (long)v) ?? 64240);
         CheckWindowFits(window, wscale);
-        var sport = ArgParse.U16(Sport, "--sport") ?? (ushort)Random.Shared.Next(32768, 61000);
-        var isn = ArgParse.U32(Isn, "--isn") ?? (uint)Random.Shared.NextInt64(0, uint.MaxValue);
+        var sport = ArgParse.U16(Sport, "--sport") ?? SourcePorts.Shared.Take(1);
+        var isn = ArgParse.U32(Isn, "--isn");
         var ttl = ArgParse.U8(Ttl, "--ttl") ?? 64;
         // For a simultaneous close our (correct) FIN retransmission must come after the server's own FIN: a longer RTO.
         var rto = LiveRun.Duration(Rto, "--rto", mode == CloseMode.Simultaneous ? TimeSpan.FromSeconds(3) : TimeSpan.FromSeconds(1));
@@ -66,13 +66,14 @@ public sealed partial class HandshakeOptions : ICommand
             live.Engine.Trace.Publish(new NoteTraced(TimeSpan.Zero, NoteLevel.Warning, "no RST guard: our kernel will probably reset this flow"));
         }
 
-        var config = new SessionConfig(flowKey, new SeqNum(isn))
+        var (firstSeq, tsOffset) = live.Engine.FirstNumbers(flowKey);
+        var config = new SessionConfig(flowKey, isn is { } given ? new SeqNum(given) : firstSeq)
         {
             Mss = mss is 0 ? null : mss ?? SessionConfig.DefaultMss(target.Family, live.Route.Mtu),
             WindowScale = wscale,
             SackPermitted = SackOk,
             Timestamps = Timestamps,
-            TsOffset = (uint)Random.Shared.Next(),
+            TsOffset = tsOffset,
             ReceiveWindow = window,
             InitialRto = rto,
             Retries = retries,

@@ -41,10 +41,10 @@ public sealed partial class HandshakeOptions : LiveOptions, IPictureOptions
     [Option("window", HelpText = "Receive window we advertise (default 64240).")]
     public string? Window { get; set; }
 
-    [Option("isn", HelpText = "Our initial sequence number (default random).")]
+    [Option("isn", HelpText = "Our initial sequence number (default: a 4-µs clock plus a keyed hash of the connection, RFC 9293 §3.4.1).")]
     public string? Isn { get; set; }
 
-    [Option("sport", HelpText = "Our source port (default random, 32768-60999).")]
+    [Option("sport", HelpText = "Our source port (default: the next one outside the kernel's ephemeral range, from a random start).")]
     public string? Sport { get; set; }
 
     [Option("ttl", HelpText = "IP TTL of our frames (default 64).")]

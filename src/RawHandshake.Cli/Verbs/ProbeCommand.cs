@@ -87,7 +87,7 @@ public sealed partial class ProbeOptions : ICommand
         }
 
         var guard = LiveRun.Guard(RstGuard);
-        var sourcePorts = SourcePorts.ForThisNamespace();
+        var sourcePorts = SourcePorts.Shared;
         if (ports.Count * count > sourcePorts.Size)
         {
             throw new UsageException($"-p/--count: {ports.Count} ports × {count} probes need {ports.Count * count} source ports; this namespace has {sourcePorts.Size} outside its ephemeral range");

@@ -71,7 +71,7 @@ public sealed partial class TracerouteOptions : ICommand
             live,
             nextHop,
             new TracerouteRequest(target, port) { FirstHop = firstHop, MaxHops = maxHops, ProbesPerHop = queries, Timeout = timeout },
-            SourcePorts.ForThisNamespace(),
+            SourcePorts.Shared,
             hop =>
             {
                 context.Out.WriteLine(Json ? HopText.Json(hop) : HopText.Line(hop));

@@ -224,7 +224,9 @@ public sealed class ParallelBench : IDisposable
         var drivers = new HandshakeDriver[request.Flows];
         for (var i = 0; i < drivers.Length; i++)
         {
-            var config = new SessionConfig(new FlowKey(live.Source, ports.Next(), request.Live.Target, request.Port), new SeqNum((uint)Random.Shared.NextInt64(0, 1L << 32)))
+            var key = new FlowKey(live.Source, ports.Next(), request.Live.Target, request.Port);
+            var (isn, tsOffset) = engine.FirstNumbers(key);
+            var config = new SessionConfig(key, isn)
             {
                 // The SYN a Linux client sends (as the kernel side's sockets do): its timestamp echo times the handshake
                 // even when the SYN had to go again, so the FIN is timed on the path's RTT as the kernel's is.
@@ -232,7 +234,7 @@ public sealed class ParallelBench : IDisposable
                 SackPermitted = true,
                 Timestamps = true,
                 WindowScale = 7,
-                TsOffset = (uint)Random.Shared.Next(),
+                TsOffset = tsOffset,
             };
             drivers[i] = new HandshakeDriver([], false, CloseMode.Active);
             engine.AddFlow(config, drivers[i], live.LocalMac, live.NextHopMac);

@@ -243,13 +243,15 @@ public sealed class SessionBench : IDisposable
         }
 
         var port = ports.Next();
-        var config = new SessionConfig(new FlowKey(live.Source, port, request.Live.Target, request.Port), new SeqNum((uint)Random.Shared.NextInt64(0, 1L << 32)))
+        var key = new FlowKey(live.Source, port, request.Live.Target, request.Port);
+        var (isn, tsOffset) = engine.FirstNumbers(key);
+        var config = new SessionConfig(key, isn)
         {
             TimeWait = TimeSpan.Zero,
             SackPermitted = request.KernelLikeOptions,
             Timestamps = request.KernelLikeOptions,
             WindowScale = request.KernelLikeOptions ? (byte)7 : null,
-            TsOffset = (uint)Random.Shared.Next(),
+            TsOffset = tsOffset,
         };
         var driver = new EchoSessionDriver(request.Payload);
         var flow = engine.AddFlow(config, driver, live.LocalMac, live.NextHopMac);
