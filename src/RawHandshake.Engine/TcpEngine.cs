@@ -86,11 +86,15 @@ public sealed class TcpEngine
 
     // ---- flows ------------------------------------------------------------------------------------------------
 
+    /// <summary>The host's monotonic clock now (<see cref="IClock.Start"/> plus the engine's time): what
+    /// <see cref="Numbers"/> counts from.</summary>
+    public TimeSpan HostTime => Clock.Start + Clock.Now;
+
     /// <summary>Our ISN and <see cref="SessionConfig.TsOffset"/> for a flow that starts now: both rise with the host's
     /// clock for one 4-tuple, across flows and processes, so a server holding the last connection of the tuple in
     /// TIME-WAIT takes the new SYN (see <see cref="InitialNumbers"/>).</summary>
     public (SeqNum Isn, uint TsOffset) FirstNumbers(FlowKey flow) =>
-        (Numbers.Isn(flow, Clock.Start + Clock.Now), Numbers.TsOffset(flow, Clock.Start));
+        (Numbers.Isn(flow, HostTime), Numbers.TsOffset(flow, Clock.Start));
 
     public Flow AddFlow(SessionConfig config, IFlowDriver driver, MacAddress localMac, MacAddress nextHopMac, FlowFrameOptions? frameOptions = null)
     {

@@ -4,13 +4,14 @@ namespace RawHandshake.Session;
 
 /// <summary>
 /// Our initial sequence number and timestamp offset for a new connection, chosen as RFC 9293 §3.4.1 (RFC 6528) and
-/// RFC 7323 §5.4 ask, and as Linux does:
+/// RFC 7323 §5.4 ask (Linux does the same with a 64-ns clock):
 /// <list type="bullet">
 /// <item>ISN = M + F(local address, local port, remote address, remote port, key), M a clock ticking every 4 µs;</item>
 /// <item>TSval = a millisecond clock + F'(local address, remote address, key).</item>
 /// </list>
 /// F and F' are SipHash-2-4 under a key the host keeps for the boot, and the clock is the host's monotonic one, so a new
-/// connection of a 4-tuple always starts above the last one's sequence and timestamp, whichever process made it. That is
+/// connection of a 4-tuple starts above the last one's sequence and timestamp, whichever process made it (unless the last
+/// one sent faster than 250 kB/s on average since its SYN). That is
 /// what lets a server that still holds the last one in TIME-WAIT take the new SYN (Linux and BSD accept a SYN there when
 /// its sequence number, or timestamp, is newer); a uniformly random ISN is older half the time, and the server answers it
 /// with the old connection's ACK instead of a SYN-ACK. An off-path attacker, not knowing the key, still cannot guess
@@ -65,6 +66,10 @@ public sealed class InitialNumbers(ulong k0, ulong k1)
         m[n++] = 0x54; // 'T': F' is not F of the same addresses
         return unchecked((uint)(long)clockStart.TotalMilliseconds + (uint)SipHash.Hash24(k0, k1, m[..n]));
     }
+
+    /// <summary>Our TSval toward <paramref name="flow"/>'s remote address at <paramref name="hostTime"/> (for frames built
+    /// outside a session: probes): the same number a session's TSval gives then.</summary>
+    public uint TsVal(FlowKey flow, TimeSpan hostTime) => TsOffset(flow, hostTime);
 
     private static int Write(Span<byte> to, IpAddress address)
     {

@@ -50,3 +50,27 @@ public class FirstNumbersTests
         Math.Abs(Environment.TickCount64 - (long)clock.Start.TotalMilliseconds).ShouldBeLessThan(1000L);
     }
 }
+
+/// <summary>A probe's SYNs carry the numbers a flow of the same 4-tuple would: the ISN of each one's tuple and the TSval
+/// of the address pair, at the host time given.</summary>
+public class ProbeNumbersTests
+{
+    [Fact]
+    public void EachProbeSynCarriesItsTuplesIsnAndThePairsTsVal()
+    {
+        var numbers = new InitialNumbers(5, 6);
+        var at = TimeSpan.FromHours(2);
+        var eth = new Wire.Protocols.EthernetHeader(Lan.ServerMac, Lan.ClientMac);
+        var frames = new Engine.Probe.PortProbeFrames([new Engine.Probe.PortProbe(80, 64), new Engine.Probe.PortProbe(443, 64)], eth, Lan.ClientIp, Lan.ServerIp, 61000, 1, numbers: (numbers, at));
+        for (var i = 0; i < 2; i++)
+        {
+            var key = new FlowKey(Lan.ClientIp, (ushort)(61000 + i), Lan.ServerIp, i == 0 ? (ushort)80 : (ushort)443);
+            var frame = frames.Frame(i).ToArray();
+            var parsed = Wire.Parsing.FrameParser.Parse(frame);
+            var tcp = parsed.Tcp.ShouldNotBeNull();
+            tcp.Seq.ShouldBe(numbers.Isn(key, at));
+            frames.Isn(i).ShouldBe(numbers.Isn(key, at));
+            parsed.TcpOptionsSummary(frame).TsVal.ShouldBe(numbers.TsVal(key, at));
+        }
+    }
+}

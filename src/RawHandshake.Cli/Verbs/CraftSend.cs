@@ -49,13 +49,15 @@ public static class CraftSend
         _ = o.SplitForSend(spec.Build()); // a --fragment that cannot be is a usage error before the live set-up
         var tcp = spec.Arp is null && spec.Icmp is null && spec.Udp is null && spec.Icmpv6 is null;
         var guard = LiveRun.Guard(o.RstGuard);
+        // Frame i leaves from port first + i: a block of as many ports as frames (at most the whole range; past it the
+        // ports go on counting up, as hping3's do).
         if (tcp && o.Sport is null)
         {
-            spec.Tcp = spec.Tcp with { SourcePort = SourcePorts.Shared.Take(1) };
+            spec.Tcp = spec.Tcp with { SourcePort = SourcePorts.Shared.Take(Math.Min(pace.Count, SourcePorts.Shared.Size)) };
         }
         else if (spec.Udp is { } u && o.Sport is null)
         {
-            spec.Udp = u with { SourcePort = SourcePorts.Shared.Take(1) };
+            spec.Udp = u with { SourcePort = SourcePorts.Shared.Take(Math.Min(pace.Count, SourcePorts.Shared.Size)) };
         }
 
         var perReply = pace.Interval >= LinePerReply || pace.Count == 1 || o.Verbose;

@@ -32,7 +32,7 @@ public static class DeepProbe
         ArgumentNullException.ThrowIfNull(ports);
         var eth = new EthernetHeader(nextHop, live.LocalMac);
         var basePort = ports.Take(1);
-        var frames = new PortProbeFrames([new PortProbe(report.Port, 64)], eth, live.Source, report.Host, basePort, (ushort)Random.Shared.Next(0x1_0000));
+        var frames = new PortProbeFrames([new PortProbe(report.Port, 64)], eth, live.Source, report.Host, basePort, (ushort)Random.Shared.Next(0x1_0000), numbers: (live.Engine.Numbers, live.Engine.HostTime));
         ProbeGuard.Ports(live, live.Source, basePort, 1, report.Host, report.Port);
         var result = Prober.Run(live.Engine, new ProbeRequest(frames) { ResetOpened = false, Timeout = timeout, Linger = timeout });
         var synAcks = new List<(DateTimeOffset Wall, uint? TsVal, SeqNum Ack)>();

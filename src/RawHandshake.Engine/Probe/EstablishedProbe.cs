@@ -158,7 +158,7 @@ public static class EstablishedProbe
             var eth = new EthernetHeader(nextHop, live.LocalMac);
             var localPort = ports.Take(1);
             ProbeGuard.Ports(live, live.Source, localPort, 1, host, port);
-            var frames = new PortProbeFrames([new PortProbe(port, 64)], eth, live.Source, host, localPort, (ushort)Random.Shared.Next(0x1_0000), offerEcn: false);
+            var frames = new PortProbeFrames([new PortProbe(port, 64)], eth, live.Source, host, localPort, (ushort)Random.Shared.Next(0x1_0000), offerEcn: false, numbers: (live.Engine.Numbers, live.Engine.HostTime));
             var result = Prober.Run(live.Engine, new ProbeRequest(frames) { ResetOpened = false, Timeout = wait });
             foreach (var r in result.Replies)
             {
@@ -316,7 +316,7 @@ public static class EstablishedProbe
             var length = 0;
             if (peerTsVal is { } ecr && (flags & TcpFlags.Rst) == 0)
             {
-                length = new TcpOptionWriter(options).Nop().Nop().Timestamps((uint)Environment.TickCount, ecr).Length;
+                length = new TcpOptionWriter(options).Nop().Nop().Timestamps(live.Engine.Numbers.TsVal(new Session.FlowKey(local, localPort, remote, remotePort), live.Engine.HostTime), ecr).Length;
             }
 
             var n = ip.BuildTcp(buffer, eth, tcp, options[..length], payload);

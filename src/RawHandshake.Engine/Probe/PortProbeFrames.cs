@@ -10,7 +10,7 @@ public readonly record struct PortProbe(ushort Port, byte Ttl);
 
 /// <summary>
 /// The SYNs of a port probe or a TCP traceroute, one per <see cref="PortProbe"/>: frame <c>i</c> leaves from source port
-/// <c>BasePort + i</c> with IP ID <c>BaseId + i</c> (IPv6: that flow label) and its own random ISN, so an answer (by its
+/// <c>BasePort + i</c> with IP ID <c>BaseId + i</c> (IPv6: that flow label) and its own ISN, so an answer (by its
 /// destination port) and an ICMP or ICMPv6 error (by the port it quotes) map to their frame. The SYN carries Linux's
 /// options (MSS, SACK-permitted, timestamps, NOP, window scale) and offers ECN (ECE|CWR, RFC 3168), so the answer shows
 /// what the server negotiates. The family is the destination's. Each frame is built when it is due, into one buffer.
@@ -47,7 +47,10 @@ public sealed class PortProbeFrames : ProbeFrames
     /// <param name="flags">The TCP flags of every frame (a SYN unless a scan type says otherwise).</param>
     /// <param name="offerEcn">Add ECE|CWR to a SYN (RFC 3168's ECN-setup SYN).</param>
     /// <param name="udp">Send empty UDP datagrams instead (nmap's -sU); <paramref name="flags"/> then does not matter.</param>
-    public PortProbeFrames(IReadOnlyList<PortProbe> probes, EthernetHeader ethernet, IpAddress source, IpAddress destination, ushort basePort, ushort baseId, TcpFlags flags = TcpFlags.Syn, bool offerEcn = true, bool udp = false)
+    /// <param name="numbers">Where the ISNs and the TSval come from, and the host's time now: the engine's
+    /// (<see cref="TcpEngine.Numbers"/>, <see cref="TcpEngine.HostTime"/>), as a flow's are, so a probe of a 4-tuple the
+    /// server holds in TIME-WAIT is answered as a new connection. Null: random ISNs and a random TSval.</param>
+    public PortProbeFrames(IReadOnlyList<PortProbe> probes, EthernetHeader ethernet, IpAddress source, IpAddress destination, ushort basePort, ushort baseId, TcpFlags flags = TcpFlags.Syn, bool offerEcn = true, bool udp = false, (Session.InitialNumbers Numbers, TimeSpan HostTime)? numbers = null)
     {
         Udp = udp;
         ArgumentNullException.ThrowIfNull(probes);
@@ -66,13 +69,17 @@ public sealed class PortProbeFrames : ProbeFrames
         isns = new uint[probes.Count];
         for (var i = 0; i < isns.Length; i++)
         {
-            isns[i] = (uint)Random.Shared.NextInt64(0, 1L << 32);
+            isns[i] = numbers is var (n, at)
+                ? n.Isn(new Session.FlowKey(source, (ushort)(basePort + i), destination, probes[i].Port), at).Value
+                : (uint)Random.Shared.NextInt64(0, 1L << 32);
         }
+
+        var tsVal = numbers is var (tn, now) ? tn.TsVal(new Session.FlowKey(source, basePort, destination, 0), now) : (uint)Random.Shared.Next();
 
         if ((flags & TcpFlags.Syn) != 0)
         {
             var w = new TcpOptionWriter(options);
-            w = w.Mss(Offered(destination)).SackPermitted().Timestamps((uint)Environment.TickCount, 0).Nop().WindowScale(OfferedWindowScale);
+            w = w.Mss(Offered(destination)).SackPermitted().Timestamps(tsVal, 0).Nop().WindowScale(OfferedWindowScale);
             optionsLength = w.Length;
         }
     }

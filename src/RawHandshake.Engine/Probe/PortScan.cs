@@ -269,7 +269,7 @@ public static class PortScan
             }
 
             var basePort = ports.Take(probes.Count);
-            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000), PortScanRequest.Flags(request.Scan), udp: request.Scan == ScanType.Udp);
+            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000), PortScanRequest.Flags(request.Scan), udp: request.Scan == ScanType.Udp, numbers: (live.Engine.Numbers, live.Engine.HostTime));
             if (request.Scan != ScanType.Udp)
             {
                 ProbeGuard.SourcePorts(live, live.Source, basePort, probes.Count, request.Target, probes[0].Port);

@@ -84,7 +84,7 @@ public static class TcpTraceroute
         {
             var probes = Enumerable.Repeat(new PortProbe(request.Port, (byte)ttl), request.ProbesPerHop).ToList();
             var basePort = ports.Take(probes.Count);
-            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000));
+            var frames = new PortProbeFrames(probes, eth, live.Source, request.Target, basePort, (ushort)Random.Shared.Next(0x1_0000), numbers: (live.Engine.Numbers, live.Engine.HostTime));
             ProbeGuard.Ports(live, live.Source, basePort, probes.Count, request.Target, request.Port);
             var result = Prober.Run(live.Engine, new ProbeRequest(frames)
             {
