@@ -47,8 +47,21 @@ public class SourcePortsTests
     [Fact]
     public void TheRangeLiesOutsideThisNamespacesEphemeralPorts()
     {
-        var (lo, hi) = Engine.Bench.BenchPorts.EphemeralRange();
+        var (lo, hi) = SourcePorts.EphemeralRange();
         var p = SourcePorts.ForThisNamespace().Take(1);
         (p < lo || p > hi).ShouldBeTrue($"{p} is in the kernel's range {lo}-{hi}");
     }
+
+    [Theory]
+    [InlineData(RstGuardMode.Nft, "nft (one set element for ports 61000-61999)")]
+    [InlineData(RstGuardMode.Phantom, "phantom")]
+    public void ABenchsGuardIsDescribedByTheRangeItCovers(RstGuardMode guard, string expected) =>
+        new SourcePorts(61000, 61999, 61500).GuardDescription(guard).ShouldBe(expected);
+
+    [Theory]
+    [InlineData(32768, 60999, 61000, 65535)]
+    [InlineData(20000, 65000, 10000, 19999)]
+    [InlineData(10500, 65000, 10500, 65000)]
+    public void TheRangeIsAboveTheKernelsThenBelowThenTheKernelsOwn(int lo, int hi, int first, int last) =>
+        SourcePorts.Choose(lo, hi).ShouldBe(((ushort)first, (ushort)last));
 }

@@ -98,7 +98,7 @@ public sealed partial class BenchOptions : ICommand
             }
 
             context.Out.WriteLine(Json ? ToJson(request, bench, result) : ToText(request, bench, result));
-            var (low, high) = BenchPorts.EphemeralRange();
+            var (low, high) = SourcePorts.EphemeralRange();
             var kernelSessions = result.WarmupSessions + result.Kernel.Count;
             if (result.TimeWaitBefore is { } tw && TimeWaitCount.Crowded(tw, kernelSessions, high - low + 1))
             {

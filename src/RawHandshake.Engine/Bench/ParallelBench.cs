@@ -61,7 +61,7 @@ public sealed record ParallelBenchResult(IReadOnlyList<double> Engine, IReadOnly
 /// </summary>
 /// <remarks>
 /// The engine side is one <see cref="TcpEngine"/> per round with N flows on consecutive ports of the bench's range
-/// (<see cref="BenchPorts"/>, outside the kernel's ephemeral ports, so the capture never sees the kernel side's frames),
+/// (<see cref="SourcePorts"/>, outside the kernel's ephemeral ports, so the capture never sees the kernel side's frames),
 /// TIME-WAIT 0 and a sink that renders nothing; the RST guard is one element for the whole range, made before the first
 /// round. The kernel side is what a C client would do: N sockets, non-blocking <c>connect()</c>, then a
 /// <c>poll()</c> loop (<see cref="Socket.Select"/>): writable means connected, then <c>shutdown(SHUT_WR)</c> and read
@@ -79,14 +79,14 @@ public sealed class ParallelBench : IDisposable
 
     private readonly ParallelBenchRequest request;
     private readonly LiveSetup live;
-    private readonly BenchPorts ports;
+    private readonly SourcePorts ports;
     private readonly SystemClock clock = new();
     private readonly IPEndPoint endpoint;
     private readonly byte[] buffer = new byte[512];
     private volatile TcpEngine? current;
     private volatile bool stopRequested;
 
-    private ParallelBench(ParallelBenchRequest request, LiveSetup live, BenchPorts ports)
+    private ParallelBench(ParallelBenchRequest request, LiveSetup live, SourcePorts ports)
     {
         this.request = request;
         this.live = live;
@@ -96,7 +96,7 @@ public sealed class ParallelBench : IDisposable
 
     public LiveSetup Live => live;
 
-    public BenchPorts Ports => ports;
+    public SourcePorts Ports => ports;
 
     /// <summary>How the kernel's RSTs are kept off the engine's flows.</summary>
     public string GuardDescription => ports.GuardDescription(live.Guard);
@@ -106,7 +106,7 @@ public sealed class ParallelBench : IDisposable
     public static ParallelBench Open(ParallelBenchRequest request, string verb)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var ports = BenchPorts.ForThisNamespace();
+        var ports = SourcePorts.ForThisNamespace();
         if (ports.Size < request.Flows)
         {
             throw new LinkException($"-n {request.Flows} needs as many source ports outside the kernel's ephemeral range; this namespace has {ports.Size} ({ports.First}-{ports.Last})");

@@ -84,7 +84,7 @@ public sealed class SessionBench : IDisposable
 {
     private readonly SessionBenchRequest request;
     private readonly LiveSetup live;
-    private readonly BenchPorts ports;
+    private readonly SourcePorts ports;
     private readonly FinAckSink sink = new();
     private readonly SystemClock clock = new();
     private readonly IPEndPoint endpoint;
@@ -93,7 +93,7 @@ public sealed class SessionBench : IDisposable
     private bool rangeGuarded;
     private volatile bool stopRequested;
 
-    private SessionBench(SessionBenchRequest request, LiveSetup live, BenchPorts ports)
+    private SessionBench(SessionBenchRequest request, LiveSetup live, SourcePorts ports)
     {
         this.request = request;
         this.live = live;
@@ -104,13 +104,13 @@ public sealed class SessionBench : IDisposable
 
     public LiveSetup Live => live;
 
-    public BenchPorts Ports => ports;
+    public SourcePorts Ports => ports;
 
     /// <summary>Opens the route, the capture handle (filtered to the bench's ports) and chooses the guard; sends nothing.</summary>
     public static SessionBench Open(SessionBenchRequest request, string verb)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var ports = BenchPorts.ForThisNamespace();
+        var ports = SourcePorts.ForThisNamespace();
         var liveRequest = request.Live with { ExtraFilter = ports.CaptureFilter, CaptureRing = Link.CaptureRing.Bulk };
         var live = LiveSetup.Open(liveRequest, new SystemClock(), new FinAckSink(), verb);
         return new SessionBench(request, live, ports);
