@@ -10,12 +10,12 @@ namespace RawHandshake.Session;
 /// <item>TSval = a millisecond clock + F'(local address, remote address, key).</item>
 /// </list>
 /// F and F' are SipHash-2-4 under a key the host keeps for the boot, and the clock is the host's monotonic one, so a new
-/// connection of a 4-tuple starts above the last one's sequence and timestamp, whichever process made it (unless the last
-/// one sent faster than 250 kB/s on average since its SYN). That is
-/// what lets a server that still holds the last one in TIME-WAIT take the new SYN (Linux and BSD accept a SYN there when
-/// its sequence number, or timestamp, is newer); a uniformly random ISN is older half the time, and the server answers it
-/// with the old connection's ACK instead of a SYN-ACK. An off-path attacker, not knowing the key, still cannot guess
-/// either number. Pure: the caller gives the clock.
+/// connection of a 4-tuple starts above the last one's sequence and timestamp, whichever process made it (unless the
+/// last one sent faster than 250 kB/s on average since its SYN). That is what lets a server that still holds the last
+/// one in TIME-WAIT take the new SYN (Linux and BSD accept a SYN there when its sequence number, or timestamp, is
+/// newer); a uniformly random ISN is older half the time, and Linux then answers with the old connection's ACK instead
+/// of a SYN-ACK (slirp drops the SYN). An off-path attacker, not knowing the key, still cannot guess either number.
+/// Pure: the caller gives the clock.
 /// </summary>
 public sealed class InitialNumbers(ulong k0, ulong k1)
 {
